@@ -1,0 +1,49 @@
+import type { DaemonConfig } from '../engine/config.js';
+import { Engine } from '../engine/engine.js';
+import { EventBus } from '../engine/events.js';
+import { createLogger } from '../engine/log.js';
+import { Store } from '../engine/store.js';
+import { Graph } from '../graph/graph.js';
+import { selectDriver } from '../drivers/graphdriver/registry.js';
+import type { JobContext } from '../jobs/context.js';
+import { systemJobs } from '../jobs/system/index.js';
+import { createApp } from '../server/app.js';
+import { listen, type Listeners } from '../server/listeners.js';
+import { routes } from '../server/routes/index.js';
+
+export interface RunningDaemon {
+  engine: Engine<JobContext>;
+  listeners: Listeners;
+  /** Stop serving, abort jobs, close the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → store → drivers → graph → engine (every area's
+ * install) → listeners. Nothing else in berth builds these objects.
+ */
+export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> {
+  const log = createLogger(config.debug ? 'debug' : config.logLevel);
+  const store = Store.open(config.dataRoot);
+  const driver = await selectDriver(config.dataRoot, config.storageDriver, config.storageOpts, log);
+  const graph = new Graph(store, driver, log);
+  const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date() };
+
+  const engine = new Engine(ctx, log);
+  engine.install(systemJobs);
+  engine.onShutdown(() => store.close());
+  engine.onShutdown(() => driver.cleanup());
+
+  const app = createApp(engine, routes, { experimental: config.experimental, log });
+  const listeners = await listen(app, config.hosts);
+  log.info(`API listen on ${config.hosts.join(', ')}`);
+
+  return {
+    engine,
+    listeners,
+    async stop() {
+      await listeners.close();
+      await engine.shutdown();
+    },
+  };
+}

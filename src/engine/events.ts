@@ -1,0 +1,65 @@
+import { EventEmitter } from 'node:events';
+
+/** One event as the Engine API sends it on GET /events (v1.41 shape plus the legacy fields). */
+export interface DaemonEvent {
+  Type: 'container' | 'image' | 'volume' | 'network' | 'daemon' | 'plugin' | 'builder';
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local';
+  time: number;
+  timeNano: number;
+  /** Legacy fields (API < 1.22 clients read these). */
+  status?: string;
+  id?: string;
+  from?: string;
+}
+
+export type EventInput = Pick<DaemonEvent, 'Type' | 'Action'> & {
+  id: string;
+  attributes?: Record<string, string>;
+};
+
+/**
+ * The daemon's event bus: publishes events live and keeps the last `capacity` of
+ * them so that `GET /events?since=` can replay, as dockerd keeps its last 256.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private readonly history: DaemonEvent[] = [];
+
+  constructor(private readonly capacity = 1024) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(input: EventInput): DaemonEvent {
+    const nowNs = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+    const attrs = input.attributes ?? {};
+    const ev: DaemonEvent = {
+      Type: input.Type,
+      Action: input.Action,
+      Actor: { ID: input.id, Attributes: attrs },
+      scope: 'local',
+      time: Number(nowNs / 1_000_000_000n),
+      timeNano: Number(nowNs),
+    };
+    if (input.Type === 'container' || input.Type === 'image') {
+      ev.status = input.Action;
+      ev.id = input.id;
+      if (attrs.image) ev.from = attrs.image;
+    }
+    this.history.push(ev);
+    if (this.history.length > this.capacity) this.history.shift();
+    this.emitter.emit('event', ev);
+    return ev;
+  }
+
+  /** Events already published, oldest first. */
+  past(): readonly DaemonEvent[] {
+    return this.history;
+  }
+
+  subscribe(fn: (ev: DaemonEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+}

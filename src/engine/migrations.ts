@@ -1,0 +1,65 @@
+/**
+ * Schema migrations, numbered in code and applied in order at open (see Store).
+ * Never edit a migration that has shipped; add the next number.
+ */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- Key/value settings the daemon persists (bridge subnet chosen at first start...).
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+
+      -- Image layers, keyed by chainID (OCI image spec). A row exists only once the
+      -- layer's content was verified and fully extracted into the graphdriver
+      -- directory named by cache_id; a crash mid-extract leaves only a directory,
+      -- which the graph sweeps at start-up.
+      CREATE TABLE layers (
+        chain_id   TEXT PRIMARY KEY,
+        diff_id    TEXT NOT NULL,
+        parent     TEXT REFERENCES layers(chain_id),
+        cache_id   TEXT NOT NULL UNIQUE,
+        size       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      -- Images, keyed by ID = sha256 of the config JSON, stored byte for byte.
+      CREATE TABLE images (
+        id         TEXT PRIMARY KEY,
+        config     BLOB NOT NULL,
+        top_layer  TEXT REFERENCES layers(chain_id),
+        parent     TEXT,
+        created_at INTEGER NOT NULL
+      );
+
+      -- Tags: normalised reference (docker.io/library/busybox:latest) -> image.
+      CREATE TABLE tags (
+        ref      TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL REFERENCES images(id),
+        added_at INTEGER NOT NULL
+      );
+      CREATE INDEX tags_image ON tags(image_id);
+
+      -- Digest references (docker.io/library/busybox@sha256:...) of pulled images.
+      CREATE TABLE digests (
+        ref      TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL REFERENCES images(id)
+      );
+      CREATE INDEX digests_image ON digests(image_id);
+
+      -- Manifests by digest, as fetched, so pull-by-digest and push can reuse them.
+      CREATE TABLE manifests (
+        digest     TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        content    BLOB NOT NULL
+      );
+    `,
+  },
+];

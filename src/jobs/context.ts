@@ -1,0 +1,20 @@
+import type { DaemonConfig } from '../engine/config.js';
+import type { Handler as EngineHandler, HandlerTable as EngineHandlerTable } from '../engine/engine.js';
+import type { EventBus } from '../engine/events.js';
+import type { JobName } from '../engine/job-table.js';
+import type { Logger } from '../engine/log.js';
+import type { Store } from '../engine/store.js';
+import type { Graph } from '../graph/graph.js';
+
+/** The daemon's services, handed to every job by the engine. Built in src/cli/daemon.ts. */
+export interface JobContext {
+  config: DaemonConfig;
+  store: Store;
+  events: EventBus;
+  log: Logger;
+  graph: Graph;
+  startedAt: Date;
+}
+
+export type Handler<N extends JobName> = EngineHandler<N, JobContext>;
+export type HandlerTable = EngineHandlerTable<JobContext>;

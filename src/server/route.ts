@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { ArgsOf, JobName } from '../engine/job-table.js';
+import type { Query } from './query.js';
+
+/** What a route's `args` function sees of the request, already decoded. */
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: Query;
+  /** Parsed JSON body (`undefined` when empty), only when the route's `body` is 'json'. */
+  body: unknown;
+  headers: IncomingHttpHeaders;
+  /** The negotiated API version of this request ("1.41" when unversioned). */
+  version: string;
+  /** The raw request, for routes whose `body` is 'stream'. */
+  stream: Readable;
+}
+
+/**
+ * How the job's outcome goes back:
+ *  - 'json': the job's result, serialised (`ok` status, default 200)
+ *  - 'text': the job's result is a string sent as text/plain (`/_ping`'s "OK")
+ *  - 'empty': no body (`ok` status, default 204)
+ *  - 'json-stream': the job writes JSON messages to stdout (pull, load, events)
+ *  - 'binary': the job writes bytes to stdout (save, export) with `contentType`
+ */
+export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary';
+
+export interface Route<N extends JobName = JobName> {
+  method: 'get' | 'post' | 'put' | 'delete' | 'head';
+  /** path-to-regexp v8 syntax: `:name` for a segment, `*name` for the rest (image names with `/`). */
+  path: string;
+  job: N;
+  /** Build and validate the job's typed arguments; throw InvalidParameter on bad input. */
+  args: (req: RouteRequest) => ArgsOf<N>;
+  reply?: Reply;
+  ok?: number;
+  /** 'json' (default for post/put): parse a JSON body; 'stream': hand the request to the job as stdin. */
+  body?: 'json' | 'stream' | 'none';
+  contentType?: string;
+}
+
+/** Declare a route with its job name checked against the JobTable and `args` typed by it. */
+export function route<N extends JobName>(r: Route<N>): Route {
+  return r as unknown as Route;
+}

@@ -1,0 +1,7 @@
+import type { Route } from '../route.js';
+import { systemRoutes } from './system.js';
+
+/** The whole route table, literal paths of an area before its wildcards. */
+export const routes: Route[] = [
+  ...systemRoutes,
+];

@@ -1,0 +1,34 @@
+import { API_VERSION, MIN_API_VERSION } from '../engine/config.js';
+import { InvalidParameter } from '../engine/errors.js';
+
+/** Compare dotted API versions ("1.9" < "1.12"): negative, zero or positive. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const prefix = /^\/v(\d+(?:\.\d+)*)(?=\/)/;
+
+/**
+ * Split `/v1.40/images/json` into the API version and the unversioned path, with
+ * dockerd's answers for versions it does not serve. An unversioned path is served
+ * at the current version.
+ */
+export function splitVersion(url: string): { version: string; url: string } {
+  const m = prefix.exec(url);
+  if (!m) return { version: API_VERSION, url };
+  const version = m[1]!;
+  if (compareVersions(version, API_VERSION) > 0) {
+    throw new InvalidParameter(`client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
+  }
+  if (compareVersions(version, MIN_API_VERSION) < 0) {
+    throw new InvalidParameter(
+      `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+  }
+  return { version, url: url.slice(m[0].length) };
+}
