@@ -6,6 +6,7 @@ import { Store } from '../engine/store.js';
 import { Graph } from '../graph/graph.js';
 import { selectDriver } from '../drivers/graphdriver/registry.js';
 import type { JobContext } from '../jobs/context.js';
+import { imageJobs } from '../jobs/images/index.js';
 import { systemJobs } from '../jobs/system/index.js';
 import { createApp } from '../server/app.js';
 import { listen, type Listeners } from '../server/listeners.js';
@@ -31,6 +32,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
+  engine.install(imageJobs);
   engine.onShutdown(() => store.close());
   engine.onShutdown(() => driver.cleanup());
 

@@ -1,0 +1,4 @@
+import type { HandlerTable } from '../context.js';
+
+/** The images area's jobs (being written). */
+export const imageJobs: HandlerTable = {};
