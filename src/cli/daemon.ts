@@ -17,6 +17,8 @@ export interface RunningDaemon {
   listeners: Listeners;
   /** Stop serving, abort jobs, close the store. */
   stop(): Promise<void>;
+  /** Apply reloadable settings (SIGHUP) to the live config and the logger. */
+  reload(changes: Partial<DaemonConfig>): void;
 }
 
 /**
@@ -46,6 +48,12 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     async stop() {
       await listeners.close();
       await engine.shutdown();
+    },
+    reload(changes) {
+      // Jobs read ctx.config on each use, so mutating it in place is the reload.
+      Object.assign(config, changes);
+      const level = config.debug ? 'debug' : config.logLevel;
+      log.level = level === 'fatal' ? 'error' : level;
     },
   };
 }

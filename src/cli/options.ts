@@ -1,0 +1,54 @@
+import type { DaemonConfig } from '../engine/config.js';
+
+/**
+ * Every daemon option, once: the flag, its daemon.json key (dockerd's name), the
+ * DaemonConfig field it sets, and whether SIGHUP may change it on a live daemon.
+ * Adding a daemon option is adding one row here (plus the field in DaemonConfig).
+ *
+ * `kind` says how the value is parsed: `list` flags repeat (`-H a -H b`) and are
+ * JSON arrays in the file; `map` is a list in both places for now (storage-opts).
+ */
+export type OptionKind = 'string' | 'boolean' | 'number' | 'list';
+
+/** The DaemonConfig fields an option may set (configFile is the file's own path). */
+export type OptionField = Exclude<keyof DaemonConfig, 'configFile'>;
+
+export interface DaemonOption {
+  flag: string;
+  alias?: string;
+  /** daemon.json key; null for flags the file cannot set (as in dockerd). */
+  key: string | null;
+  field: OptionField;
+  kind: OptionKind;
+  reloadable: boolean;
+  describe: string;
+  /** Printed when the flag is used (classic names kept for old scripts). */
+  deprecated?: string;
+}
+
+export const daemonOptions: readonly DaemonOption[] = [
+  { flag: 'host', alias: 'H', key: 'hosts', field: 'hosts', kind: 'list', reloadable: false, describe: 'Daemon socket(s) to connect to: unix://PATH, tcp://HOST:PORT, fd://' },
+  { flag: 'data-root', key: 'data-root', field: 'dataRoot', kind: 'string', reloadable: false, describe: 'Root directory of persistent berth state' },
+  { flag: 'graph', alias: 'g', key: 'graph', field: 'dataRoot', kind: 'string', reloadable: false, describe: 'Root of the berth runtime (deprecated)', deprecated: 'Flag --graph has been deprecated, Use --data-root instead' },
+  { flag: 'exec-root', key: 'exec-root', field: 'execRoot', kind: 'string', reloadable: false, describe: 'Root directory for execution state files' },
+  { flag: 'pidfile', alias: 'p', key: 'pidfile', field: 'pidfile', kind: 'string', reloadable: false, describe: 'Path to use for daemon PID file' },
+  { flag: 'storage-driver', alias: 's', key: 'storage-driver', field: 'storageDriver', kind: 'string', reloadable: false, describe: 'Storage driver to use' },
+  { flag: 'storage-opt', key: 'storage-opts', field: 'storageOpts', kind: 'list', reloadable: false, describe: 'Storage driver options' },
+  { flag: 'debug', alias: 'D', key: 'debug', field: 'debug', kind: 'boolean', reloadable: true, describe: 'Enable debug mode' },
+  { flag: 'log-level', alias: 'l', key: 'log-level', field: 'logLevel', kind: 'string', reloadable: true, describe: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")' },
+  { flag: 'insecure-tcp', key: null, field: 'insecureTcp', kind: 'boolean', reloadable: false, describe: 'Serve plain TCP on non-loopback addresses (no TLS: anyone who reaches the port is root)' },
+  { flag: 'label', key: 'labels', field: 'labels', kind: 'list', reloadable: true, describe: 'Set key=value labels to the daemon' },
+  { flag: 'insecure-registry', key: 'insecure-registries', field: 'insecureRegistries', kind: 'list', reloadable: true, describe: 'Enable insecure registry communication' },
+  { flag: 'registry-mirror', key: 'registry-mirrors', field: 'registryMirrors', kind: 'list', reloadable: true, describe: 'Preferred registry mirror' },
+  { flag: 'max-concurrent-downloads', key: 'max-concurrent-downloads', field: 'maxConcurrentDownloads', kind: 'number', reloadable: true, describe: 'Set the max concurrent downloads for each pull' },
+  { flag: 'max-concurrent-uploads', key: 'max-concurrent-uploads', field: 'maxConcurrentUploads', kind: 'number', reloadable: true, describe: 'Set the max concurrent uploads for each push' },
+  { flag: 'max-download-attempts', key: 'max-download-attempts', field: 'maxDownloadAttempts', kind: 'number', reloadable: true, describe: 'Set the max download attempts for each pull' },
+  { flag: 'experimental', key: 'experimental', field: 'experimental', kind: 'boolean', reloadable: false, describe: 'Enable experimental features' },
+];
+
+/** The log levels dockerd accepts (logrus names; `warning` is an alias of warn). */
+export const logLevels = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export function optionByKey(key: string): DaemonOption | undefined {
+  return daemonOptions.find((o) => o.key === key);
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import type { DaemonConfig } from '../engine/config.js';
+import { createLogger, type Logger } from '../engine/log.js';
+import { readConfigFile } from './config-file.js';
+import { startDaemon } from './daemon.js';
+import { claimPidfile, releasePidfile } from './pidfile.js';
+import { reloadSettings, resolveConfig } from './resolve.js';
+import type { SourceSettings } from './settings.js';
+import { handleSignals } from './signals.js';
+
+export interface DaemonInvocation {
+  flags: SourceSettings;
+  configFile: string;
+  configFileExplicit: boolean;
+}
+
+/**
+ * `berth -d`: build the config (flags over daemon.json over the defaults), take the
+ * pidfile, start the daemon, and hand signals to it. Any error before the daemon
+ * serves is thrown to main, which prints it on one line and exits non-zero.
+ */
+export async function runDaemon(inv: DaemonInvocation): Promise<void> {
+  const file = readConfigFile(inv.configFile, inv.configFileExplicit);
+  const config = resolveConfig(inv.flags, file, file ? inv.configFile : null);
+  const log = createLogger(config.debug ? 'debug' : config.logLevel);
+
+  claimPidfile(config.pidfile);
+  let daemon;
+  try {
+    mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+    mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+    daemon = await startDaemon(config);
+  } catch (err) {
+    releasePidfile(config.pidfile);
+    throw err;
+  }
+  log.info(`Daemon has completed initialization (pid ${process.pid})`);
+
+  const running = daemon;
+  handleSignals({
+    log,
+    async shutdown() {
+      try {
+        await running.stop();
+      } finally {
+        releasePidfile(config.pidfile);
+      }
+    },
+    reload: () => reload(inv, config, log, running.reload),
+  });
+}
+
+/** SIGHUP: re-read the file, apply its reloadable keys; a bad file changes nothing. */
+function reload(inv: DaemonInvocation, config: DaemonConfig, log: Logger, apply: (c: Partial<DaemonConfig>) => void): void {
+  try {
+    const file = readConfigFile(inv.configFile, inv.configFileExplicit);
+    if (!file) {
+      log.info(`Reload skipped: no configuration file at ${inv.configFile}`);
+      return;
+    }
+    const changes = reloadSettings(inv.flags, file);
+    apply(changes);
+    const level = config.debug ? 'debug' : config.logLevel;
+    log.level = level === 'fatal' ? 'error' : level;
+    log.info(`Reloaded configuration: ${JSON.stringify(config)}`);
+  } catch (err) {
+    log.error(`Error reloading configuration: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,43 @@
+import { InvalidParameter } from '../engine/errors.js';
+import type { DaemonOption, OptionField } from './options.js';
+
+/** Values one source (the flags, or the config file) set, by DaemonConfig field. */
+export type Settings = Partial<Record<OptionField, string | boolean | number | string[]>>;
+
+/**
+ * What one source set: the values, and for each option it set, how it was spelled
+ * there (the flag name or the file key), used for conflict messages.
+ */
+export interface SourceSettings {
+  values: Settings;
+  set: Map<DaemonOption, unknown>;
+}
+
+export function emptySource(): SourceSettings {
+  return { values: {}, set: new Map() };
+}
+
+/** Go's %v of a value, the way dockerd prints flag/file values in its messages. */
+export function goFormat(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(goFormat).join(' ')}]`;
+  return String(value);
+}
+
+const goTypes: Record<DaemonOption['kind'], string> = { string: 'string', boolean: 'bool', number: 'int', list: '[]string' };
+
+/**
+ * Check a config-file value against the option's kind. The message mirrors
+ * encoding/json's, which is what dockerd reports for a mistyped daemon.json key.
+ */
+export function fileValue(option: DaemonOption, value: unknown): string | boolean | number | string[] {
+  const jsType = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  const ok =
+    (option.kind === 'string' && typeof value === 'string') ||
+    (option.kind === 'boolean' && typeof value === 'boolean') ||
+    (option.kind === 'number' && typeof value === 'number' && Number.isInteger(value)) ||
+    (option.kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
+  if (!ok) {
+    throw new InvalidParameter(`json: cannot unmarshal ${jsType} into Go struct field Config.${option.key} of type ${goTypes[option.kind]}`);
+  }
+  return value as string | boolean | number | string[];
+}
