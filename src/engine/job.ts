@@ -26,17 +26,28 @@ export class Job<N extends JobName = JobName> {
   result: ResultOf<N> | undefined;
   readonly stdin: Readable | null;
   readonly stdout: Writable | null;
-  readonly signal: AbortSignal;
+  private combined: AbortSignal | undefined;
 
   constructor(
     readonly name: N,
     readonly args: ArgsOf<N>,
-    io: JobIO,
-    daemonSignal: AbortSignal,
+    private readonly io: JobIO,
+    private readonly daemonSignal: AbortSignal,
   ) {
     this.stdin = io.stdin ?? null;
     this.stdout = io.stdout ?? null;
-    this.signal = io.signal ? AbortSignal.any([io.signal, daemonSignal]) : daemonSignal;
+  }
+
+  /**
+   * Aborted when the caller's signal or the daemon's fires. Built on first use: most
+   * jobs never look, and combining signals costs more than a quick job itself.
+   */
+  get signal(): AbortSignal {
+    if (!this.combined) {
+      const own = this.io.signal;
+      this.combined = own ? AbortSignal.any([own, this.daemonSignal]) : this.daemonSignal;
+    }
+    return this.combined;
   }
 
   /** Milliseconds since the job started, for the job log line. */

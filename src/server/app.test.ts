@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Engine } from '../engine/engine.js';
 import { NotFound, NotModified } from '../engine/errors.js';
@@ -26,7 +26,7 @@ async function serve(t: import('node:test').TestContext) {
     route({ method: 'post', path: '/same', job: 'system_ping', args: () => { throw new NotModified('already'); } }),
     route({ method: 'post', path: '/echo', job: 'system_ping', args: (r) => { assert.deepEqual(r.body, { a: 1 }); return {}; } }),
   ];
-  const server = createApp(engine, routes, { experimental: false, log }).listen(0, '127.0.0.1');
+  const server = createServer(createApp(engine, routes, { experimental: false, log })).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const port = (server.address() as AddressInfo).port;

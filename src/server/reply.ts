@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * The stdout of a streaming job. The status line and headers go out with the first
@@ -10,7 +10,7 @@ export class LazyReply extends Writable {
   started = false;
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     private readonly status: number,
     private readonly contentType: string,
   ) {
@@ -24,7 +24,7 @@ export class LazyReply extends Writable {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.res.status(this.status);
+    this.res.statusCode = this.status;
     this.res.setHeader('Content-Type', this.contentType);
     this.res.flushHeaders();
   }

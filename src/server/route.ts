@@ -38,6 +38,8 @@ export interface Route<N extends JobName = JobName> {
   /** 'json' (default for post/put): parse a JSON body; 'stream': hand the request to the job as stdin. */
   body?: 'json' | 'stream' | 'none';
   contentType?: string;
+  /** Extra response headers for this route (e.g. `/_ping`'s Cache-Control). */
+  headers?: Record<string, string>;
 }
 
 /** Declare a route with its job name checked against the JobTable and `args` typed by it. */

@@ -1,0 +1,148 @@
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { benchArchive, ARCHIVE_TAG } from './archive.js';
+import { startBerth, startReference, type BenchDaemon } from './daemons.js';
+import { httpLoad } from './http-load.js';
+import { fmt, median } from './stats.js';
+
+/**
+ * `npm run bench`: the foundation's figures, berth beside a reference dockerd measured
+ * in the same run, written to docs/BENCHMARKS.md. Every figure is the median of
+ * several runs; ratios compare medians. Nothing here is a pass/fail test: targets are
+ * reported, not asserted.
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000);
+const CONCURRENCY = 16;
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+interface Figures {
+  daemon: BenchDaemon;
+  loadMBs: number;
+  saveMBs: number;
+  pingRps: number;
+  imagesRps: number;
+}
+
+async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
+  const size = statSync(archive).size;
+  const loads: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    if (i > 0) await call(daemon.socket, 'DELETE', `/images/${ARCHIVE_TAG}?force=1`);
+    const t0 = performance.now();
+    const out = await call(daemon.socket, 'POST', '/images/load?quiet=1', archive);
+    const s = (performance.now() - t0) / 1000;
+    if (!out.body.includes('Loaded image')) throw new Error(`${daemon.name} load failed: ${out.status} ${out.body.slice(0, 300)}`);
+    loads.push(size / 1e6 / s);
+  }
+  const saves: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const out = await call(daemon.socket, 'GET', `/images/${ARCHIVE_TAG}/get`, undefined, true);
+    const s = (performance.now() - t0) / 1000;
+    if (out.status !== 200 || out.bytes < size / 2) throw new Error(`${daemon.name} save failed: ${out.status} (${out.bytes} bytes)`);
+    saves.push(out.bytes / 1e6 / s);
+  }
+  const rps = async (path: string): Promise<number> => {
+    await httpLoad(daemon.socket, path, CONCURRENCY, Math.min(500, REQUESTS)); // warm-up
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await httpLoad(daemon.socket, path, CONCURRENCY, REQUESTS);
+      if (r.errors) throw new Error(`${daemon.name} ${path}: ${r.errors} non-200 answers`);
+      runs.push(r.rps);
+    }
+    return median(runs);
+  };
+  const pingRps = await rps('/_ping');
+  const imagesRps = await rps('/images/json');
+  await call(daemon.socket, 'DELETE', `/images/${ARCHIVE_TAG}?force=1`);
+  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps };
+}
+
+interface Answer { status: number; body: string; bytes: number }
+
+/** One request over the daemon's unix socket; `discard` counts body bytes instead of keeping them. */
+function call(socket: string, method: string, path: string, bodyFile?: string, discard = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = bodyFile ? { 'Content-Type': 'application/x-tar' } : {};
+    const req = request({ socketPath: socket, method, path, headers }, (res) => {
+      let body = '';
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (!discard) body += c.toString('utf8');
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (bodyFile) createReadStream(bodyFile).pipe(req);
+    else req.end();
+  });
+}
+
+function ratio(a: number, b: number | undefined): string {
+  return b ? `${fmt(a / b, 2)}×` : 'n/a';
+}
+
+function report(berth: Figures, ref: Figures | null): string {
+  const rows: Array<[string, (f: Figures) => number, number, string]> = [
+    ['`docker load`, 200 MB in 4 layers (MB/s)', (f) => f.loadMBs, 1, '≥ 1× dockerd'],
+    ['`docker save`, same image (MB/s)', (f) => f.saveMBs, 1, '≥ 1× dockerd'],
+    [`\`GET /_ping\`, c=${CONCURRENCY} (req/s)`, (f) => f.pingRps, 2, '≥ 2× dockerd'],
+    [`\`GET /images/json\`, c=${CONCURRENCY} (req/s)`, (f) => f.imagesRps, 2, '≥ 2× dockerd'],
+  ];
+  const lines = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts). Each figure is the median of ' +
+      `${RUNS} runs; request rates use ${REQUESTS} requests per run over ${CONCURRENCY} keep-alive ` +
+      'connections on the unix socket, after a warm-up. Both daemons run in the same ' +
+      'session on temporary roots, one after the other, so they see the same machine.',
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Linux ${release()}, Node ${process.version}; ` +
+      `berth ${berth.daemon.version}` + (ref ? `, reference dockerd ${ref.daemon.version}` : ', no reference daemon') + '.',
+    `Date: ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| Measure | berth | dockerd | berth / dockerd | Target | Met |',
+    '|---|---:|---:|---:|---|---|',
+  ];
+  for (const [label, get, target, targetText] of rows) {
+    const b = get(berth);
+    const r = ref ? get(ref) : undefined;
+    const met = r === undefined ? 'n/a' : b / r >= target ? 'yes' : 'no';
+    lines.push(`| ${label} | ${fmt(b)} | ${r === undefined ? 'n/a' : fmt(r)} | ${ratio(b, r)} | ${targetText} | ${met} |`);
+  }
+  lines.push('', 'Noise: on this 2-core machine single runs vary by 10–30 %; compare ratios of medians, not single figures.', '');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const archive = await benchArchive(join(repoRoot, '.tmp', 'bench'));
+  const berthDaemon = await startBerth();
+  let berth: Figures;
+  try {
+    berth = await measure(berthDaemon, archive);
+  } finally {
+    await berthDaemon.stop();
+  }
+  const refDaemon = await startReference();
+  let ref: Figures | null = null;
+  if (refDaemon) {
+    try {
+      ref = await measure(refDaemon, archive);
+    } finally {
+      await refDaemon.stop();
+    }
+  }
+  const text = report(berth, ref);
+  writeFileSync(join(repoRoot, 'docs', 'BENCHMARKS.md'), text);
+  process.stdout.write(text);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
