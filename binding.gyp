@@ -1,0 +1,26 @@
+{
+  # Native code of berth. `npm install` runs `node-gyp rebuild` because this file
+  # exists; build by hand with `node-gyp rebuild --nodedir=/usr` (Debian ships the
+  # headers there, so nothing is downloaded).
+  #
+  # Targets:
+  #   berth       the node-addon-api addon (build/Release/berth.node): syscalls Node
+  #               lacks (mount, umount2, mknod, xattrs), loaded by src/libcontainer/native.ts
+  #   (later)     berth-shim, a plain executable: add a second target with
+  #               "type": "executable" and its sources under src/libcontainer/native/shim/
+  "targets": [
+    {
+      "target_name": "berth",
+      "sources": [
+        "src/libcontainer/native/addon.cc",
+        "src/libcontainer/native/mount.cc",
+        "src/libcontainer/native/xattr.cc",
+        "src/libcontainer/native/errors.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,119 @@
+/**
+ * The typed surface of the berth addon (build/Release/berth.node, built from
+ * src/libcontainer/native/*.cc by `npm install` or `node-gyp rebuild --nodedir=/usr`).
+ *
+ * Only syscalls Node lacks. Each is synchronous (they return in microseconds) and
+ * throws an Error shaped like Node's system errors: `code` ('EPERM'), `errno` (-1),
+ * `syscall` ('mount') and `path`; callers wrap it in `System` where it reaches a job.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+interface Addon {
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  mknod(path: string, mode: number, dev: number): void;
+  makedev(major: number, minor: number): number;
+  lsetxattr(path: string, name: string, value: Buffer, flags: number): void;
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+}
+
+/**
+ * The repo root is three levels above the compiled file (dist/src/libcontainer/native.js)
+ * and two above the source (src/libcontainer/native.ts, when run by a TS loader).
+ */
+function addonPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '../../../build/Release/berth.node'), join(here, '../../build/Release/berth.node')];
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+let loaded: Addon | undefined;
+
+/** Loads the addon on first use, so modules that import this file still load where it is not built. */
+function addon(): Addon {
+  if (!loaded) {
+    const path = addonPath();
+    try {
+      loaded = createRequire(import.meta.url)(path) as Addon;
+    } catch (err) {
+      throw new Error(`cannot load the berth native addon at ${path} (build it with \`npm install\` or \`npx node-gyp rebuild --nodedir=/usr\`)`, { cause: err });
+    }
+  }
+  return loaded;
+}
+
+// mount(2) flags, from <linux/mount.h>.
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+export const MS_SYNCHRONOUS = 0x10;
+export const MS_REMOUNT = 0x20;
+export const MS_MANDLOCK = 0x40;
+export const MS_DIRSYNC = 0x80;
+export const MS_NOATIME = 0x400;
+export const MS_NODIRATIME = 0x800;
+export const MS_BIND = 0x1000;
+export const MS_MOVE = 0x2000;
+export const MS_REC = 0x4000;
+export const MS_SILENT = 0x8000;
+export const MS_UNBINDABLE = 0x20000;
+export const MS_PRIVATE = 0x40000;
+export const MS_SLAVE = 0x80000;
+export const MS_SHARED = 0x100000;
+export const MS_RELATIME = 0x200000;
+export const MS_STRICTATIME = 0x1000000;
+
+// umount2(2) flags.
+export const MNT_FORCE = 0x1;
+export const MNT_DETACH = 0x2;
+export const MNT_EXPIRE = 0x4;
+export const UMOUNT_NOFOLLOW = 0x8;
+
+// setxattr(2) flags.
+export const XATTR_CREATE = 0x1;
+export const XATTR_REPLACE = 0x2;
+
+// File type bits for mknod's mode.
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** mount(2). `source`, `fstype` and `data` may be null (bind, remount, propagation). */
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  addon().mount(source, target, fstype, flags, data);
+}
+
+/** umount2(2), e.g. `umount2(path, MNT_DETACH)`. */
+export function umount2(target: string, flags = 0): void {
+  addon().umount2(target, flags);
+}
+
+/** mknod(2); `mode` includes the type bits (S_IFCHR | 0o000 for an overlay whiteout). */
+export function mknod(path: string, mode: number, dev: number): void {
+  addon().mknod(path, mode, dev);
+}
+
+/** The device number of `major:minor`, as the kernel's makedev() encodes it. */
+export function makedev(major: number, minor: number): number {
+  return addon().makedev(major, minor);
+}
+
+/** lsetxattr(2): set an extended attribute without following a symlink. */
+export function lsetxattr(path: string, name: string, value: Buffer | string, flags = 0): void {
+  addon().lsetxattr(path, name, typeof value === 'string' ? Buffer.from(value) : value, flags);
+}
+
+/** lgetxattr(2): the attribute's value, or null when the file has no such attribute. */
+export function lgetxattr(path: string, name: string): Buffer | null {
+  return addon().lgetxattr(path, name);
+}
+
+/** llistxattr(2): the names of the file's extended attributes. */
+export function llistxattr(path: string): string[] {
+  return addon().llistxattr(path);
+}

@@ -1,0 +1,8 @@
+// Each source file registers its functions on the addon's exports.
+#pragma once
+#include <napi.h>
+
+namespace berth {
+void InitMount(Napi::Env env, Napi::Object exports);
+void InitXattr(Napi::Env env, Napi::Object exports);
+}  // namespace berth
