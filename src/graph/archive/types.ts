@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+import type { ImageRecord, LayerRecord } from '../types.js';
+
+/**
+ * The part of the Graph (src/graph/types.ts) the archive formats use. Written as an
+ * interface so the format code depends on the contract, not on the Graph class.
+ */
+export interface ArchiveGraph {
+  createLayer(parent: string | null, tar: Readable, opts?: { expectDiffId?: string }): Promise<LayerRecord>;
+  layerTar(chainId: string): Promise<Readable>;
+  createImage(configBytes: Buffer, opts?: { parent?: string }): ImageRecord;
+  resolve(refOrId: string): ImageRecord;
+  tag(imageId: string, ref: string): void;
+}
+
+/** One entry of a docker-archive's `manifest.json`. */
+export interface ManifestEntry {
+  Config: string;
+  RepoTags: string[] | null;
+  Layers: string[];
+  /** Layers whose content lives elsewhere (Windows base layers); read, never written. */
+  LayerSources?: Record<string, unknown>;
+}
+
+/** What `load` did, for the job's output and events. */
+export interface LoadedImage {
+  id: string;
+  /** Tags as written in the archive (`busybox:latest`). */
+  tags: string[];
+  /** For each tag that moved here from another image: that image's ID. */
+  renamed: { tag: string; from: string }[];
+}
+
+/**
+ * The daemon's Graph seen through the archive contract. The cast stands until
+ * src/graph/graph.ts implements the contract of src/graph/types.ts; then this
+ * becomes a plain, checked assignment.
+ */
+export function archiveGraph(graph: object): ArchiveGraph & { hasLayer?(chainId: string): boolean } {
+  return graph as ArchiveGraph & { hasLayer?(chainId: string): boolean };
+}

@@ -1,0 +1,67 @@
+import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
+import { applyChanges } from '../../graph/archive/changes.js';
+import { openTar } from '../../graph/archive/decompress.js';
+import { emptyContainerConfig, importConfig, parsePlatform } from '../../graph/archive/import.js';
+import { writeMessage } from '../../graph/archive/messages.js';
+import { familiarTag, fullTag, parseTag, type TagRef } from '../../graph/archive/ref.js';
+import { archiveGraph } from '../../graph/archive/types.js';
+import type { Handler } from '../context.js';
+
+export interface ImageImportArgs {
+  /** `-` for the request body; a URL is not fetched (yet). */
+  src: string;
+  repo?: string;
+  tag?: string;
+  changes: string[];
+  message?: string;
+  platform?: string;
+}
+
+declare module '../../engine/job-table.js' {
+  interface JobTable {
+    /** `POST /images/create?fromSrc=`: a root filesystem tar becomes a one-layer image. */
+    image_import: { args: ImageImportArgs; result: void };
+  }
+}
+
+/** The tag to give the imported image: `repo` may carry one, `tag` overrides it. */
+function targetRef(repo: string | undefined, tag: string | undefined): TagRef | null {
+  if (!repo) return null;
+  if (repo.includes('@')) throw new InvalidParameter('cannot import digest reference');
+  const ref = parseTag(repo);
+  return tag ? parseTag(`${ref.repo}:${tag}`) : ref;
+}
+
+/**
+ * `docker import`: everything the request says is checked before the body is read
+ * (changes, reference, platform), then the tar streams once into a new layer, and
+ * the config dockerd would write makes the image. Replies `{"status":"sha256:..."}`.
+ */
+export const imageImport: Handler<'image_import'> = async (job, ctx) => {
+  const { src, repo, tag, changes, message, platform } = job.args;
+  if (src !== '-') throw new NotImplemented('importing from a URL is not implemented yet');
+  if (!job.stdin) throw new InvalidParameter('the archive to import is missing from the request body');
+  applyChanges(emptyContainerConfig(), changes);
+  const ref = targetRef(repo, tag);
+  const plat = parsePlatform(platform);
+  const graph = archiveGraph(ctx.graph);
+
+  const tar = await openTar(job.stdin);
+  const onAbort = () => tar.destroy(job.signal.reason as Error);
+  job.signal.addEventListener('abort', onAbort, { once: true });
+  let layer;
+  try {
+    layer = await graph.createLayer(null, tar);
+  } finally {
+    job.signal.removeEventListener('abort', onAbort);
+  }
+  const config = importConfig({ diffId: layer.diffId, changes, message: message || `Imported from ${src}`, ...plat });
+  const image = graph.createImage(config);
+  const labels = image.config.config?.Labels ?? {};
+  ctx.events.publish({ Type: 'image', Action: 'import', id: image.id, attributes: { ...labels, name: image.id } });
+  if (ref) {
+    graph.tag(image.id, fullTag(ref));
+    ctx.events.publish({ Type: 'image', Action: 'tag', id: image.id, attributes: { ...labels, name: familiarTag(ref) } });
+  }
+  writeMessage(job.stdout, { status: image.id });
+};
