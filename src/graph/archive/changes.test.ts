@@ -34,12 +34,12 @@ test('EXPOSE, VOLUME, WORKDIR, USER, STOPSIGNAL, ONBUILD', () => {
   assert.equal(c.WorkingDir, '/app/sub');
   assert.equal(c.User, 'nobody:nogroup');
   assert.equal(c.StopSignal, 'SIGINT');
-  assert.deepEqual(c.OnBuild, ['RUN echo built']);
+  assert.deepEqual(c.OnBuild, ['run echo built']);
   assert.throws(() => parsePorts('http'), /Invalid containerPort: http/);
 });
 
 test('an instruction that is not a change is a 400 in dockerd\'s words', () => {
-  for (const [change, instr] of [['RUN echo hi', 'RUN'], ['from busybox', 'FROM'], ['ADD a b', 'ADD']]) {
+  for (const [change, instr] of [['RUN echo hi', 'run'], ['from busybox', 'from'], ['ADD a b', 'add']]) {
     assert.throws(() => applyChanges({}, [change!]), (err: unknown) =>
       err instanceof InvalidParameter && err.message === `${instr} is not a valid change command`);
   }

@@ -8,7 +8,10 @@ import type { ContainerConfig } from '../types.js';
  * so the builder can reuse it.
  */
 
-/** The instructions a change may use, as dockerd's `validCommitCommands`. */
+/**
+ * The instructions a change may use: dockerd's `validCommitCommands`, plus STOPSIGNAL,
+ * which dockerd accepts from 23.0 on (20.10 refuses it).
+ */
 export const CHANGE_COMMANDS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'] as const;
 export type ChangeCommand = (typeof CHANGE_COMMANDS)[number];
 
@@ -138,7 +141,8 @@ export function applyChanges(config: ContainerConfig, changes: readonly string[]
     const ins = splitInstruction(change);
     if (!ins) continue;
     if (!(CHANGE_COMMANDS as readonly string[]).includes(ins.cmd)) {
-      throw new InvalidParameter(`${ins.cmd} is not a valid change command`);
+      // dockerd's parser lower-cases instruction names, and its message shows them so.
+      throw new InvalidParameter(`${ins.cmd.toLowerCase()} is not a valid change command`);
     }
     applyOne(out, ins, () => cmdSet, () => { cmdSet = true; });
   }
@@ -201,7 +205,8 @@ function applyOne(out: ContainerConfig, { cmd, rest }: Instruction, cmdSet: () =
       if (!inner) throw new InvalidParameter('ONBUILD requires at least one argument');
       if (inner.cmd === 'ONBUILD') throw new InvalidParameter('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
       if (inner.cmd === 'FROM' || inner.cmd === 'MAINTAINER') throw new InvalidParameter(`${inner.cmd} isn't allowed as an ONBUILD trigger`);
-      out.OnBuild = [...(out.OnBuild ?? []), `${inner.cmd} ${inner.rest}`.trim()];
+      // Stored as written (dockerd keeps the trigger's original text).
+      out.OnBuild = [...(out.OnBuild ?? []), rest];
       return;
     }
   }
