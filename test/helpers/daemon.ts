@@ -52,7 +52,34 @@ export interface TestDaemon {
   restart(): Promise<void>;
 }
 
-export const MAIN_JS = join(repoRoot, 'dist/src/cli/main.js');
+/** The compiled entry point; BERTH_MAIN_JS points the harness at another build. */
+export const MAIN_JS = process.env['BERTH_MAIN_JS'] ?? join(repoRoot, 'dist/src/cli/main.js');
+
+/**
+ * Run `berth ARGS` to completion (for invocations expected to exit: bad flags,
+ * refused starts, -v). Killed after the timeout, which fails the caller's assertions.
+ */
+export function runBerth(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [MAIN_JS, ...args], { cwd: opts.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    p.on('error', rej);
+    p.on('close', (code, sig) => { clearTimeout(timer); res({ code: code ?? (sig ? 128 : -1), stdout, stderr }); });
+  });
+}
+
+/** Wait until `predicate` holds, polling; throws with `what` after the timeout. */
+export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** A fresh /tmp/berth-test-* directory, removed (mounts first) when the test ends. */
 export function tempDir(t?: TestContext, prefix = 'berth-test-'): string {
@@ -121,8 +148,8 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
     removeDir(dir);
   };
   t?.after(async () => {
-    // Show the daemon's side of a failure before the evidence is removed.
-    if (process.exitCode || failed(t)) process.stderr.write(`--- berth daemon log (${logPath}) ---\n${readLog()}\n`);
+    // Keep the daemon's side of the story: printed at exit if any test failed.
+    logs.push(`--- berth daemon log (${logPath}) ---\n${readLog()}`);
     await cleanup();
   });
 
@@ -155,11 +182,14 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
   };
 }
 
-/** node:test marks a failing test only after its body; this reads what is known. */
-function failed(t: TestContext): boolean {
-  const ctx = t as unknown as { passed?: boolean };
-  return ctx.passed === false;
-}
+/**
+ * Daemon logs of this test file. A test's outcome is not known in its after hooks,
+ * so the logs are kept and printed when the file's process exits with a failure.
+ */
+const logs: string[] = [];
+process.on('exit', (code) => {
+  if ((code || process.exitCode) && logs.length) process.stderr.write(`${logs.join('\n')}\n`);
+});
 
 /** GET /_ping on a unix socket; true when it answers OK. */
 export function ping(socket: string): Promise<boolean> {
