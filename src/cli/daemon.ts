@@ -30,6 +30,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const store = Store.open(config.dataRoot);
   const driver = await selectDriver(config.dataRoot, config.storageDriver, config.storageOpts, log);
   const graph = new Graph(store, driver, log);
+  await graph.restore();
   const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date() };
 
   const engine = new Engine(ctx, log);

@@ -36,7 +36,9 @@ export const migrations: Migration[] = [
         config     BLOB NOT NULL,
         top_layer  TEXT REFERENCES layers(chain_id),
         parent     TEXT,
-        created_at INTEGER NOT NULL
+        created_at INTEGER NOT NULL,
+        -- When a tag last moved to this image (ms), for inspect's Metadata.LastTagTime.
+        last_tagged INTEGER
       );
 
       -- Tags: normalised reference (docker.io/library/busybox:latest) -> image.

@@ -1,0 +1,257 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { InvalidParameter, NotFound } from '../engine/errors.js';
+import type { Logger } from '../engine/log.js';
+import type { Store } from '../engine/store.js';
+import type { ApplyOptions, GraphDriver } from '../drivers/graphdriver/types.js';
+import type { LayerRecord } from './types.js';
+
+/**
+ * Layers: rows in the `layers` table, contents in the graphdriver under a random
+ * cache id, and per-layer metadata under `<data-root>/image/layerdb/`:
+ *
+ *   layerdb/tmp/<cache-id>/             a layer being written (created before the
+ *                                       driver dir, so a crash leaves a trace)
+ *   layerdb/sha256/<chain-hex>/cache-id the driver id of a finished layer
+ *   layerdb/sha256/<chain-hex>/tar-split.gz  how to replay the exact tar applied
+ *
+ * Order of writes: layerdb/tmp dir, driver dir, content, rename to layerdb/sha256,
+ * row. Removal is the reverse: row, driver dir, layerdb dir. So any crash leaves a
+ * layerdb dir without a row, and `sweep` removes it with its driver dir; the graph
+ * never touches driver ids it did not create (containers keep theirs there too).
+ */
+
+interface LayerRow {
+  chain_id: string;
+  diff_id: string;
+  parent: string | null;
+  cache_id: string;
+  size: number;
+}
+
+const toRecord = (r: LayerRow): LayerRecord =>
+  ({ chainId: r.chain_id, diffId: r.diff_id, parent: r.parent, cacheId: r.cache_id, size: r.size });
+
+/** chainID per the OCI image spec: diffID for a base layer, else sha256(parent + " " + diffID). */
+export function chainIdOf(parent: string | null, diffId: string): string {
+  if (parent === null) return diffId;
+  return `sha256:${createHash('sha256').update(`${parent} ${diffId}`).digest('hex')}`;
+}
+
+/** The chainIDs of each prefix of a rootfs's diffIDs. */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  let parent: string | null = null;
+  for (const d of diffIds) {
+    parent = chainIdOf(parent, d);
+    out.push(parent);
+  }
+  return out;
+}
+
+const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
+
+export class Layers {
+  readonly dbDir: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly driver: GraphDriver,
+    dataRoot: string,
+    private readonly log: Logger,
+  ) {
+    this.dbDir = join(dataRoot, 'image', 'layerdb');
+  }
+
+  has(chainId: string): boolean {
+    return this.store.db.prepare('SELECT 1 FROM layers WHERE chain_id = ?').get(chainId) !== undefined;
+  }
+
+  find(chainId: string): LayerRecord | undefined {
+    const row = this.store.db.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
+    return row && toRecord(row);
+  }
+
+  get(chainId: string): LayerRecord {
+    const l = this.find(chainId);
+    if (!l) throw new NotFound(`layer does not exist: ${chainId}`);
+    return l;
+  }
+
+  all(): LayerRecord[] {
+    return (this.store.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toRecord);
+  }
+
+  /** Total bytes of a layer and its ancestors (an image's Size). */
+  chainSize(chainId: string | null): number {
+    let size = 0;
+    for (let l = chainId ? this.find(chainId) : undefined; l; l = l.parent ? this.find(l.parent) : undefined) size += l.size;
+    return size;
+  }
+
+  /** See Graph.createLayer. */
+  async create(parent: string | null, tar: Readable, opts: { expectDiffId?: string } = {}): Promise<LayerRecord> {
+    const parentLayer = parent === null ? null : this.get(parent);
+    if (opts.expectDiffId) {
+      const existing = this.find(chainIdOf(parent, opts.expectDiffId));
+      if (existing) {
+        await drain(tar);
+        return existing;
+      }
+    }
+    const cacheId = randomBytes(32).toString('hex');
+    const tmp = join(this.dbDir, 'tmp', cacheId);
+    await mkdir(tmp, { recursive: true });
+    let created = false;
+    try {
+      await this.driver.create(cacheId, parentLayer?.cacheId ?? null);
+      created = true;
+      const { diffId, size } = await this.apply(cacheId, tar, tmp);
+      if (opts.expectDiffId && opts.expectDiffId !== diffId) {
+        throw new InvalidParameter(`layer content does not match its diffID: expected ${opts.expectDiffId}, got ${diffId}`);
+      }
+      const chainId = chainIdOf(parent, diffId);
+      const existing = this.find(chainId);
+      if (existing) {
+        await this.discard(cacheId, tmp);
+        return existing;
+      }
+      await writeFile(join(tmp, 'cache-id'), cacheId);
+      const dir = join(this.dbDir, 'sha256', hexOf(chainId));
+      await mkdir(join(this.dbDir, 'sha256'), { recursive: true });
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+      const rec: LayerRecord = { chainId, diffId, parent, cacheId, size };
+      this.store.db.prepare('INSERT INTO layers (chain_id, diff_id, parent, cache_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(chainId, diffId, parent, cacheId, size, Date.now());
+      return rec;
+    } catch (err) {
+      tar.destroy();
+      if (created) await this.discard(cacheId, tmp).catch((e: Error) => this.log.warn(`cannot clean up layer ${cacheId}: ${e.message}`));
+      else await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Apply `tar` into driver layer `cacheId`, hashing every byte (diffID) and recording tar-split. */
+  private async apply(cacheId: string, tar: Readable, tmp: string): Promise<{ diffId: string; size: number }> {
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    tar.on('error', (e) => hashing.destroy(e));
+    tar.pipe(hashing);
+    const gz = createGzip();
+    const splitFile = createWriteStream(join(tmp, 'tar-split.gz'));
+    gz.pipe(splitFile);
+    const opts: ApplyOptions & { split?: Writable } = { split: gz };
+    const size = await this.driver.applyDiff(cacheId, hashing, opts);
+    // The extractor may stop at the end-of-archive blocks; the diffID covers the
+    // whole stream, trailing padding included, so read what is left.
+    hashing.resume();
+    await finished(hashing);
+    if (!gz.writableEnded) gz.end();
+    await finished(splitFile);
+    return { diffId: `sha256:${hash.digest('hex')}`, size };
+  }
+
+  private async discard(cacheId: string, dir: string): Promise<void> {
+    if (this.driver.exists(cacheId)) await this.driver.remove(cacheId);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** The layer's tar, replayed from its tar-split record when the driver can, so its diffID holds. */
+  async tar(chainId: string): Promise<Readable> {
+    const l = this.get(chainId);
+    const split = join(this.dbDir, 'sha256', hexOf(chainId), 'tar-split.gz');
+    const assemble = (this.driver as { assemble?: (id: string, split: Readable) => Readable | Promise<Readable> }).assemble;
+    if (assemble && existsSync(split)) {
+      return assemble.call(this.driver, l.cacheId, createReadStream(split).pipe(createGunzip()));
+    }
+    return this.driver.diff(l.cacheId);
+  }
+
+  /**
+   * Remove `chainId` and then each ancestor, while nothing refers to them (no image's
+   * top layer, no child layer, not in `keep`). Returns the chainIDs removed, top first.
+   */
+  async release(chainId: string | null, keep: ReadonlySet<string> = new Set()): Promise<LayerRecord[]> {
+    const removed: LayerRecord[] = [];
+    const db = this.store.db;
+    for (let id = chainId; id;) {
+      const l = this.find(id);
+      if (!l || keep.has(id)) break;
+      const used = db.prepare('SELECT 1 FROM images WHERE top_layer = ? UNION ALL SELECT 1 FROM layers WHERE parent = ? LIMIT 1').get(id, id);
+      if (used) break;
+      db.prepare('DELETE FROM layers WHERE chain_id = ?').run(id);
+      await this.removeFiles(l.cacheId, join(this.dbDir, 'sha256', hexOf(id)));
+      removed.push(l);
+      id = l.parent;
+    }
+    return removed;
+  }
+
+  private async removeFiles(cacheId: string, dbDir: string): Promise<void> {
+    try {
+      if (this.driver.exists(cacheId)) await this.driver.remove(cacheId);
+      await rm(dbDir, { recursive: true, force: true });
+    } catch (err) {
+      // The row is gone; the layerdb dir stays, so the next start-up sweep retries.
+      this.log.warn(`cannot remove layer ${cacheId}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Start-up sweep: layers being written when the daemon died (layerdb/tmp), layerdb
+   * dirs whose row is missing (crash between rename and insert, or mid-removal), and
+   * layers no image (nor `keep`) refers to, children before parents.
+   */
+  async sweep(keep: ReadonlySet<string>): Promise<string[]> {
+    const swept: string[] = [];
+    for (const cacheId of await list(join(this.dbDir, 'tmp'))) {
+      await this.removeFiles(cacheId, join(this.dbDir, 'tmp', cacheId));
+      swept.push(cacheId);
+    }
+    for (const hex of await list(join(this.dbDir, 'sha256'))) {
+      if (this.has(`sha256:${hex}`)) continue;
+      const dir = join(this.dbDir, 'sha256', hex);
+      const cacheId = (await readFile(join(dir, 'cache-id'), 'utf8').catch(() => '')).trim();
+      if (/^[a-f0-9]{64}$/.test(cacheId)) await this.removeFiles(cacheId, dir);
+      else await rm(dir, { recursive: true, force: true });
+      swept.push(cacheId || hex);
+    }
+    const referenced = new Set<string>(keep);
+    const tops = this.store.db.prepare('SELECT top_layer FROM images WHERE top_layer IS NOT NULL').all() as { top_layer: string }[];
+    for (const { top_layer } of tops) {
+      for (let l = this.find(top_layer); l && !referenced.has(l.chainId); l = l.parent ? this.find(l.parent) : undefined) referenced.add(l.chainId);
+    }
+    // Leaves first: a layer is removable once no remaining layer names it as parent.
+    const orphans = this.all().filter((l) => !referenced.has(l.chainId));
+    const parents = new Set(this.all().map((l) => l.parent));
+    for (const leaf of orphans.filter((l) => !parents.has(l.chainId))) {
+      for (const r of await this.release(leaf.chainId, referenced)) swept.push(r.cacheId);
+    }
+    return swept;
+  }
+}
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function drain(s: Readable): Promise<void> {
+  s.resume();
+  await finished(s);
+}

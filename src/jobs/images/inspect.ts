@@ -1,0 +1,42 @@
+import type { Handler } from '../context.js';
+import { familiarOf } from '../../graph/reference.js';
+import type { ImageInspect } from './types.js';
+import { apiContainerConfig, ZERO_TIME } from './common.js';
+
+/** `GET /images/{name}/json`: the image as dockerd's LookupImage reports it. */
+export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => {
+  const img = graph.resolve(job.args.name);
+  const c = img.config;
+  const size = graph.imageSize(img);
+  const history = c.history ?? [];
+  const tagged = graph.lastTagTime(img.id);
+  const out: ImageInspect = {
+    Id: img.id,
+    RepoTags: img.tags.map(familiarOf),
+    RepoDigests: img.digests.map(familiarOf),
+    Parent: img.parent ?? '',
+    Comment: c.comment || history.at(-1)?.comment || '',
+    Created: c.created ?? ZERO_TIME,
+    Container: c.container ?? '',
+    ContainerConfig: apiContainerConfig(c.container_config),
+    DockerVersion: c.docker_version ?? '',
+    Author: c.author ?? '',
+    Config: c.config ? apiContainerConfig(c.config) : null,
+    Architecture: c.architecture ?? '',
+    Os: c.os ?? '',
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: { Name: graph.driver.name, Data: img.topLayer ? graph.driver.metadata(graph.getLayer(img.topLayer).cacheId) : null },
+    RootFS: { Type: c.rootfs.type },
+    Metadata: { LastTagTime: tagged === null ? ZERO_TIME : new Date(tagged).toISOString() },
+  };
+  if (c.variant) out.Variant = c.variant;
+  if (c.rootfs.diff_ids.length) out.RootFS.Layers = c.rootfs.diff_ids;
+  return reorder(out);
+};
+
+/** Variant sits between Architecture and Os in dockerd's output; keep the key order the CLI's templates show. */
+function reorder(o: ImageInspect): ImageInspect {
+  const { Variant, Os, Size, VirtualSize, GraphDriver, RootFS, Metadata, ...head } = o;
+  return { ...head, ...(Variant ? { Variant } : {}), Os, Size, VirtualSize, GraphDriver, RootFS, Metadata };
+}

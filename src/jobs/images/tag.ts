@@ -1,0 +1,15 @@
+import type { Handler } from '../context.js';
+import { familiar, parseNamed, withTag } from '../../graph/reference.js';
+import { InvalidParameter } from '../../engine/errors.js';
+import { imageEvent } from './common.js';
+
+/** `POST /images/{name}/tag?repo=&tag=`: point a tag at an image (moving it if it exists). */
+export const imageTag: Handler<'image_tag'> = async (job, ctx) => {
+  const { name, repo, tag } = job.args;
+  const img = ctx.graph.resolve(name);
+  let ref = parseNamed(repo);
+  if (ref.digest !== undefined && tag === '') throw new InvalidParameter('refusing to create a tag with a digest reference');
+  if (tag !== '') ref = withTag(ref, tag);
+  const added = ctx.graph.tag(img.id, ref);
+  imageEvent(ctx, 'tag', img.id, familiar(added));
+};
