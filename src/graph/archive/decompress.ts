@@ -114,7 +114,7 @@ export async function openTar(input: Readable): Promise<Readable> {
   const tarStream = await decompress(input);
   const head = await peek(tarStream, 512);
   if (!isTarHeader(head)) {
-    tarStream.destroy();
+    // Not destroyed: `input` may be the request, whose socket must live to carry the 400.
     throw new InvalidParameter(head.length === 0 ? 'invalid tar header: the archive is empty' : 'invalid tar header: the input is not a tar archive');
   }
   return tarStream;

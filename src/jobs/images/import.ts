@@ -46,12 +46,16 @@ export const imageImport: Handler<'image_import'> = async (job, ctx) => {
   const plat = parsePlatform(platform);
   const graph = archiveGraph(ctx.graph);
 
-  const tar = await openTar(job.stdin);
-  const onAbort = () => tar.destroy(job.signal.reason as Error);
+  const stdin = job.stdin;
+  const onAbort = () => stdin.destroy(job.signal.reason as Error);
   job.signal.addEventListener('abort', onAbort, { once: true });
   let layer;
   try {
-    layer = await graph.createLayer(null, tar);
+    layer = await graph.createLayer(null, await openTar(stdin));
+  } catch (err) {
+    // Read the rest of the body away so the error reaches the client.
+    if (!stdin.destroyed) stdin.resume();
+    throw err;
   } finally {
     job.signal.removeEventListener('abort', onAbort);
   }

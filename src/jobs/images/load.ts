@@ -44,6 +44,10 @@ export const imageLoad: Handler<'image_load'> = async (job, ctx) => {
       if (img.tags.length === 0) writeMessage(out, { stream: `Loaded image ID: ${img.id}\n` });
       for (const t of img.tags) writeMessage(out, { stream: `Loaded image: ${t}\n` });
     }
+  } catch (err) {
+    // Read the rest of the body away so the error reaches the client.
+    if (!job.stdin.destroyed) job.stdin.resume();
+    throw err;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,0 +1,189 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { defaultConfig } from '../../engine/config.js';
+import { Engine } from '../../engine/engine.js';
+import { EventBus } from '../../engine/events.js';
+import { createLogger } from '../../engine/log.js';
+import { MemoryGraph } from '../../graph/archive/memory-graph.js';
+import type { JobContext } from '../../jobs/context.js';
+import { imageImport } from '../../jobs/images/import.js';
+import { imageLoad } from '../../jobs/images/load.js';
+import { imageSave } from '../../jobs/images/save.js';
+import { createApp } from '../app.js';
+import { imagesArchiveRoutes } from './images-archive.js';
+
+const log = createLogger('error');
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+async function tarOf(files: [string, Buffer | string][]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
+  for (const [name, body] of files) pack.entry({ name, mtime: new Date(0), mode: 0o644 }, Buffer.from(body));
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+async function fixture(tag = 'busybox:latest', extra: [string, string][] = []) {
+  const layer = await tarOf([['bin/hello', 'hi\n']]);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Labels: { l: 'v' } }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
+  const id = sha(config);
+  const bytes = await tarOf([[`${id}.json`, config], ['x/layer.tar', layer], ...extra,
+    ['manifest.json', JSON.stringify([{ Config: `${id}.json`, RepoTags: [tag], Layers: ['x/layer.tar'] }])]]);
+  return { bytes, id: `sha256:${id}` };
+}
+
+interface Reply { status: number; headers: Record<string, unknown>; body: Buffer }
+
+async function serve(t: TestContext) {
+  const dataRoot = mkdtempSync(join(tmpdir(), 'berth-test-routes-'));
+  t.after(() => rmSync(dataRoot, { recursive: true, force: true }));
+  const graph = new MemoryGraph();
+  const events = new EventBus();
+  const ctx = { config: { ...defaultConfig, dataRoot }, events, log, graph, startedAt: new Date() } as unknown as JobContext;
+  const engine = new Engine(ctx, log);
+  engine.install({ image_load: imageLoad, image_save: imageSave, image_import: imageImport });
+  const server = createServer(createApp(engine, imagesArchiveRoutes, { experimental: false, log })).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const port = (server.address() as AddressInfo).port;
+  const call = (method: string, path: string, body?: Buffer) => new Promise<Reply>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/x-tar' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const scratch = () => { try { return readdirSync(join(dataRoot, 'tmp')); } catch { return []; } };
+  return { call, graph, events, port, scratch };
+}
+
+const lines = (r: Reply) => r.body.toString().split('\r\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test('POST /images/load answers dockerd\'s message stream and emits a load event', async (t) => {
+  const { call, graph, events, scratch } = await serve(t);
+  const f = await fixture();
+  const r = await call('POST', '/v1.41/images/load?quiet=1', f.bytes);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-type'], 'application/json');
+  assert.deepEqual(lines(r), [{ stream: 'Loaded image: busybox:latest\n' }]);
+  assert.equal(graph.resolve('busybox').id, f.id);
+  assert.deepEqual(events.past().map((e) => [e.Action, e.Actor.ID, e.Actor.Attributes]), [['load', f.id, { l: 'v', name: f.id }]]);
+  // Not quiet: progress first; loading again moves nothing.
+  const again = await call('POST', '/images/load', f.bytes);
+  assert.deepEqual(lines(again).map((m) => m.stream ?? m.status), ['Loaded image: busybox:latest\n']);
+  const other = await fixture('busybox:latest', [['y', 'z']]);
+  const moved = await call('POST', '/images/load', (await fixture('other:1')).bytes);
+  assert.equal(lines(moved).at(-1)!.stream, 'Loaded image: other:1\n');
+  assert.equal(other.id, f.id, 'extra members do not change the image');
+  assert.deepEqual(scratch(), [], 'the spool directory is gone');
+});
+
+test('garbage and hostile archives get a 400 with a message, and the daemon keeps serving', async (t) => {
+  const { call, graph, scratch } = await serve(t);
+  const garbage = await call('POST', '/images/load', Buffer.from('no tar here '.repeat(100)));
+  assert.equal(garbage.status, 400);
+  assert.match(JSON.parse(garbage.body.toString()).message, /invalid tar header/);
+  const hostile = await call('POST', '/images/load', (await fixture('busybox:latest', [['../../escape', 'x']])).bytes);
+  assert.equal(hostile.status, 400);
+  assert.match(JSON.parse(hostile.body.toString()).message, /invalid archive member name/);
+  const noManifest = await call('POST', '/images/load', await tarOf([['a', 'b']]));
+  assert.equal(noManifest.status, 400);
+  assert.equal(graph.images.size, 0);
+  assert.deepEqual(scratch(), []);
+  const ok = await call('POST', '/images/load?quiet=1', (await fixture()).bytes);
+  assert.equal(ok.status, 200);
+});
+
+test('a client that goes away mid-upload leaves no spool behind', async (t) => {
+  const { port, scratch, call } = await serve(t);
+  const f = await fixture();
+  await new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/images/load', headers: { 'content-length': String(f.bytes.length * 4) } });
+    req.on('error', () => resolve());
+    req.write(f.bytes.subarray(0, 1024), () => setTimeout(() => { req.destroy(); resolve(); }, 100));
+  });
+  for (let i = 0; i < 50 && scratch().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(scratch(), []);
+  assert.equal((await call('POST', '/images/load?quiet=1', f.bytes)).status, 200);
+});
+
+test('GET /images/{name}/get and /images/get?names= stream a loadable archive', async (t) => {
+  const { call, events } = await serve(t);
+  const f = await fixture('example.com/ns/app:v2');
+  await call('POST', '/images/load?quiet=1', f.bytes);
+  const one = await call('GET', '/images/example.com/ns/app:v2/get');
+  assert.equal(one.status, 200);
+  assert.equal(one.headers['content-type'], 'application/x-tar');
+  const both = await call('GET', `/images/get?names=example.com/ns/app:v2&names=${f.id.slice(7, 19)}`);
+  assert.equal(both.status, 200);
+  assert.ok(events.past().some((e) => e.Action === 'save' && e.Actor.ID === f.id));
+  const missing = await call('GET', '/images/nope:latest/get');
+  assert.equal(missing.status, 404);
+  assert.match(JSON.parse(missing.body.toString()).message, /No such image: nope:latest/);
+  // What was saved loads into a fresh daemon with the same ID and tag.
+  const fresh = await serve(t);
+  const r = await fresh.call('POST', '/images/load?quiet=1', one.body);
+  assert.deepEqual(lines(r), [{ stream: 'Loaded image: example.com/ns/app:v2\n' }]);
+  assert.equal(fresh.graph.resolve('example.com/ns/app:v2').id, f.id);
+  const manifest = await new Promise<unknown>((resolve) => {
+    const ex = tar.extract();
+    ex.on('entry', (h, s, next) => {
+      if (h.name !== 'manifest.json') { s.resume(); s.on('end', next); return; }
+      const c: Buffer[] = [];
+      s.on('data', (d: unknown) => { c.push(d as Buffer); });
+      s.on('end', () => { resolve(JSON.parse(Buffer.concat(c).toString())); next(); });
+    });
+    Readable.from([both.body]).pipe(ex);
+  });
+  assert.deepEqual((manifest as { RepoTags: unknown }[]).map((m) => m.RepoTags), [['example.com/ns/app:v2']]);
+});
+
+test('POST /images/create?fromSrc=- imports a tar with changes, tag and message', async (t) => {
+  const { call, graph, events } = await serve(t);
+  const rootfs = await tarOf([['etc/hostname', 'x\n']]);
+  const q = new URLSearchParams([['fromSrc', '-'], ['repo', 'imported'], ['tag', 'v1'], ['changes', 'CMD echo hi'], ['changes', 'ENV A=1'], ['message', 'from test']]);
+  const r = await call('POST', `/images/create?${q}`, rootfs);
+  assert.equal(r.status, 200);
+  const [msg] = lines(r);
+  assert.match(String(msg!.status), /^sha256:[0-9a-f]{64}$/);
+  const img = graph.resolve('imported:v1');
+  assert.equal(img.id, msg!.status);
+  assert.deepEqual(img.config.config?.Cmd, ['/bin/sh', '-c', 'echo hi']);
+  assert.equal(img.config.comment, 'from test');
+  assert.deepEqual(img.config.rootfs.diff_ids, [`sha256:${sha(rootfs)}`]);
+  assert.deepEqual(events.past().map((e) => e.Action), ['import', 'tag']);
+  // gzip-compressed input, no message: dockerd's default comment.
+  const { gzipSync } = await import('node:zlib');
+  const gz = await call('POST', '/images/create?fromSrc=-&repo=gz', gzipSync(rootfs));
+  assert.equal(gz.status, 200);
+  assert.equal(graph.resolve('gz:latest').config.comment, 'Imported from -');
+});
+
+test('import refuses bad changes, garbage, URLs and (for now) pulls with the right status', async (t) => {
+  const { call, graph } = await serve(t);
+  const rootfs = await tarOf([['a', 'b']]);
+  const bad = await call('POST', '/images/create?fromSrc=-&changes=RUN%20rm%20-rf%20%2F', rootfs);
+  assert.equal(bad.status, 400);
+  assert.equal(JSON.parse(bad.body.toString()).message, 'run is not a valid change command');
+  const garbage = await call('POST', '/images/create?fromSrc=-', Buffer.from('garbage'.repeat(200)));
+  assert.equal(garbage.status, 400);
+  assert.match(JSON.parse(garbage.body.toString()).message, /not a tar archive/);
+  assert.equal((await call('POST', '/images/create?fromSrc=http://example.com/x.tar', rootfs)).status, 501);
+  const pull = await call('POST', '/images/create?fromImage=busybox&tag=latest');
+  assert.equal(pull.status, 501);
+  assert.match(JSON.parse(pull.body.toString()).message, /pulling images is not implemented yet/);
+  assert.equal(graph.images.size, 0);
+});
