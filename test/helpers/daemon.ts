@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -205,10 +205,15 @@ export function ping(socket: string): Promise<boolean> {
   });
 }
 
+/** DOCKER_CLI, else CLI 28 where installed, else Debian's docker.io CLI. */
+export function defaultCli(): string {
+  return process.env['DOCKER_CLI'] ?? (existsSync(DOCKER_CLI_28) ? DOCKER_CLI_28 : DOCKER_CLI_20);
+}
+
 /** Run a docker CLI with DOCKER_HOST set and a private DOCKER_CONFIG. */
 export function runDocker(host: string, dockerConfig: string, args: string[],
   opts: { input?: string | Buffer; cli?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const cli = opts.cli ?? process.env['DOCKER_CLI'] ?? DOCKER_CLI_28;
+  const cli = opts.cli ?? defaultCli();
   return new Promise((res, rej) => {
     const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: dockerConfig, DOCKER_CLI_HINTS: 'false' };
     delete env['DOCKER_CONTEXT'];
