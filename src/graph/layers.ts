@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type Writable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
 import { InvalidParameter, NotFound } from '../engine/errors.js';
 import type { Logger } from '../engine/log.js';
 import type { Store } from '../engine/store.js';
-import type { ApplyOptions, GraphDriver } from '../drivers/graphdriver/types.js';
+import type { GraphDriver } from '../drivers/graphdriver/types.js';
 import type { LayerRecord } from './types.js';
 
 /**
@@ -149,17 +148,19 @@ export class Layers {
     });
     tar.on('error', (e) => hashing.destroy(e));
     tar.pipe(hashing);
-    const gz = createGzip();
+    // The driver gzips the record itself and ends the stream (ApplyOptions.split).
     const splitFile = createWriteStream(join(tmp, 'tar-split.gz'));
-    gz.pipe(splitFile);
-    const opts: ApplyOptions & { split?: Writable } = { split: gz };
-    const size = await this.driver.applyDiff(cacheId, hashing, opts);
+    let size: number;
+    try {
+      size = await this.driver.applyDiff(cacheId, hashing, { split: splitFile });
+    } finally {
+      if (!splitFile.writableEnded) splitFile.end();
+      await finished(splitFile).catch(() => undefined);
+    }
     // The extractor may stop at the end-of-archive blocks; the diffID covers the
     // whole stream, trailing padding included, so read what is left.
     hashing.resume();
     await finished(hashing);
-    if (!gz.writableEnded) gz.end();
-    await finished(splitFile);
     return { diffId: `sha256:${hash.digest('hex')}`, size };
   }
 
@@ -172,9 +173,9 @@ export class Layers {
   async tar(chainId: string): Promise<Readable> {
     const l = this.get(chainId);
     const split = join(this.dbDir, 'sha256', hexOf(chainId), 'tar-split.gz');
-    const assemble = (this.driver as { assemble?: (id: string, split: Readable) => Readable | Promise<Readable> }).assemble;
-    if (assemble && existsSync(split)) {
-      return assemble.call(this.driver, l.cacheId, createReadStream(split).pipe(createGunzip()));
+    // A driver that ignored `split` leaves an empty record: fall back to diff.
+    if (this.driver.assemble && (await stat(split).catch(() => null))?.size) {
+      return this.driver.assemble(l.cacheId, createReadStream(split));
     }
     return this.driver.diff(l.cacheId);
   }

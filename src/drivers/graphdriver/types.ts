@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * A graphdriver stores layers as directories, one per layer id (the "cache id" of
@@ -32,6 +32,12 @@ export interface GraphDriver {
   applyDiff(id: string, tar: Readable, opts?: ApplyOptions): Promise<number>;
   /** A layer tar of `id`'s changes relative to its parent. */
   diff(id: string): Promise<Readable>;
+  /**
+   * Replay the tar-split record `applyDiff` wrote (`split`, as written: gzipped) against
+   * layer `id`'s files: the tar that was applied, byte for byte, so diffIDs survive
+   * save and push. Optional: without it the graph falls back to `diff`.
+   */
+  assemble?(id: string, split: Readable): Readable;
   changes(id: string): Promise<Change[]>;
   /** Bytes `id` adds relative to its parent. */
   diffSize(id: string): Promise<number>;
@@ -48,6 +54,8 @@ export interface GraphDriver {
 export interface ApplyOptions {
   /** Allow device nodes (char/block/fifo) in the tar; false rejects them. Default true for image layers. */
   allowDevices?: boolean;
+  /** Receives the tar-split record of the tar (gzipped JSON lines); ended when applyDiff settles. */
+  split?: Writable;
 }
 
 /** One entry of `docker diff`: Kind 0 modified, 1 added, 2 deleted. */
