@@ -63,3 +63,12 @@ test('the import config is dockerd\'s: platform, comment, one history entry, the
   assert.deepEqual(cfg.config.Env, ['A=1']);
   assert.equal(cfg.config.Entrypoint, null);
 });
+
+test('HEALTHCHECK: NONE, shell and exec forms, Go durations', () => {
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=1m30s --timeout=500ms --retries=2 CMD curl -f x']).Healthcheck,
+    { Test: ['CMD-SHELL', 'curl -f x'], Interval: 90e9, Timeout: 500e6, Retries: 2 });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK CMD ["true"]']).Healthcheck, { Test: ['CMD', 'true'] });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=soon CMD x']), /invalid duration/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK RUN x']), InvalidParameter);
+});

@@ -1,5 +1,6 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import type { ContainerConfig } from '../types.js';
+import { parseHealthcheck } from './healthcheck.js';
 
 /**
  * The `changes` of `docker import` / `docker commit`: each one Dockerfile instruction
@@ -12,7 +13,7 @@ import type { ContainerConfig } from '../types.js';
  * The instructions a change may use: dockerd's `validCommitCommands`, plus STOPSIGNAL,
  * which dockerd accepts from 23.0 on (20.10 refuses it).
  */
-export const CHANGE_COMMANDS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'] as const;
+export const CHANGE_COMMANDS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'] as const;
 export type ChangeCommand = (typeof CHANGE_COMMANDS)[number];
 
 export interface Instruction {
@@ -195,6 +196,10 @@ function applyOne(out: ContainerConfig, { cmd, rest }: Instruction, cmdSet: () =
     case 'USER':
       needArg();
       out.User = rest;
+      return;
+    case 'HEALTHCHECK':
+      needArg();
+      out.Healthcheck = parseHealthcheck(rest);
       return;
     case 'STOPSIGNAL':
       needArg();
