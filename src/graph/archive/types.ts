@@ -31,11 +31,10 @@ export interface LoadedImage {
   renamed: { tag: string; from: string }[];
 }
 
-/**
- * The daemon's Graph seen through the archive contract. The cast stands until
- * src/graph/graph.ts implements the contract of src/graph/types.ts; then this
- * becomes a plain, checked assignment.
- */
-export function archiveGraph(graph: object): ArchiveGraph & { hasLayer?(chainId: string): boolean } {
-  return graph as ArchiveGraph & { hasLayer?(chainId: string): boolean };
+/** The graph with the optional shortcut load uses to skip layers it has already. */
+export type LoadGraph = ArchiveGraph & { hasLayer?(chainId: string): boolean };
+
+/** The daemon's Graph (or any other implementation of the contract) as the archive code uses it. */
+export function archiveGraph(graph: LoadGraph): LoadGraph {
+  return graph;
 }

@@ -24,7 +24,7 @@ export function saveItem(graph: ArchiveGraph, name: string): SaveItem {
   const bare = name.replace(/^sha256:/, '');
   const byId = /^[0-9a-f]{1,64}$/.test(bare) && image.id.slice(7).startsWith(bare);
   // A name that is both a repository and an ID prefix (`cafe`) names the tag when the image has it.
-  const ref = byId && !tagged ? tryParse(name) : parseTag(name);
+  const ref = byId ? tryParse(name) : parseTag(name);
   if (byId && !(ref && image.tags.includes(fullTag(ref)))) return { image, tags: [] };
   if (tagged || !ref) return { image, tags: ref ? [familiarTag(ref)] : [] };
   const tags = image.tags.map((t) => parseTag(t)).filter((r) => r.repo === ref.repo).map(familiarTag);
