@@ -1,0 +1,258 @@
+import { constants } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { BerthError, InvalidParameter, System, isErrno } from '../../../engine/errors.js';
+import { cleanName, resolveEntry, resolveInRoot } from './confine.js';
+import { SplitWriter } from './split.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './sys.js';
+import { TarReader, type TarEntry } from './tar-reader.js';
+
+export type WhiteoutMode = 'overlay' | 'aufs' | 'delete';
+
+export interface ApplyTarOptions {
+  /**
+   * How `.wh.<name>` and `.wh..wh..opq` entries land: `overlay` as overlayfs
+   * whiteouts (0/0 char device, `trusted.overlay.opaque=y`), `aufs` as the files
+   * themselves, `delete` by removing what they hide (for full-copy layer dirs).
+   */
+  whiteouts: WhiteoutMode;
+  /** Char/block devices and fifos are refused unless allowed. */
+  allowDevices?: boolean;
+  /** Receives the tar-split record of the input (see split.ts). */
+  split?: Writable;
+  signal?: AbortSignal;
+}
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_OPAQUE = '.wh..wh..opq';
+/** aufs keeps its own metadata under names with this prefix at the layer root. */
+export const WHITEOUT_META_PREFIX = '.wh..wh.';
+
+/** Xattrs never taken from an archive: labels are the host's business; overlay's own are ours. */
+function skipXattr(name: string): boolean {
+  return name === 'security.selinux' || name.startsWith('trusted.overlay.');
+}
+
+interface ApplyState {
+  root: string;
+  opts: ApplyTarOptions;
+  split: SplitWriter | null;
+  reader: TarReader;
+  /** Paths (relative, resolved) this archive created; `delete`-mode opaque dirs keep only these. */
+  created: Set<string>;
+  /** Directory times are set last: writing children changes a directory's mtime. */
+  dirTimes: { abs: string; atime: number; mtime: number }[];
+  size: number;
+}
+
+/**
+ * Unpack a layer tar into the existing directory `root`, confined to it (see
+ * confine.ts). Resolves to the bytes of file content written.
+ */
+export async function applyTar(root: string, tar: Readable, opts: ApplyTarOptions): Promise<number> {
+  const split = opts.split ? new SplitWriter(opts.split) : null;
+  const reader = new TarReader(tar, { ...(split ? { onRaw: (c: Buffer) => split.addRaw(c) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const st: ApplyState = { root, opts, split, reader, created: new Set(), dirTimes: [], size: 0 };
+  // Destroying the input wakes a read that is waiting on it.
+  const onAbort = (): void => {
+    tar.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : undefined);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    opts.signal?.throwIfAborted();
+    for (let e = await reader.next(); e !== null; e = await reader.next()) {
+      opts.signal?.throwIfAborted();
+      await applyOne(st, e);
+      await split?.settle();
+    }
+    for (const d of st.dirTimes.reverse()) await lutimes(d.abs, d.atime, d.mtime);
+    await split?.end();
+    return st.size;
+  } catch (err) {
+    split?.abort(err);
+    await reader.close().catch(() => {});
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function applyOne(st: ApplyState, e: TarEntry): Promise<void> {
+  try {
+    const rel = cleanName(e.name);
+    const base = path.posix.basename(rel);
+    if (st.opts.whiteouts !== 'aufs') {
+      // aufs's hardlink and metadata dirs at the root mean nothing outside aufs, as in dockerd.
+      if (rel.startsWith(WHITEOUT_META_PREFIX) && rel !== WHITEOUT_OPAQUE) return;
+      if (base.startsWith(WHITEOUT_PREFIX)) {
+        await whiteout(st, e, rel, base);
+        return;
+      }
+    }
+    if (rel === '') {
+      if (e.type !== 'dir') throw new InvalidParameter(`invalid tar header: "${e.name}" is the destination root but not a directory`);
+      await metadata(st, e, st.root);
+      return;
+    }
+    const target = await resolveEntry(st.root, rel);
+    await create(st, e, rel, target);
+  } catch (err) {
+    if (err instanceof BerthError || (err as Error).name === 'AbortError') throw err;
+    throw new System(`failed to extract ${JSON.stringify(e.name)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function create(st: ApplyState, e: TarEntry, rel: string, target: string): Promise<void> {
+  const abs = path.join(st.root, target);
+  await makeParents(st, target);
+  const existing = await lstatOrNull(abs);
+  // Anything in the way is replaced, except a directory by a directory.
+  if (existing && !(existing.isDirectory() && e.type === 'dir')) await rm(abs, { recursive: true, force: true });
+  switch (e.type) {
+    case 'dir':
+      if (!existing?.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      break;
+    case 'file':
+      await writeFile(st, e, abs);
+      st.split?.addFile(target, e.size);
+      break;
+    case 'symlink':
+      checkSymlink(e, rel);
+      await symlink(e.linkname, abs);
+      break;
+    case 'hardlink': {
+      const from = await resolveEntry(st.root, cleanName(e.linkname, 'hardlink target'));
+      const fromStat = await lstatOrNull(path.join(st.root, from));
+      if (!fromStat || fromStat.isDirectory()) {
+        throw new InvalidParameter(`invalid tar header: hardlink ${JSON.stringify(e.name)} -> ${JSON.stringify(e.linkname)}: no such file in the layer`);
+      }
+      await link(path.join(st.root, from), abs);
+      st.created.add(target);
+      return; // a hardlink shares its target's inode: its header's metadata is not applied
+    }
+    case 'char':
+    case 'block':
+    case 'fifo': {
+      if (!st.opts.allowDevices) {
+        throw new InvalidParameter(`invalid tar header: device node ${JSON.stringify(e.name)} is not allowed here`);
+      }
+      const kind = e.type === 'char' ? S_IFCHR : e.type === 'block' ? S_IFBLK : S_IFIFO;
+      await mknod(abs, kind | 0o600, e.devmajor, e.devminor);
+      break;
+    }
+  }
+  st.created.add(target);
+  await metadata(st, e, abs);
+}
+
+/** Stream the entry's data into a new file; O_EXCL|O_NOFOLLOW: never write through a link. */
+async function writeFile(st: ApplyState, e: TarEntry, abs: string): Promise<void> {
+  const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of st.reader.body()) {
+      st.opts.signal?.throwIfAborted();
+      let off = 0;
+      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      st.size += chunk.length;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Like dockerd, a relative symlink target that climbs out of the root when read
+ * from the link's own directory is refused; absolute targets are fine (they are
+ * resolved inside the root by whoever follows them in a container).
+ */
+function checkSymlink(e: TarEntry, rel: string): void {
+  if (e.linkname.startsWith('/')) return;
+  const joined = path.posix.normalize(path.posix.join(path.posix.dirname(rel), e.linkname));
+  if (joined === '..' || joined.startsWith('../')) {
+    throw new InvalidParameter(`invalid tar header: symlink ${JSON.stringify(e.name)} -> ${JSON.stringify(e.linkname)} escapes the destination`);
+  }
+}
+
+/** mkdir -p the parent of `target`, recording the directories that this creates. */
+async function makeParents(st: ApplyState, target: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = path.posix.dirname(target); dir !== '.' && dir !== ''; dir = path.posix.dirname(dir)) {
+    if (await lstatOrNull(path.join(st.root, dir))) break;
+    missing.unshift(dir);
+  }
+  for (const dir of missing) {
+    await mkdir(path.join(st.root, dir), { mode: 0o755 });
+    await chmod(path.join(st.root, dir), 0o755);
+    st.created.add(dir);
+  }
+}
+
+/** Owner, then mode (chown clears setuid bits), xattrs, then times (deferred for dirs). */
+async function metadata(st: ApplyState, e: TarEntry, abs: string): Promise<void> {
+  await lchown(abs, e.uid, e.gid);
+  if (e.type !== 'symlink') await chmod(abs, e.mode & 0o7777);
+  for (const [name, value] of e.xattrs) if (!skipXattr(name)) await lsetxattr(abs, name, value);
+  const atime = e.atime !== undefined && e.atime > e.mtime ? e.atime : e.mtime;
+  if (e.type === 'dir') st.dirTimes.push({ abs, atime, mtime: e.mtime });
+  else await lutimes(abs, atime, e.mtime);
+}
+
+async function whiteout(st: ApplyState, e: TarEntry, rel: string, base: string): Promise<void> {
+  const dir = await resolveInRoot(st.root, path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), true);
+  const dirAbs = path.join(st.root, dir);
+  if (base === WHITEOUT_OPAQUE) {
+    if (st.opts.whiteouts === 'overlay') {
+      await makeParents(st, dir === '' ? '' : `${dir}/x`);
+      if (dir !== '' && !(await lstatOrNull(dirAbs))) await mkdir(dirAbs, { mode: 0o755 });
+      await lsetxattr(dirAbs, 'trusted.overlay.opaque', Buffer.from('y'));
+    } else {
+      await removeNotCreated(st, dir);
+    }
+    return;
+  }
+  const name = base.slice(WHITEOUT_PREFIX.length);
+  if (name === '' || name === '.' || name === '..') {
+    throw new InvalidParameter(`invalid tar header: bad whiteout ${JSON.stringify(e.name)}`);
+  }
+  const target = dir === '' ? name : `${dir}/${name}`;
+  const abs = path.join(st.root, target);
+  await rm(abs, { recursive: true, force: true });
+  if (st.opts.whiteouts === 'overlay') {
+    await makeParents(st, target);
+    await mknod(abs, S_IFCHR | 0o600, 0, 0);
+    await lchown(abs, e.uid, e.gid);
+    st.created.add(target);
+  }
+}
+
+/** Opaque directory in `delete` mode: drop what was there before this archive. */
+async function removeNotCreated(st: ApplyState, dir: string): Promise<void> {
+  const abs = path.join(st.root, dir);
+  let names: string[];
+  try {
+    names = await readdir(abs);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return;
+    throw err;
+  }
+  for (const n of names) {
+    const rel = dir === '' ? n : `${dir}/${n}`;
+    if (!st.created.has(rel)) {
+      await rm(path.join(st.root, rel), { recursive: true, force: true });
+      continue;
+    }
+    const s = await lstat(path.join(st.root, rel));
+    if (s.isDirectory()) await removeNotCreated(st, rel);
+  }
+}
+
+async function lstatOrNull(p: string) {
+  try {
+    return await lstat(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,123 @@
+import { once } from 'node:events';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { InvalidParameter } from '../../../engine/errors.js';
+import { cleanName, resolveEntry } from './confine.js';
+
+/*
+ * Tar-split: what it takes to rebuild a layer tar byte for byte from its extracted
+ * files, so `save`/`push` reproduce the diffID of what was pulled or loaded. The
+ * format is gzipped JSON lines, each one of:
+ *
+ *   {"r":"<base64>"}         raw archive bytes (headers, extension data, padding,
+ *                            end-of-archive blocks, trailing bytes, any data not
+ *                            extracted as a file)
+ *   {"f":"<path>","s":<n>}   n bytes of content read back from the file at <path>,
+ *                            relative to the layer root, as it was extracted
+ *
+ * Raw bytes are coalesced up to RAW_CHUNK per line.
+ */
+
+const RAW_CHUNK = 64 * 1024;
+
+type Line = { r: string } | { f: string; s: number };
+
+/** Records an archive as it is being extracted. */
+export class SplitWriter {
+  private raw: Buffer[] = [];
+  private rawBytes = 0;
+  private readonly gz = createGzip();
+  private readonly done: Promise<void>;
+  private failed: unknown;
+
+  constructor(out: Writable) {
+    this.done = pipeline(this.gz, out).catch((err: unknown) => {
+      this.failed = err;
+    });
+  }
+
+  addRaw(chunk: Buffer): void {
+    this.raw.push(chunk);
+    this.rawBytes += chunk.length;
+    if (this.rawBytes >= RAW_CHUNK) this.flushRaw();
+  }
+
+  addFile(rel: string, size: number): void {
+    this.flushRaw();
+    this.write({ f: rel, s: size });
+  }
+
+  /** Wait while the output is backed up, so a slow sink bounds memory. */
+  async settle(): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.gz.writableNeedDrain) await once(this.gz, 'drain');
+  }
+
+  async end(): Promise<void> {
+    this.flushRaw();
+    this.gz.end();
+    await this.done;
+    if (this.failed) throw this.failed;
+  }
+
+  abort(err: unknown): void {
+    this.gz.destroy(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private flushRaw(): void {
+    if (this.rawBytes === 0) return;
+    this.write({ r: Buffer.concat(this.raw, this.rawBytes).toString('base64') });
+    this.raw = [];
+    this.rawBytes = 0;
+  }
+
+  private write(line: Line): void {
+    this.gz.write(`${JSON.stringify(line)}\n`);
+  }
+}
+
+/** Replay a tar-split record against the extracted files of `root`: the original tar. */
+export function assembleTar(root: string, split: Readable): Readable {
+  return Readable.from(assemble(root, split), { objectMode: false });
+}
+
+async function* assemble(root: string, split: Readable): AsyncGenerator<Buffer> {
+  const lines = createInterface({ input: split.pipe(createGunzip()), crlfDelay: Infinity });
+  for await (const text of lines) {
+    if (text === '') continue;
+    const line = JSON.parse(text) as Partial<{ r: string; f: string; s: number }>;
+    if (typeof line.r === 'string') {
+      yield Buffer.from(line.r, 'base64');
+    } else if (typeof line.f === 'string' && typeof line.s === 'number') {
+      yield* fileContent(root, line.f, line.s);
+    } else {
+      throw new InvalidParameter(`invalid tar-split record: ${text.slice(0, 80)}`);
+    }
+  }
+}
+
+async function* fileContent(root: string, rel: string, size: number): AsyncGenerator<Buffer> {
+  if (size === 0) return;
+  // The record is read from disk: resolve it confined, and never through a symlink.
+  const target = path.join(root, await resolveEntry(root, cleanName(rel)));
+  const fh = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    let left = size;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, size - left);
+      if (bytesRead === 0) {
+        throw new InvalidParameter(`tar-split: file ${JSON.stringify(rel)} is shorter than the ${size} bytes recorded`);
+      }
+      left -= bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
