@@ -1,0 +1,51 @@
+/**
+ * The resource limits of a container, as `docker run`/`docker update` express them
+ * (HostConfig field meanings, already parsed into numbers). Both cgroup drivers and
+ * the spec builder read this one shape.
+ */
+export interface Resources {
+  /** `-m`: bytes; 0 or absent means unlimited. */
+  memory?: number;
+  /** `--memory-swap`: memory + swap in bytes; -1 unlimited swap; absent: twice `memory`. */
+  memorySwap?: number;
+  /** `--memory-reservation`: soft limit in bytes. */
+  memoryReservation?: number;
+  /** `--memory-swappiness` 0..100 (v1 only). */
+  memorySwappiness?: number;
+  /** `--cpu-shares` (relative weight, 1024 = normal). */
+  cpuShares?: number;
+  /** `--cpus` × 1e9. */
+  nanoCpus?: number;
+  /** `--cpu-period` / `--cpu-quota` in microseconds. */
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  /** `--cpuset-cpus` / `--cpuset-mems`: lists like `0-2,4`. */
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** `--pids-limit`: 0 or -1 means unlimited. */
+  pidsLimit?: number;
+  /** `--blkio-weight` 10..1000. */
+  blkioWeight?: number;
+}
+
+/** The CFS period dockerd uses for `--cpus`: 100 ms. */
+export const DEFAULT_CPU_PERIOD = 100_000;
+
+/** `--cpus` or `--cpu-quota/--cpu-period` as the quota and period the kernel wants. */
+export function cpuQuota(r: Resources): { quota: number; period: number } | undefined {
+  if (r.nanoCpus && r.nanoCpus > 0) {
+    const period = DEFAULT_CPU_PERIOD;
+    return { quota: Math.round((r.nanoCpus * period) / 1e9), period };
+  }
+  if (r.cpuQuota !== undefined && r.cpuQuota !== 0) {
+    return { quota: r.cpuQuota, period: r.cpuPeriod || DEFAULT_CPU_PERIOD };
+  }
+  return undefined;
+}
+
+/** The swap total to write: dockerd gives twice the memory when swap is unspecified. */
+export function memorySwapTotal(r: Resources): number | undefined {
+  if (!r.memory || r.memory <= 0) return r.memorySwap === -1 ? -1 : undefined;
+  if (r.memorySwap === undefined || r.memorySwap === 0) return r.memory * 2;
+  return r.memorySwap;
+}

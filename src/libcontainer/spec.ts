@@ -1,0 +1,283 @@
+/**
+ * `buildSpec`: one container's settings (image config + HostConfig, already parsed)
+ * → the OCI `config.json` the berth-shim runs, with Docker's defaults: capability set,
+ * mounts, masked and read-only /proc paths, devices, seccomp profile, sysctls, env.
+ * Pure: every fact about the host (its devices, arch, kernel) comes in through the input.
+ */
+import { InvalidParameter } from '../engine/errors.js';
+import { containerCapabilities, DOCKER_LAST_CAP } from './capabilities.js';
+import { cpuQuota, memorySwapTotal, type Resources } from './cgroups/resources.js';
+import { defaultDevices } from './devices.js';
+import { bindMount, defaultMounts, DEFAULT_SHM_SIZE, mergeMounts, tmpfsMount, type Propagation } from './mounts.js';
+import {
+  OCI_VERSION, type OciDevice, type OciMount, type OciNamespace, type OciNamespaceType,
+  type OciResources, type OciRlimit, type OciSeccomp, type OciSpec,
+} from './oci.js';
+import { defaultSeccompProfile, parseSeccompProfile, type SeccompHost } from './seccomp.js';
+import { defaultSysctls, validateSysctls } from './sysctl.js';
+
+/** Paths hidden from the container: kernel memory, keys, timers, firmware. */
+export const MASKED_PATHS: readonly string[] = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+];
+
+/** /proc entries that would reconfigure the host if written: mounted read-only. */
+export const READONLY_PATHS: readonly string[] = [
+  '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger',
+];
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * How a container gets a namespace: a new one (`new`), the host's (`host`: no entry
+ * in the spec), or another process's (`{ joinPid }` → `/proc/<pid>/ns/<x>`).
+ */
+export type NamespaceChoice = 'new' | 'host' | { joinPid: number };
+
+export type SeccompChoice =
+  | { mode: 'default' }
+  | { mode: 'unconfined' }
+  /** The profile JSON itself (the CLI sends the file's contents). */
+  | { mode: 'profile'; json: string };
+
+export interface UlimitSpec {
+  /** `nofile`, `nproc`... (no RLIMIT_ prefix). */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export interface BindInput {
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  propagation?: Propagation;
+}
+
+export interface ContainerSpecInput {
+  /** Container id: names the cgroup (`/<cgroupParent>/<id>`). */
+  id: string;
+  /** Host path of the mounted rootfs. */
+  rootfs: string;
+  /** Entrypoint + Cmd, already combined; `args[0]` is the program. */
+  args: string[];
+  /** Image `Env`; `env` (the `-e` values) overrides it key by key. */
+  imageEnv?: string[];
+  env?: string[];
+  /** `-w`, else the image's WorkingDir; `/` when empty. */
+  workingDir?: string;
+  /** Numeric ids, from `resolveUser`. */
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+  /** `-h`; dockerd defaults it to the first 12 characters of the id. */
+  hostname?: string;
+  domainname?: string;
+  tty?: boolean;
+  consoleSize?: { height: number; width: number };
+  readonlyRootfs?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Highest capability number to grant with `--privileged`/`ALL` (dockerd 20.10: 37). */
+  capLastCap?: number;
+  noNewPrivileges?: boolean;
+  seccomp?: SeccompChoice;
+  /** `--ulimit`, and the daemon's `--default-ulimit` (the container's win by name). */
+  ulimits?: UlimitSpec[];
+  defaultUlimits?: UlimitSpec[];
+  sysctls?: Record<string, string>;
+  /** `--shm-size` in bytes; 64 MiB when absent. */
+  shmSize?: number;
+  /** `--tmpfs`: destination → options (`size=64m,mode=1777`). */
+  tmpfs?: Record<string, string>;
+  /** `-v` binds (volumes already resolved to their host paths). */
+  binds?: BindInput[];
+  /** Daemon-made mounts: /etc/hosts, /etc/hostname, /etc/resolv.conf, a shared /dev/shm... */
+  extraMounts?: OciMount[];
+  network?: NamespaceChoice;
+  /** `none` is a new IPC namespace without /dev/shm. */
+  ipc?: NamespaceChoice | 'none';
+  pid?: NamespaceChoice;
+  uts?: NamespaceChoice;
+  /** Device nodes of the host, for `--privileged` (see `hostDevices()`). */
+  hostDevices?: OciDevice[];
+  resources?: Resources;
+  /** Parent cgroup name (`--cgroup-parent`); `berth` by default. */
+  cgroupParent?: string;
+  /** Host arch/kernel for seccomp rule selection; `process.arch` and `uname -r` by default. */
+  host?: SeccompHost;
+}
+
+const NS_FILES: Record<OciNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup',
+};
+
+function namespace(type: OciNamespaceType, choice: NamespaceChoice | 'none' | undefined): OciNamespace[] {
+  if (choice === 'host') return [];
+  if (choice === undefined || choice === 'new' || choice === 'none') return [{ type }];
+  if (!Number.isInteger(choice.joinPid) || choice.joinPid <= 0) {
+    throw new InvalidParameter(`invalid pid to join the ${type} namespace: ${choice.joinPid}`);
+  }
+  return [{ type, path: `/proc/${choice.joinPid}/ns/${NS_FILES[type]}` }];
+}
+
+/** `KEY=value` lists merged by key, later entries replacing earlier ones in place. */
+export function mergeEnv(...lists: (readonly string[] | undefined)[]): string[] {
+  const out: string[] = [];
+  const index = new Map<string, number>();
+  for (const list of lists) {
+    for (const kv of list ?? []) {
+      const key = kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv;
+      const at = index.get(key);
+      if (at === undefined) {
+        index.set(key, out.length);
+        out.push(kv);
+      } else out[at] = kv;
+    }
+  }
+  return out;
+}
+
+function rlimits(input: ContainerSpecInput): OciRlimit[] {
+  const byName = new Map<string, UlimitSpec>();
+  for (const u of [...(input.defaultUlimits ?? []), ...(input.ulimits ?? [])]) byName.set(u.name.toLowerCase(), u);
+  return [...byName.values()].map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, hard: u.hard, soft: u.soft }));
+}
+
+function resources(r: Resources | undefined): OciResources {
+  if (!r) return {};
+  const out: OciResources = {};
+  if (r.memory || r.memorySwap || r.memorySwappiness !== undefined) {
+    out.memory = {};
+    if (r.memory) out.memory.limit = r.memory;
+    const swap = memorySwapTotal(r);
+    if (swap !== undefined) out.memory.swap = swap;
+    if (r.memorySwappiness !== undefined) out.memory.swappiness = r.memorySwappiness;
+  }
+  const q = cpuQuota(r);
+  if (r.cpuShares || q || r.cpusetCpus || r.cpusetMems) {
+    out.cpu = {};
+    if (r.cpuShares) out.cpu.shares = r.cpuShares;
+    if (q) Object.assign(out.cpu, q);
+    if (r.cpusetCpus) out.cpu.cpus = r.cpusetCpus;
+    if (r.cpusetMems) out.cpu.mems = r.cpusetMems;
+  }
+  if (r.pidsLimit && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
+  if (r.blkioWeight) out.blockIO = { weight: r.blkioWeight };
+  return out;
+}
+
+function seccompSection(input: ContainerSpecInput, caps: string[]): OciSeccomp | undefined {
+  // dockerd runs privileged containers unconfined whatever --security-opt says.
+  if (input.privileged) return undefined;
+  const choice = input.seccomp ?? { mode: 'default' };
+  if (choice.mode === 'unconfined') return undefined;
+  if (choice.mode === 'profile') return parseSeccompProfile(choice.json, caps, input.host);
+  return defaultSeccompProfile(caps, input.host);
+}
+
+function mounts(input: ContainerSpecInput): OciMount[] {
+  const user: OciMount[] = [
+    ...Object.entries(input.tmpfs ?? {}).map(([dest, data]) => tmpfsMount(dest, data)),
+    ...(input.binds ?? []).map(bindMount),
+    ...(input.extraMounts ?? []),
+  ];
+  const userDests = new Set(user.map((m) => m.destination));
+  const all = mergeMounts(defaultMounts(input.shmSize || DEFAULT_SHM_SIZE), user, { noShm: input.ipc === 'none' });
+  return all.map((m) => {
+    let options = [...m.options];
+    // --read-only: everything that is not the user's or a kernel filesystem becomes ro.
+    const kernelFs = ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue'].includes(m.destination);
+    if (input.readonlyRootfs && !kernelFs && !userDests.has(m.destination) && !options.includes('ro')) {
+      options.push('ro');
+    }
+    // --privileged: /sys and the cgroup tree become writable.
+    if (input.privileged && !userDests.has(m.destination) && (m.destination === '/sys' || m.type === 'cgroup')) {
+      options = options.filter((o) => o !== 'ro');
+    }
+    return { ...m, options };
+  });
+}
+
+/** Builds the OCI runtime spec of one container. Throws InvalidParameter with dockerd's words. */
+export function buildSpec(input: ContainerSpecInput): OciSpec {
+  if (input.args.length === 0) throw new InvalidParameter('No command specified');
+  const caps = containerCapabilities({
+    privileged: input.privileged ?? false,
+    capAdd: input.capAdd ?? [],
+    capDrop: input.capDrop ?? [],
+    lastCap: input.capLastCap ?? DOCKER_LAST_CAP,
+  });
+  const hostname = input.hostname ?? input.id.slice(0, 12);
+  const namespaces: OciNamespace[] = [
+    { type: 'mount' },
+    ...namespace('network', input.network),
+    ...namespace('uts', input.uts),
+    ...namespace('pid', input.pid),
+    ...namespace('ipc', input.ipc),
+  ];
+  const has = (t: OciNamespaceType): boolean => namespaces.some((n) => n.type === t);
+  const ownNetwork = input.network === undefined || input.network === 'new';
+  const userSysctls = input.sysctls ?? {};
+  validateSysctls(userSysctls, { ipc: has('ipc'), network: has('network'), uts: has('uts') });
+  const sysctl = { ...defaultSysctls(ownNetwork), ...userSysctls };
+  if (input.domainname) sysctl['kernel.domainname'] = input.domainname;
+
+  // dockerd's order: PATH when the image has none, HOSTNAME, TERM for a tty, then the env.
+  const env = mergeEnv(
+    [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(input.tty ? ['TERM=xterm'] : [])],
+    input.imageEnv,
+    input.env,
+  );
+  const user = input.user ?? { uid: 0, gid: 0 };
+  const spec: OciSpec = {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: input.tty ?? false,
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...(user.additionalGids ?? [])] },
+      args: [...input.args],
+      env,
+      cwd: input.workingDir || '/',
+      capabilities: {
+        bounding: caps, effective: caps, permitted: caps,
+        // Like dockerd: nothing inheritable or ambient, so exec'd non-root programs start bare.
+        inheritable: [], ambient: [],
+      },
+      rlimits: rlimits(input),
+      noNewPrivileges: input.noNewPrivileges ?? false,
+    },
+    root: { path: input.rootfs, readonly: input.readonlyRootfs ?? false },
+    hostname: has('uts') ? hostname : '',
+    mounts: mounts(input),
+    linux: {
+      namespaces,
+      devices: input.privileged ? mergeDevices(defaultDevices(), input.hostDevices ?? []) : defaultDevices(),
+      maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
+      readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
+      sysctl,
+      resources: resources(input.resources),
+      cgroupsPath: `/${input.cgroupParent ?? 'berth'}/${input.id}`,
+      rootfsPropagation: rootPropagation(input.binds ?? []),
+    },
+  };
+  if (input.consoleSize) spec.process.consoleSize = { ...input.consoleSize };
+  const seccomp = seccompSection(input, caps);
+  if (seccomp) spec.linux.seccomp = seccomp;
+  return spec;
+}
+
+/** Host devices replace the defaults of the same path. */
+function mergeDevices(defaults: OciDevice[], host: OciDevice[]): OciDevice[] {
+  const paths = new Set(host.map((d) => d.path));
+  return [...defaults.filter((d) => !paths.has(d.path)), ...host];
+}
+
+/**
+ * The rootfs propagation: private unless a bind asks to share (rshared: events flow
+ * both ways, so the root must be shared) or to receive (rslave).
+ */
+function rootPropagation(binds: BindInput[]): string {
+  if (binds.some((b) => b.propagation === 'shared' || b.propagation === 'rshared')) return 'shared';
+  if (binds.some((b) => b.propagation === 'slave' || b.propagation === 'rslave')) return 'rslave';
+  return 'rprivate';
+}
