@@ -4,6 +4,7 @@ import { EventBus } from '../engine/events.js';
 import { createLogger } from '../engine/log.js';
 import { Store } from '../engine/store.js';
 import { Graph } from '../graph/graph.js';
+import { sweepScratch } from '../graph/archive/tmp.js';
 import { selectDriver } from '../drivers/graphdriver/registry.js';
 import type { JobContext } from '../jobs/context.js';
 import { imageJobs } from '../jobs/images/index.js';
@@ -31,6 +32,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const driver = await selectDriver(config.dataRoot, config.storageDriver, config.storageOpts, log);
   const graph = new Graph(store, driver, log);
   await graph.restore();
+  await sweepScratch(config.dataRoot);
   const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date() };
 
   const engine = new Engine(ctx, log);

@@ -40,3 +40,18 @@ export async function makeScratch(dataRoot: string, runStamp: Date, kind: string
   await mkdir(dir, { mode: 0o700 });
   return dir;
 }
+
+/**
+ * Start-up: remove every scratch directory a previous run left (a load cut short by
+ * a crash or kill -9). Called by the composition root before the API serves.
+ */
+export async function sweepScratch(dataRoot: string): Promise<void> {
+  const root = tmpRoot(dataRoot);
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return;
+  }
+  await Promise.all(names.filter((n) => n.startsWith(PREFIX)).map((n) => rm(join(root, n), { recursive: true, force: true })));
+}
