@@ -269,3 +269,28 @@ test('overlay: status and metadata describe the layout', async (t) => {
   assert.equal(m.MergedDir, join(d.home, 'l2', 'merged'));
   assert.equal(d.metadata('l1').LowerDir, undefined);
 });
+
+test('overlay: a 120-layer chain mounts although its absolute lowerdir list passes a page', async (t) => {
+  const d = await setup(t, overlay);
+  if (!d) return;
+  const depth = 120;
+  for (let i = 0; i < depth; i++) {
+    await d.create(`layer${i}`, i === 0 ? null : `layer${i - 1}`);
+    await d.applyDiff(`layer${i}`, await layerTar([{ name: `f${i}`, content: String(i) }]));
+  }
+  const top = `layer${depth - 1}`;
+  assert.ok(d.metadata(top).LowerDir!.length > 4096, 'the absolute list alone would not fit');
+  const p = await d.get(top);
+  try {
+    assert.ok(isMountPoint(p));
+    assert.equal((await readdir(p)).length, depth);
+    assert.equal(await readFile(join(p, 'f0'), 'utf8'), '0');
+    assert.equal(await readFile(join(p, `f${depth - 1}`), 'utf8'), String(depth - 1));
+  } finally {
+    await d.put(top);
+  }
+  assert.ok(!isMountPoint(p));
+  await assert.rejects(d.create('too-deep', top).then(() => d.create('too-deep2', 'too-deep'))
+    .then(async () => { for (let i = 0; i < 10; i++) await d.create(`deeper${i}`, i === 0 ? 'too-deep2' : `deeper${i - 1}`); }),
+  (e) => kindOf(e) === 'invalid_parameter', 'chains stop at 128 layers as in dockerd');
+});
