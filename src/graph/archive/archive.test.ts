@@ -159,8 +159,8 @@ test('garbage, empty and manifest-less input get clear 400s', async (t) => {
   await assert.rejects(load(t, g, good.bytes.subarray(0, 1536)), is400(/invalid tar header|not found/));
 });
 
-test('save writes an archive that loads back with the same IDs, tags and layer bytes', async (t) => {
-  const g = new MemoryGraph();
+for (const knowsTarSize of [true, false]) test(`save writes an archive that loads back with the same IDs, tags and layer bytes (tar sizes ${knowsTarSize ? 'known' : 'spooled'})`, async (t) => {
+  const g = new MemoryGraph({ knowsTarSize });
   const a = await archive({ tag: 'example.com/me/app:v1' });
   await load(t, g, a.bytes);
   const out = new PassThrough();

@@ -17,6 +17,13 @@ export class MemoryGraph implements ArchiveGraph {
   readonly images = new Map<string, ImageRecord>();
   private readonly tags = new Map<string, string>();
 
+  /** `knowsTarSize: false` hides layerTarSize, so save takes its spooling path. */
+  constructor(private readonly opts: { knowsTarSize?: boolean } = {}) {}
+
+  layerTarSize(chainId: string): number | undefined {
+    return this.opts.knowsTarSize === false ? undefined : this.layers.get(chainId)?.tar.length;
+  }
+
   hasLayer(chainId: string): boolean {
     return this.layers.has(chainId);
   }

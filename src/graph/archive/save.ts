@@ -46,7 +46,8 @@ function v1Json(cfg: ImageConfig, id: string, parent: string, top: boolean): Buf
  * A layer tar with its size known, as a tar header needs it first. A file-backed
  * stream is measured in place; anything else is spooled once to `tmpDir`.
  */
-async function sized(src: Readable, tmpDir: string): Promise<{ size: number; stream: Readable; done: () => Promise<void> }> {
+async function sized(src: Readable, tmpDir: string, known: number | undefined): Promise<{ size: number; stream: Readable; done: () => Promise<void> }> {
+  if (known !== undefined) return { size: known, stream: src, done: async () => {} };
   const path = (src as Readable & { path?: unknown }).path;
   if (typeof path === 'string') {
     return { size: (await stat(path)).size, stream: src, done: async () => {} };
@@ -96,7 +97,7 @@ export async function writeArchive(graph: ArchiveGraph, items: SaveItem[], out: 
           pack.entry({ name: `${id}/`, type: 'directory', mode: 0o755, mtime });
           await addFile(pack, `${id}/VERSION`, Buffer.from('1.0'), mtime);
           await addFile(pack, `${id}/json`, v1Json(cfg, id, parentV1, top), mtime);
-          const layer = await sized(await graph.layerTar(chain), opts.tmpDir);
+          const layer = await sized(await graph.layerTar(chain), opts.tmpDir, await graph.layerTarSize?.(chain));
           try {
             const entry = pack.entry({ name: `${id}/layer.tar`, mode: 0o644, mtime, size: layer.size });
             await pipeline(layer.stream, entry);

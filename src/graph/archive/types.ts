@@ -8,6 +8,12 @@ import type { ImageRecord, LayerRecord } from '../types.js';
 export interface ArchiveGraph {
   createLayer(parent: string | null, tar: Readable, opts?: { expectDiffId?: string }): Promise<LayerRecord>;
   layerTar(chainId: string): Promise<Readable>;
+  /**
+   * Optional: the byte length of `layerTar(chainId)` when the graph knows it without
+   * producing the tar (e.g. recorded at createLayer). Lets save stream a layer
+   * straight into the archive; without it the tar is spooled once to learn its size.
+   */
+  layerTarSize?(chainId: string): Promise<number | undefined> | number | undefined;
   createImage(configBytes: Buffer, opts?: { parent?: string }): ImageRecord;
   resolve(refOrId: string): ImageRecord;
   tag(imageId: string, ref: string): void;
