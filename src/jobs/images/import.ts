@@ -62,10 +62,11 @@ export const imageImport: Handler<'image_import'> = async (job, ctx) => {
   const config = importConfig({ diffId: layer.diffId, changes, message: message || `Imported from ${src}`, ...plat });
   const image = graph.createImage(config);
   const labels = image.config.config?.Labels ?? {};
-  ctx.events.publish({ Type: 'image', Action: 'import', id: image.id, attributes: { ...labels, name: image.id } });
+  // dockerd tags first, so its `tag` event comes before `import`.
   if (ref) {
     graph.tag(image.id, fullTag(ref));
     ctx.events.publish({ Type: 'image', Action: 'tag', id: image.id, attributes: { ...labels, name: familiarTag(ref) } });
   }
+  ctx.events.publish({ Type: 'image', Action: 'import', id: image.id, attributes: { ...labels, name: image.id } });
   writeMessage(job.stdout, { status: image.id });
 };
