@@ -21,6 +21,25 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "berth-shim",
+      "type": "executable",
+      "sources": [
+        "src/libcontainer/native/shim/main.c",
+        "src/libcontainer/native/shim/control.c",
+        "src/libcontainer/native/shim/io.c",
+        "src/libcontainer/native/shim/exec.c",
+        "src/libcontainer/native/shim/init.c",
+        "src/libcontainer/native/shim/mounts.c",
+        "src/libcontainer/native/shim/caps.c",
+        "src/libcontainer/native/shim/seccomp.c",
+        "src/libcontainer/native/shim/spec.c",
+        "src/libcontainer/native/shim/log.c",
+        "src/libcontainer/native/shim/util.c"
+      ],
+      "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-D_GNU_SOURCE"],
+      "libraries": ["-Wl,-Bstatic", "-ljson-c", "-lseccomp", "-Wl,-Bdynamic"]
     }
   ]
 }

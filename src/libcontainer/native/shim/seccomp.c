@@ -1,0 +1,128 @@
+/* linux.seccomp (OCI JSON) → a libseccomp filter, loaded as the last step before
+ * execve so that nothing the init does itself is filtered. Semantics follow runc:
+ * syscall names the running libseccomp does not know are skipped (profiles list
+ * syscalls of newer kernels), a missing errnoRet means EPERM, and conditions on the
+ * same argument index become separate rules (libseccomp cannot AND them). */
+#include "shim.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <seccomp.h>
+#include <string.h>
+
+static struct json_object *get(struct json_object *o, const char *k) {
+  struct json_object *v = NULL;
+  return json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static int parse_action(const char *name, struct json_object *errno_ret, uint32_t *out) {
+  int e = errno_ret ? json_object_get_int(errno_ret) : EPERM;
+  if (!name) return -1;
+  if (!strcmp(name, "SCMP_ACT_ALLOW")) *out = SCMP_ACT_ALLOW;
+  else if (!strcmp(name, "SCMP_ACT_ERRNO")) *out = SCMP_ACT_ERRNO((uint16_t)e);
+  else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD")) *out = SCMP_ACT_KILL;
+  else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS")) *out = SCMP_ACT_KILL_PROCESS;
+  else if (!strcmp(name, "SCMP_ACT_TRAP")) *out = SCMP_ACT_TRAP;
+  else if (!strcmp(name, "SCMP_ACT_TRACE")) *out = SCMP_ACT_TRACE((uint16_t)e);
+  else if (!strcmp(name, "SCMP_ACT_LOG")) *out = SCMP_ACT_LOG;
+  else return -1;
+  return 0;
+}
+
+static int parse_op(const char *name, enum scmp_compare *out) {
+  static const struct { const char *n; enum scmp_compare op; } ops[] = {
+      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+  };
+  for (size_t i = 0; name && i < sizeof ops / sizeof *ops; i++)
+    if (!strcmp(name, ops[i].n)) return *out = ops[i].op, 0;
+  return -1;
+}
+
+/* "SCMP_ARCH_X86_64" → libseccomp's arch token. */
+static uint32_t parse_arch(const char *name) {
+  char low[32];
+  if (!name || strncmp(name, "SCMP_ARCH_", 10)) return 0;
+  size_t i = 0;
+  for (const char *p = name + 10; *p && i + 1 < sizeof low; p++, i++)
+    low[i] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+  low[i] = 0;
+  return seccomp_arch_resolve_name(low);
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t defact, struct json_object *rule, char *err) {
+  const char *action = json_object_get_string(get(rule, "action"));
+  uint32_t act;
+  if (parse_action(action, get(rule, "errnoRet"), &act))
+    return fail(err, 0, "seccomp: unknown action %s", action ? action : "(none)");
+  if (act == defact) return 0; /* libseccomp refuses rules equal to the default */
+  struct json_object *args = get(rule, "args");
+  size_t nargs = args ? json_object_array_length(args) : 0;
+  if (nargs > 6) return fail(err, 0, "seccomp: too many arguments in a rule");
+  struct scmp_arg_cmp cmp[6];
+  bool repeated = false;
+  for (size_t i = 0; i < nargs; i++) {
+    struct json_object *a = json_object_array_get_idx(args, i);
+    enum scmp_compare op;
+    const char *opname = json_object_get_string(get(a, "op"));
+    if (parse_op(opname, &op)) return fail(err, 0, "seccomp: unknown operator %s", opname ? opname : "(none)");
+    cmp[i].arg = (unsigned)json_object_get_int(get(a, "index"));
+    cmp[i].op = op;
+    cmp[i].datum_a = (scmp_datum_t)json_object_get_uint64(get(a, "value"));
+    cmp[i].datum_b = (scmp_datum_t)json_object_get_uint64(get(a, "valueTwo"));
+    for (size_t j = 0; j < i; j++) repeated |= cmp[j].arg == cmp[i].arg;
+  }
+  struct json_object *names = get(rule, "names");
+  size_t nn = names ? json_object_array_length(names) : 0;
+  for (size_t i = 0; i < nn; i++) {
+    const char *name = json_object_get_string(json_object_array_get_idx(names, i));
+    int nr = name ? seccomp_syscall_resolve_name(name) : __NR_SCMP_ERROR;
+    if (nr == __NR_SCMP_ERROR) continue;
+    int r = 0;
+    if (!repeated) {
+      r = seccomp_rule_add_array(ctx, act, nr, (unsigned)nargs, cmp);
+    } else {
+      for (size_t j = 0; j < nargs && r == 0; j++) r = seccomp_rule_add_array(ctx, act, nr, 1, &cmp[j]);
+    }
+    if (r < 0) return fail(err, -r, "seccomp: add rule for %s", name);
+  }
+  return 0;
+}
+
+int apply_seccomp(struct json_object *sc, char *err) {
+  if (!sc) return 0;
+  const char *defname = json_object_get_string(get(sc, "defaultAction"));
+  uint32_t defact;
+  if (parse_action(defname, get(sc, "defaultErrnoRet"), &defact))
+    return fail(err, 0, "seccomp: unknown default action %s", defname ? defname : "(none)");
+  scmp_filter_ctx ctx = seccomp_init(defact);
+  if (!ctx) return fail(err, 0, "seccomp: init failed");
+  int rc = -1;
+  /* The filter must not refuse our own no_new_privs state: let libseccomp leave it. */
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  struct json_object *archs = get(sc, "architectures");
+  size_t na = archs ? json_object_array_length(archs) : 0;
+  for (size_t i = 0; i < na; i++) {
+    uint32_t a = parse_arch(json_object_get_string(json_object_array_get_idx(archs, i)));
+    if (!a) continue; /* an architecture this libseccomp lacks */
+    int r = seccomp_arch_add(ctx, a);
+    if (r < 0 && r != -EEXIST) {
+      fail(err, -r, "seccomp: add architecture");
+      goto out;
+    }
+  }
+  struct json_object *rules = get(sc, "syscalls");
+  size_t nr = rules ? json_object_array_length(rules) : 0;
+  for (size_t i = 0; i < nr; i++)
+    if (add_rule(ctx, defact, json_object_array_get_idx(rules, i), err)) goto out;
+  int r = seccomp_load(ctx);
+  if (r < 0) {
+    fail(err, -r, "seccomp: load filter");
+    goto out;
+  }
+  rc = 0;
+out:
+  seccomp_release(ctx);
+  return rc;
+}
