@@ -7,7 +7,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -189,6 +189,37 @@ for (const [name, init] of DRIVERS) {
     await d.remove('l2');
     await d.remove('l1');
     assert.deepEqual(await d.list(), []);
+  });
+
+  test(`${name}: concurrent gets of one layer mount once and count every call`, async (t) => {
+    const d = await setup(t, init);
+    if (!d) return;
+    await buildChain(d, ['l1', 'l2'], [LAYER1, LAYER2]);
+    const paths = await Promise.all([1, 2, 3, 4, 5].map(() => d.get('l2')));
+    assert.equal(new Set(paths).size, 1);
+    const mounted = isMountPoint(paths[0]!);
+    if (name !== 'vfs') assert.equal(mountsUnder(d.home).filter((m) => m === paths[0]).length, 1, 'mounted exactly once');
+    await Promise.all([1, 2, 3, 4].map(() => d.put('l2')));
+    assert.equal(isMountPoint(paths[0]!), mounted, 'one get still outstanding');
+    await d.put('l2');
+    assert.ok(!isMountPoint(paths[0]!));
+  });
+
+  test(`${name}: applyDiff records tar-split and assemble replays the tar byte for byte`, async (t) => {
+    const d = await setup(t, init);
+    if (!d || !d.assemble) return;
+    const dir = mkdtempSync('/var/tmp/berth-test-split-');
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const layers = [LAYER1, LAYER2, LAYER3];
+    for (let i = 0; i < layers.length; i++) {
+      const id = `l${i + 1}`;
+      const tar = await collect(await layerTar(layers[i]!));
+      await d.create(id, i === 0 ? null : `l${i}`);
+      const splitFile = join(dir, `${id}.split`);
+      await d.applyDiff(id, Readable.from([tar]), { split: createWriteStream(splitFile) });
+      const again = await collect(d.assemble(id, createReadStream(splitFile)));
+      assert.ok(again.equals(tar), `layer ${id}: ${again.length} bytes replayed, ${tar.length} applied`);
+    }
   });
 
   test(`${name}: a 3-layer chain with a whiteout and an opaque dir shows the right view`, async (t) => {

@@ -8,6 +8,7 @@ import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { archiveFn, assembleLayer } from '../common/archive.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
+import { KeyedLock } from '../common/lock.js';
 import { Layout } from './layout.js';
 import { mountLayer } from './mount.js';
 
@@ -19,6 +20,7 @@ export class AufsDriver implements GraphDriver {
   readonly name = 'aufs';
   private readonly layout: Layout;
   private readonly refs = new Map<string, number>();
+  private readonly lock = new KeyedLock();
 
   constructor(readonly home: string, private readonly backingFs: string) {
     this.layout = new Layout(home);
@@ -52,39 +54,45 @@ export class AufsDriver implements GraphDriver {
   }
 
   async remove(id: string): Promise<void> {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    if ((this.refs.get(id) ?? 0) > 0) throw new Conflict(`layer ${id} is in use (mounted)`);
-    if (isMountPoint(this.layout.mnt(id))) umount2(this.layout.mnt(id), MNT_DETACH);
-    await this.removeFiles(id);
+    return this.lock.run(id, async (): Promise<void> => {
+      if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
+      if ((this.refs.get(id) ?? 0) > 0) throw new Conflict(`layer ${id} is in use (mounted)`);
+      if (isMountPoint(this.layout.mnt(id))) umount2(this.layout.mnt(id), MNT_DETACH);
+      await this.removeFiles(id);
+    });
   }
 
   async get(id: string): Promise<string> {
-    const l = this.layout;
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const count = this.refs.get(id) ?? 0;
-    if (count === 0 && !isMountPoint(l.mnt(id))) {
-      await mkdir(l.mnt(id), { recursive: true, mode: 0o755 });
-      mountLayer(l, id);
-    }
-    this.refs.set(id, count + 1);
-    return l.mnt(id);
+    return this.lock.run(id, async (): Promise<string> => {
+      const l = this.layout;
+      if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
+      const count = this.refs.get(id) ?? 0;
+      if (count === 0 && !isMountPoint(l.mnt(id))) {
+        await mkdir(l.mnt(id), { recursive: true, mode: 0o755 });
+        mountLayer(l, id);
+      }
+      this.refs.set(id, count + 1);
+      return l.mnt(id);
+    });
   }
 
   async put(id: string): Promise<void> {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const count = this.refs.get(id) ?? 0;
-    if (count > 1) {
-      this.refs.set(id, count - 1);
-      return;
-    }
-    this.refs.delete(id);
-    const mnt = this.layout.mnt(id);
-    if (!isMountPoint(mnt)) return;
-    try {
-      umount2(mnt, MNT_DETACH);
-    } catch (err) {
-      throw new System(`error unmounting ${mnt}: ${(err as Error).message}`, { cause: err });
-    }
+    return this.lock.run(id, async (): Promise<void> => {
+      if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
+      const count = this.refs.get(id) ?? 0;
+      if (count > 1) {
+        this.refs.set(id, count - 1);
+        return;
+      }
+      this.refs.delete(id);
+      const mnt = this.layout.mnt(id);
+      if (!isMountPoint(mnt)) return;
+      try {
+        umount2(mnt, MNT_DETACH);
+      } catch (err) {
+        throw new System(`error unmounting ${mnt}: ${(err as Error).message}`, { cause: err });
+      }
+    });
   }
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {

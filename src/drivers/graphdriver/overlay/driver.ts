@@ -7,6 +7,7 @@ import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { archiveFn, assembleLayer } from '../common/archive.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
+import { KeyedLock } from '../common/lock.js';
 import { Layout, MAX_DEPTH, shortName } from './layout.js';
 import { mountLayer } from './mount.js';
 
@@ -16,6 +17,7 @@ export class OverlayDriver implements GraphDriver {
   private readonly layout: Layout;
   /** Outstanding `get`s per layer; the mount lives while the count is above zero. */
   private readonly refs = new Map<string, number>();
+  private readonly lock = new KeyedLock();
 
   constructor(readonly home: string, private readonly backingFs: string) {
     this.layout = new Layout(home);
@@ -52,49 +54,55 @@ export class OverlayDriver implements GraphDriver {
   }
 
   async remove(id: string): Promise<void> {
-    const l = this.layout;
-    if (!existsSync(l.dir(id))) throw new NotFound(`layer ${id} does not exist`);
-    if ((this.refs.get(id) ?? 0) > 0) throw new Conflict(`layer ${id} is in use (mounted)`);
-    // A mount left by a daemon that crashed: nobody holds it any more.
-    if (isMountPoint(l.merged(id))) umount2(l.merged(id), MNT_DETACH);
-    if (existsSync(l.linkFile(id))) await rm(l.link(l.shortOf(id)), { force: true });
-    await rm(l.dir(id), { recursive: true, force: true });
+    return this.lock.run(id, async (): Promise<void> => {
+      const l = this.layout;
+      if (!existsSync(l.dir(id))) throw new NotFound(`layer ${id} does not exist`);
+      if ((this.refs.get(id) ?? 0) > 0) throw new Conflict(`layer ${id} is in use (mounted)`);
+      // A mount left by a daemon that crashed: nobody holds it any more.
+      if (isMountPoint(l.merged(id))) umount2(l.merged(id), MNT_DETACH);
+      if (existsSync(l.linkFile(id))) await rm(l.link(l.shortOf(id)), { force: true });
+      await rm(l.dir(id), { recursive: true, force: true });
+    });
   }
 
   async get(id: string): Promise<string> {
-    const l = this.layout;
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const count = this.refs.get(id) ?? 0;
-    // A base layer is its own view: nothing to mount, as in dockerd.
-    if (l.lowers(id).length === 0) {
+    return this.lock.run(id, async (): Promise<string> => {
+      const l = this.layout;
+      if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
+      const count = this.refs.get(id) ?? 0;
+      // A base layer is its own view: nothing to mount, as in dockerd.
+      if (l.lowers(id).length === 0) {
+        this.refs.set(id, count + 1);
+        return l.diff(id);
+      }
+      if (count === 0) {
+        await mkdir(l.merged(id), { recursive: true, mode: 0o700 });
+        if (!isMountPoint(l.merged(id))) await mountLayer(l, id);
+      }
       this.refs.set(id, count + 1);
-      return l.diff(id);
-    }
-    if (count === 0) {
-      await mkdir(l.merged(id), { recursive: true, mode: 0o700 });
-      if (!isMountPoint(l.merged(id))) await mountLayer(l, id);
-    }
-    this.refs.set(id, count + 1);
-    return l.merged(id);
+      return l.merged(id);
+    });
   }
 
   async put(id: string): Promise<void> {
-    const l = this.layout;
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const count = this.refs.get(id) ?? 0;
-    if (count > 1) {
-      this.refs.set(id, count - 1);
-      return;
-    }
-    this.refs.delete(id);
-    if (l.lowers(id).length === 0 || !isMountPoint(l.merged(id))) return;
-    try {
-      umount2(l.merged(id), MNT_DETACH);
-    } catch (err) {
-      throw new System(`error unmounting ${l.merged(id)}: ${(err as Error).message}`, { cause: err });
-    }
-    // dockerd removes the mount point too; a busy or absent dir is of no concern.
-    await rmdir(l.merged(id)).catch(() => undefined);
+    return this.lock.run(id, async (): Promise<void> => {
+      const l = this.layout;
+      if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
+      const count = this.refs.get(id) ?? 0;
+      if (count > 1) {
+        this.refs.set(id, count - 1);
+        return;
+      }
+      this.refs.delete(id);
+      if (l.lowers(id).length === 0 || !isMountPoint(l.merged(id))) return;
+      try {
+        umount2(l.merged(id), MNT_DETACH);
+      } catch (err) {
+        throw new System(`error unmounting ${l.merged(id)}: ${(err as Error).message}`, { cause: err });
+      }
+      // dockerd removes the mount point too; a busy or absent dir is of no concern.
+      await rmdir(l.merged(id)).catch(() => undefined);
+    });
   }
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
