@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DOCKER_CLI_20, ping, runBerth, startDaemon, tempDir, waitFor } from './helpers/daemon.js';
@@ -31,6 +31,7 @@ test('berth -v prints the version', async () => {
 test('the daemon serves the docker CLI (28 and 20.10) and dockerode on its socket', async (t) => {
   const d = await startDaemon(t);
   assert.equal(readFileSync(d.pidfile, 'utf8').trim(), String(d.pid));
+  assert.equal(statSync(d.socket).mode & 0o777, 0o660, 'socket mode 0660');
   for (const cli of [undefined, DOCKER_CLI_20]) {
     const r = await d.docker(['version', '--format', '{{.Server.APIVersion}} {{.Server.Os}}'], { cli });
     assert.equal(r.code, 0, r.stderr);

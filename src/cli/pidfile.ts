@@ -33,7 +33,10 @@ function readPid(path: string): number | null {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/** Alive and a berth daemon: its cmdline names node and berth, or the berth binary. */
+/**
+ * Alive and a berth daemon: its command line names berth (bin/berth, a berth path)
+ * or berth's compiled entry point (dist/src/cli/main.js).
+ */
 export function isBerth(pid: number): boolean {
   let cmdline: string;
   try {
@@ -42,5 +45,5 @@ export function isBerth(pid: number): boolean {
     return false; // gone (or /proc hides it): not a live daemon we can see
   }
   const argv = cmdline.split('\0').filter(Boolean);
-  return argv.some((a) => /berth/.test(a));
+  return argv.some((a) => /berth/.test(a) || /(^|\/)src\/cli\/main\.js$/.test(a));
 }
