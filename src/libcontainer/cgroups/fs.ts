@@ -1,0 +1,80 @@
+/** Small readers and writers for cgroup control files, shared by both drivers. */
+import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { System, isErrno } from '../../engine/errors.js';
+
+export async function readText(path: string): Promise<string> {
+  return (await readFile(path, 'utf8')).trim();
+}
+
+/** The file's content, or undefined when the kernel does not provide it. */
+export async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readText(path);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+/** A number; `max` (v2) and absurd v1 "unlimited" values come back as undefined. */
+export async function readNumber(path: string): Promise<number | undefined> {
+  const t = await readOptional(path);
+  if (t === undefined || t === 'max' || t === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) && n < 2 ** 62 ? n : undefined;
+}
+
+/** `key value` lines (memory.stat, cpu.stat, memory.events, cpuacct.stat) as a record. */
+export function parseKeyValues(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = Number(v);
+  }
+  return out;
+}
+
+/** Writes one value to a control file; a refusal names the file, as dockerd's errors do. */
+export async function writeValue(path: string, value: string | number): Promise<void> {
+  try {
+    await writeFile(path, String(value));
+  } catch (err) {
+    throw new System(`failed to write ${JSON.stringify(String(value))} to ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function parsePids(text: string): number[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map(Number);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Removes a cgroup directory. The kernel refuses (EBUSY) while a task is still leaving;
+ * retry for about a second before giving up. A missing directory is fine.
+ */
+export async function removeGroupDir(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      if (!isErrno(err, 'EBUSY') || attempt >= 20) {
+        throw new System(`failed to remove cgroup ${dir}: ${(err as Error).message}`, { cause: err });
+      }
+      await sleep(50);
+    }
+  }
+}
+
+/** Polls `check` every 10 ms up to `ms`; true when it held. */
+export async function waitFor(check: () => Promise<boolean>, ms: number, step?: () => Promise<void>): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    if (step) await step();
+    await sleep(10);
+  }
+}
