@@ -24,12 +24,12 @@ const WANTED = ['cpuset', 'cpu', 'io', 'memory', 'pids'];
 
 /** `--cpu-shares` (2..262144, 1024 normal) → `cpu.weight` (1..10000, 100 normal), as runc maps it. */
 export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
 /** `--blkio-weight` (10..1000) → `io.weight` (1..10000). */
 export function blkioToIoWeight(weight: number): number {
-  return Math.round(1 + ((weight - 10) * 9999) / 990);
+  return 1 + Math.floor(((weight - 10) * 9999) / 990);
 }
 
 /** `io.stat` rows (`8:0 rbytes=1 wbytes=2 rios=3 wios=4 ...`) → Docker's read/write rows. */
