@@ -76,6 +76,11 @@ export class Graph {
     return this.layers.tar(chainId);
   }
 
+  /** Remove `chainId` and its ancestors while no image or layer uses them (a load that failed half-way). */
+  releaseLayer(chainId: string): Promise<LayerRecord[]> {
+    return this.layers.release(chainId);
+  }
+
   // ---- images ----
 
   /** Store an image config (idempotent); every layer of its rootfs must exist already. */

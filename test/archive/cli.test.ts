@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import tar from 'tar-stream';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage, layerTar, multiLayerImage } from '../helpers/fixtures.js';
 import { referenceSkipReason, startReferenceDockerd } from './reference-dockerd.js';
@@ -87,6 +89,35 @@ test('a load cut short by a killed daemon leaves no image and no spool after res
   await d.restart();
   assert.deepEqual(scratchDirs(d), []);
   assert.equal((await ok(d, ['images', '-q'])).trim(), '');
+});
+
+test('a layer whose content does not match its diff_id fails the load and leaves no layer behind', { timeout: 60_000 }, async (t: TestContext) => {
+  const d = await startDaemon(t);
+  const a = await layerTar([{ type: 'file', name: 'a', mode: 0o644, content: 'first\n' }]);
+  const b = await layerTar([{ type: 'file', name: 'b', mode: 0o644, content: 'second\n' }]);
+  const sha = (x: Buffer) => `sha256:${createHash('sha256').update(x).digest('hex')}`;
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(a), sha(Buffer.from('not b'))] } }));
+  const cfgName = `${sha(config).slice(7)}.json`;
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const ended = new Promise<void>((r) => pack.on('end', () => r()));
+  pack.entry({ name: cfgName }, config);
+  pack.entry({ name: 'a/layer.tar' }, a);
+  pack.entry({ name: 'b/layer.tar' }, b);
+  pack.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: cfgName, RepoTags: ['mismatch:1'], Layers: ['a/layer.tar', 'b/layer.tar'] }]));
+  pack.finalize();
+  await ended;
+  const r = await d.docker(['load'], { input: Buffer.concat(chunks) });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /does not match|mismatch/);
+  assert.equal((await ok(d, ['images', '-q'])).trim(), '');
+  const layerdb = join(d.dir, 'data', 'image', 'layerdb', 'sha256');
+  assert.deepEqual(existsSync(layerdb) ? readdirSync(layerdb) : [], []);
+  assert.deepEqual(scratchDirs(d), []);
+  // (The place looked at is where layers do live.)
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  assert.equal(readdirSync(layerdb).length, 1);
 });
 
 test('archives move between berth and the reference dockerd with the same IDs', { skip: referenceSkipReason() ?? false, timeout: 180_000 }, async (t: TestContext) => {

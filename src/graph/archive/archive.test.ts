@@ -144,6 +144,14 @@ test('a manifest naming a missing layer, or a diff_id mismatch, is a 400 and add
   const wrong = await archive({ diffIds: [`sha256:${'0'.repeat(64)}`, `sha256:${'1'.repeat(64)}`] });
   await assert.rejects(load(t, g, wrong.bytes), is400(/mismatch/));
   assert.equal(g.images.size, 0);
+  // Only the second layer is wrong: the first, added by this load, goes again.
+  const base = await archive();
+  const half = await archive({ diffIds: [base.diffIds[0]!, `sha256:${'1'.repeat(64)}`] });
+  await assert.rejects(load(t, g, half.bytes), is400(/mismatch/));
+  assert.equal(g.layers.size, 0, 'the layer added for the failed image is released');
+  await load(t, g, base.bytes);
+  await assert.rejects(load(t, g, half.bytes), is400(/mismatch/));
+  assert.equal(g.layers.size, 2, 'layers other images use stay');
   const short = await archive({ diffIds: [`sha256:${'0'.repeat(64)}`] });
   await assert.rejects(load(t, g, short.bytes), is400(/layers length mismatch: expected 1, got 2/));
 });

@@ -7,7 +7,7 @@ import { decompress } from './decompress.js';
 import { readOciIndex } from './oci.js';
 import { familiarTag, parseTag } from './ref.js';
 import type { SpoolDir } from './spool.js';
-import type { ArchiveGraph, LoadedImage, ManifestEntry } from './types.js';
+import type { ArchiveGraph, LoadGraph, LoadedImage, ManifestEntry } from './types.js';
 
 /** Small JSON members (manifest, configs) are read whole; anything larger is hostile. */
 const MAX_JSON = 32 << 20;
@@ -100,15 +100,22 @@ async function openLayer(dir: SpoolDir, name: string): Promise<Readable> {
  * the config exactly as archived (so the ID is the same), then its tags. All entries
  * are checked before the first layer is written, so a malformed archive changes nothing.
  */
-export async function loadArchive(graph: ArchiveGraph & { hasLayer?(chainId: string): boolean }, dir: SpoolDir, hooks: LoadHooks = {}): Promise<LoadedImage[]> {
+export async function loadArchive(graph: LoadGraph, dir: SpoolDir, hooks: LoadHooks = {}): Promise<LoadedImage[]> {
   const entries = await readManifest(dir);
   if (entries.length === 0) throw new InvalidParameter('invalid archive: manifest.json lists no image');
   const plans: Plan[] = [];
   for (const e of entries) plans.push(await plan(dir, e));
 
   const loaded: LoadedImage[] = [];
-  for (const p of plans) {
-    let parent: string | null = null;
+  for (const p of plans) loaded.push(await loadOne(graph, dir, p, hooks));
+  return loaded;
+}
+
+/** One image: its layers, then its config and tags. A failure releases the layers it added. */
+async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHooks): Promise<LoadedImage> {
+  let parent: string | null = null;
+  let added: string | null = null;
+  try {
     for (let i = 0; i < p.diffIds.length; i++) {
       hooks.signal?.throwIfAborted();
       const diffId = p.diffIds[i]!;
@@ -118,19 +125,14 @@ export async function loadArchive(graph: ArchiveGraph & { hasLayer?(chainId: str
       } else {
         const size = hooks.layer ? await dir.size(p.entry.Layers[i]!) : 0;
         hooks.layer?.(chainId, 'start', size);
-        const tar = await openLayer(dir, p.entry.Layers[i]!);
-        try {
-          await graph.createLayer(parent, tar, { expectDiffId: diffId });
-        } catch (err) {
-          tar.destroy();
-          if (isErrno(err) && err.path?.startsWith(dir.root)) throw new InvalidParameter(`invalid archive: ${err.message}`, { cause: err });
-          throw err;
-        }
+        await createLayer(graph, dir, parent, p.entry.Layers[i]!, diffId);
+        added = chainId;
         hooks.layer?.(chainId, 'done', size);
       }
       parent = chainId;
     }
     const img = graph.createImage(p.configBytes);
+    added = null;
     const done: LoadedImage = { id: img.id, tags: p.tags, renamed: [] };
     for (const tag of p.tags) {
       const prev = currentImage(graph, tag);
@@ -140,9 +142,24 @@ export async function loadArchive(graph: ArchiveGraph & { hasLayer?(chainId: str
       }
       graph.tag(img.id, tag);
     }
-    loaded.push(done);
+    return done;
+  } catch (err) {
+    // Layers this load added for an image that never came to be go again (release
+    // stops at any layer another image or layer still uses).
+    if (added && graph.releaseLayer) await graph.releaseLayer(added).catch(() => undefined);
+    throw err;
   }
-  return loaded;
+}
+
+async function createLayer(graph: LoadGraph, dir: SpoolDir, parent: string | null, member: string, diffId: string): Promise<void> {
+  const tar = await openLayer(dir, member);
+  try {
+    await graph.createLayer(parent, tar, { expectDiffId: diffId });
+  } catch (err) {
+    tar.destroy();
+    if (isErrno(err) && err.path?.startsWith(dir.root)) throw new InvalidParameter(`invalid archive: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** The image a tag points at now, or null. */

@@ -49,6 +49,17 @@ export class MemoryGraph implements ArchiveGraph {
     return rec;
   }
 
+  /** Drop `chainId` and its ancestors while no image tops on them and no layer builds on them. */
+  async releaseLayer(chainId: string): Promise<void> {
+    for (let id: string | null = chainId; id;) {
+      const l = this.layers.get(id);
+      const used = [...this.images.values()].some((i) => i.topLayer === id) || [...this.layers.values()].some((c) => c.parent === id);
+      if (!l || used) return;
+      this.layers.delete(id);
+      id = l.parent;
+    }
+  }
+
   async layerTar(chainId: string): Promise<Readable> {
     const l = this.layers.get(chainId);
     if (!l) throw new NotFound(`no such layer: ${chainId}`);

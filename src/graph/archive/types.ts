@@ -37,8 +37,14 @@ export interface LoadedImage {
   renamed: { tag: string; from: string }[];
 }
 
-/** The graph with the optional shortcut load uses to skip layers it has already. */
-export type LoadGraph = ArchiveGraph & { hasLayer?(chainId: string): boolean };
+/**
+ * The graph with what load uses when offered: skipping layers it has already, and
+ * releasing the layers of an image whose load failed half-way.
+ */
+export type LoadGraph = ArchiveGraph & {
+  hasLayer?(chainId: string): boolean;
+  releaseLayer?(chainId: string): Promise<unknown>;
+};
 
 /** The daemon's Graph (or any other implementation of the contract) as the archive code uses it. */
 export function archiveGraph(graph: LoadGraph): LoadGraph {
