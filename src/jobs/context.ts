@@ -14,6 +14,8 @@ export interface JobContext {
   log: Logger;
   graph: Graph;
   startedAt: Date;
+  /** Container counts for `/info` and `/system/df`; absent (all zero) until the containers area provides them. */
+  containers?: { counts(): { total: number; running: number; paused: number; stopped: number } };
 }
 
 export type Handler<N extends JobName> = EngineHandler<N, JobContext>;

@@ -1,11 +1,18 @@
 import type { Route } from '../route.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
+import { pendingRoutes } from './pending.js';
+import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
 
-/** The whole route table, literal paths of an area before its wildcards. */
+/**
+ * The whole route table, literal paths of an area before its wildcards. The
+ * not-yet-served routes come last so that they never shadow an area's own.
+ */
 export const routes: Route[] = [
   ...systemRoutes,
   ...imagesArchiveRoutes,
   ...imageRoutes,
+  ...swarmRoutes,
+  ...pendingRoutes,
 ];

@@ -1,6 +1,31 @@
+import '../../jobs/system/types.js';
 import { route, type Route } from '../route.js';
+import { parseEventTime } from '../timestamps.js';
 
+/** dockerd's `/_ping` headers: never cached, and the classic builder is the one on offer. */
+const PING_HEADERS = {
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  'Pragma': 'no-cache',
+  'Builder-Version': '1',
+};
+
+/** The daemon itself: liveness, version, host facts, disk usage and the event stream. */
 export const systemRoutes: Route[] = [
-  route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', args: () => ({}) }),
-  route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', args: () => ({}) }),
+  route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, args: () => ({}) }),
+  route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, args: () => ({}) }),
+  route({ method: 'get', path: '/version', job: 'system_version', args: () => ({}) }),
+  route({ method: 'get', path: '/info', job: 'system_info', args: () => ({}) }),
+  route({ method: 'get', path: '/system/df', job: 'system_df', args: () => ({}) }),
+  route({
+    method: 'get', path: '/events', job: 'system_events', reply: 'json-stream',
+    args: (r) => ({
+      sinceNs: parseEventTime('since', r.query.string('since')),
+      untilNs: parseEventTime('until', r.query.string('until')),
+      filters: r.query.filters(),
+    }),
+  }),
+  route({
+    method: 'get', path: '/distribution/*name/json', job: 'not_implemented',
+    args: () => ({ what: 'registry distribution inspect (GET /distribution/{name}/json)' }),
+  }),
 ];

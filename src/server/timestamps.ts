@@ -1,0 +1,45 @@
+import { InvalidParameter } from '../engine/errors.js';
+
+const DURATION_UNITS: Record<string, bigint> = {
+  ns: 1n, us: 1_000n, 'µs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
+};
+
+/**
+ * A `since`/`until` query value as unix nanoseconds; null when absent.
+ *
+ * The CLI converts what the user typed and sends `seconds.nanoseconds`
+ * (`1700000000.000000000`), which dockerd parses with the fraction scaled to its
+ * digits (`.5` is half a second). Other clients send what a user would type, so an
+ * RFC 3339 time or a Go duration (`10m`, meaning that long ago) are accepted too.
+ */
+export function parseEventTime(name: string, value: string | undefined, nowNs: bigint = BigInt(Date.now()) * 1_000_000n): bigint | null {
+  if (value === undefined || value === '') return null;
+  const unix = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(value);
+  if (unix) {
+    const frac = unix[2] ?? '';
+    return BigInt(unix[1]!) * 1_000_000_000n + (frac ? BigInt(frac.padEnd(9, '0')) : 0n);
+  }
+  const duration = parseGoDuration(value);
+  if (duration !== null) return nowNs - duration;
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) {
+      const nanos = /\.(\d{1,9})/.exec(value)?.[1] ?? '';
+      const subMs = nanos.length > 3 ? BigInt(nanos.padEnd(9, '0').slice(3)) : 0n;
+      return BigInt(ms) * 1_000_000n + subMs;
+    }
+  }
+  throw new InvalidParameter(`invalid value for ${name}: ${JSON.stringify(value)}: expected a unix timestamp, an RFC 3339 time or a duration`);
+}
+
+/** `1h30m`, `10s`, `1.5h` in nanoseconds; null when `s` is not a Go duration. */
+export function parseGoDuration(s: string): bigint | null {
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return null;
+  let total = 0n;
+  for (const m of s.matchAll(/(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)/g)) {
+    const unit = DURATION_UNITS[m[3]!]!;
+    const frac = m[2] ?? '';
+    total += BigInt(m[1]!) * unit + (frac ? (BigInt(frac) * unit) / 10n ** BigInt(frac.length) : 0n);
+  }
+  return total;
+}
