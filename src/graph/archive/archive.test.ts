@@ -203,3 +203,30 @@ for (const knowsTarSize of [true, false]) test(`save writes an archive that load
   assert.deepEqual(loaded.map((l) => l.id), [a.id, a.id]);
   assert.equal(g2.resolve('example.com/me/app:v1').id, a.id);
 });
+
+test('an OCI image layout loads: index → manifest → config and gzip layers, tags from annotations', async (t) => {
+  const layer = await tarOf([{ name: 'oci-file', body: 'from an OCI layout\n' }]);
+  const gz = gzipSync(layer);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(gz)}`, size: gz.length }],
+  }));
+  const desc = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length };
+  const index = JSON.stringify({ schemaVersion: 2, manifests: [
+    { ...desc, annotations: { 'io.containerd.image.name': 'docker.io/library/ocitest:v1', 'org.opencontainers.image.ref.name': 'v1' } },
+    { ...desc, annotations: { 'org.opencontainers.image.ref.name': 'example.com/ocitest:v2' } },
+  ] });
+  const bytes = await tarOf([
+    { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
+    { name: `blobs/sha256/${sha(config)}`, body: config }, { name: `blobs/sha256/${sha(gz)}`, body: gz },
+    { name: `blobs/sha256/${sha(manifest)}`, body: manifest }, { name: 'index.json', body: index },
+  ]);
+  const g = new MemoryGraph();
+  const { loaded } = await load(t, g, bytes);
+  assert.deepEqual(loaded, [{ id: `sha256:${sha(config)}`, tags: ['ocitest:v1', 'example.com/ocitest:v2'], renamed: [] }]);
+  assert.equal(g.resolve('example.com/ocitest:v2').id, `sha256:${sha(config)}`);
+  const bad = await tarOf([{ name: 'index.json', body: JSON.stringify({ manifests: [{ digest: 'sha256:../../etc/passwd' }] }) }]);
+  await assert.rejects(load(t, new MemoryGraph(), bad), is400(/bad digest/));
+});
