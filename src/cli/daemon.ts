@@ -42,7 +42,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   engine.onShutdown(() => driver.cleanup());
 
   const app = createApp(engine, routes, { experimental: config.experimental, log });
-  const listeners = await listen(app, config.hosts);
+  const listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });
   log.info(`API listen on ${config.hosts.join(', ')}`);
 
   return {
