@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync, symlinkSync, lstatSync, readFileSyn
 import { join } from 'node:path';
 import * as native from './native.js';
 
-// Under /var/tmp, on the root filesystem: user.* xattrs need a filesystem that has them (ext4 does).
+// Under /tmp, on the root filesystem here: user.* xattrs need a filesystem that has them (ext4 does).
 function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync('/var/tmp/berth-test-native-');
+  const dir = mkdtempSync('/tmp/berth-test-native-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -1,7 +1,7 @@
 /**
  * One suite over every graphdriver: each test runs for each driver whose `init`
  * accepts this host, and is skipped with the driver's reason otherwise (aufs here).
- * Real mounts, real files, real tars; every test has its own home under /var/tmp
+ * Real mounts, real files, real tars; every test has its own home under /tmp
  * (the root filesystem: overlay cannot use an overlay or tmpfs-without-xattr upper)
  * and removes its mounts and files afterwards, even when it fails.
  */
@@ -24,7 +24,7 @@ const DRIVERS: [string, DriverInit][] = [['overlay', overlay], ['aufs', aufs], [
 
 /** A started driver in a fresh home that is torn down after the test; null when skipped. */
 async function setup(t: TestContext, init: DriverInit): Promise<GraphDriver | null> {
-  const root = mkdtempSync('/var/tmp/berth-test-graph-');
+  const root = mkdtempSync('/tmp/berth-test-graph-');
   let driver: GraphDriver | null = null;
   t.after(async () => {
     await driver?.cleanup().catch(() => undefined);
@@ -208,7 +208,7 @@ for (const [name, init] of DRIVERS) {
   test(`${name}: applyDiff records tar-split and assemble replays the tar byte for byte`, async (t) => {
     const d = await setup(t, init);
     if (!d || !d.assemble) return;
-    const dir = mkdtempSync('/var/tmp/berth-test-split-');
+    const dir = mkdtempSync('/tmp/berth-test-split-');
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const layers = [LAYER1, LAYER2, LAYER3];
     for (let i = 0; i < layers.length; i++) {

@@ -11,7 +11,7 @@ import type { GraphDriver } from './types.js';
 
 /** A data root removed after the test, and a logger whose lines the test can read. */
 function setup(t: TestContext): { root: string; log: winston.Logger; lines: string[]; track(d: GraphDriver): GraphDriver } {
-  const root = mkdtempSync('/var/tmp/berth-test-registry-');
+  const root = mkdtempSync('/tmp/berth-test-registry-');
   const lines: string[] = [];
   const sink = new PassThrough({ objectMode: true });
   sink.on('data', (info: { message: string }) => lines.push(info.message));
