@@ -221,7 +221,7 @@ async function whiteout(st: ApplyState, e: TarEntry, rel: string, base: string):
   await rm(abs, { recursive: true, force: true });
   if (st.opts.whiteouts === 'overlay') {
     await makeParents(st, target);
-    await mknod(abs, S_IFCHR | 0o600, 0, 0);
+    await mknod(abs, S_IFCHR, 0, 0); // mode 0, as dockerd makes them
     await lchown(abs, e.uid, e.gid);
     st.created.add(target);
   }

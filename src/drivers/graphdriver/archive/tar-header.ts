@@ -141,3 +141,98 @@ export function parsePax(data: Buffer): Map<string, Buffer> {
   }
   return records;
 }
+
+/** An entry header to write; times in whole seconds, as dockerd writes them. */
+export interface HeaderOut {
+  name: string;
+  typeflag: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  xattrs?: Map<string, Buffer>;
+}
+
+/**
+ * The header block(s) of one entry: a ustar block, preceded by a PAX `x` header
+ * when a value does not fit ustar (long or non-ASCII names, big ids or sizes) or
+ * when there are xattrs, whose values are binary.
+ */
+export function encodeHeaders(h: HeaderOut): Buffer {
+  const records: Buffer[] = [];
+  const split = splitName(h.name);
+  if (split === null) records.push(paxRecord('path', Buffer.from(h.name)));
+  const linkOk = h.linkname === undefined || fitsUstar(h.linkname, 100);
+  if (!linkOk) records.push(paxRecord('linkpath', Buffer.from(h.linkname!)));
+  for (const [key, value, max] of [['uid', h.uid, 0o7777777], ['gid', h.gid, 0o7777777], ['size', h.size, 0o77777777777], ['mtime', h.mtime, 0o77777777777]] as const) {
+    if (value < 0 || value > max) records.push(paxRecord(key, Buffer.from(String(value))));
+  }
+  for (const [k, v] of h.xattrs ?? []) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+  const ustar = ustarBlock({
+    ...h,
+    name: split?.name ?? asciiPrefix(h.name, 100),
+    prefix: split?.prefix ?? '',
+    linkname: linkOk ? (h.linkname ?? '') : asciiPrefix(h.linkname!, 100),
+  });
+  if (records.length === 0) return ustar;
+  const data = Buffer.concat(records);
+  const base = asciiPrefix(h.name.replace(/\/+$/, '').split('/').pop() ?? '', 80);
+  const paxHeader = ustarBlock({ name: `PaxHeaders/${base}`, prefix: '', typeflag: 'x', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: 0, linkname: '' });
+  return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), ustar]);
+}
+
+/** One PAX record: `"<len> key=value\n"`, len counting itself. */
+export function paxRecord(key: string, value: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
+
+function fitsUstar(s: string, max: number): boolean {
+  return s.length <= max && /^[\x20-\x7e]*$/.test(s);
+}
+
+function asciiPrefix(s: string, max: number): string {
+  return s.replace(/[^\x20-\x7e]/g, '_').slice(0, max);
+}
+
+/** ustar's name/prefix split at a slash, or null when the name cannot be split so. */
+function splitName(name: string): { name: string; prefix: string } | null {
+  if (!/^[\x20-\x7e]*$/.test(name)) return null;
+  if (name.length <= 100) return { name, prefix: '' };
+  for (let i = name.indexOf('/'); i !== -1 && i <= 155; i = name.indexOf('/', i + 1)) {
+    const rest = name.slice(i + 1);
+    if (rest.length > 0 && rest.length <= 100) return { prefix: name.slice(0, i), name: rest };
+  }
+  return null;
+}
+
+function ustarBlock(h: Omit<HeaderOut, 'xattrs'> & { prefix: string; linkname: string }): Buffer {
+  const b = Buffer.alloc(BLOCK);
+  const oct = (v: number, len: number, off: number): void => {
+    const n = v < 0 || v > 8 ** (len - 1) - 1 ? 0 : v; // out of range values went to PAX
+    b.write(`${n.toString(8).padStart(len - 1, '0')}\0`, off, len, 'latin1');
+  };
+  b.write(h.name, 0, 100, 'latin1');
+  oct(h.mode & 0o7777, 8, 100);
+  oct(h.uid, 8, 108);
+  oct(h.gid, 8, 116);
+  oct(h.size, 12, 124);
+  oct(h.mtime, 12, 136);
+  b.write(h.typeflag, 156, 1, 'latin1');
+  b.write(h.linkname, 157, 100, 'latin1');
+  b.write('ustar\x0000', 257, 8, 'latin1');
+  oct(h.devmajor ?? 0, 8, 329);
+  oct(h.devminor ?? 0, 8, 337);
+  b.write(h.prefix, 345, 155, 'latin1');
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += b[i]!;
+  b.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return b;
+}
