@@ -15,6 +15,7 @@ import {
 } from './oci.js';
 import { defaultSeccompProfile, parseSeccompProfile, type SeccompHost } from './seccomp.js';
 import { defaultSysctls, validateSysctls } from './sysctl.js';
+import { rlimitValue } from './options.js';
 
 /** Paths hidden from the container: kernel memory, keys, timers, firmware. */
 export const MASKED_PATHS: readonly string[] = [
@@ -141,7 +142,9 @@ export function mergeEnv(...lists: (readonly string[] | undefined)[]): string[] 
 function rlimits(input: ContainerSpecInput): OciRlimit[] {
   const byName = new Map<string, UlimitSpec>();
   for (const u of [...(input.defaultUlimits ?? []), ...(input.ulimits ?? [])]) byName.set(u.name.toLowerCase(), u);
-  return [...byName.values()].map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, hard: u.hard, soft: u.soft }));
+  return [...byName.values()].map((u) => ({
+    type: `RLIMIT_${u.name.toUpperCase()}`, hard: rlimitValue(u.hard), soft: rlimitValue(u.soft),
+  }));
 }
 
 function resources(r: Resources | undefined): OciResources {
