@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { busyboxImage } from './helpers/fixtures.js';
+import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon } from './helpers/daemon.js';
+
+// The system area through a real daemon, driven by both docker CLIs and dockerode.
+
+const CLIS = [DOCKER_CLI_28, DOCKER_CLI_20];
+
+/** GET on the daemon's socket; the raw status, headers and body. */
+function get(socket: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('docker version and docker info print real figures with both CLIs', async (t) => {
+  const d = await startDaemon(t);
+  for (const cli of CLIS) {
+    const v = await d.docker(['version'], { cli });
+    assert.equal(v.code, 0, `${cli}: ${v.stderr}`);
+    assert.match(v.stdout, /Server: berth/);
+    assert.match(v.stdout, /API version:\s+1\.41 \(minimum version 1\.12\)/);
+    assert.match(v.stdout, /Go version:\s+node\d+\./);
+
+    const info = await d.docker(['info'], { cli });
+    assert.equal(info.code, 0, `${cli}: ${info.stderr}`);
+    assert.doesNotMatch(info.stdout + info.stderr, /errors pretty printing info|ERROR/);
+    assert.match(info.stdout, /Server Version: 0\.1\.0/);
+    assert.match(info.stdout, new RegExp(`Docker Root Dir: ${join(d.dir, 'data')}`));
+    assert.match(info.stdout, /Cgroup Driver: cgroupfs/);
+    assert.match(info.stdout, /Swarm: inactive/);
+    assert.match(info.stdout, /Operating System: \S/);
+  }
+});
+
+test('/info counts images and keeps its ID across restarts', async (t) => {
+  const d = await startDaemon(t);
+  const docker = d.client();
+  const before = await docker.info() as Record<string, unknown>;
+  assert.equal(before.Images, 0);
+  assert.match(String(before.ID), /^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
+  assert.equal(before.OSType, 'linux');
+  assert.ok(['1', '2'].includes(String(before.CgroupVersion)));
+  assert.equal(typeof before.NCPU, 'number');
+  assert.ok((before.MemTotal as number) > 0);
+
+  const img = await busyboxImage();
+  const load = await d.docker(['load', '-i', img.path]);
+  assert.equal(load.code, 0, load.stderr);
+  const after = await docker.info() as Record<string, unknown>;
+  assert.equal(after.Images, 1);
+
+  await d.restart();
+  const again = await d.client().info() as Record<string, unknown>;
+  assert.equal(again.ID, before.ID, 'the daemon ID is persistent');
+  assert.equal(again.Images, 1);
+});
+
+test('docker system df lists images with their sizes (both CLIs)', async (t) => {
+  const d = await startDaemon(t);
+  const img = await busyboxImage();
+  assert.equal((await d.docker(['load', '-i', img.path])).code, 0);
+  for (const cli of CLIS) {
+    const r = await d.docker(['system', 'df'], { cli });
+    assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
+    assert.match(r.stdout, /^Images\s+1\s+0\s+/m);
+    const v = await d.docker(['system', 'df', '-v'], { cli });
+    assert.equal(v.code, 0, `${cli}: ${v.stderr}`);
+    assert.ok(v.stdout.includes(img.id.slice(7, 19)), v.stdout);
+  }
+  const raw = JSON.parse((await get(d.socket, '/system/df')).body);
+  assert.ok(raw.LayersSize > 0);
+  assert.equal(raw.Images[0].Id, img.id);
+  assert.equal(raw.Images[0].Size, raw.LayersSize);
+  assert.equal(raw.Images[0].Containers, 0);
+});
+
+test('docker events replays a time window and filters it (both CLIs)', async (t) => {
+  const d = await startDaemon(t);
+  const img = await busyboxImage();
+  const since = Math.floor(Date.now() / 1000) - 1;
+  assert.equal((await d.docker(['load', '-i', img.path])).code, 0);
+  assert.equal((await d.docker(['tag', img.tag, 'sys/test:one'])).code, 0);
+  await new Promise((r) => setTimeout(r, 1100));
+  const until = Math.floor(Date.now() / 1000);
+  for (const cli of CLIS) {
+    const r = await d.docker(['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}'], { cli, timeoutMs: 10_000 });
+    assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['image load', 'image tag'], cli);
+    const only = await d.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'event=tag', '--format', '{{.Actor.Attributes.name}}'], { cli, timeoutMs: 10_000 });
+    assert.equal(only.code, 0, only.stderr);
+    assert.equal(only.stdout.trim(), 'sys/test:one');
+  }
+  const bad = await get(d.socket, `/events?since=${since}&until=${until}&filters=${encodeURIComponent('{"bogus":["x"]}')}`);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(JSON.parse(bad.body), { message: "invalid filter 'bogus'" });
+});
+
+test('dockerode: ping, version, and a live event stream that sees a tag as it happens', async (t) => {
+  const d = await startDaemon(t);
+  const docker = d.client();
+  assert.equal(String(await docker.ping()), 'OK');
+  const v = await docker.version();
+  assert.equal(v.ApiVersion, '1.41');
+  assert.equal(v.MinAPIVersion, '1.12');
+  assert.equal(v.Os, 'linux');
+  const img = await busyboxImage();
+  assert.equal((await d.docker(['load', '-i', img.path])).code, 0);
+
+  const stream = await docker.getEvents({ filters: { type: ['image'], event: ['tag'] } }) as NodeJS.ReadableStream & { destroy(): void };
+  t.after(() => stream.destroy());
+  const first = new Promise<Record<string, unknown>>((resolve) => {
+    let buf = '';
+    stream.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
+    });
+  });
+  assert.equal((await d.docker(['tag', img.tag, 'live/tag:x'])).code, 0);
+  const ev = await first;
+  assert.equal(ev.Type, 'image');
+  assert.equal(ev.Action, 'tag');
+  assert.equal((ev.Actor as { Attributes: Record<string, string> }).Attributes.name, 'live/tag:x');
+  assert.equal(ev.id, img.id);
+});
+
+test('ping headers and a too-new version over the real socket', async (t) => {
+  const d = await startDaemon(t);
+  const ping = await get(d.socket, '/_ping');
+  assert.equal(ping.headers['cache-control'], 'no-cache, no-store, must-revalidate');
+  assert.equal(ping.headers['pragma'], 'no-cache');
+  assert.equal(ping.headers['ostype'], 'linux');
+  const tooNew = await get(d.socket, '/v1.45/version');
+  assert.equal(tooNew.status, 400);
+  const swarm = await d.docker(['swarm', 'leave']);
+  assert.notEqual(swarm.code, 0);
+  assert.match(swarm.stderr, /This node is not part of a swarm/);
+  const nodes = await d.docker(['node', 'ls']);
+  assert.notEqual(nodes.code, 0);
+  assert.match(nodes.stderr, /This node is not a swarm manager/);
+  const ps = await d.docker(['ps']);
+  assert.notEqual(ps.code, 0);
+  assert.match(ps.stderr, /container listing \(GET \/containers\/json\) is not implemented yet/);
+});
