@@ -92,7 +92,7 @@ export function prepare(t: TestContext, o: StartOptions): Container {
   return c;
 }
 
-export function shimArgs(c: Container, o: StartOptions): string[] {
+export function shimArgs(c: Container, o: Pick<StartOptions, 'stdin' | 'stdinOnce' | 'grace'>): string[] {
   return ['start', '--bundle', c.bundle, '--id', 'test', '--log', c.log, '--grace', String(o.grace ?? 30),
     ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : [])];
 }

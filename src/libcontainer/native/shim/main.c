@@ -171,6 +171,8 @@ static int start_container(struct spec *sp, const struct options *o, int sync_fd
     close(con[0]);
     if (S.out_rd < 0) return fail(err, errno, "receive the pty master");
     S.tty = true;
+    /* With a terminal, stdin is the master too; a dup so closing stdin keeps output. */
+    if (o->stdin_open && (S.stdin_wr = fcntl(S.out_rd, F_DUPFD_CLOEXEC, 3)) < 0) return fail(err, errno, "dup");
   }
   return 0;
 }
