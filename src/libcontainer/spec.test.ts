@@ -133,6 +133,8 @@ test('namespaces: host omits, container: joins by /proc path', () => {
     { type: 'mount' }, { type: 'network', path: '/proc/42/ns/net' }, { type: 'ipc', path: '/proc/42/ns/ipc' },
   ]);
   assert.equal(s.hostname, '');
+  assert.ok(buildSpec({ ...base, cgroupns: 'private' }).linux.namespaces.some((n) => n.type === 'cgroup' && !n.path));
+  assert.ok(!buildSpec(base).linux.namespaces.some((n) => n.type === 'cgroup'));
 });
 
 test('ulimits, no-new-privileges, user, resources', () => {
@@ -145,6 +147,10 @@ test('ulimits, no-new-privileges, user, resources', () => {
   assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 2048, soft: 1024 }, { type: 'RLIMIT_NPROC', hard: 5, soft: 5 }]);
   assert.equal(s.process.noNewPrivileges, true);
   assert.deepEqual(s.process.user, { uid: 1000, gid: 100, additionalGids: [10] });
+  // A non-root user keeps only the bounding set, as after execve.
+  assert.deepEqual(s.process.capabilities.bounding, [...DEFAULT_CAPABILITIES]);
+  assert.deepEqual(s.process.capabilities.effective, []);
+  assert.deepEqual(s.process.capabilities.permitted, []);
   assert.deepEqual(s.linux.resources, {
     memory: { limit: 64 << 20, swap: 128 << 20 }, cpu: { quota: 50000, period: 100000, cpus: '0' }, pids: { limit: 20 },
   });

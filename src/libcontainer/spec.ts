@@ -100,6 +100,8 @@ export interface ContainerSpecInput {
   ipc?: NamespaceChoice | 'none';
   pid?: NamespaceChoice;
   uts?: NamespaceChoice;
+  /** `--cgroupns`: dockerd 20.10 defaults to `host` on cgroup v1 and `private` on v2. */
+  cgroupns?: 'host' | 'private';
   /** Device nodes of the host, for `--privileged` (see `hostDevices()`). */
   hostDevices?: OciDevice[];
   resources?: Resources;
@@ -218,6 +220,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     ...namespace('uts', input.uts),
     ...namespace('pid', input.pid),
     ...namespace('ipc', input.ipc),
+    ...(input.cgroupns === 'private' ? [{ type: 'cgroup' as const }] : []),
   ];
   const has = (t: OciNamespaceType): boolean => namespaces.some((n) => n.type === t);
   const ownNetwork = input.network === undefined || input.network === 'new';
@@ -241,10 +244,14 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
       args: [...input.args],
       env,
       cwd: input.workingDir || '/',
+      // Root gets the set; another uid only the bounding set, as execve would leave a
+      // non-root program. Nothing is inheritable or ambient (dockerd since CVE-2022-24769).
       capabilities: {
-        bounding: caps, effective: caps, permitted: caps,
-        // Like dockerd: nothing inheritable or ambient, so exec'd non-root programs start bare.
-        inheritable: [], ambient: [],
+        bounding: caps,
+        effective: user.uid === 0 ? caps : [],
+        permitted: user.uid === 0 ? caps : [],
+        inheritable: [],
+        ambient: [],
       },
       rlimits: rlimits(input),
       noNewPrivileges: input.noNewPrivileges ?? false,
