@@ -5,6 +5,7 @@ import { emptyContainerConfig, importConfig, parsePlatform } from '../../graph/a
 import { writeMessage } from '../../graph/archive/messages.js';
 import { familiarTag, fullTag, parseTag, type TagRef } from '../../graph/archive/ref.js';
 import { archiveGraph } from '../../graph/archive/types.js';
+import type { LayerRecord } from '../../graph/types.js';
 import type { Handler } from '../context.js';
 
 export interface ImageImportArgs {
@@ -39,28 +40,35 @@ function targetRef(repo: string | undefined, tag: string | undefined): TagRef | 
  */
 export const imageImport: Handler<'image_import'> = async (job, ctx) => {
   const { src, repo, tag, changes, message, platform } = job.args;
-  if (src !== '-') throw new NotImplemented('importing from a URL is not implemented yet');
-  if (!job.stdin) throw new InvalidParameter('the archive to import is missing from the request body');
-  applyChanges(emptyContainerConfig(), changes);
-  const ref = targetRef(repo, tag);
-  const plat = parsePlatform(platform);
-  const graph = archiveGraph(ctx.graph);
-
   const stdin = job.stdin;
-  const onAbort = () => stdin.destroy(job.signal.reason as Error);
+  const graph = archiveGraph(ctx.graph);
+  const onAbort = () => stdin?.destroy(job.signal.reason as Error);
   job.signal.addEventListener('abort', onAbort, { once: true });
-  let layer;
+  let layer: LayerRecord;
+  let ref: TagRef | null;
+  let plat: ReturnType<typeof parsePlatform>;
   try {
+    if (src !== '-') throw new NotImplemented('importing from a URL is not implemented yet');
+    if (!stdin) throw new InvalidParameter('the archive to import is missing from the request body');
+    applyChanges(emptyContainerConfig(), changes);
+    ref = targetRef(repo, tag);
+    plat = parsePlatform(platform);
     layer = await graph.createLayer(null, await openTar(stdin));
   } catch (err) {
     // Read the rest of the body away so the error reaches the client.
-    if (!stdin.destroyed) stdin.resume();
+    if (stdin && !stdin.destroyed) stdin.resume();
     throw err;
   } finally {
     job.signal.removeEventListener('abort', onAbort);
   }
   const config = importConfig({ diffId: layer.diffId, changes, message: message || `Imported from ${src}`, ...plat });
-  const image = graph.createImage(config);
+  let image;
+  try {
+    image = graph.createImage(config);
+  } catch (err) {
+    await graph.releaseLayer?.(layer.chainId).catch(() => undefined);
+    throw err;
+  }
   const labels = image.config.config?.Labels ?? {};
   // dockerd tags first, so its `tag` event comes before `import`.
   if (ref) {

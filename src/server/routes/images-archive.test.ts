@@ -178,6 +178,10 @@ test('import refuses bad changes, garbage, URLs and (for now) pulls with the rig
   const bad = await call('POST', '/images/create?fromSrc=-&changes=RUN%20rm%20-rf%20%2F', rootfs);
   assert.equal(bad.status, 400);
   assert.equal(JSON.parse(bad.body.toString()).message, 'run is not a valid change command');
+  // Refused before the body is read, even a large one: the 400 still reaches the client.
+  const bigBad = await call('POST', '/images/create?fromSrc=-&changes=FROM%20x', Buffer.alloc(8 << 20));
+  assert.equal(bigBad.status, 400);
+  assert.equal(JSON.parse(bigBad.body.toString()).message, 'from is not a valid change command');
   const garbage = await call('POST', '/images/create?fromSrc=-', Buffer.from('garbage'.repeat(200)));
   assert.equal(garbage.status, 400);
   assert.match(JSON.parse(garbage.body.toString()).message, /not a tar archive/);
