@@ -6,6 +6,7 @@ import { Conflict, NotFound, System } from '../../../engine/errors.js';
 import { MNT_DETACH, umount2 } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { archiveFn, assembleLayer } from '../common/archive.js';
+import { checkId, validId } from '../common/ids.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
 import { KeyedLock } from '../common/lock.js';
@@ -27,10 +28,11 @@ export class AufsDriver implements GraphDriver {
   }
 
   exists(id: string): boolean {
-    return existsSync(this.layout.diff(id));
+    return validId(id) && existsSync(this.layout.diff(id));
   }
 
   async create(id: string, parent: string | null): Promise<void> {
+    checkId(id);
     const l = this.layout;
     if (this.exists(id)) throw new Conflict(`layer ${id} already exists`);
     if (parent !== null && !this.exists(parent)) throw new NotFound(`parent layer ${parent} does not exist`);

@@ -5,6 +5,7 @@ import { Conflict, InvalidParameter, NotFound, System } from '../../../engine/er
 import { MNT_DETACH, lgetxattr, umount2 } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { archiveFn, assembleLayer } from '../common/archive.js';
+import { checkId, validId } from '../common/ids.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
 import { KeyedLock } from '../common/lock.js';
@@ -24,10 +25,11 @@ export class OverlayDriver implements GraphDriver {
   }
 
   exists(id: string): boolean {
-    return existsSync(this.layout.linkFile(id));
+    return validId(id) && existsSync(this.layout.linkFile(id));
   }
 
   async create(id: string, parent: string | null): Promise<void> {
+    checkId(id);
     const l = this.layout;
     if (existsSync(l.dir(id))) throw new Conflict(`layer ${id} already exists`);
     let lower: string[] = [];
@@ -56,7 +58,7 @@ export class OverlayDriver implements GraphDriver {
   async remove(id: string): Promise<void> {
     return this.lock.run(id, async (): Promise<void> => {
       const l = this.layout;
-      if (!existsSync(l.dir(id))) throw new NotFound(`layer ${id} does not exist`);
+      if (!validId(id) || !existsSync(l.dir(id))) throw new NotFound(`layer ${id} does not exist`);
       if ((this.refs.get(id) ?? 0) > 0) throw new Conflict(`layer ${id} is in use (mounted)`);
       // A mount left by a daemon that crashed: nobody holds it any more.
       if (isMountPoint(l.merged(id))) umount2(l.merged(id), MNT_DETACH);

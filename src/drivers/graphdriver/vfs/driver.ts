@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { Conflict, NotFound, System } from '../../../engine/errors.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { archiveFn, assembleLayer } from '../common/archive.js';
+import { checkId, validId } from '../common/ids.js';
 
 const run = promisify(execFile);
 
@@ -36,10 +37,11 @@ export class VfsDriver implements GraphDriver {
   }
 
   exists(id: string): boolean {
-    return existsSync(this.dir(id));
+    return validId(id) && existsSync(this.dir(id));
   }
 
   async create(id: string, parent: string | null): Promise<void> {
+    checkId(id);
     if (this.exists(id)) throw new Conflict(`layer ${id} already exists`);
     if (parent !== null && !this.exists(parent)) throw new NotFound(`parent layer ${parent} does not exist`);
     // Built under a temporary name and renamed, so a crash never leaves a half copy
