@@ -4,6 +4,13 @@ import { InvalidParameter } from '../engine/errors.js';
  * Pure helpers for the image listing and prune filters, with dockerd's semantics.
  */
 
+/** Reject filter keys a listing does not take, in dockerd's words (filters.Validate). */
+export function checkFilters(filters: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(filters)) {
+    if (!allowed.includes(key)) throw new InvalidParameter(`Invalid filter '${key}'`);
+  }
+}
+
 /**
  * `label` filters (MatchKVList): every value must match; `key` requires the label to
  * exist, `key=value` requires that value. No labels never match a non-empty filter.

@@ -5,6 +5,19 @@ import type { ContainerConfig, ImageConfig, ImageRecord } from '../../graph/type
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 const ZERO_UNIX = -62135596800;
 
+/**
+ * A config's RFC 3339 time as dockerd prints it after Go parsed it: RFC3339Nano, so
+ * trailing zeros of the fraction dropped (`…00.000Z` → `…00Z`) and a zero offset as `Z`.
+ */
+export function goTime(s: string | undefined): string {
+  if (!s) return ZERO_TIME;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(s);
+  if (!m) return s;
+  const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '');
+  const zone = m[3] === 'z' || m[3] === 'Z' || m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3]!;
+  return `${m[1]}${frac ? `.${frac}` : ''}${zone}`;
+}
+
 /** The image's creation time in unix seconds (dockerd's `Created` of summaries and history). */
 export function unixOf(created: string | undefined): number {
   if (!created) return ZERO_UNIX;

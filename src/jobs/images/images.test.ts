@@ -64,7 +64,7 @@ test('tag, list and its filters', async (t) => {
   assert.deepEqual((await list({ since: ['busybox'] }, true)).map((i) => i.Id), [c, b]);
   assert.deepEqual((await list({ dangling: ['true'] })).map((i) => i.Id), []);
   await assert.rejects(list({ dangling: ['maybe'] }), kind('invalid_parameter'));
-  await assert.rejects(list({ bogus: ['1'] }), (e: Error) => e.message === "invalid filter 'bogus'");
+  await assert.rejects(list({ bogus: ['1'] }), (e: Error) => e.message === "Invalid filter 'bogus'");
 });
 
 test('rmi untags, deletes on the last reference, and refuses what dockerd refuses', async (t) => {

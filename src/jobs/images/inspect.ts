@@ -1,11 +1,14 @@
 import type { Handler } from '../context.js';
+import { InvalidParameter, NotFound } from '../../engine/errors.js';
+import type { Graph } from '../../graph/graph.js';
+import type { ImageRecord } from '../../graph/types.js';
 import { familiarOf } from '../../graph/reference.js';
 import type { ImageInspect } from './types.js';
-import { apiContainerConfig, ZERO_TIME } from './common.js';
+import { apiContainerConfig, goTime, ZERO_TIME } from './common.js';
 
 /** `GET /images/{name}/json`: the image as dockerd's LookupImage reports it. */
 export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => {
-  const img = graph.resolve(job.args.name);
+  const img = lookup(graph, job.args.name);
   const c = img.config;
   const size = graph.imageSize(img);
   const history = c.history ?? [];
@@ -16,7 +19,7 @@ export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => 
     RepoDigests: img.digests.map(familiarOf),
     Parent: img.parent ?? '',
     Comment: c.comment || history.at(-1)?.comment || '',
-    Created: c.created ?? ZERO_TIME,
+    Created: goTime(c.created),
     Container: c.container ?? '',
     ContainerConfig: apiContainerConfig(c.container_config),
     DockerVersion: c.docker_version ?? '',
@@ -34,6 +37,18 @@ export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => 
   if (c.rootfs.diff_ids.length) out.RootFS.Layers = c.rootfs.diff_ids;
   return reorder(out);
 };
+
+/** dockerd's inspect wraps the lookup error with the name as given. */
+function lookup(graph: Graph, name: string): ImageRecord {
+  try {
+    return graph.resolve(name);
+  } catch (err) {
+    const wrapped = `no such image: ${name}: ${(err as Error).message}`;
+    if (err instanceof NotFound) throw new NotFound(wrapped, { cause: err });
+    if (err instanceof InvalidParameter) throw new InvalidParameter(wrapped, { cause: err });
+    throw err;
+  }
+}
 
 /** Variant sits between Architecture and Os in dockerd's output; keep the key order the CLI's templates show. */
 function reorder(o: ImageInspect): ImageInspect {

@@ -1,7 +1,6 @@
 import type { Handler } from '../context.js';
 import { InvalidParameter } from '../../engine/errors.js';
-import { checkFilterKeys } from '../../server/query.js';
-import { boolFilter, matchLabels } from '../../graph/filters.js';
+import { boolFilter, checkFilters, matchLabels } from '../../graph/filters.js';
 import { familiarMatch, familiarOf } from '../../graph/reference.js';
 import type { ImageRecord } from '../../graph/types.js';
 import type { ImageSummary } from './types.js';
@@ -16,7 +15,7 @@ const FILTERS = ['dangling', 'label', 'before', 'since', 'reference'] as const;
  */
 export const imageList: Handler<'image_list'> = async (job, { graph }) => {
   const { all, filters } = job.args;
-  checkFilterKeys(filters, FILTERS);
+  checkFilters(filters, FILTERS);
   const dangling = boolFilter('dangling', filters.dangling);
   const before = bound(graph, filters.before);
   const since = bound(graph, filters.since);
@@ -55,8 +54,9 @@ function summary(img: ImageRecord, size: number, tags: string[] | null, digests:
     Id: img.id,
     Labels: labelsOf(img.config),
     ParentId: img.parent ?? '',
-    RepoDigests: digests ?? [],
-    RepoTags: tags ?? [],
+    // dockerd leaves these nil (JSON null) when the image has none of the kind.
+    RepoDigests: digests,
+    RepoTags: tags,
     SharedSize: -1,
     Size: size,
     VirtualSize: size,

@@ -1,6 +1,5 @@
 import type { Handler } from '../context.js';
-import { checkFilterKeys } from '../../server/query.js';
-import { boolFilter, matchLabels, matchNoLabels, parseTimestamp } from '../../graph/filters.js';
+import { boolFilter, checkFilters, matchLabels, matchNoLabels, parseTimestamp } from '../../graph/filters.js';
 import { format, parseStored } from '../../graph/reference.js';
 import { isBerthConflictOrNotFound } from './errors.js';
 import { createdMs, labelsOf } from './common.js';
@@ -16,7 +15,7 @@ import { removeImage } from './delete.js';
  */
 export const imagePrune: Handler<'image_prune'> = async (job, ctx) => {
   const { filters } = job.args;
-  checkFilterKeys(filters, ['dangling', 'label', 'label!', 'until']);
+  checkFilters(filters, ['dangling', 'label', 'label!', 'until']);
   const danglingOnly = boolFilter('dangling', filters.dangling) ?? true;
   const until = filters.until?.length ? parseTimestamp(filters.until[filters.until.length - 1]!) : undefined;
   const { graph } = ctx;

@@ -1,0 +1,86 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { startDaemon } from '../helpers/daemon.js';
+import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
+import { referenceSkipReason, startReferenceDockerd } from '../archive/reference-dockerd.js';
+
+/**
+ * The same image commands against berth and the reference dockerd 20.10, comparing
+ * the raw API answers (status and JSON) field by field. Only what depends on the
+ * storage driver (GraphDriver) or the moment (LastTagTime) is left out.
+ */
+
+type Call = (method: string, path: string) => Promise<{ status: number; body: unknown }>;
+
+function caller(socketPath: string): Call {
+  return (method, path) => new Promise((res, rej) => {
+    const req = request({ socketPath, method, path: `/v1.41${path}` }, (r) => {
+      let text = '';
+      r.on('data', (c) => { text += c; });
+      r.on('end', () => res({ status: r.statusCode!, body: text ? JSON.parse(text) : null }));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+function inspectView(body: unknown): unknown {
+  const { GraphDriver: _g, Metadata: _m, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/** dockerd orders images created in the same second arbitrarily (Go map order): compare as sets. */
+function listView(body: unknown): unknown {
+  return Array.isArray(body) ? [...body].sort((x, y) => String(x.Id).localeCompare(String(y.Id))) : body;
+}
+
+const skip = referenceSkipReason();
+
+test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 180_000 }, async (t: TestContext) => {
+  const [berth, ref] = await Promise.all([startDaemon(t), startReferenceDockerd(t)]);
+  const busybox = await busyboxImage();
+  const multi = await multiLayerImage();
+  for (const img of [busybox, multi]) {
+    assert.equal((await berth.docker(['load', '-i', img.path])).code, 0);
+    assert.equal((await ref.docker(['load', '-i', img.path])).code, 0);
+  }
+  const b = caller(berth.socket);
+  const r = caller(join(ref.dir, 'docker.sock'));
+  const both = async (method: string, path: string, view: (x: unknown) => unknown = (x) => x, status?: number) => {
+    const [x, y] = await Promise.all([b(method, path), r(method, path)]);
+    assert.deepEqual({ status: x.status, body: view(x.body) }, { status: status ?? y.status, body: view(y.body) }, `${method} ${path}`);
+    return x.body;
+  };
+
+  await both('POST', `/images/${multi.tag}/tag?repo=localhost:5000/a/b&tag=v1`);
+  await both('POST', `/images/busybox/tag?repo=mine`);
+  // dockerd answers 500 here; the issue asks for a 4xx, with the same message.
+  await both('POST', `/images/busybox/tag?repo=UPPER/Case`, undefined, 400);
+  await both('POST', `/images/nothere/tag?repo=x`);
+  await both('GET', '/images/json', listView);
+  await both('GET', '/images/json?all=1&digests=1', listView);
+  await both('GET', `/images/json?filters=${encodeURIComponent('{"reference":["busy*"]}')}`, listView);
+  await both('GET', `/images/json?filters=${encodeURIComponent('{"dangling":["true"]}')}`, listView);
+  await both('GET', `/images/json?filters=${encodeURIComponent('{"before":["busybox-multi"]}')}`, listView);
+  await both('GET', `/images/json?filters=${encodeURIComponent('{"nope":["x"]}')}`, listView);
+  await both('GET', '/images/busybox/json', inspectView);
+  await both('GET', `/images/${multi.id}/json`, inspectView);
+  await both('GET', `/images/${multi.id.slice(7, 15)}/json`, inspectView);
+  await both('GET', '/images/localhost:5000/a/b:v1/json', inspectView);
+  await both('GET', '/images/nothere/json');
+  await both('GET', '/images/UPPER/json');
+  await both('GET', `/images/${multi.tag}/history`);
+  await both('GET', '/images/nothere/history');
+  await both('DELETE', '/images/nothere');
+  await both('DELETE', `/images/${busybox.id.slice(7, 19)}`);
+  await both('DELETE', '/images/mine');
+  await both('DELETE', `/images/${multi.id}`);
+  await both('DELETE', '/images/localhost:5000/a/b:v1');
+  await both('POST', `/images/busybox/tag?repo=busybox-multi`);
+  await both('POST', '/images/prune');
+  await both('GET', '/images/json?all=1', listView);
+  await both('POST', `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`);
+  await both('GET', '/images/json?all=1', listView);
+});
