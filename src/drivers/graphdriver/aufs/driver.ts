@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { Conflict, NotFound, System } from '../../../engine/errors.js';
 import { MNT_DETACH, umount2 } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
-import { archiveFn, assembleLayer } from '../common/archive.js';
+import { applyTar, assembleTar, packDir } from '../common/archive.js';
 import { checkId, validId } from '../common/ids.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
@@ -99,19 +99,17 @@ export class AufsDriver implements GraphDriver {
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const applyTar = await archiveFn('applyTar');
     return applyTar(this.layout.diff(id), tar, { whiteouts: 'aufs', allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
   }
   /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
   assemble(id: string, split: Readable): Readable {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return assembleLayer(this.layout.diff(id), split);
+    return assembleTar(this.layout.diff(id), split);
   }
 
 
   async diff(id: string): Promise<Readable> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const packDir = await archiveFn('packDir');
     return packDir(this.layout.diff(id), { whiteouts: 'aufs' });
   }
 

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Conflict, NotFound, System } from '../../../engine/errors.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
-import { archiveFn, assembleLayer } from '../common/archive.js';
+import { applyTar, assembleTar, naiveChanges, packChanges } from '../common/archive.js';
 import { checkId, validId } from '../common/ids.js';
 
 const run = promisify(execFile);
@@ -88,27 +88,24 @@ export class VfsDriver implements GraphDriver {
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    const applyTar = await archiveFn('applyTar');
     // The dir is a full copy of the parent, so whiteouts delete for real.
     return applyTar(this.dir(id), tar, { whiteouts: 'delete', allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
   }
   /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
   assemble(id: string, split: Readable): Readable {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return assembleLayer(this.dir(id), split);
+    return assembleTar(this.dir(id), split);
   }
 
 
   async changes(id: string): Promise<Change[]> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
     const parent = this.parentOf(id);
-    const naiveChanges = await archiveFn('naiveChanges');
     return naiveChanges(this.dir(id), parent === null ? null : this.dir(parent));
   }
 
   async diff(id: string): Promise<Readable> {
     const changes = await this.changes(id);
-    const packChanges = await archiveFn('packChanges');
     return packChanges(this.dir(id), changes);
   }
 
