@@ -20,7 +20,7 @@ test('default container: Docker capability set, namespaces, mounts, paths, env',
   assert.ok(s.linux.namespaces.every((n) => n.path === undefined));
   assert.equal(s.hostname, 'abcdef012345');
   assert.equal(s.process.cwd, '/');
-  assert.deepEqual(s.process.user, { uid: 0, gid: 0, additionalGids: [] });
+  assert.deepEqual(s.process.user, { uid: 0, gid: 0, additionalGids: [0] });
   assert.deepEqual(s.process.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=abcdef012345']);
   assert.deepEqual(s.mounts.map((m) => m.destination),
     ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm']);
@@ -34,7 +34,7 @@ test('default container: Docker capability set, namespaces, mounts, paths, env',
   assert.equal(s.linux.seccomp?.defaultAction, 'SCMP_ACT_ERRNO');
   assert.equal(s.linux.sysctl['net.ipv4.ip_unprivileged_port_start'], '0');
   assert.equal(s.linux.cgroupsPath, '/berth/abcdef0123456789');
-  assert.equal(s.linux.rootfsPropagation, 'rprivate');
+  assert.equal(s.linux.rootfsPropagation, 'rslave');
   assert.equal(s.process.noNewPrivileges, false);
   assert.equal(s.root.readonly, false);
 });

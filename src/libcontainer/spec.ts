@@ -68,7 +68,7 @@ export interface ContainerSpecInput {
   env?: string[];
   /** `-w`, else the image's WorkingDir; `/` when empty. */
   workingDir?: string;
-  /** Numeric ids, from `resolveUser`. */
+  /** Numeric ids, from `resolveUser` (root with group 0 when absent). */
   user?: { uid: number; gid: number; additionalGids?: number[] };
   /** `-h`; dockerd defaults it to the first 12 characters of the id. */
   hostname?: string;
@@ -182,10 +182,11 @@ function seccompSection(input: ContainerSpecInput, caps: string[]): OciSeccomp |
 }
 
 function mounts(input: ContainerSpecInput): OciMount[] {
+  // dockerd's collection order (binds, its own files, then tmpfs), sorted by depth below.
   const user: OciMount[] = [
-    ...Object.entries(input.tmpfs ?? {}).map(([dest, data]) => tmpfsMount(dest, data)),
     ...(input.binds ?? []).map(bindMount),
     ...(input.extraMounts ?? []),
+    ...Object.entries(input.tmpfs ?? {}).map(([dest, data]) => tmpfsMount(dest, data)),
   ];
   const userDests = new Set(user.map((m) => m.destination));
   const all = mergeMounts(defaultMounts(input.shmSize || DEFAULT_SHM_SIZE), user, { noShm: input.ipc === 'none' });
@@ -235,7 +236,8 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     input.imageEnv,
     input.env,
   );
-  const user = input.user ?? { uid: 0, gid: 0 };
+  // dockerd always lists the primary group first among the additional ones.
+  const user = input.user ?? { uid: 0, gid: 0, additionalGids: [0] };
   const spec: OciSpec = {
     ociVersion: OCI_VERSION,
     process: {
@@ -283,11 +285,11 @@ function mergeDevices(defaults: OciDevice[], host: OciDevice[]): OciDevice[] {
 }
 
 /**
- * The rootfs propagation: private unless a bind asks to share (rshared: events flow
- * both ways, so the root must be shared) or to receive (rslave).
+ * The propagation of the container's `/`: rslave (runc's default, which dockerd relies
+ * on: host mounts reach the container, never the reverse), or shared when a bind asks
+ * for shared propagation, which needs a shared root to work.
  */
 function rootPropagation(binds: BindInput[]): string {
   if (binds.some((b) => b.propagation === 'shared' || b.propagation === 'rshared')) return 'shared';
-  if (binds.some((b) => b.propagation === 'slave' || b.propagation === 'rslave')) return 'rslave';
-  return 'rprivate';
+  return 'rslave';
 }

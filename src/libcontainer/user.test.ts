@@ -24,12 +24,12 @@ test('names and numbers resolve from the rootfs passwd and group files', async (
   const root = await rootfs(t);
   await writeFile(join(root, 'etc/passwd'), PASSWD);
   await writeFile(join(root, 'etc/group'), GROUP);
-  assert.deepEqual(await resolveUser(root, ''), { uid: 0, gid: 0, additionalGids: [10], home: '/root' });
-  assert.deepEqual(await resolveUser(root, 'www'), { uid: 33, gid: 33, additionalGids: [50, 29], home: '/var/www' });
-  assert.deepEqual(await resolveUser(root, '33'), { uid: 33, gid: 33, additionalGids: [50, 29], home: '/var/www' });
-  assert.deepEqual(await resolveUser(root, 'www:staff'), { uid: 33, gid: 50, additionalGids: [], home: '/var/www' });
-  assert.deepEqual(await resolveUser(root, '1234:4321'), { uid: 1234, gid: 4321, additionalGids: [], home: '/' });
-  assert.deepEqual(await resolveUser(root, 'nobody', ['wheel', '777']), { uid: 65534, gid: 65534, additionalGids: [50, 10, 777], home: '/' });
+  assert.deepEqual(await resolveUser(root, ''), { uid: 0, gid: 0, additionalGids: [0, 10], home: '/root' });
+  assert.deepEqual(await resolveUser(root, 'www'), { uid: 33, gid: 33, additionalGids: [33, 50, 29], home: '/var/www' });
+  assert.deepEqual(await resolveUser(root, '33'), { uid: 33, gid: 33, additionalGids: [33, 50, 29], home: '/var/www' });
+  assert.deepEqual(await resolveUser(root, 'www:staff'), { uid: 33, gid: 50, additionalGids: [50], home: '/var/www' });
+  assert.deepEqual(await resolveUser(root, '1234:4321'), { uid: 1234, gid: 4321, additionalGids: [4321], home: '/' });
+  assert.deepEqual(await resolveUser(root, 'nobody', ['wheel', '777']), { uid: 65534, gid: 65534, additionalGids: [65534, 50, 10, 777], home: '/' });
   await invalid(resolveUser(root, 'nosuch'), 'unable to find user nosuch: no matching entries in passwd file');
   await invalid(resolveUser(root, 'www:nosuch'), 'unable to find group nosuch: no matching entries in group file');
   await invalid(resolveUser(root, '99999999999'), 'uids and gids must be in range 0-2147483647');
@@ -37,7 +37,7 @@ test('names and numbers resolve from the rootfs passwd and group files', async (
 
 test('without passwd/group files only numeric ids work', async (t) => {
   const root = await rootfs(t);
-  assert.deepEqual(await resolveUser(root, '5:6'), { uid: 5, gid: 6, additionalGids: [], home: '/' });
+  assert.deepEqual(await resolveUser(root, '5:6'), { uid: 5, gid: 6, additionalGids: [6], home: '/' });
   await invalid(resolveUser(root, 'daemon'), 'unable to find user daemon: no matching entries in passwd file');
 });
 

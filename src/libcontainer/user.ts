@@ -125,8 +125,12 @@ export async function resolveUser(rootfs: string, spec: string, groupAdd: readon
     else if (gidArg === undefined) {
       throw new InvalidParameter(`unable to find group ${groupArg}: no matching entries in group file`);
     } else out.gid = inRange(gidArg);
-  } else if (matchedName !== '') {
-    out.additionalGids = groups.filter((g) => g.members.includes(matchedName)).map((g) => g.gid);
+  }
+  // As dockerd builds it: the primary group, then the groups listing the user (only
+  // when no group was named), then --group-add.
+  out.additionalGids = [out.gid];
+  if (groupArg === '' && matchedName !== '') {
+    out.additionalGids.push(...groups.filter((g) => g.members.includes(matchedName)).map((g) => g.gid));
   }
 
   for (const word of groupAdd) {
@@ -140,7 +144,7 @@ export async function resolveUser(rootfs: string, spec: string, groupAdd: readon
       }
       gid = inRange(n);
     }
-    if (!out.additionalGids.includes(gid)) out.additionalGids.push(gid);
+    out.additionalGids.push(gid);
   }
   return out;
 }
