@@ -230,3 +230,19 @@ test('an OCI image layout loads: index → manifest → config and gzip layers, 
   const bad = await tarOf([{ name: 'index.json', body: JSON.stringify({ manifests: [{ digest: 'sha256:../../etc/passwd' }] }) }]);
   await assert.rejects(load(t, new MemoryGraph(), bad), is400(/bad digest/));
 });
+
+test('bzip2 and xz outer archives load; corrupt compressed input is a 400', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const a = await archive();
+  for (const tool of ['bzip2', 'xz']) {
+    const g = new MemoryGraph();
+    const { loaded } = await load(t, g, execFileSync(tool, ['-c'], { input: a.bytes }));
+    assert.equal(loaded[0]!.id, a.id, tool);
+  }
+  const gz = gzipSync(a.bytes);
+  await assert.rejects(load(t, new MemoryGraph(), gz.subarray(0, gz.length >> 1)), InvalidParameter);
+  const corrupt = Buffer.concat([gz.subarray(0, 10), Buffer.alloc(2000, 0xab)]);
+  await assert.rejects(load(t, new MemoryGraph(), corrupt), is400(/invalid gzip data|invalid tar header/));
+  const xz = execFileSync('xz', ['-c'], { input: a.bytes });
+  await assert.rejects(load(t, new MemoryGraph(), Buffer.concat([xz.subarray(0, 64), Buffer.alloc(500, 1)])), InvalidParameter);
+});

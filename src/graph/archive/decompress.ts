@@ -61,9 +61,17 @@ export async function decompress(input: Readable): Promise<Readable> {
     case 'none':
       return input;
     case 'gzip': {
+      // zlib's errors carry a `code` like system errors do; a corrupt stream is the
+      // sender's fault, so it surfaces as a 400.
       const gunzip = createGunzip();
-      input.on('error', (err) => gunzip.destroy(err));
-      return input.pipe(gunzip);
+      const out = new PassThrough();
+      input.on('error', (err) => out.destroy(err));
+      gunzip.on('error', (err) => out.destroy(new InvalidParameter(`invalid gzip data: ${err.message}`)));
+      out.on('close', () => { if (!gunzip.destroyed) gunzip.destroy(); });
+      // The error may come before the consumer attaches; it stays on `out` (errored)
+      // for pipeline/for-await to find, instead of crashing the process meanwhile.
+      out.on('error', () => {});
+      return input.pipe(gunzip).pipe(out);
     }
     default:
       return external(kind, input);
@@ -74,6 +82,7 @@ const tools: Record<Exclude<Compression, 'none' | 'gzip'>, string> = { bzip2: 'b
 
 function external(kind: Exclude<Compression, 'none' | 'gzip'>, input: Readable): Readable {
   const out = new PassThrough();
+  out.on('error', () => { /* kept on the stream for its consumer, as for gzip */ });
   const child = spawn(tools[kind], ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { if (stderr.length < 4096) stderr += c.toString(); });

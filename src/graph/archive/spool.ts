@@ -138,13 +138,16 @@ export async function spoolArchive(input: Readable, root: string, signal?: Abort
   })();
   const onAbort = () => extract.destroy(signal!.reason as Error);
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Not `pipeline`: on a refusal it would destroy the input, which may be the request
+  // whose socket must still carry the 400. An input that failed before this point
+  // (a corrupt gzip tail) is already `errored`.
+  if (input.errored) extract.destroy(input.errored);
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract);
   try {
     await consume;
   } catch (err) {
     input.unpipe(extract);
-    input.resume();
     // Our own refusals, file system errors and aborts pass through; anything else
     // came from the tar parser, so the archive is not a (complete) tar.
     if (err instanceof BerthError || isErrno(err) || signal?.aborted) throw err;

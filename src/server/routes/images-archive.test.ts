@@ -99,6 +99,10 @@ test('garbage and hostile archives get a 400 with a message, and the daemon keep
   const hostile = await call('POST', '/images/load', (await fixture('busybox:latest', [['../../escape', 'x']])).bytes);
   assert.equal(hostile.status, 400);
   assert.match(JSON.parse(hostile.body.toString()).message, /invalid archive member name/);
+  // Refused at its first member, with megabytes still unsent: the 400 still arrives.
+  const early = await call('POST', '/images/load', await tarOf([['/abs', 'x'], ['pad', Buffer.alloc(8 << 20)]]));
+  assert.equal(early.status, 400);
+  assert.match(JSON.parse(early.body.toString()).message, /absolute path/);
   const noManifest = await call('POST', '/images/load', await tarOf([['a', 'b']]));
   assert.equal(noManifest.status, 400);
   assert.equal(graph.images.size, 0);
