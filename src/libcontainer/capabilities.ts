@@ -2,6 +2,7 @@
  * Linux capabilities: names, Docker's default set, and the `--cap-add/--cap-drop/
  * --privileged` arithmetic dockerd applies. Names always carry the `CAP_` prefix.
  */
+import { readFile } from 'node:fs/promises';
 import { InvalidParameter } from '../engine/errors.js';
 
 /** Every capability the kernel defines, indexed by its number (linux/capability.h). */
@@ -56,6 +57,12 @@ export interface CapabilityOptions {
   capAdd?: readonly string[];
   capDrop?: readonly string[];
   lastCap?: number;
+  /**
+   * The daemon's own bounding set. When given, "every capability" (`--privileged`,
+   * `--cap-add ALL`) means every one the daemon holds: a sandboxed daemon lacking one
+   * (say CAP_SYS_RESOURCE) would otherwise fail every privileged start with EPERM.
+   */
+  hostCapabilities?: readonly string[];
 }
 
 /**
@@ -65,12 +72,14 @@ export interface CapabilityOptions {
  */
 export function containerCapabilities(opts: CapabilityOptions): string[] {
   const lastCap = opts.lastCap ?? DOCKER_LAST_CAP;
-  if (opts.privileged) return knownCapabilities(lastCap);
+  const host = opts.hostCapabilities;
+  const all = knownCapabilities(lastCap).filter((c) => !host || host.includes(c));
+  if (opts.privileged) return all;
   const drops = normalizeCapabilities(opts.capDrop ?? [], lastCap);
   const adds = normalizeCapabilities(opts.capAdd ?? [], lastCap);
   let caps: string[];
   if (adds.includes('ALL')) {
-    caps = knownCapabilities(lastCap).filter((c) => !drops.includes(c));
+    caps = all.filter((c) => !drops.includes(c));
   } else if (drops.includes('ALL')) {
     caps = adds;
   } else {
@@ -88,4 +97,16 @@ export function capabilityMask(names: readonly string[]): bigint {
     mask |= 1n << BigInt(bit);
   }
   return mask;
+}
+
+/** The capabilities in a `/proc/<pid>/status` mask line such as `CapBnd: 000001ffffffffff`. */
+export function capabilitiesOfMask(mask: bigint): string[] {
+  return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
+/** The daemon's bounding set, read from /proc/self/status. */
+export async function hostBoundingCapabilities(): Promise<string[]> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const m = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status);
+  return m ? capabilitiesOfMask(BigInt('0x' + m[1])) : [...ALL_CAPABILITIES];
 }

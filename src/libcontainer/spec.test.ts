@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kindOf } from '../engine/errors.js';
-import { capabilityMask, DEFAULT_CAPABILITIES, knownCapabilities } from './capabilities.js';
+import {
+  capabilitiesOfMask, capabilityMask, DEFAULT_CAPABILITIES, hostBoundingCapabilities, knownCapabilities,
+} from './capabilities.js';
 import { parseBind, parseTmpfsFlag, tmpfsMount } from './mounts.js';
 import { buildSpec, type ContainerSpecInput } from './spec.js';
 
@@ -156,4 +158,16 @@ test('ulimits, no-new-privileges, user, resources', () => {
   });
   assert.equal(buildSpec({ ...base, seccomp: { mode: 'unconfined' } }).linux.seccomp, undefined);
   invalid(() => buildSpec({ ...base, args: [] }), /No command specified/);
+});
+
+test('privileged and ALL are limited to the daemon\'s own bounding set when given', async () => {
+  const host = knownCapabilities().filter((c) => c !== 'CAP_SYS_RESOURCE');
+  const s = buildSpec({ ...base, privileged: true, hostCapabilities: host });
+  assert.deepEqual(s.process.capabilities.bounding, host);
+  assert.ok(!buildSpec({ ...base, capAdd: ['ALL'], hostCapabilities: host }).process.capabilities.bounding.includes('CAP_SYS_RESOURCE'));
+  assert.deepEqual(capabilitiesOfMask(0xa80425fbn), [...DEFAULT_CAPABILITIES].sort((a, b) => capabilityMask([a]) < capabilityMask([b]) ? -1 : 1));
+  // This process's real bounding set: its mask round-trips through the names.
+  const mine = await hostBoundingCapabilities();
+  const status = await (await import('node:fs/promises')).readFile('/proc/self/status', 'utf8');
+  assert.equal(capabilityMask(mine), BigInt('0x' + /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)![1]));
 });

@@ -81,6 +81,8 @@ export interface ContainerSpecInput {
   capDrop?: string[];
   /** Highest capability number to grant with `--privileged`/`ALL` (dockerd 20.10: 37). */
   capLastCap?: number;
+  /** The daemon's bounding set (`hostBoundingCapabilities()`): caps `--privileged`/`ALL` to it. */
+  hostCapabilities?: string[];
   noNewPrivileges?: boolean;
   seccomp?: SeccompChoice;
   /** `--ulimit`, and the daemon's `--default-ulimit` (the container's win by name). */
@@ -213,6 +215,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     capAdd: input.capAdd ?? [],
     capDrop: input.capDrop ?? [],
     lastCap: input.capLastCap ?? DOCKER_LAST_CAP,
+    ...(input.hostCapabilities ? { hostCapabilities: input.hostCapabilities } : {}),
   });
   const hostname = input.hostname ?? input.id.slice(0, 12);
   const namespaces: OciNamespace[] = [
