@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import winston from 'winston';
-import { MNT_DETACH, umount2 } from '../../libcontainer/native.js';
+import { MNT_DETACH, mount, umount2 } from '../../libcontainer/native.js';
 import { mountsUnder } from './common/fs.js';
 import { selectDriver } from './registry.js';
 import type { GraphDriver } from './types.js';
@@ -83,4 +83,18 @@ test('layers of two drivers in one data root are refused', async (t) => {
   mkdirSync(join(root, 'vfs', 'dir', 'a'), { recursive: true });
   mkdirSync(join(root, 'overlay', 'b', 'diff'), { recursive: true });
   await assert.rejects(selectDriver(root, null, [], log), /contains several valid graphdrivers: overlay, vfs/);
+});
+
+test('on a data root that is itself on overlayfs, overlay and aufs are skipped and vfs is picked', async (t) => {
+  const { root, log, lines, track } = setup(t);
+  for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(root, d));
+  mount('overlay', join(root, 'merged'), 'overlay', 0, `lowerdir=${join(root, 'lower')},upperdir=${join(root, 'upper')},workdir=${join(root, 'work')}`);
+  const dataRoot = join(root, 'merged', 'data');
+  const d = track(await selectDriver(dataRoot, null, [], log));
+  assert.equal(d.name, 'vfs');
+  await tick();
+  assert.ok(lines.some((l) => /skipping storage driver overlay: .*'overlay' is not supported over overlayfs/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('skipping storage driver aufs')), lines.join('\n'));
+  assert.ok(!existsSync(join(dataRoot, 'overlay')), 'the skipped driver left no directory');
+  await assert.rejects(selectDriver(dataRoot, 'overlay', [], log), /^Error: error initializing graphdriver: driver not supported: overlay: 'overlay' is not supported over overlayfs/);
 });
