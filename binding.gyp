@@ -6,8 +6,8 @@
   # Targets:
   #   berth       the node-addon-api addon (build/Release/berth.node): syscalls Node
   #               lacks (mount, umount2, mknod, xattrs), loaded by src/libcontainer/native.ts
-  #   (later)     berth-shim, a plain executable: add a second target with
-  #               "type": "executable" and its sources under src/libcontainer/native/shim/
+  #   berth-shim  the per-container parent, a plain C executable
+  #               (build/Release/berth-shim), sources in src/libcontainer/native/shim/
   "targets": [
     {
       "target_name": "berth",
