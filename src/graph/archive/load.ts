@@ -14,7 +14,7 @@ const MAX_JSON = 32 << 20;
 
 export interface LoadHooks {
   /** A layer (by chainID) starts or finishes loading, `size` bytes as archived (progress for the client). */
-  layer?: (chainId: string, phase: 'start' | 'done' | 'exists', size: number) => void;
+  layer?: (chainId: string, phase: 'start' | 'progress' | 'done' | 'exists', size: number, current: number) => void;
   /** A tag moved to the loaded image from `from` (dockerd prints a notice). */
   renamed?: (tag: string, from: string) => void;
   signal?: AbortSignal;
@@ -89,10 +89,8 @@ async function plan(dir: SpoolDir, entry: ManifestEntry): Promise<Plan> {
   return { entry, configBytes, diffIds, tags };
 }
 
-/** Open a layer member, decompressing it when its magic says so. */
-async function openLayer(dir: SpoolDir, name: string): Promise<Readable> {
-  return decompress(createReadStream(dir.resolve(name)));
-}
+/** How often a layer's progress is reported while it loads. */
+const PROGRESS_MS = 100;
 
 /**
  * Load every image of a spooled docker-archive (or OCI layout) into the graph:
@@ -121,13 +119,13 @@ async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHook
       const diffId = p.diffIds[i]!;
       const chainId = chainIdOf(parent, diffId);
       if (graph.hasLayer?.(chainId)) {
-        hooks.layer?.(chainId, 'exists', 0);
+        hooks.layer?.(chainId, 'exists', 0, 0);
       } else {
         const size = hooks.layer ? await dir.size(p.entry.Layers[i]!) : 0;
-        hooks.layer?.(chainId, 'start', size);
-        await createLayer(graph, dir, parent, p.entry.Layers[i]!, diffId);
+        hooks.layer?.(chainId, 'start', size, 0);
+        await createLayer(graph, dir, parent, p.entry.Layers[i]!, diffId, (n) => hooks.layer?.(chainId, 'progress', size, n));
         added = chainId;
-        hooks.layer?.(chainId, 'done', size);
+        hooks.layer?.(chainId, 'done', size, size);
       }
       parent = chainId;
     }
@@ -151,14 +149,24 @@ async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHook
   }
 }
 
-async function createLayer(graph: LoadGraph, dir: SpoolDir, parent: string | null, member: string, diffId: string): Promise<void> {
-  const tar = await openLayer(dir, member);
+/**
+ * Stream one layer member (decompressed when its magic says so) into the graph.
+ * Progress is sampled from the file stream's byte count on a timer, which costs
+ * nothing per chunk.
+ */
+async function createLayer(graph: LoadGraph, dir: SpoolDir, parent: string | null, member: string, diffId: string, progress: (bytes: number) => void): Promise<void> {
+  const file = createReadStream(dir.resolve(member));
+  const timer = setInterval(() => progress(file.bytesRead), PROGRESS_MS);
+  const tar = await decompress(file);
   try {
     await graph.createLayer(parent, tar, { expectDiffId: diffId });
   } catch (err) {
     tar.destroy();
     if (isErrno(err) && err.path?.startsWith(dir.root)) throw new InvalidParameter(`invalid archive: ${err.message}`, { cause: err });
     throw err;
+  } finally {
+    clearInterval(timer);
+    file.destroy();
   }
 }
 

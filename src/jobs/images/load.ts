@@ -29,9 +29,8 @@ export const imageLoad: Handler<'image_load'> = async (job, ctx) => {
     const dir = await spoolArchive(await openTar(job.stdin), scratch, job.signal);
     const loaded = await loadArchive(graph, dir, {
       signal: job.signal,
-      layer: (chainId, phase, size) => {
+      layer: (chainId, phase, size, current) => {
         if (job.args.quiet || phase === 'exists') return;
-        const current = phase === 'done' ? size : 0;
         writeMessage(out, { status: 'Loading layer', progressDetail: { current, total: size }, progress: progressBar(current, size), id: chainId.slice(7, 19) });
       },
       renamed: (tag, from) => {

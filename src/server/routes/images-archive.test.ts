@@ -34,8 +34,8 @@ async function tarOf(files: [string, Buffer | string][]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function fixture(tag = 'busybox:latest', extra: [string, string][] = []) {
-  const layer = await tarOf([['bin/hello', 'hi\n']]);
+async function fixture(tag = 'busybox:latest', extra: [string, string][] = [], content = 'hi\n') {
+  const layer = await tarOf([['bin/hello', content]]);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Labels: { l: 'v' } }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
   const id = sha(config);
   const bytes = await tarOf([[`${id}.json`, config], ['x/layer.tar', layer], ...extra,
@@ -89,6 +89,21 @@ test('POST /images/load answers dockerd\'s message stream and emits a load event
   assert.equal(lines(moved).at(-1)!.stream, 'Loaded image: other:1\n');
   assert.equal(other.id, f.id, 'extra members do not change the image');
   assert.deepEqual(scratch(), [], 'the spool directory is gone');
+});
+
+test('without quiet, load reports each layer\'s progress as the CLI draws it', async (t) => {
+  const { call } = await serve(t);
+  const r = await call('POST', '/images/load', (await fixture('progress:1', [], 'x'.repeat(100_000))).bytes);
+  const msgs = lines(r);
+  const progress = msgs.filter((m) => m.status === 'Loading layer');
+  assert.ok(progress.length >= 2);
+  const last = progress.at(-1)!;
+  const detail = last.progressDetail as { current: number; total: number };
+  assert.equal(detail.current, detail.total);
+  assert.ok(detail.total > 100_000);
+  assert.match(String(last.progress), /^\[=+\] /);
+  assert.match(String(last.id), /^[0-9a-f]{12}$/);
+  assert.deepEqual(msgs.at(-1), { stream: 'Loaded image: progress:1\n' });
 });
 
 test('garbage and hostile archives get a 400 with a message, and the daemon keeps serving', async (t) => {
