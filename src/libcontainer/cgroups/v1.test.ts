@@ -123,3 +123,37 @@ async function writeIfExists(dir: string | undefined, file: string, value: strin
   const { writeFile } = await import('node:fs/promises');
   await writeFile(join(dir, file), value).catch(() => undefined);
 }
+
+test('v1: docker update can raise and lower memory across the memsw limit; nested parents', { skip }, async (t) => {
+  const top = uniqueParent();
+  const parent = `${top}/inner`;
+  const id = 'upd';
+  const { openCgroup } = await import('./index.js');
+  const cg = await openCgroup({ id, parent }, '1') as CgroupV1;
+  t.after(async () => {
+    await removeTree(mounts.v1.values(), parent, id);
+    await removeTree(mounts.v1.values(), top, '.');
+  });
+  await cg.create();
+  assert.ok(cg.dir('memory')!.endsWith(`/${top}/inner/${id}`));
+  // Tasks can join a nested cpuset group: its cpus/mems were inherited at each level.
+  assert.notEqual(await read(join(cg.dir('cpuset')!, 'cpuset.cpus')), '');
+  assert.notEqual(await read(join(cg.dir('cpuset')!, 'cpuset.mems')), '');
+  const mem = cg.dir('memory')!;
+  const memsw = existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
+  await cg.set({ memory: 64 * MiB, memorySwap: 96 * MiB });
+  // Raising memory above the current memsw (96M) needs memsw written first.
+  await cg.set({ memory: 256 * MiB, memorySwap: 512 * MiB });
+  assert.equal(await read(join(mem, 'memory.limit_in_bytes')), String(256 * MiB));
+  if (memsw) assert.equal(await read(join(mem, 'memory.memsw.limit_in_bytes')), String(512 * MiB));
+  // Lowering both needs memory written first.
+  await cg.set({ memory: 32 * MiB, memorySwap: 48 * MiB });
+  assert.equal(await read(join(mem, 'memory.limit_in_bytes')), String(32 * MiB));
+  if (memsw) assert.equal(await read(join(mem, 'memory.memsw.limit_in_bytes')), String(48 * MiB));
+  // Back to unlimited, and pids unlimited.
+  await cg.set({ memory: 0, memorySwap: -1, pidsLimit: 0 });
+  assert.ok(Number(await read(join(mem, 'memory.limit_in_bytes'))) > 2 ** 60);
+  assert.equal(await read(join(cg.dir('pids')!, 'pids.max')), 'max');
+  await cg.destroy();
+  assert.equal(existsSync(mem), false);
+});
