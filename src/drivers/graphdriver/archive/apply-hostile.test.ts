@@ -82,6 +82,21 @@ test('a symlink climbing out of the root is refused; one already there is clampe
   await outsideUnchanged();
 });
 
+test('a directory replaced by a symlink later in the same tar is resolved afresh', async (t) => {
+  const { root, unique, outsideUnchanged } = await setup(t);
+  await applyTar(root, stream(await packTar([
+    { name: 'a/', type: 'directory' },
+    { name: 'a/x', content: '1' },
+    { name: 'a', type: 'symlink', linkname: `/tmp/${unique}` },
+    { name: 'a/y', content: '2' },
+    { name: 'b', type: 'symlink', linkname: '/' },
+    { name: `b/../../b2/z`, content: '3' },
+  ])), { whiteouts: 'delete' });
+  assert.equal(await readFile(path.join(root, 'tmp', unique, 'y'), 'utf8'), '2');
+  assert.equal(await readFile(path.join(root, 'b2/z'), 'utf8'), '3');
+  await outsideUnchanged();
+});
+
 test('an existing symlink at the entry path is replaced, never written through', async (t) => {
   const { base, root, outsideUnchanged } = await setup(t);
   const victim = path.join(base, 'a', 'b', 'sentinel-file');

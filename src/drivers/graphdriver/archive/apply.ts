@@ -41,6 +41,13 @@ interface ApplyState {
   reader: TarReader;
   /** Paths (relative, resolved) this archive created; `delete`-mode opaque dirs keep only these. */
   created: Set<string>;
+  /**
+   * Parent directories already resolved, and real directories known to exist. Only
+   * removing something or creating a symlink can change how a path resolves, so
+   * both are dropped then (`forget`).
+   */
+  resolved: Map<string, string>;
+  dirs: Set<string>;
   /** Directory times are set last: writing children changes a directory's mtime. */
   dirTimes: { abs: string; atime: number; mtime: number }[];
   size: number;
@@ -53,7 +60,7 @@ interface ApplyState {
 export async function applyTar(root: string, tar: Readable, opts: ApplyTarOptions): Promise<number> {
   const split = opts.split ? new SplitWriter(opts.split) : null;
   const reader = new TarReader(tar, { ...(split ? { onRaw: (c: Buffer) => split.addRaw(c) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-  const st: ApplyState = { root, opts, split, reader, created: new Set(), dirTimes: [], size: 0 };
+  const st: ApplyState = { root, opts, split, reader, created: new Set(), resolved: new Map(), dirs: new Set(), dirTimes: [], size: 0 };
   // Destroying the input wakes a read that is waiting on it.
   const onAbort = (): void => {
     tar.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : undefined);
@@ -96,8 +103,7 @@ async function applyOne(st: ApplyState, e: TarEntry): Promise<void> {
       await metadata(st, e, st.root);
       return;
     }
-    const target = await resolveEntry(st.root, rel);
-    await create(st, e, rel, target);
+    await create(st, e, rel, await resolveParent(st, rel));
   } catch (err) {
     if (err instanceof BerthError || (err as Error).name === 'AbortError') throw err;
     throw new System(`failed to extract ${JSON.stringify(e.name)}: ${(err as Error).message}`, { cause: err });
@@ -109,10 +115,11 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
   await makeParents(st, target);
   const existing = await lstatOrNull(abs);
   // Anything in the way is replaced, except a directory by a directory.
-  if (existing && !(existing.isDirectory() && e.type === 'dir')) await rm(abs, { recursive: true, force: true });
+  if (existing && !(existing.isDirectory() && e.type === 'dir')) await remove(st, abs);
   switch (e.type) {
     case 'dir':
       if (!existing?.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      st.dirs.add(target);
       break;
     case 'file':
       await writeFile(st, e, abs);
@@ -120,6 +127,7 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
       break;
     case 'symlink':
       checkSymlink(e, rel);
+      forget(st);
       await symlink(e.linkname, abs);
       break;
     case 'hardlink': {
@@ -175,17 +183,44 @@ function checkSymlink(e: TarEntry, rel: string): void {
   }
 }
 
+/** Where the entry `rel` goes: its parent resolved with chroot semantics (cached), its own name kept. */
+async function resolveParent(st: ApplyState, rel: string): Promise<string> {
+  const slash = rel.lastIndexOf('/');
+  if (slash === -1) return rel;
+  const dir = rel.slice(0, slash);
+  let parent = st.resolved.get(dir);
+  if (parent === undefined) {
+    parent = await resolveInRoot(st.root, dir, true);
+    st.resolved.set(dir, parent);
+  }
+  return parent === '' ? rel.slice(slash + 1) : `${parent}/${rel.slice(slash + 1)}`;
+}
+
+function forget(st: ApplyState): void {
+  st.resolved.clear();
+  st.dirs.clear();
+}
+
+async function remove(st: ApplyState, abs: string): Promise<void> {
+  forget(st);
+  await rm(abs, { recursive: true, force: true });
+}
+
 /** mkdir -p the parent of `target`, recording the directories that this creates. */
 async function makeParents(st: ApplyState, target: string): Promise<void> {
   const missing: string[] = [];
   for (let dir = path.posix.dirname(target); dir !== '.' && dir !== ''; dir = path.posix.dirname(dir)) {
-    if (await lstatOrNull(path.join(st.root, dir))) break;
+    if (st.dirs.has(dir)) break;
+    const s = await lstatOrNull(path.join(st.root, dir));
+    if (s?.isDirectory()) st.dirs.add(dir);
+    if (s) break; // not a directory: the create below fails with ENOTDIR
     missing.unshift(dir);
   }
   for (const dir of missing) {
     await mkdir(path.join(st.root, dir), { mode: 0o755 });
     await chmod(path.join(st.root, dir), 0o755);
     st.created.add(dir);
+    st.dirs.add(dir);
   }
 }
 
@@ -204,8 +239,7 @@ async function whiteout(st: ApplyState, e: TarEntry, rel: string, base: string):
   const dirAbs = path.join(st.root, dir);
   if (base === WHITEOUT_OPAQUE) {
     if (st.opts.whiteouts === 'overlay') {
-      await makeParents(st, dir === '' ? '' : `${dir}/x`);
-      if (dir !== '' && !(await lstatOrNull(dirAbs))) await mkdir(dirAbs, { mode: 0o755 });
+      if (dir !== '') await makeParents(st, `${dir}/${WHITEOUT_OPAQUE}`);
       await lsetxattr(dirAbs, 'trusted.overlay.opaque', Buffer.from('y'));
     } else {
       await removeNotCreated(st, dir);
@@ -218,7 +252,7 @@ async function whiteout(st: ApplyState, e: TarEntry, rel: string, base: string):
   }
   const target = dir === '' ? name : `${dir}/${name}`;
   const abs = path.join(st.root, target);
-  await rm(abs, { recursive: true, force: true });
+  await remove(st, abs);
   if (st.opts.whiteouts === 'overlay') {
     await makeParents(st, target);
     await mknod(abs, S_IFCHR, 0, 0); // mode 0, as dockerd makes them
@@ -240,7 +274,7 @@ async function removeNotCreated(st: ApplyState, dir: string): Promise<void> {
   for (const n of names) {
     const rel = dir === '' ? n : `${dir}/${n}`;
     if (!st.created.has(rel)) {
-      await rm(path.join(st.root, rel), { recursive: true, force: true });
+      await remove(st, path.join(st.root, rel));
       continue;
     }
     const s = await lstat(path.join(st.root, rel));

@@ -1,4 +1,5 @@
 /** Filesystem helpers the drivers share: sizes, backing filesystem names, mount table. */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -81,4 +82,16 @@ export function kernelHasFs(fs: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * kernelHasFs, after asking for the module as dockerd does (`modprobe <fs>`), since a
+ * filesystem built as a module is only listed once something loaded it.
+ */
+export async function loadKernelFs(fs: string): Promise<boolean> {
+  if (kernelHasFs(fs)) return true;
+  await new Promise<void>((resolve) => {
+    execFile('modprobe', [fs], { timeout: 10_000 }, () => resolve());
+  });
+  return kernelHasFs(fs);
 }

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MNT_DETACH, mount, umount2 } from '../../../libcontainer/native.js';
 import { NotSupported } from '../types.js';
-import { backingFs, kernelHasFs } from '../common/fs.js';
+import { backingFs, loadKernelFs } from '../common/fs.js';
 import { overlayOptions } from './mount.js';
 
 /** Filesystems overlay refuses as upperdir, or that dockerd refuses to stack on. */
@@ -16,7 +16,7 @@ const INCOMPATIBLE = new Set(['overlayfs', 'aufs', 'zfs', 'ecryptfs']);
 
 /** Resolves to the backing filesystem's name, or throws NotSupported with the reason. */
 export async function checkSupport(home: string): Promise<string> {
-  if (!kernelHasFs('overlay')) throw new NotSupported('overlay', 'the kernel does not list overlay in /proc/filesystems');
+  if (!(await loadKernelFs('overlay'))) throw new NotSupported('overlay', 'the kernel has no overlay filesystem (not in /proc/filesystems, and modprobe overlay did not load it)');
   await mkdir(home, { recursive: true, mode: 0o710 });
   const fs = await backingFs(home);
   if (INCOMPATIBLE.has(fs)) throw new NotSupported('overlay', `'overlay' is not supported over ${fs}`);
