@@ -163,6 +163,8 @@ test('garbage, empty and manifest-less input get clear 400s', async (t) => {
   await assert.rejects(load(t, g, await tarOf([{ name: 'x', body: 'y' }])), is400(/manifest.json not found/));
   await assert.rejects(load(t, g, await tarOf([{ name: 'repositories', body: '{}' }])), is400(/legacy format/));
   await assert.rejects(load(t, g, await tarOf([{ name: 'manifest.json', body: '{"not":"a list"}' }])), is400(/not a list/));
+  await assert.rejects(load(t, g, await tarOf([{ name: 'a', body: 'file' }, { name: 'a/b', body: 'under a file' }])), is400(/conflicts/));
+  await assert.rejects(load(t, g, await tarOf([{ name: 'd/x', body: 'y' }, { name: 'd', body: 'file over a dir' }])), is400(/conflicts/));
   const good = await archive();
   await assert.rejects(load(t, g, good.bytes.subarray(0, 1536)), is400(/invalid tar header|not found/));
 });

@@ -91,8 +91,15 @@ export class SpoolDir {
 function linkTarget(member: string, target: string, symbolic: boolean): string {
   const base = symbolic ? posix.dirname(member) : '';
   if (symbolic && target.startsWith('/')) throw new InvalidParameter(`invalid archive: link ${member} points outside the archive`);
-  const joined = SpoolDir.clean(posix.join(base, target));
-  return joined;
+  return SpoolDir.clean(posix.join(base, target));
+}
+
+/** A member that collides with an earlier one (a file where a directory is, ...) is the archive's fault. */
+function conflict(err: unknown, name: string): unknown {
+  if (isErrno(err) && ['ENOTDIR', 'EEXIST', 'EISDIR'].includes(err.code!)) {
+    return new InvalidParameter(`invalid archive: member ${JSON.stringify(name)} conflicts with an earlier one`, { cause: err });
+  }
+  return err;
 }
 
 /**
@@ -120,13 +127,13 @@ export async function spoolArchive(input: Readable, root: string, signal?: Abort
         continue;
       }
       if (h.type === 'directory') {
-        await mkdirs(name);
+        await mkdirs(name).catch((err: unknown) => { throw conflict(err, h.name); });
         entry.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
-        await mkdirs(posix.dirname(name) === '.' ? '' : posix.dirname(name));
+        await mkdirs(posix.dirname(name) === '.' ? '' : posix.dirname(name)).catch((err: unknown) => { throw conflict(err, h.name); });
         // A later member of the same name replaces the earlier one, as with tar -x.
         dir.forget(name);
-        await pipeline(entry, createWriteStream(join(root, name), { mode: 0o644 }));
+        await pipeline(entry, createWriteStream(join(root, name), { mode: 0o644 })).catch((err: unknown) => { throw conflict(err, h.name); });
       } else if ((h.type === 'symlink' || h.type === 'link') && h.linkname) {
         dir.addLink(name, linkTarget(name, h.linkname, h.type === 'symlink'));
         entry.resume();
