@@ -27,6 +27,20 @@ interface Compiled {
 }
 
 /**
+ * A route's response headers, merged once at construction: as an object (for
+ * errors and streams) and as the flat `[name, value, ...]` list `writeHead` takes
+ * without re-walking an object on every request.
+ */
+interface Prepared {
+  headers: OutgoingHttpHeaders;
+  raw: string[];
+}
+
+const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
  * The Engine API as a node:http request listener: every route in the table becomes
  * one job run. Fails at construction if a route names a job nobody registered.
  *
@@ -60,10 +74,15 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     'Ostype': 'linux',
     'Server': `berth/${VERSION} (linux)`,
   };
+  const prepared = new Map<Route, Prepared>();
+  for (const r of routes) {
+    const headers = r.headers ? { ...common, ...r.headers } : common;
+    prepared.set(r, { headers, raw: Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)])) });
+  }
 
   const find = (method: string, path: string): { route: Route; params: Params } | undefined => {
     const r = exact.get(`${method} ${path}`) ?? (path.length > 1 && path.endsWith('/') ? exact.get(`${method} ${path.slice(0, -1)}`) : undefined);
-    if (r) return { route: r, params: {} };
+    if (r) return { route: r, params: EMPTY_PARAMS };
     for (const c of patterns.get(method) ?? []) {
       const m = c.match(path);
       if (m) return { route: c.route, params: m.params };
@@ -97,21 +116,21 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
       sendJson(res, 404, { message: 'page not found' }, common);
       return;
     }
-    void dispatch(engine, found.route, found.params, version, search, req, res, opts.log, common);
+    void dispatch(engine, found.route, found.params, version, search, req, res, opts.log, prepared.get(found.route)!);
   };
 }
 
 async function dispatch<C>(
   engine: Engine<C>, r: Route, params: Params, version: string, search: string,
-  req: IncomingMessage, res: ServerResponse, log: Logger, common: OutgoingHttpHeaders,
+  req: IncomingMessage, res: ServerResponse, log: Logger, prep: Prepared,
 ): Promise<void> {
-  const headers = r.headers ? { ...common, ...r.headers } : common;
+  const headers = prep.headers;
   let args: unknown;
   try {
     const wantsJson = (r.body ?? (r.method === 'post' || r.method === 'put' ? 'json' : 'none')) === 'json';
     const rr: RouteRequest = {
       params: flattenParams(params),
-      query: new Query(new URLSearchParams(search)),
+      query: new Query(search),
       body: wantsJson ? await readJson(req) : undefined,
       headers: req.headers,
       version,
@@ -134,11 +153,9 @@ async function dispatch<C>(
         res.writeHead(r.ok ?? 204, headers);
         res.end();
       } else if (reply === 'text') {
-        const body = String(result);
-        res.writeHead(r.ok ?? 200, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-        res.end(body);
+        writeBody(res, r.ok ?? 200, prep.raw, 'text/plain; charset=utf-8', String(result));
       } else {
-        sendJson(res, r.ok ?? 200, result, headers);
+        writeBody(res, r.ok ?? 200, prep.raw, 'application/json', JSON.stringify(result) + '\n');
       }
     } catch (err) {
       sendError(res, err, log, headers);
@@ -186,8 +203,15 @@ function clientGone(res: ServerResponse): AbortSignal {
   return signal;
 }
 
+/** One complete answer: the route's headers plus the body's type and length, one writeHead. */
+function writeBody(res: ServerResponse, status: number, raw: string[], contentType: string, body: string): void {
+  res.writeHead(status, [...raw, 'Content-Type', contentType, 'Content-Length', String(Buffer.byteLength(body))]);
+  res.end(body);
+}
+
 /** `*name` wildcards arrive as segment arrays in path-to-regexp v8; rejoin them. */
 function flattenParams(params: Params): Record<string, string> {
+  if (params === EMPTY_PARAMS) return NO_PARAMS;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join('/') : v;
   return out;

@@ -9,7 +9,18 @@ export type Filters = Record<string, string[]>;
  * default), integers must parse, filters are JSON.
  */
 export class Query {
-  constructor(private readonly params: URLSearchParams) {}
+  private parsed: URLSearchParams | undefined;
+
+  /**
+   * `search` is the raw query string (without `?`), parsed on first read: most
+   * requests on the hot path (`/_ping`, `/version`) never look at their query.
+   */
+  constructor(private readonly search: URLSearchParams | string) {}
+
+  private get params(): URLSearchParams {
+    if (!this.parsed) this.parsed = typeof this.search === 'string' ? new URLSearchParams(this.search) : this.search;
+    return this.parsed;
+  }
 
   has(name: string): boolean {
     return this.params.has(name);
