@@ -5,43 +5,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { demux, isAlive, logText, prepare, request, shimArgs, shimBinary, start, waitExit, type Container } from './harness.js';
-
-/** Open an attach-like stream: the JSON reply line, then everything until close. */
-export function openStream(c: Container, req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Promise<Buffer>; data: () => Buffer }> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(c.sock);
-    let buf = Buffer.alloc(0);
-    let replied = false;
-    let done: (b: Buffer) => void = () => {};
-    const rest = new Promise<Buffer>((r) => { done = r; });
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (replied) return;
-      const nl = buf.indexOf(10);
-      if (nl < 0) return;
-      replied = true;
-      const reply = JSON.parse(buf.subarray(0, nl).toString()) as Record<string, unknown>;
-      buf = buf.subarray(nl + 1);
-      resolve({ sock, reply, rest, data: () => buf });
-    });
-    sock.on('close', () => { if (!replied) reject(new Error('closed before the reply')); done(buf); });
-    sock.on('error', reject);
-    sock.write(JSON.stringify(req) + '\n');
-  });
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { demux, isAlive, logText, openStream, prepare, request, shimArgs, shimBinary, start, until, waitExit } from './harness.js';
 
 test('kill: SIGKILL gives 137 and signal 9; a TERM handler\'s exit code is kept', async (t) => {
   const { container: c } = await start(t, { args: ['sleep', '100'] });
@@ -75,12 +42,18 @@ test('attach: stdcopy frames out, stdin in, stdin closed with the client (StdinO
 });
 
 test('tty: a pty owned by the shim, the slave as ctty and /dev/console, resize', async (t) => {
+  let attached: Awaited<ReturnType<typeof openStream>> | undefined;
   const { container: c, reply } = await start(t, {
     terminal: true, stdin: true, consoleSize: { width: 80, height: 24 },
     args: ['sh', '-c', 'tty; stty size; ls /dev/console; read x; stty size; echo got=$x'],
+    // As `docker run -t` does: attach before the command runs, so no output is missed.
+    beforeGo: async (_pid, ctr) => {
+      attached = await openStream(ctr, { op: 'attach', stdin: true, stdout: true, stderr: true });
+      assert.equal((await request(ctr, { op: 'state' })).status, 'created');
+    },
   });
   assert.deepEqual(reply, { started: true });
-  const a = await openStream(c, { op: 'attach', stdin: true, stdout: true, stderr: true });
+  const a = attached!;
   await until(() => a.data().toString().includes('24 80'), 'the first stty size');
   assert.deepEqual(await request(c, { op: 'resize', width: 100, height: 30 }), { ok: true });
   a.sock.write('hi\r');

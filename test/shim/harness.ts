@@ -64,7 +64,7 @@ export interface StartOptions extends Omit<SpecOptions, 'rootfs'> {
   stdinOnce?: boolean;
   grace?: number;
   /** Called between {"pid"} and "go", as the daemon moves the init into cgroups. */
-  beforeGo?: (pid: number) => void | Promise<void>;
+  beforeGo?: (pid: number, c: Container) => void | Promise<void>;
 }
 
 /** Running (a zombie whose parent is not us counts as gone: nothing of it is left to kill). */
@@ -130,7 +130,7 @@ export async function start(t: TestContext, o: StartOptions): Promise<StartResul
   if (typeof hello.pid !== 'number') return { container: c, reply: hello };
   c.initPid = hello.pid;
   c.shimPid = Number(readFileSync(join(c.bundle, 'shim.pid'), 'utf8'));
-  await o.beforeGo?.(hello.pid);
+  await o.beforeGo?.(hello.pid, c);
   sync.write('go\n');
   const second = await lines.next();
   sync.destroy();
@@ -181,4 +181,36 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
     i += 8 + len;
   }
   return { stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** Open an attach-like stream: the JSON reply line, then everything until close. */
+export function openStream(c: Container, req: object): Promise<{ sock: Socket; reply: Record<string, unknown>; rest: Promise<Buffer>; data: () => Buffer }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(c.sock);
+    let buf = Buffer.alloc(0);
+    let replied = false;
+    let done: (b: Buffer) => void = () => {};
+    const rest = new Promise<Buffer>((r) => { done = r; });
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (replied) return;
+      const nl = buf.indexOf(10);
+      if (nl < 0) return;
+      replied = true;
+      const reply = JSON.parse(buf.subarray(0, nl).toString()) as Record<string, unknown>;
+      buf = buf.subarray(nl + 1);
+      resolve({ sock, reply, rest, data: () => buf });
+    });
+    sock.on('close', () => { if (!replied) reject(new Error('closed before the reply')); done(buf); });
+    sock.on('error', reject);
+    sock.write(JSON.stringify(req) + '\n');
+  });
+}
+
+export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }

@@ -77,7 +77,7 @@ char *state_json(void) {
      the exit is not recorded yet and waiters are not answered yet. */
   snprintf(buf, sizeof buf,
            "{\"id\":\"%s\",\"pid\":%d,\"status\":\"%s\",\"exitCode\":%s,\"signal\":%s,\"startedAt\":\"%s\",\"finishedAt\":%s,\"tty\":%s}",
-           S.id, S.init_pid, running ? "running" : S.finished ? "exited" : "stopping", code, sig,
+           S.id, S.init_pid, !S.started && running ? "created" : running ? "running" : S.finished ? "exited" : "stopping", code, sig,
            S.started_at, fin, S.tty ? "true" : "false");
   return xstrdup(buf);
 }

@@ -138,7 +138,7 @@ void exec_start(int ci, struct json_object *req) {
   const char *id = json_object_get_string(get(req, "id"));
   bool detach = json_object_get_boolean(get(req, "detach"));
   bool want_in = json_object_get_boolean(get(req, "stdin"));
-  if (S.init_exited) return reply_start_error(ci, "container is not running", 126);
+  if (S.init_exited || !S.started) return reply_start_error(ci, "container is not running", 126);
   if (!id || !*id || strlen(id) >= sizeof S.execs[0].id) return reply_start_error(ci, "exec: an id is required", 126);
   if (find_exec(id) >= 0) return reply_start_error(ci, "exec: id already used", 126);
   int e = alloc_exec();

@@ -107,6 +107,8 @@ static void detach_from_daemon(int sync_fd) {
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* orphans of the container come to us */
 }
 
+static int serve_once(int extra);
+
 static int start_container(struct spec *sp, const struct options *o, int sync_fd, char *err, int *code) {
   int go[2], errp[2], out[2] = {-1, -1}, errs[2] = {-1, -1}, in[2] = {-1, -1}, con[2] = {-1, -1};
   *code = 128;
@@ -146,7 +148,11 @@ static int start_container(struct spec *sp, const struct options *o, int sync_fd
   int n = snprintf(line, sizeof line, "{\"pid\":%d}\n", pid);
   if (sync_fd >= 0) {
     write_all(sync_fd, line, (size_t)n);
-    if (read_line(sync_fd, line, sizeof line) < 0 || strcmp(line, "go")) {
+    /* Serve the control socket meanwhile: the daemon attaches before "go" so that
+       it sees the container's first byte of output. */
+    int r;
+    while ((r = serve_once(sync_fd)) == 0) {}
+    if (r < 0 || S.init_exited || read_line(sync_fd, line, sizeof line) < 0 || strcmp(line, "go")) {
       kill(pid, SIGKILL);
       return fail(err, 0, "start aborted by the daemon");
     }
@@ -158,6 +164,7 @@ static int start_container(struct spec *sp, const struct options *o, int sync_fd
   while ((r = read(errp[0], msg + len, sizeof msg - 1 - (size_t)len)) > 0 || (r < 0 && errno == EINTR))
     if (r > 0) len += r;
   close(errp[0]);
+  if (len == 0 && S.init_exited) return fail(err, 0, "container init exited before start");
   if (len > 0) { /* "<code> <message>" from the init */
     msg[len] = 0;
     char *sp2 = strchr(msg, ' ');
@@ -224,47 +231,57 @@ static void reap(void) {
   }
 }
 
-static void loop(void) {
+/* One poll round over everything the shim serves. `extra` (the sync fd while the
+   daemon has not said "go" yet) is polled too; returns 1 when it is readable. */
+static int serve_once(int extra) {
   struct pollfd pf[MAX_CLIENTS + 2 * MAX_EXECS + 8];
-  int owner[MAX_CLIENTS + 2 * MAX_EXECS + 8]; /* -1 listen, -2 sig, -3 out, -4 err, ci, 1000+e*2+s */
+  int owner[MAX_CLIENTS + 2 * MAX_EXECS + 8]; /* -1 listen, -2 sig, -3 out, -4 err, -5 extra, ci, 1000+e*2+s */
+  int n = 0;
+  pf[n] = (struct pollfd){.fd = S.listen_fd, .events = POLLIN}, owner[n++] = -1;
+  pf[n] = (struct pollfd){.fd = S.sig_fd, .events = POLLIN}, owner[n++] = -2;
+  if (S.out_rd >= 0) pf[n] = (struct pollfd){.fd = S.out_rd, .events = POLLIN}, owner[n++] = -3;
+  if (S.err_rd >= 0) pf[n] = (struct pollfd){.fd = S.err_rd, .events = POLLIN}, owner[n++] = -4;
+  if (extra >= 0) pf[n] = (struct pollfd){.fd = extra, .events = POLLIN}, owner[n++] = -5;
+  for (int e = 0; e < MAX_EXECS; e++) {
+    if (!S.execs[e].used) continue;
+    if (S.execs[e].out_rd >= 0) pf[n] = (struct pollfd){.fd = S.execs[e].out_rd, .events = POLLIN}, owner[n++] = 1000 + e * 2;
+    if (S.execs[e].err_rd >= 0) pf[n] = (struct pollfd){.fd = S.execs[e].err_rd, .events = POLLIN}, owner[n++] = 1001 + e * 2;
+  }
+  int stdin_ok = S.stdin_wr >= 0 && stdin_writable(S.stdin_wr);
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    struct client *c = &S.clients[i];
+    if (c->mode == CL_FREE || c->read_closed) continue;
+    /* Stdin backpressure: read from a client only when its target pipe has room. */
+    if (c->mode == CL_ATTACH && c->want_in && S.stdin_wr >= 0 && !stdin_ok) continue;
+    if (c->mode == CL_EXEC && S.execs[c->exec].in_wr >= 0 && !stdin_writable(S.execs[c->exec].in_wr)) continue;
+    pf[n] = (struct pollfd){.fd = c->fd, .events = POLLIN}, owner[n++] = i;
+  }
+  int timeout = -1;
+  if (S.init_exited && !S.finished) timeout = (int)(S.drain_deadline_ms - now_ms());
+  if (S.finished) timeout = (int)(S.release_deadline_ms - now_ms());
+  if (timeout < -1) timeout = 0;
+  if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) return -1;
+  int extra_ready = 0;
+  for (int i = 0; i < n; i++) {
+    if (!pf[i].revents) continue;
+    int w = owner[i];
+    if (w == -1) control_accept();
+    else if (w == -2) reap();
+    else if (w == -3) container_output(1);
+    else if (w == -4) container_output(2);
+    else if (w == -5) extra_ready = 1;
+    else if (w >= 1000) exec_output((w - 1000) / 2, (w - 1000) % 2 + 1);
+    else if (S.clients[w].mode != CL_FREE) control_readable(w);
+  }
+  return extra_ready;
+}
+
+static void loop(void) {
   for (;;) {
     if (S.init_exited && !S.finished && ((S.out_rd < 0 && S.err_rd < 0) || now_ms() >= S.drain_deadline_ms))
       finish();
     if (S.finished && (S.released || now_ms() >= S.release_deadline_ms)) return;
-    int n = 0;
-    pf[n] = (struct pollfd){.fd = S.listen_fd, .events = POLLIN}, owner[n++] = -1;
-    pf[n] = (struct pollfd){.fd = S.sig_fd, .events = POLLIN}, owner[n++] = -2;
-    if (S.out_rd >= 0) pf[n] = (struct pollfd){.fd = S.out_rd, .events = POLLIN}, owner[n++] = -3;
-    if (S.err_rd >= 0) pf[n] = (struct pollfd){.fd = S.err_rd, .events = POLLIN}, owner[n++] = -4;
-    for (int e = 0; e < MAX_EXECS; e++) {
-      if (!S.execs[e].used) continue;
-      if (S.execs[e].out_rd >= 0) pf[n] = (struct pollfd){.fd = S.execs[e].out_rd, .events = POLLIN}, owner[n++] = 1000 + e * 2;
-      if (S.execs[e].err_rd >= 0) pf[n] = (struct pollfd){.fd = S.execs[e].err_rd, .events = POLLIN}, owner[n++] = 1001 + e * 2;
-    }
-    int stdin_ok = S.stdin_wr >= 0 && stdin_writable(S.stdin_wr);
-    for (int i = 0; i < MAX_CLIENTS; i++) {
-      struct client *c = &S.clients[i];
-      if (c->mode == CL_FREE || c->read_closed) continue;
-      /* Stdin backpressure: read from a client only when its target pipe has room. */
-      if (c->mode == CL_ATTACH && c->want_in && S.stdin_wr >= 0 && !stdin_ok) continue;
-      if (c->mode == CL_EXEC && S.execs[c->exec].in_wr >= 0 && !stdin_writable(S.execs[c->exec].in_wr)) continue;
-      pf[n] = (struct pollfd){.fd = c->fd, .events = POLLIN}, owner[n++] = i;
-    }
-    int timeout = -1;
-    if (S.init_exited && !S.finished) timeout = (int)(S.drain_deadline_ms - now_ms());
-    if (S.finished) timeout = (int)(S.release_deadline_ms - now_ms());
-    if (timeout < -1) timeout = 0;
-    if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) return;
-    for (int i = 0; i < n; i++) {
-      if (!pf[i].revents) continue;
-      int w = owner[i];
-      if (w == -1) control_accept();
-      else if (w == -2) reap();
-      else if (w == -3) container_output(1);
-      else if (w == -4) container_output(2);
-      else if (w >= 1000) exec_output((w - 1000) / 2, (w - 1000) % 2 + 1);
-      else if (S.clients[w].mode != CL_FREE) control_readable(w);
-    }
+    if (serve_once(-1) < 0) return;
   }
 }
 
@@ -301,6 +318,7 @@ int main(int argc, char **argv) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     format_time(S.started_at, sizeof S.started_at, &now);
+    S.started = true;
     if (sync_fd >= 0) write_all(sync_fd, "{\"started\":true}\n", 17), close(sync_fd);
     spec_free(&sp); /* the shim lives as long as the container: keep nothing it won't use */
     loop();

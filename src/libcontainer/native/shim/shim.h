@@ -191,7 +191,7 @@ struct shim {
   int out_rd, err_rd;    /* container output; with tty out_rd is the pty master */
   struct log_stream lout, lerr;
   int listen_fd, sig_fd;
-  bool init_exited, finished;
+  bool started, init_exited, finished; /* started: execve of the command succeeded */
   int exit_code, exit_signal;
   struct timespec exited_at;
   char started_at[48], finished_at[48];
