@@ -103,9 +103,9 @@ export function parseBind(raw: string): BindSpec {
   if (spec.kind === 'anonymous' && spec.readOnly) {
     throw new InvalidParameter('must not set ReadOnly mode when using anonymous volumes');
   }
-  if (spec.kind === 'bind' && spec.propagation === undefined) return spec;
+  // Propagation is a property of bind mounts; a named volume cannot carry one.
   if (spec.kind !== 'bind' && spec.propagation !== undefined) {
-    throw new InvalidParameter(`${invalidSpec(raw).message}: invalid propagation mode: ${spec.propagation}`);
+    throw new InvalidParameter(`${invalidSpec(raw).message}: invalid mount config for type "volume": field BindOptions must not be specified`);
   }
   return spec;
 }

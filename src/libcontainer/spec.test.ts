@@ -111,6 +111,8 @@ test('-v parsing: modes, propagation, volumes, and dockerd errors', () => {
   invalid(() => parseBind('/a:/b:ro,rw'), /^invalid mode: ro,rw$/);
   invalid(() => parseBind('/ctr:rw'), /^invalid volume specification: '\/ctr:rw'$/);
   invalid(() => parseBind('/a:rel'), /mount path must be absolute/);
+  invalid(() => parseBind('vol:/c:rshared'),
+    /^invalid volume specification: 'vol:\/c:rshared': invalid mount config for type "volume": field BindOptions must not be specified$/);
   const s = buildSpec({ ...base, binds: [{ source: '/h', destination: '/c', readOnly: true, propagation: 'rshared' }] });
   assert.deepEqual(mount(s, '/c')!.options, ['rbind', 'ro', 'rshared']);
   assert.equal(s.linux.rootfsPropagation, 'shared');

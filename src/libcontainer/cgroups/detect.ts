@@ -47,7 +47,10 @@ export async function cgroupMounts(): Promise<CgroupMounts> {
  * /sys/fs/cgroup/unified still runs its controllers on v1.
  */
 export async function cgroupVersion(): Promise<CgroupVersion> {
-  const m = await cgroupMounts();
+  return versionOf(await cgroupMounts());
+}
+
+export function versionOf(m: CgroupMounts): CgroupVersion {
   if (m.unified === '/sys/fs/cgroup') return '2';
   return m.v1.size === 0 && m.unified ? '2' : '1';
 }

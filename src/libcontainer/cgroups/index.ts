@@ -1,5 +1,5 @@
 /** Picks the cgroup driver for this host: v2 on a unified host, v1 otherwise. */
-import { cgroupMounts } from './detect.js';
+import { cgroupMounts, versionOf } from './detect.js';
 import type { CgroupManager, CgroupVersion, ManagerOptions } from './types.js';
 import { CgroupV1 } from './v1.js';
 import { CgroupV2 } from './v2.js';
@@ -13,6 +13,6 @@ export { CgroupV2 } from './v2.js';
 /** The manager of one container's group, for the host's cgroup version (or `version`). */
 export async function openCgroup(opts: ManagerOptions, version?: CgroupVersion): Promise<CgroupManager> {
   const m = await cgroupMounts();
-  const v = version ?? (m.unified === '/sys/fs/cgroup' || (m.v1.size === 0 && m.unified) ? '2' : '1');
+  const v = version ?? versionOf(m);
   return v === '2' ? CgroupV2.open(opts, m.unified) : CgroupV1.open(opts, m);
 }
