@@ -104,3 +104,13 @@ test('restore sweeps half-written layers and layers no image uses, and keeps the
   assert.equal(g2.resolve('kept').id, img.id);
   await g2.driver.remove('e'.repeat(64));
 });
+
+test('the same layer loaded twice at once is kept once', async (t) => {
+  const { graph } = await openGraph(t);
+  const tar = await fileTar('a', 'same');
+  const [x, y] = await Promise.all([graph.createLayer(null, Readable.from([tar])), graph.createLayer(null, Readable.from([tar]))]);
+  assert.equal(x.cacheId, y.cacheId);
+  assert.equal(graph.layers.all().length, 1);
+  assert.deepEqual(await graph.driver.list(), [x.cacheId]);
+  assert.equal(sha(await buffer(await graph.layerTar(x.chainId))), sha(tar));
+});

@@ -57,6 +57,7 @@ const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
 
 export class Layers {
   readonly dbDir: string;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -65,6 +66,13 @@ export class Layers {
     private readonly log: Logger,
   ) {
     this.dbDir = join(dataRoot, 'image', 'layerdb');
+  }
+
+  /** Run `fn` after every earlier `serial` call has settled (commits of finished layers). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   has(chainId: string): boolean {
@@ -115,20 +123,25 @@ export class Layers {
         throw new InvalidParameter(`layer content does not match its diffID: expected ${opts.expectDiffId}, got ${diffId}`);
       }
       const chainId = chainIdOf(parent, diffId);
-      const existing = this.find(chainId);
+      // Two loads of the same layer may finish together: one commits, the other
+      // finds its row and throws its own copy away.
+      const existing = await this.serial(async () => {
+        const found = this.find(chainId);
+        if (found) return found;
+        await writeFile(join(tmp, 'cache-id'), cacheId);
+        const dir = join(this.dbDir, 'sha256', hexOf(chainId));
+        await mkdir(join(this.dbDir, 'sha256'), { recursive: true });
+        await rm(dir, { recursive: true, force: true });
+        await rename(tmp, dir);
+        this.store.db.prepare('INSERT INTO layers (chain_id, diff_id, parent, cache_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(chainId, diffId, parent, cacheId, size, Date.now());
+        return undefined;
+      });
       if (existing) {
         await this.discard(cacheId, tmp);
         return existing;
       }
-      await writeFile(join(tmp, 'cache-id'), cacheId);
-      const dir = join(this.dbDir, 'sha256', hexOf(chainId));
-      await mkdir(join(this.dbDir, 'sha256'), { recursive: true });
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
-      const rec: LayerRecord = { chainId, diffId, parent, cacheId, size };
-      this.store.db.prepare('INSERT INTO layers (chain_id, diff_id, parent, cache_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(chainId, diffId, parent, cacheId, size, Date.now());
-      return rec;
+      return { chainId, diffId, parent, cacheId, size };
     } catch (err) {
       tar.destroy();
       if (created) await this.discard(cacheId, tmp).catch((e: Error) => this.log.warn(`cannot clean up layer ${cacheId}: ${e.message}`));
