@@ -24,11 +24,11 @@ export function referenceSkipReason(): string | null {
 
 /**
  * dockerd 20.10 on its own socket, data root, exec root and pidfile in a temp dir,
- * with no bridge, no iptables and the vfs driver, so it creates nothing outside that
- * dir (no docker0, no chains, no mounts to leak). Stopped by PID and removed when
- * the test ends.
+ * with no bridge, no iptables and (by default) the vfs driver, so it creates nothing
+ * outside that dir (no docker0, no chains, no mounts to leak). Stopped by PID and
+ * removed (mounts first) when the test ends.
  */
-export async function startReferenceDockerd(t: TestContext): Promise<ReferenceDockerd> {
+export async function startReferenceDockerd(t: TestContext, opts: { storageDriver?: string } = {}): Promise<ReferenceDockerd> {
   const dir = tempDir(undefined, 'berth-test-dockerd-');
   const sock = join(dir, 'docker.sock');
   const host = `unix://${sock}`;
@@ -38,7 +38,7 @@ export async function startReferenceDockerd(t: TestContext): Promise<ReferenceDo
   const child = spawn(DOCKERD, [
     '-H', host, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
     '--config-file', config, '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-    '--storage-driver', 'vfs', '--userland-proxy=false',
+    '--storage-driver', opts.storageDriver ?? 'vfs', '--userland-proxy=false',
   ], { stdio: ['ignore', log, log], detached: false });
   closeSync(log);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
