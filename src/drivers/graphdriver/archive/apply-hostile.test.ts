@@ -90,7 +90,7 @@ test('a directory replaced by a symlink later in the same tar is resolved afresh
     { name: 'a', type: 'symlink', linkname: `/tmp/${unique}` },
     { name: 'a/y', content: '2' },
     { name: 'b', type: 'symlink', linkname: '/' },
-    { name: `b/../../b2/z`, content: '3' },
+    { name: 'b/b2/z', content: '3' },
   ])), { whiteouts: 'delete' });
   assert.equal(await readFile(path.join(root, 'tmp', unique, 'y'), 'utf8'), '2');
   assert.equal(await readFile(path.join(root, 'b2/z'), 'utf8'), '3');
