@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { busyboxImage } from './helpers/fixtures.js';
 import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon } from './helpers/daemon.js';
@@ -151,4 +152,31 @@ test('ping headers and a too-new version over the real socket', async (t) => {
   const ps = await d.docker(['ps']);
   assert.notEqual(ps.code, 0);
   assert.match(ps.stderr, /container listing \(GET \/containers\/json\) is not implemented yet/);
+});
+
+test('an open event stream does not hold up shutdown', async (t) => {
+  const d = await startDaemon(t);
+  const stream = await d.client().getEvents({}) as NodeJS.ReadableStream & { destroy(): void };
+  t.after(() => stream.destroy());
+  const ended = new Promise<void>((resolve) => { stream.on('end', () => resolve()); stream.on('close', () => resolve()); stream.on('error', () => resolve()); });
+  (stream as unknown as { resume(): void }).resume();
+  const t0 = Date.now();
+  assert.equal(await d.stop(), 0);
+  await ended;
+  assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0}ms`);
+});
+
+test('--insecure-tcp opens plain TCP off loopback, and /info warns about it', async (t) => {
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createNetServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    }).on('error', reject);
+  });
+  const d = await startDaemon(t, { args: ['-H', `tcp://0.0.0.0:${port}`, '--insecure-tcp'] });
+  const r = await fetch(`http://127.0.0.1:${port}/_ping`);
+  assert.equal(await r.text(), 'OK');
+  assert.match(d.log(), /without encryption/);
+  const info = await d.client().info() as { Warnings: string[] | null };
+  assert.ok(info.Warnings?.some((w) => w.startsWith(`WARNING: API is accessible on http://0.0.0.0:${port} without encryption.`)), JSON.stringify(info.Warnings));
 });
