@@ -93,6 +93,12 @@ test('whiteouts in delete mode remove what they hide; opaque keeps only this tar
   assert.deepEqual(await readdir(path.join(root, 'a/sub')), []);
 });
 
+test('a directory whited out later in the same tar does not fail the final time pass', async (t) => {
+  const root = await tempDir(t);
+  await applyTar(root, stream(await packTar([{ name: 'd/', type: 'directory' }, { name: '.wh.d', content: '' }])), { whiteouts: 'delete' });
+  assert.deepEqual(await readdir(root), []);
+});
+
 test('whiteouts in aufs mode stay files', async (t) => {
   const root = await tempDir(t);
   await lower(root);

@@ -73,7 +73,12 @@ export async function applyTar(root: string, tar: Readable, opts: ApplyTarOption
       await applyOne(st, e);
       await split?.settle();
     }
-    for (const d of st.dirTimes.reverse()) await lutimes(d.abs, d.atime, d.mtime);
+    for (const d of st.dirTimes.reverse()) {
+      // A later entry or whiteout of the same tar may have removed the directory.
+      await lutimes(d.abs, d.atime, d.mtime).catch((err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      });
+    }
     await split?.end();
     return st.size;
   } catch (err) {
