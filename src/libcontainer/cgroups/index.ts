@@ -9,6 +9,7 @@ export type { CgroupManager, CgroupStats, CgroupVersion, ManagerOptions } from '
 export type { Resources } from './resources.js';
 export { CgroupV1 } from './v1.js';
 export { CgroupV2 } from './v2.js';
+export { validateResources, hostLimits, type HostLimits } from './validate.js';
 
 /** The manager of one container's group, for the host's cgroup version (or `version`). */
 export async function openCgroup(opts: ManagerOptions, version?: CgroupVersion): Promise<CgroupManager> {
