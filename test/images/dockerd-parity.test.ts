@@ -14,9 +14,9 @@ import { referenceSkipReason, startReferenceDockerd } from '../archive/reference
 
 type Call = (method: string, path: string) => Promise<{ status: number; body: unknown }>;
 
-function caller(socketPath: string): Call {
+function caller(socketPath: string, version = '1.41'): Call {
   return (method, path) => new Promise((res, rej) => {
-    const req = request({ socketPath, method, path: `/v1.41${path}` }, (r) => {
+    const req = request({ socketPath, method, path: `/v${version}${path}` }, (r) => {
       let text = '';
       r.on('data', (c) => { text += c; });
       r.on('end', () => res({ status: r.statusCode!, body: text ? JSON.parse(text) : null }));
@@ -61,7 +61,11 @@ test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 18
   await both('POST', `/images/nothere/tag?repo=x`);
   await both('GET', '/images/json', listView);
   await both('GET', '/images/json?all=1&digests=1', listView);
+  // The legacy `filter` is ignored at 1.41 and honoured by older API versions.
+  await both('GET', '/images/json?filter=busy*', listView);
   await both('GET', `/images/json?filters=${encodeURIComponent('{"reference":["busy*"]}')}`, listView);
+  const legacy = await caller(berth.socket, '1.40')('GET', '/images/json?filter=busy*');
+  assert.deepEqual((legacy.body as { RepoTags: string[] }[]).map((i) => i.RepoTags).flat().sort(), ['busybox-multi:latest', 'busybox:latest']);
   await both('GET', `/images/json?filters=${encodeURIComponent('{"dangling":["true"]}')}`, listView);
   await both('GET', `/images/json?filters=${encodeURIComponent('{"before":["busybox-multi"]}')}`, listView);
   await both('GET', `/images/json?filters=${encodeURIComponent('{"nope":["x"]}')}`, listView);

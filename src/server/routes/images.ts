@@ -10,11 +10,12 @@ function nameOf(r: RouteRequest): string {
   return name;
 }
 
-/** `filters`, plus the legacy `filter=<reference pattern>` of old clients. */
+/** `filters`, plus the legacy `filter=<reference pattern>` that dockerd honours below API 1.41. */
 function listFilters(r: RouteRequest): Filters {
   const filters = r.query.filters();
   const legacy = r.query.string('filter');
-  if (legacy) filters.reference = [...(filters.reference ?? []), legacy];
+  const minor = Number(r.version.split('.')[1] ?? 41);
+  if (legacy && minor < 41) filters.reference = [...(filters.reference ?? []), legacy];
   return filters;
 }
 
