@@ -63,6 +63,8 @@ export interface StartOptions extends Omit<SpecOptions, 'rootfs'> {
   stdin?: boolean;
   stdinOnce?: boolean;
   grace?: number;
+  /** Change the fresh rootfs before the bundle is written. */
+  prepareRootfs?: (rootfs: string) => void;
   /** Called between {"pid"} and "go", as the daemon moves the init into cgroups. */
   beforeGo?: (pid: number, c: Container) => void | Promise<void>;
 }
@@ -81,6 +83,7 @@ export function prepare(t: TestContext, o: StartOptions): Container {
   const c: Container = { dir, bundle: join(dir, 'bundle'), log: join(dir, 'ctr-json.log'), sock: join(dir, 'bundle/shim.sock'), shimPid: 0, initPid: 0 };
   mkdirSync(c.bundle);
   const rootfs = makeRootfs(dir);
+  o.prepareRootfs?.(rootfs);
   writeFileSync(join(c.bundle, 'config.json'), JSON.stringify(buildSpec({ ...o, rootfs })));
   t.after(async () => {
     for (const pid of [c.initPid, c.shimPid]) if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');

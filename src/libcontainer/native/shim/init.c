@@ -156,6 +156,7 @@ static int init_steps(struct spec *s, struct init_fds *fds, char *err) {
   char go;
   if (read(fds->go_rd, &go, 1) != 1) _exit(1);
   close(fds->go_rd);
+  if (s->ns_new[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) return fail(err, errno, "unshare cgroup namespace");
   if (setsid() < 0) return fail(err, errno, "setsid");
   if (s->ns_new[NS_NET] && loopback_up(err)) return -1;
   if (setup_rootfs(s, err)) return -1;

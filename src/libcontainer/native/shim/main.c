@@ -126,8 +126,10 @@ static int start_container(struct spec *sp, const struct options *o, int sync_fd
     close(fd);
   }
   unsigned long flags = SIGCHLD;
+  /* A new cgroup namespace is made by the init after "go", once the daemon has put it
+     into its cgroups: its root must be the container's cgroup, not the shim's. */
   for (int k = 0; k < NS_COUNT; k++)
-    if (sp->ns_new[k]) flags |= (unsigned long)ns_clone_flags[k];
+    if (sp->ns_new[k] && k != NS_CGROUP) flags |= (unsigned long)ns_clone_flags[k];
   pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
   if (pid < 0) return fail(err, errno, "clone");
   if (pid == 0) {

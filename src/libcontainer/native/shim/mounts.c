@@ -52,6 +52,8 @@ static int open_target(int rootfd, const char *abs, char kind, char *err) {
       int r;
       if (last && kind == 'f') {
         int f = openat(parent, slash + 1, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f < 0 && errno == ELOOP && unlinkat(parent, slash + 1, 0) == 0) /* a dangling symlink: replace it */
+          f = openat(parent, slash + 1, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
         r = f;
         if (f >= 0) close(f);
       } else {
