@@ -4,11 +4,11 @@
  * `HostLimits` so the checks stay pure; `hostLimits()` reads them from this host.
  */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { InvalidParameter } from '../../engine/errors.js';
 import { cgroupMounts } from './detect.js';
 import { readOptional } from './fs.js';
 import type { Resources } from './resources.js';
-import { join } from 'node:path';
 
 /** dockerd's floor for memory limits and reservations: 6 MiB. */
 export const MIN_MEMORY = 6 * 1024 * 1024;
