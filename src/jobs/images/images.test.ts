@@ -162,3 +162,26 @@ test('inspect and history have dockerd\'s shape', async (t) => {
   assert.equal(h[0]!.Size, graph.getLayer(graph.getImage(c).topLayer!).size);
   await assert.rejects(engine.job('image_inspect', { name: 'nothere' }), kind('not_found'));
 });
+
+test('digest references: resolved, listed, removed with the last tag of their repository, pruned when alone', async (t) => {
+  const { engine, graph, image } = await setup(t);
+  const a = await image('a', '2026-01-01T00:00:00Z');
+  const digest = `sha256:${'d'.repeat(64)}`;
+  graph.tag(a, `busybox@${digest}`);
+  await engine.job('image_tag', { name: a, repo: 'busybox', tag: '' });
+  assert.equal(graph.resolve(`busybox@${digest}`).id, a);
+  assert.equal(graph.resolve(`docker.io/library/busybox:whatever@${digest}`).id, a);
+  assert.deepEqual((await engine.job('image_inspect', { name: 'busybox' })).RepoDigests, [`busybox@${digest}`]);
+  const [row] = await engine.job('image_list', { all: false, digests: true, filters: {} });
+  assert.deepEqual([row!.RepoTags, row!.RepoDigests], [['busybox:latest'], [`busybox@${digest}`]]);
+  await assert.rejects(engine.job('image_tag', { name: a, repo: `x@${digest}`, tag: '' }), kind('invalid_parameter'));
+  const out = await engine.job('image_delete', { name: 'busybox', force: false, noprune: false });
+  assert.deepEqual(out.slice(0, 3), [{ Untagged: 'busybox:latest' }, { Untagged: `busybox@${digest}` }, { Deleted: a }]);
+
+  const b = await image('b', '2026-01-01T00:00:00Z');
+  graph.tag(b, `app@${digest}`);
+  const [only] = await engine.job('image_list', { all: false, digests: true, filters: { dangling: ['true'] } });
+  assert.deepEqual([only!.Id, only!.RepoTags, only!.RepoDigests], [b, null, [`app@${digest}`]]);
+  const pruned = await engine.job('image_prune', { filters: {} });
+  assert.deepEqual(pruned.ImagesDeleted?.slice(0, 2), [{ Untagged: `app@${digest}` }, { Deleted: b }]);
+});
