@@ -10,6 +10,8 @@ export class ByteSource {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private ended = false;
+  /** Bytes handed out so far: the offset of the next byte, for error messages. */
+  offset = 0;
 
   constructor(source: AsyncIterable<Buffer | string | Uint8Array>, private readonly signal?: AbortSignal) {
     this.it = source[Symbol.asyncIterator]();
@@ -49,6 +51,7 @@ export class ByteSource {
       }
     }
     this.pendingBytes -= n;
+    this.offset += n;
     return out.length === 1 ? out[0]! : Buffer.concat(out, n);
   }
 

@@ -80,7 +80,12 @@ export class TarReader {
         }
         return this.end();
       }
-      const h = decodeHeader(block);
+      let h: RawHeader;
+      try {
+        h = decodeHeader(block);
+      } catch (err) {
+        throw new InvalidParameter(`${(err as Error).message} at offset ${this.src.offset - BLOCK}`);
+      }
       switch (h.typeflag) {
         case 'L':
           longName = cString(await this.extension(h));
