@@ -105,10 +105,16 @@ export interface ContainerConfig {
  *       validates the config, checks every rootfs layer exists as a chain, inserts
  *       (idempotent), returns the record. Emits nothing; the job emits events.
  *   resolve(refOrId: string): ImageRecord              name[:tag], name@digest, full or
- *       short ID (as dockerd resolves them); throws NotFound `No such image: <input>`
+ *       short ID (as dockerd resolves them); throws NotFound in dockerd's words,
+ *       `No such image: <familiar name>:<tag>` (`No such image: busybox:latest`), and
+ *       InvalidParameter for a malformed reference
  *   listImages(): ImageRecord[]
- *   tag(imageId, ref: string) / untag(ref: string)
- *   deleteImage(...)                                   see the rmi job
+ *   tag(imageId, ref: string) / untag(ref: string)     ref familiar or full; tag adds `:latest`
+ *   deleteImage(imageId): Promise<LayerRecord[]>       the row, its references, then the
+ *       layers nobody else uses (returned top first); conflicts are the rmi job's policy
+ *   usedBy(imageId) / heldLayers()                     hooks the containers area replaces:
+ *       containers created from an image (rmi/prune conflicts) and chainIDs under
+ *       containers' RW layers (kept by the start-up sweep); both empty by default
  *   imageSize(image): number                           total bytes of its layer chain
  *   diskUsage(): { layersSize: number }                all layers' bytes, for /system/df
  *   restore(): Promise<void>                           start-up sweep: graphdriver dirs
