@@ -2,9 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxImage } from './helpers/fixtures.js';
-import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon } from './helpers/daemon.js';
+import { DOCKER_CLI_20, DOCKER_CLI_28, MAIN_JS, ping, runDocker, startDaemon, tempDir, waitFor } from './helpers/daemon.js';
+
+const SOCKET_ACTIVATE = '/usr/bin/systemd-socket-activate';
 
 // The system area through a real daemon, driven by both docker CLIs and dockerode.
 
@@ -94,10 +98,10 @@ test('docker events replays a time window and filters it (both CLIs)', async (t)
   await new Promise((r) => setTimeout(r, 1100));
   const until = Math.floor(Date.now() / 1000);
   for (const cli of CLIS) {
-    const r = await d.docker(['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}'], { cli, timeoutMs: 10_000 });
+    const r = await d.docker(['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}'], { cli, timeoutMs: 30_000 });
     assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
     assert.deepEqual(r.stdout.trim().split('\n'), ['image load', 'image tag'], cli);
-    const only = await d.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'event=tag', '--format', '{{.Actor.Attributes.name}}'], { cli, timeoutMs: 10_000 });
+    const only = await d.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'event=tag', '--format', '{{.Actor.Attributes.name}}'], { cli, timeoutMs: 30_000 });
     assert.equal(only.code, 0, only.stderr);
     assert.equal(only.stdout.trim(), 'sys/test:one');
   }
@@ -179,4 +183,23 @@ test('--insecure-tcp opens plain TCP off loopback, and /info warns about it', as
   assert.match(d.log(), /without encryption/);
   const info = await d.client().info() as { Warnings: string[] | null };
   assert.ok(info.Warnings?.some((w) => w.startsWith(`WARNING: API is accessible on http://0.0.0.0:${port} without encryption.`)), JSON.stringify(info.Warnings));
+});
+
+test('fd:// serves the sockets systemd passes in (systemd-socket-activate)', { skip: !existsSync(SOCKET_ACTIVATE) && 'systemd-socket-activate is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const sock = join(dir, 'activated.sock');
+  const child = spawn(SOCKET_ACTIVATE, ['-l', sock, process.execPath, MAIN_JS, '-d', '-H', 'fd://',
+    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid')], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // systemd-socket-activate execs the daemon in place, so this pid is the daemon's.
+  t.after(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; } });
+  await waitFor('the activated socket', () => existsSync(sock));
+  // The first connection makes systemd-socket-activate exec the daemon; wait until it answers.
+  await waitFor('the daemon behind the activated socket', () => ping(sock), 20_000);
+  const r = await runDocker(`unix://${sock}`, join(dir, 'cfg'), ['version', '--format', '{{.Server.APIVersion}}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '1.41');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.ok(existsSync(sock), 'a socket berth did not create is left to its owner');
 });
