@@ -1,4 +1,4 @@
-import { type BigIntStats } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import { open, readlink } from 'node:fs/promises';
 import { System } from '../../../engine/errors.js';
 import { lgetxattr, llistxattr } from './sys.js';
@@ -22,8 +22,11 @@ export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK);
 export async function* entry(h: HeaderOut, content?: string): AsyncGenerator<Buffer> {
   yield encodeHeaders(h);
   if (h.size === 0 || content === undefined) return;
-  const fh = await open(content, 'r');
+  // O_NOFOLLOW and the type check: a running container may swap the file for a
+  // symlink between our lstat and this open, which must not read the host's file.
+  const fh = await open(content, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
+    if (!(await fh.stat()).isFile()) throw new System(`${content}: no longer a regular file`);
     let done = 0;
     while (done < h.size) {
       const buf = Buffer.allocUnsafe(Math.min(h.size - done, 1 << 20));
