@@ -39,16 +39,15 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
     }
   }
   const opened: { server: Server; socketPath?: string }[] = [];
-  const closeAll = async () => {
-    await Promise.all(opened.map(({ server, socketPath }) => new Promise<void>((res) => {
-      // close() stops accepting and (Node >= 19) ends idle keep-alive connections;
-      // requests in flight finish, and streams (events, logs -f) end when the
-      // engine's shutdown aborts their jobs, so nothing here waits for them.
+  const closeAll = async (): Promise<void> => {
+    for (const { server, socketPath } of opened) {
+      // close() stops accepting and (Node >= 19) ends idle keep-alive connections.
+      // Requests in flight finish on their own, and streams (events, logs -f) end
+      // when the engine's shutdown aborts their jobs, so nothing here waits for them.
       server.close();
       server.closeIdleConnections();
       if (socketPath) removeOwnSocket(socketPath);
-      res();
-    })));
+    }
   };
   const addresses: string[] = [];
   try {
@@ -68,8 +67,7 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
 function newServer(handler: RequestListener): Server {
   // No request timeout: loads, imports and build contexts may upload for longer than
   // Node's 5-minute default, and the streams they feed have their own lifetimes.
-  const server = createServer({ requestTimeout: 0 }, handler);
-  return server;
+  return createServer({ requestTimeout: 0 }, handler);
 }
 
 async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<{ server: Server; socketPath?: string; address: string }[]> {
