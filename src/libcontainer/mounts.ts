@@ -43,6 +43,32 @@ export function defaultMounts(shmSize = DEFAULT_SHM_SIZE): OciMount[] {
   ];
 }
 
+// ---- /sys/fs/cgroup as binds ----
+
+/** One hierarchy of the container's own group: `memory` → /sys/fs/cgroup/memory/berth/<id>. */
+export interface CgroupHierarchy {
+  /** Directory name under /sys/fs/cgroup (`memory`, `cpu,cpuacct`); '' for the v2 unified tree. */
+  name: string;
+  /** Host path of the container's group in that hierarchy. */
+  source: string;
+}
+
+/**
+ * /sys/fs/cgroup built from plain mounts, for runtimes that do not mount type `cgroup`
+ * themselves: on v2 the container's group bound at /sys/fs/cgroup; on v1 a small tmpfs
+ * holding one bind per hierarchy. The container sees only its own group, read-only
+ * unless privileged. The tmpfs stays writable so the binds' targets can be made in it.
+ */
+export function cgroupViewMounts(view: readonly CgroupHierarchy[], writable: boolean): OciMount[] {
+  const bindOpts = ['rbind', 'nosuid', 'noexec', 'nodev', ...(writable ? [] : ['ro'])];
+  const unified = view.find((h) => h.name === '');
+  if (unified) return [{ destination: '/sys/fs/cgroup', type: 'bind', source: unified.source, options: bindOpts }];
+  return [
+    { destination: '/sys/fs/cgroup', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'nodev', 'mode=755'] },
+    ...view.map((h) => ({ destination: `/sys/fs/cgroup/${h.name}`, type: 'bind', source: h.source, options: [...bindOpts] })),
+  ];
+}
+
 // ---- -v / --volume ----
 
 const RW_MODES = new Set(['rw', 'ro']);

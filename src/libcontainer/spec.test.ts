@@ -173,3 +173,20 @@ test('privileged and ALL are limited to the daemon\'s own bounding set when give
   const status = await (await import('node:fs/promises')).readFile('/proc/self/status', 'utf8');
   assert.equal(capabilityMask(mine), BigInt('0x' + /^CapBnd:\s+([0-9a-f]+)$/m.exec(status)![1]));
 });
+
+test('cgroupView: /sys/fs/cgroup from binds of the container\'s own groups', () => {
+  const v1 = [{ name: 'memory', source: '/sys/fs/cgroup/memory/berth/x' }, { name: 'cpu,cpuacct', source: '/sys/fs/cgroup/cpu,cpuacct/berth/x' }];
+  const s = buildSpec({ ...base, cgroupView: v1, readonlyRootfs: true });
+  const dests = s.mounts.map((m) => `${m.destination} ${m.type}`);
+  assert.deepEqual(dests.slice(3, 8), ['/sys sysfs', '/sys/fs/cgroup tmpfs', '/sys/fs/cgroup/memory bind', '/sys/fs/cgroup/cpu,cpuacct bind', '/dev/mqueue mqueue']);
+  assert.ok(!s.mounts.some((m) => m.type === 'cgroup'));
+  assert.ok(!mount(s, '/sys/fs/cgroup')!.options.includes('ro'), 'the tmpfs stays writable for the bind targets');
+  assert.deepEqual(mount(s, '/sys/fs/cgroup/memory')!.options, ['rbind', 'nosuid', 'noexec', 'nodev', 'ro']);
+  assert.equal(mount(s, '/sys/fs/cgroup/memory')!.source, '/sys/fs/cgroup/memory/berth/x');
+  const p = buildSpec({ ...base, cgroupView: v1, privileged: true });
+  assert.ok(!mount(p, '/sys/fs/cgroup/memory')!.options.includes('ro'));
+  const v2 = buildSpec({ ...base, cgroupView: [{ name: '', source: '/sys/fs/cgroup/berth/x' }] });
+  assert.deepEqual(mount(v2, '/sys/fs/cgroup'), {
+    destination: '/sys/fs/cgroup', type: 'bind', source: '/sys/fs/cgroup/berth/x', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+  });
+});

@@ -8,7 +8,10 @@ import { InvalidParameter } from '../engine/errors.js';
 import { containerCapabilities, DOCKER_LAST_CAP } from './capabilities.js';
 import { cpuQuota, memorySwapTotal, type Resources } from './cgroups/resources.js';
 import { defaultDevices } from './devices.js';
-import { bindMount, defaultMounts, DEFAULT_SHM_SIZE, mergeMounts, tmpfsMount, type Propagation } from './mounts.js';
+import {
+  bindMount, cgroupViewMounts, defaultMounts, DEFAULT_SHM_SIZE, mergeMounts, tmpfsMount,
+  type CgroupHierarchy, type Propagation,
+} from './mounts.js';
 import {
   OCI_VERSION, type OciDevice, type OciMount, type OciNamespace, type OciNamespaceType,
   type OciResources, type OciRlimit, type OciSeccomp, type OciSpec,
@@ -107,6 +110,12 @@ export interface ContainerSpecInput {
   /** Device nodes of the host, for `--privileged` (see `hostDevices()`). */
   hostDevices?: OciDevice[];
   resources?: Resources;
+  /**
+   * The container's cgroup directories (`CgroupManager.hierarchies()`). When given,
+   * /sys/fs/cgroup is made of binds of them instead of one mount of type `cgroup`
+   * (which runc understands but berth-shim does not).
+   */
+  cgroupView?: CgroupHierarchy[];
   /** Parent cgroup name (`--cgroup-parent`); `berth` by default. */
   cgroupParent?: string;
   /** Host arch/kernel for seccomp rule selection; `process.arch` and `uname -r` by default. */
@@ -191,9 +200,17 @@ function mounts(input: ContainerSpecInput): OciMount[] {
     ...Object.entries(input.tmpfs ?? {}).map(([dest, data]) => tmpfsMount(dest, data)),
   ];
   const userDests = new Set(user.map((m) => m.destination));
-  const all = mergeMounts(defaultMounts(input.shmSize || DEFAULT_SHM_SIZE), user, { noShm: input.ipc === 'none' });
+  let defaults = defaultMounts(input.shmSize || DEFAULT_SHM_SIZE);
+  if (input.cgroupView) {
+    const at = defaults.findIndex((m) => m.type === 'cgroup');
+    const view = cgroupViewMounts(input.cgroupView, input.privileged ?? false);
+    defaults = [...defaults.slice(0, at), ...view, ...defaults.slice(at + 1)];
+  }
+  const all = mergeMounts(defaults, user, { noShm: input.ipc === 'none' });
   return all.map((m) => {
     let options = [...m.options];
+    // The tmpfs under the cgroup binds must stay writable for their targets to be made.
+    if (m.destination === '/sys/fs/cgroup' && m.type === 'tmpfs') return { ...m, options };
     // --read-only: everything that is not the user's or a kernel filesystem becomes ro.
     const kernelFs = ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue'].includes(m.destination);
     if (input.readonlyRootfs && !kernelFs && !userDests.has(m.destination) && !options.includes('ro')) {

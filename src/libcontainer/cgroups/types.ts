@@ -68,6 +68,8 @@ export interface CgroupManager {
   /** Whether the group is frozen now. */
   frozen(): Promise<boolean>;
   stats(): Promise<CgroupStats>;
+  /** The group's directory in each hierarchy, for the container's /sys/fs/cgroup view. */
+  hierarchies(): { name: string; source: string }[];
   /** PIDs of the processes in the group (for `docker top`). */
   pids(): Promise<number[]>;
   /** Whether the kernel's OOM killer killed a process of this group. */

@@ -55,6 +55,12 @@ test('v1: limits, apply, stats, freeze/thaw, destroy', { skip }, async (t) => {
   assert.equal(await read(join(cg.dir('cpu')!, 'cpu.cfs_period_us')), '100000');
   assert.equal(await read(join(cg.dir('cpuset')!, 'cpuset.cpus')), '0');
 
+  // The container's /sys/fs/cgroup view: one existing directory per hierarchy.
+  const view = cg.hierarchies();
+  assert.equal(view.length, new Set(mounts.v1.values()).size);
+  for (const h of view) assert.ok(existsSync(h.source) && h.source.endsWith(`/${parent}/${id}`), h.source);
+  assert.ok(view.some((h) => h.name === 'memory'));
+
   const pid = child.pid!;
   await cg.apply(pid);
   for (const c of ['memory', 'pids', 'freezer', 'cpu', 'cpuset']) {

@@ -8,7 +8,7 @@
  *   /sys/fs/cgroup/freezer/berth/<id>/freezer.state
  */
 import { mkdir, readFile, access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { System } from '../../engine/errors.js';
 import { cgroupMounts, V1_CONTROLLERS, type CgroupMounts } from './detect.js';
 import {
@@ -223,6 +223,15 @@ export class CgroupV1 implements CgroupManager {
         sectors_recursive: parseBlkio(await blk('blkio.sectors_recursive')),
       },
     };
+  }
+
+  hierarchies(): { name: string; source: string }[] {
+    const mounts = new Set<string>();
+    for (const c of V1_CONTROLLERS) {
+      const m = this.mounts.v1.get(c);
+      if (m) mounts.add(m);
+    }
+    return [...mounts].map((m) => ({ name: basename(m), source: join(m, this.path) }));
   }
 
   async pids(): Promise<number[]> {

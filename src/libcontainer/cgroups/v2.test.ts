@@ -37,6 +37,7 @@ test('v2: create, apply, limits where delegated, stats, freeze/thaw, destroy', {
   });
   await cg.create();
   assert.ok(existsSync(join(cg.dir, 'cgroup.procs')));
+  assert.deepEqual(cg.hierarchies(), [{ name: '', source: cg.dir }]);
   const have = await cg.controllers();
   const limits = { memory: 64 * MiB, pidsLimit: 20, nanoCpus: 5e8, cpusetCpus: '0' };
   if (['memory', 'pids', 'cpu', 'cpuset'].every((c) => have.includes(c))) {

@@ -205,6 +205,10 @@ export class CgroupV2 implements CgroupManager {
     };
   }
 
+  hierarchies(): { name: string; source: string }[] {
+    return [{ name: '', source: this.dir }];
+  }
+
   async pids(): Promise<number[]> {
     return parsePids(await readText(this.f('cgroup.procs')));
   }
