@@ -32,7 +32,7 @@ export function shimBinary(): string {
 }
 
 const APPLETS = ['sh', 'echo', 'cat', 'ls', 'id', 'hostname', 'mount', 'ps', 'sleep', 'grep', 'stty', 'tty',
-  'touch', 'mkdir', 'reboot', 'unshare', 'sysctl', 'true', 'false', 'head', 'wc', 'env', 'pwd', 'stat', 'readlink'];
+  'touch', 'mkdir', 'reboot', 'unshare', 'sysctl', 'true', 'false', 'head', 'wc', 'env', 'pwd', 'stat', 'readlink', 'tr', 'printf'];
 
 /** A rootfs with Debian's static busybox and applet links, in `dir`/rootfs. */
 export function makeRootfs(dir: string): string {
@@ -63,6 +63,8 @@ export interface StartOptions extends Omit<SpecOptions, 'rootfs'> {
   stdin?: boolean;
   stdinOnce?: boolean;
   grace?: number;
+  /** More berth-shim flags (--log-max-size...). */
+  extraArgs?: string[];
   /** Change the fresh rootfs before the bundle is written. */
   prepareRootfs?: (rootfs: string) => void;
   /** Called between {"pid"} and "go", as the daemon moves the init into cgroups. */
@@ -95,9 +97,9 @@ export function prepare(t: TestContext, o: StartOptions): Container {
   return c;
 }
 
-export function shimArgs(c: Container, o: Pick<StartOptions, 'stdin' | 'stdinOnce' | 'grace'>): string[] {
+export function shimArgs(c: Container, o: Pick<StartOptions, 'stdin' | 'stdinOnce' | 'grace' | 'extraArgs'>): string[] {
   return ['start', '--bundle', c.bundle, '--id', 'test', '--log', c.log, '--grace', String(o.grace ?? 30),
-    ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : [])];
+    ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : []), ...(o.extraArgs ?? [])];
 }
 
 /** Reads newline-terminated lines from a socket. */

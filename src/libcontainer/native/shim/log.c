@@ -7,14 +7,23 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static int log_fd = -1;
+static const char *log_path;
+static off_t log_size, log_max_size; /* max 0: no rotation */
+static int log_max_files;
 
-int log_open(const char *path) {
+int log_open(const char *path, long long max_size, int max_files) {
+  log_path = path;
+  log_max_size = (off_t)max_size;
+  log_max_files = max_files < 1 ? 1 : max_files;
   log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  struct stat st;
+  if (log_fd >= 0 && fstat(log_fd, &st) == 0) log_size = st.st_size;
   return log_fd;
 }
 
@@ -23,11 +32,35 @@ void log_close(void) {
   log_fd = -1;
 }
 
+/* --log-max-size/--log-max-files, as dockerd's max-size/max-file: once the file has
+   reached the size, log.N-1 → log.N ... log → log.1, and a fresh file; with one file
+   the file is truncated instead. */
+static void rotate_if_full(void) {
+  if (!log_max_size || log_size < log_max_size) return;
+  char from[4096], to[4096];
+  for (int i = log_max_files - 1; i >= 1; i--) {
+    if (i == 1) snprintf(from, sizeof from, "%s", log_path);
+    else snprintf(from, sizeof from, "%s.%d", log_path, i - 1);
+    snprintf(to, sizeof to, "%s.%d", log_path, i);
+    rename(from, to);
+  }
+  int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return; /* keep writing to the old one rather than lose output */
+  close(log_fd);
+  log_fd = fd;
+  log_size = 0;
+}
+
+static void log_write(const char *p, size_t n) {
+  if (write_all(log_fd, p, n) > 0) log_size += (off_t)n;
+}
+
 /* One record, in as few writes as the escape buffer allows (one for lines up to ~1 KiB
    of control characters, or ~7 KiB of text). The shim is the file's only writer. */
 static void emit(const char *stream, const char *data, size_t n) {
   char out[8192];
   struct timespec ts;
+  rotate_if_full();
   clock_gettime(CLOCK_REALTIME, &ts);
   size_t len = 0;
   memcpy(out, "{\"log\":\"", 8);
@@ -37,7 +70,7 @@ static void emit(const char *stream, const char *data, size_t n) {
     /* Escape at most a slice whose worst case (6 bytes per input byte) fits. */
     size_t room = (sizeof out - 128 - len) / 6;
     if (room == 0) {
-      write_all(log_fd, out, len);
+      log_write(out, len);
       len = 0;
       continue;
     }
@@ -52,11 +85,11 @@ static void emit(const char *stream, const char *data, size_t n) {
   format_time(tbuf, sizeof tbuf, &ts);
   size_t tail = strlen(stream) + strlen(tbuf) + 32;
   if (len + tail > sizeof out) {
-    write_all(log_fd, out, len);
+    log_write(out, len);
     len = 0;
   }
   len += (size_t)snprintf(out + len, sizeof out - len, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, tbuf);
-  write_all(log_fd, out, len);
+  log_write(out, len);
 }
 
 void log_data(struct log_stream *ls, const char *data, size_t n) {

@@ -33,12 +33,14 @@ int64_t now_ms(void) {
 struct options {
   const char *bundle, *id, *log, *exit_file;
   bool stdin_open, stdin_once;
-  int sync_fd, grace;
+  int sync_fd, grace, log_max_files;
+  long long log_max_size;
 };
 
 static void usage(void) {
   fprintf(stderr, "usage: berth-shim start --bundle DIR --id ID --log FILE [--stdin] [--stdin-once]\n"
-                  "                        [--sync-fd N] [--exit-file FILE] [--grace SECONDS]\n");
+                  "                        [--sync-fd N] [--exit-file FILE] [--grace SECONDS]\n"
+                  "                        [--log-max-size BYTES] [--log-max-files N]\n");
   exit(2);
 }
 
@@ -58,6 +60,8 @@ static void parse_args(int argc, char **argv, struct options *o) {
     else if (!strcmp(a, "--exit-file")) o->exit_file = v, i++;
     else if (!strcmp(a, "--sync-fd")) o->sync_fd = atoi(v), i++;
     else if (!strcmp(a, "--grace")) o->grace = atoi(v), i++;
+    else if (!strcmp(a, "--log-max-size")) o->log_max_size = atoll(v), i++;
+    else if (!strcmp(a, "--log-max-files")) o->log_max_files = atoi(v), i++;
     else usage();
   }
   if (!o->bundle || !o->id || !o->log) usage();
@@ -314,7 +318,7 @@ int main(int argc, char **argv) {
   snprintf(S.pid_path, sizeof S.pid_path, "%s/shim.pid", S.bundle);
   char pidbuf[32];
   int pl = snprintf(pidbuf, sizeof pidbuf, "%d\n", getpid());
-  if (log_open(o.log) < 0) fail(err, errno, "open log %s", o.log);
+  if (log_open(o.log, o.log_max_size, o.log_max_files) < 0) fail(err, errno, "open log %s", o.log);
   else if (listen_control(err) == 0 && write_file_atomic(S.pid_path, pidbuf, (size_t)pl) == 0 &&
            start_container(&sp, &o, sync_fd, err, &code) == 0) {
     struct timespec now;

@@ -149,7 +149,7 @@ struct log_stream {
   char *buf;        /* LOG_LINE_MAX bytes, allocated on first use */
   size_t len;
 };
-int log_open(const char *path);
+int log_open(const char *path, long long max_size, int max_files);
 void log_data(struct log_stream *ls, const char *data, size_t n);
 void log_flush(struct log_stream *ls);
 void log_close(void);
