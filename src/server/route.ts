@@ -27,7 +27,7 @@ export interface RouteRequest {
 export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary';
 
 export interface Route<N extends JobName = JobName> {
-  method: 'get' | 'post' | 'put' | 'delete' | 'head';
+  method: 'get' | 'post' | 'put' | 'delete' | 'head' | 'options';
   /** path-to-regexp v8 syntax: `:name` for a segment, `*name` for the rest (image names with `/`). */
   path: string;
   job: N;

@@ -116,3 +116,10 @@ test('ping carries dockerd\'s no-cache and builder headers; versions are checked
   const unknown = await call('GET', '/v1.41/nothing/here');
   assert.equal(unknown.status, 404);
 });
+
+test('OPTIONS on any path is an empty 200, as dockerd answers a CORS preflight', async (t) => {
+  const call = await serve(t);
+  const r = await call('OPTIONS', '/v1.41/containers/json');
+  assert.equal(r.status, 200);
+  assert.equal(r.body, '');
+});
