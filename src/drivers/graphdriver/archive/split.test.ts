@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile, truncate, readFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile, truncate, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -98,7 +98,10 @@ test('a file changed on disk after extraction is noticed when shorter', async (t
   const recorded = collect(split);
   await applyTar(root, stream(tar), { whiteouts: 'delete', split });
   await truncate(path.join(root, 'f'), 2);
-  await assert.rejects(collect(assembleTar(root, Readable.from([await recorded]))), /file "f" is shorter than the 6 bytes recorded/);
+  const record = await recorded;
+  await assert.rejects(collect(assembleTar(root, Readable.from([record]))), /file "f" is shorter than the 6 bytes recorded/);
+  await unlink(path.join(root, 'f'));
+  await assert.rejects(collect(assembleTar(root, Readable.from([record]))), /tar-split: cannot read "f" back from the layer: ENOENT/);
 });
 
 function fixChecksum(tar: Buffer, off: number): void {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { InvalidParameter } from '../../../engine/errors.js';
+import { InvalidParameter, System } from '../../../engine/errors.js';
 import { cleanName, resolveEntry } from './confine.js';
 
 /*
@@ -21,6 +21,10 @@ import { cleanName, resolveEntry } from './confine.js';
  *                            relative to the layer root, as it was extracted
  *
  * Raw bytes are coalesced up to RAW_CHUNK per line.
+ *
+ * Like dockerd's tar-split, replay relies on the files staying as extracted: a tar
+ * that writes the same path twice, or removes a file it wrote earlier, records
+ * content that is no longer on disk, and replay then fails or differs.
  */
 
 const RAW_CHUNK = 64 * 1024;
@@ -105,7 +109,10 @@ async function* fileContent(root: string, rel: string, size: number): AsyncGener
   if (size === 0) return;
   // The record is read from disk: resolve it confined, and never through a symlink.
   const target = path.join(root, await resolveEntry(root, cleanName(rel)));
-  const fh = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fh = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: unknown) => {
+    // Replay needs every recorded file as extracted; a later change to the layer breaks it.
+    throw new System(`tar-split: cannot read ${JSON.stringify(rel)} back from the layer: ${(err as Error).message}`, { cause: err });
+  });
   try {
     let left = size;
     while (left > 0) {
