@@ -31,7 +31,7 @@ export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => 
     VirtualSize: size,
     GraphDriver: { Name: graph.driver.name, Data: img.topLayer ? graph.driver.metadata(graph.getLayer(img.topLayer).cacheId) : null },
     RootFS: { Type: c.rootfs.type },
-    Metadata: { LastTagTime: tagged === null ? ZERO_TIME : new Date(tagged).toISOString() },
+    Metadata: { LastTagTime: tagged === null ? ZERO_TIME : goTime(new Date(tagged).toISOString()) },
   };
   if (c.variant) out.Variant = c.variant;
   if (c.rootfs.diff_ids.length) out.RootFS.Layers = c.rootfs.diff_ids;
