@@ -26,6 +26,23 @@ function caller(socketPath: string, version = '1.41'): Call {
   });
 }
 
+/** The image events a daemon has logged so far, as (action, name, ID-or-empty) triples. */
+function imageEvents(socketPath: string): Promise<string[][]> {
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const filters = encodeURIComponent('{"type":["image"]}');
+  return new Promise((res, rej) => {
+    const req = request({ socketPath, path: `/v1.41/events?since=0&until=${until}&filters=${filters}` }, (r) => {
+      let text = '';
+      r.on('data', (c) => { text += c; });
+      r.on('end', () => res(text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } })
+        .filter((e) => ['tag', 'untag', 'delete', 'prune'].includes(e.Action))
+        .map((e) => [e.Action, e.Actor.Attributes.name ?? '', e.Actor.ID, e.Actor.Attributes.reclaimed ?? ''])));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
 function inspectView(body: unknown): unknown {
   const { GraphDriver: _g, Metadata: _m, ...rest } = body as Record<string, unknown>;
   return rest;
@@ -87,4 +104,7 @@ test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 18
   await both('GET', '/images/json?all=1', listView);
   await both('POST', `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`);
   await both('GET', '/images/json?all=1', listView);
+  // The same image events, with dockerd's actors and attributes.
+  const [be, re] = await Promise.all([imageEvents(berth.socket), imageEvents(join(ref.dir, 'docker.sock'))]);
+  assert.deepEqual(be, re);
 });

@@ -40,7 +40,7 @@ test('tag, list and its filters', async (t) => {
   await engine.job('image_tag', { name: 'busybox', repo: 'localhost:5000/me/app', tag: 'v1' });
   await engine.job('image_tag', { name: c.slice(7, 19), repo: 'child', tag: '' });
   assert.deepEqual(events.past().map((e) => [e.Action, e.Actor.ID, e.Actor.Attributes.name]), [
-    ['tag', a, 'busybox:latest'], ['tag', a, 'localhost:5000/me/app:v1'], ['tag', c, 'child:latest'],
+    ['tag', a, 'busybox'], ['tag', a, 'localhost:5000/me/app:v1'], ['tag', c, 'child'],
   ]);
   assert.equal(events.past()[0]!.Actor.Attributes.team, 'x', 'image labels go into the attributes');
   await assert.rejects(engine.job('image_tag', { name: a, repo: 'UPPER/Case', tag: '' }),

@@ -10,6 +10,7 @@ export const imageTag: Handler<'image_tag'> = async (job, ctx) => {
   let ref = parseNamed(repo);
   if (ref.digest !== undefined && tag === '') throw new InvalidParameter('refusing to create a tag with a digest reference');
   if (tag !== '') ref = withTag(ref, tag);
-  const added = ctx.graph.tag(img.id, ref);
-  imageEvent(ctx, 'tag', img.id, familiar(added));
+  ctx.graph.tag(img.id, ref);
+  // dockerd names the reference as given: `mine`, not `mine:latest`.
+  imageEvent(ctx, 'tag', img.id, familiar(ref));
 };
