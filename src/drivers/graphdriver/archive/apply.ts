@@ -120,7 +120,7 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
   await makeParents(st, target);
   const existing = await lstatOrNull(abs);
   // Anything in the way is replaced, except a directory by a directory.
-  if (existing && !(existing.isDirectory() && e.type === 'dir')) await remove(st, abs);
+  if (existing && !(existing.isDirectory() && e.type === 'dir')) await remove(st, target);
   switch (e.type) {
     case 'dir':
       if (!existing?.isDirectory()) await mkdir(abs, { mode: 0o700 });
@@ -206,9 +206,11 @@ function forget(st: ApplyState): void {
   st.dirs.clear();
 }
 
-async function remove(st: ApplyState, abs: string): Promise<void> {
+/** Remove `rel` (relative to the root, already resolved) and all under it. */
+async function remove(st: ApplyState, rel: string): Promise<void> {
   forget(st);
-  await rm(abs, { recursive: true, force: true });
+  st.split?.rewritten(rel);
+  await rm(path.join(st.root, rel), { recursive: true, force: true });
 }
 
 /** mkdir -p the parent of `target`, recording the directories that this creates. */
@@ -257,7 +259,7 @@ async function whiteout(st: ApplyState, e: TarEntry, rel: string, base: string):
   }
   const target = dir === '' ? name : `${dir}/${name}`;
   const abs = path.join(st.root, target);
-  await remove(st, abs);
+  await remove(st, target);
   if (st.opts.whiteouts === 'overlay') {
     await makeParents(st, target);
     await mknod(abs, S_IFCHR, 0, 0); // mode 0, as dockerd makes them
@@ -279,7 +281,7 @@ async function removeNotCreated(st: ApplyState, dir: string): Promise<void> {
   for (const n of names) {
     const rel = dir === '' ? n : `${dir}/${n}`;
     if (!st.created.has(rel)) {
-      await remove(st, path.join(st.root, rel));
+      await remove(st, rel);
       continue;
     }
     const s = await lstat(path.join(st.root, rel));

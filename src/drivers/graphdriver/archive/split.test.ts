@@ -104,6 +104,20 @@ test('a file changed on disk after extraction is noticed when shorter', async (t
   await assert.rejects(collect(assembleTar(root, Readable.from([record]))), /tar-split: cannot read "f" back from the layer: ENOENT/);
 });
 
+test('a tar that rewrites a file it wrote refuses to replay rather than giving other bytes', async (t) => {
+  // The second content is longer, so replaying the first record would silently read the wrong bytes.
+  const tar = await packTar([{ name: 'f', content: 'first' }, { name: 'g', content: 'g' }, { name: 'f', content: 'second, longer' }]);
+  const root = path.join(await tempDir(t), 'root');
+  await mkdir(root);
+  const split = new PassThrough();
+  const recorded = collect(split);
+  await applyTar(root, stream(tar), { whiteouts: 'delete', split });
+  assert.equal(await readFile(path.join(root, 'f'), 'utf8'), 'second, longer');
+  await assert.rejects(collect(assembleTar(root, Readable.from([await recorded]))), /cannot be reproduced: "f" was replaced later in the same archive/);
+  // Replacing a path no file was recorded under is fine.
+  await roundTrip(t, await packTar([{ name: 'd/', type: 'directory' }, { name: 'd', content: 'now a file' }, { name: 'e', content: 'x' }, { name: '.wh.e2', content: '' }]));
+});
+
 function fixChecksum(tar: Buffer, off: number): void {
   tar.write('        ', off + 148, 'latin1');
   let sum = 0;

@@ -19,17 +19,19 @@ import { cleanName, resolveEntry } from './confine.js';
  *                            extracted as a file)
  *   {"f":"<path>","s":<n>}   n bytes of content read back from the file at <path>,
  *                            relative to the layer root, as it was extracted
+ *   {"x":"<reason>"}         the record cannot be replayed (see below)
  *
  * Raw bytes are coalesced up to RAW_CHUNK per line.
  *
- * Like dockerd's tar-split, replay relies on the files staying as extracted: a tar
- * that writes the same path twice, or removes a file it wrote earlier, records
- * content that is no longer on disk, and replay then fails or differs.
+ * Like dockerd's tar-split, replay relies on the files staying as extracted. A tar
+ * that writes the same path twice, or removes a file it wrote earlier, recorded
+ * content that is no longer on disk: the applier reports that (`rewritten`), an
+ * `x` line is recorded, and replay fails there instead of producing other bytes.
  */
 
 const RAW_CHUNK = 64 * 1024;
 
-type Line = { r: string } | { f: string; s: number };
+type Line = { r: string } | { f: string; s: number } | { x: string };
 
 /** Records an archive as it is being extracted. */
 export class SplitWriter {
@@ -38,6 +40,9 @@ export class SplitWriter {
   private readonly gz = createGzip();
   private readonly done: Promise<void>;
   private failed: unknown;
+  /** Paths recorded as `f` lines, to notice when the same tar later replaces one. */
+  private readonly files = new Set<string>();
+  private broken = false;
 
   constructor(out: Writable) {
     this.done = pipeline(this.gz, out).catch((err: unknown) => {
@@ -54,6 +59,21 @@ export class SplitWriter {
   addFile(rel: string, size: number): void {
     this.flushRaw();
     this.write({ f: rel, s: size });
+    this.files.add(rel);
+  }
+
+  /** The applier is about to remove or replace `rel` (and what is under it). */
+  rewritten(rel: string): void {
+    if (this.broken || this.files.size === 0) return;
+    const under = `${rel}/`;
+    for (const f of this.files) {
+      if (f === rel || rel === '' || f.startsWith(under)) {
+        this.flushRaw();
+        this.write({ x: `${JSON.stringify(f)} was replaced later in the same archive; its first content is gone` });
+        this.broken = true;
+        return;
+      }
+    }
   }
 
   /** Wait while the output is backed up, so a slow sink bounds memory. */
@@ -94,7 +114,8 @@ async function* assemble(root: string, split: Readable): AsyncGenerator<Buffer> 
   const lines = createInterface({ input: split.pipe(createGunzip()), crlfDelay: Infinity });
   for await (const text of lines) {
     if (text === '') continue;
-    const line = JSON.parse(text) as Partial<{ r: string; f: string; s: number }>;
+    const line = JSON.parse(text) as Partial<{ r: string; f: string; s: number; x: string }>;
+    if (typeof line.x === 'string') throw new System(`tar-split: this layer's tar cannot be reproduced: ${line.x}`);
     if (typeof line.r === 'string') {
       yield Buffer.from(line.r, 'base64');
     } else if (typeof line.f === 'string' && typeof line.s === 'number') {
