@@ -104,6 +104,17 @@ test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 18
   await both('GET', '/images/json?all=1', listView);
   await both('POST', `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`);
   await both('GET', '/images/json?all=1', listView);
+  // Forced removal by ID of an image in several repositories, and by a tag that is not there.
+  for (const img of [busybox, multi]) {
+    assert.equal((await berth.docker(['load', '-i', img.path])).code, 0);
+    assert.equal((await ref.docker(['load', '-i', img.path])).code, 0);
+  }
+  await both('POST', '/images/busybox/tag?repo=x1');
+  await both('POST', '/images/busybox/tag?repo=x2&tag=t');
+  await both('DELETE', '/images/busybox:nope');
+  await both('DELETE', `/images/${busybox.id}?force=1&noprune=1`);
+  await both('DELETE', `/images/${multi.id.slice(7)}?force=1`);
+  await both('GET', '/images/json?all=1', listView);
   // The same image events, with dockerd's actors and attributes.
   const [be, re] = await Promise.all([imageEvents(berth.socket), imageEvents(join(ref.dir, 'docker.sock'))]);
   assert.deepEqual(be, re);
