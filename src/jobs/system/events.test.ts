@@ -79,3 +79,14 @@ test('since after until, and unknown filters, fail before anything is sent', asy
   await assert.rejects(engine.job('system_events', { sinceNs: ns(2000), untilNs: ns(1000), filters: {} }, { stdout: out }), /cannot be after/);
   await assert.rejects(engine.job('system_events', { sinceNs: null, untilNs: null, filters: { nope: ['x'] } }, { stdout: out }), /invalid filter 'nope'/);
 });
+
+test('a subscriber that stops reading is cut off instead of buffered without bound', async () => {
+  const { events, engine } = setup();
+  const out = new PassThrough(); // never read
+  const run = engine.job('system_events', { sinceNs: null, untilNs: null, filters: {} }, { stdout: out });
+  await new Promise((r) => setImmediate(r));
+  const big = 'x'.repeat(64 << 10);
+  for (let i = 0; i < 200 && !out.destroyed; i++) events.publish({ Type: 'image', Action: 'tag', id: 'sha256:a', attributes: { big } });
+  await run;
+  assert.ok(out.destroyed);
+});

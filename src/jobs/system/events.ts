@@ -9,6 +9,9 @@ interface Startable {
   start(): void;
 }
 
+/** Bytes of unsent events a subscriber may hold before it is dropped. */
+const MAX_BUFFERED = 8 << 20;
+
 /** Live `/events` subscribers per bus, for `/info`'s NEventsListener. */
 const listeners = new WeakMap<EventBus, number>();
 
@@ -31,7 +34,11 @@ export const systemEvents: Handler<'system_events'> = async (job, { events }) =>
     throw new InvalidParameter('`since` time cannot be after `until` time');
   }
   const nowNs = BigInt(Date.now()) * 1_000_000n;
-  const send = (ev: DaemonEvent) => { out.write(JSON.stringify(ev) + '\n'); };
+  // A client that stops reading is cut off rather than buffered for without bound.
+  const send = (ev: DaemonEvent) => {
+    if (out.writableLength > MAX_BUFFERED) out.destroy(new Error('events client is not reading'));
+    else out.write(JSON.stringify(ev) + '\n');
+  };
   if (typeof (out as Partial<Startable>).start === 'function') (out as Writable & Startable).start();
 
   // dockerd replays only when a bound is given; the loop is synchronous, so no live

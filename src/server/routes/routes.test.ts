@@ -123,3 +123,10 @@ test('OPTIONS on any path is an empty 200, as dockerd answers a CORS preflight',
   assert.equal(r.status, 200);
   assert.equal(r.body, '');
 });
+
+test('events: since after until is dockerd\'s 400, with the values as sent', async (t) => {
+  const call = await serve(t);
+  const r = await call('GET', '/events?since=200&until=100');
+  assert.equal(r.status, 400);
+  assert.deepEqual(JSON.parse(r.body), { message: '`since` time (200) cannot be after `until` time (100)' });
+});

@@ -1,4 +1,5 @@
 import '../../jobs/system/types.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import { route, type Route } from '../route.js';
 import { parseEventTime } from '../timestamps.js';
 
@@ -18,11 +19,16 @@ export const systemRoutes: Route[] = [
   route({ method: 'get', path: '/system/df', job: 'system_df', args: () => ({}) }),
   route({
     method: 'get', path: '/events', job: 'system_events', reply: 'json-stream',
-    args: (r) => ({
-      sinceNs: parseEventTime('since', r.query.string('since')),
-      untilNs: parseEventTime('until', r.query.string('until')),
-      filters: r.query.filters(),
-    }),
+    args: (r) => {
+      const since = r.query.string('since');
+      const until = r.query.string('until');
+      const sinceNs = parseEventTime('since', since);
+      const untilNs = parseEventTime('until', until);
+      if (sinceNs !== null && untilNs !== null && untilNs < sinceNs) {
+        throw new InvalidParameter(`\`since\` time (${since}) cannot be after \`until\` time (${until})`);
+      }
+      return { sinceNs, untilNs, filters: r.query.filters() };
+    },
   }),
   // dockerd answers any OPTIONS (a CORS preflight) with an empty 200.
   route({ method: 'options', path: '/*any', job: 'system_ping', reply: 'empty', ok: 200, body: 'none', args: () => ({}) }),
