@@ -25,12 +25,10 @@ export async function removeImage(ctx: JobContext, name: string, force: boolean,
   if (!byId) {
     const users = ctx.graph.usedBy(img.id);
     const parsed = normalised(name);
-    if (users.length > 0 && refs.length === 1) {
-      if (!force) {
-        throw new Conflict(`conflict: unable to remove repository reference "${name}" (must force) - container ${short(users[0]!.id)} is using its referenced image ${short(img.id)}`);
-      }
-      untag(ctx, img.id, parsed, records);
-      return records;
+    // Untagging the last name of an image a container uses would leave it dangling:
+    // only with force (and then a running container still keeps the image, quietly).
+    if (users.length > 0 && refs.length === 1 && !force) {
+      throw new Conflict(`conflict: unable to remove repository reference "${name}" (must force) - container ${short(users[0]!.id)} is using its referenced image ${short(img.id)}`);
     }
     untag(ctx, img.id, parsed, records);
     refs = refsOf(ctx.graph.getImage(img.id));

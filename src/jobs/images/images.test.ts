@@ -94,6 +94,13 @@ test('rmi untags, deletes on the last reference, and refuses what dockerd refuse
   await assert.rejects(rmi('y'), (e: Error) => kindOf(e) === 'conflict' &&
     e.message === `conflict: unable to remove repository reference "y" (must force) - container cccccccccccc is using its referenced image ${b.slice(7, 19)}`);
   await assert.rejects(rmi(b), (e: Error) => e.message === `conflict: unable to delete ${b.slice(7, 19)} (must be forced) - image is being used by stopped container cccccccccccc`);
+  // Forced, the last name goes; a running container keeps the image (quietly), a stopped one does not.
+  graph.usedBy = (id) => (id === b ? [{ id: 'c'.repeat(64), running: true }] : []);
+  await engine.job('image_tag', { name: b, repo: 'z', tag: '' });
+  assert.deepEqual(await rmi('y'), [{ Untagged: 'y:latest' }]);
+  assert.deepEqual(await rmi('z', true), [{ Untagged: 'z:latest' }]);
+  assert.ok(graph.findImage(b));
+  await engine.job('image_tag', { name: b, repo: 'y', tag: '' });
   graph.usedBy = () => [];
   const bLayer = graph.getImage(b).topLayer!;
   assert.deepEqual(await rmi(b, true), [{ Untagged: 'y:latest' }, { Deleted: b }, { Deleted: bLayer }]);
