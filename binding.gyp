@@ -32,6 +32,7 @@
         "src/libcontainer/native/shim/exec.c",
         "src/libcontainer/native/shim/init.c",
         "src/libcontainer/native/shim/mounts.c",
+        "src/libcontainer/native/shim/cgroupfs.c",
         "src/libcontainer/native/shim/caps.c",
         "src/libcontainer/native/shim/seccomp.c",
         "src/libcontainer/native/shim/spec.c",

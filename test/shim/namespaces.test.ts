@@ -89,3 +89,29 @@ test('a symlink in the image cannot aim a mount outside the rootfs', async (t) =
   assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(outside), false);
   assert.deepEqual(readdirSync(outside), [], 'nothing was created on the host side');
 });
+
+const CGROUP_MOUNT = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] };
+const CG_PROBE = 'ls /sys/fs/cgroup | tr "\\n" " "; echo; cat /sys/fs/cgroup/pids/pids.max; echo link=$(readlink /sys/fs/cgroup/cpu); '
+  + 'mkdir /sys/fs/cgroup/pids/x 2>/dev/null; echo mkdir=$?; touch /sys/fs/cgroup/y 2>/dev/null; echo touch=$?';
+
+for (const own of [false, true]) {
+  test(`the cgroup mount shows the container's own cgroups, read-only (${own ? 'own' : 'host'} cgroup namespace)`, async (t) => {
+    const cg = pidsCgroup(t);
+    writeFileSync(join(cg, 'pids.max'), '33');
+    const { out, code, err } = await run(t, {
+      namespaces: own ? [...ALL, { type: 'cgroup' }] : ALL,
+      extraMounts: [CGROUP_MOUNT],
+      args: ['sh', '-c', CG_PROBE],
+      beforeGo: (pid) => writeFileSync(join(cg, 'cgroup.procs'), String(pid)),
+    });
+    assert.equal(code, 0, err);
+    const [list, max, cpuLink, mk, touch] = out.trim().split('\n');
+    const host = readdirSync('/sys/fs/cgroup').sort().join(' ');
+    assert.equal(list!.trim().split(' ').sort().join(' '), host);
+    assert.equal(max, '33', 'pids.max of the container\'s cgroup, not the host root\'s');
+    const hostCpu = (() => { try { return readlinkSync('/sys/fs/cgroup/cpu'); } catch { return ''; } })();
+    assert.equal(cpuLink, `link=${hostCpu}`);
+    assert.equal(mk, 'mkdir=1');
+    assert.equal(touch, 'touch=1');
+  });
+}

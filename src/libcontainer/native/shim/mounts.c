@@ -75,8 +75,17 @@ static int mount_at_fd(const char *src, int fd, const char *type, unsigned long 
   return mount(src, p, type, flags, data);
 }
 
+static bool own_cgroup_ns;
+
 static int do_mount(int rootfd, const struct mount_spec *m, char *err) {
   bool bind = (m->flags & MS_BIND) != 0;
+  if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
+    int fd = open_target(rootfd, m->destination, 'd', err);
+    if (fd < 0) return -1;
+    int r = mount_cgroups(fd, m->flags, own_cgroup_ns, err);
+    close(fd);
+    return r;
+  }
   char kind = 'd';
   if (bind) {
     struct stat st;
@@ -181,6 +190,7 @@ int setup_rootfs(const struct spec *s, char *err) {
     return fail(err, errno, "make / %s", (s->root_propagation & MS_SHARED) ? "rshared" : "rslave");
   if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0)
     return fail(err, errno, "bind mount rootfs %s", s->root);
+  own_cgroup_ns = s->ns_new[NS_CGROUP];
   int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return fail(err, errno, "open rootfs %s", s->root);
   int r = 0;

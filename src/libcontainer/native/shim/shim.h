@@ -110,6 +110,8 @@ int apply_seccomp(struct json_object *seccomp, char *err);
 int setup_rootfs(const struct spec *s, char *err);       /* mounts, devices, pivot_root */
 int setup_paths_after_pivot(const struct spec *s, char *err); /* ro/masked paths, ro root */
 int bind_console(const char *slave, char *err);
+/* cgroupfs.c: a `cgroup` mount on the O_PATH dir `tfd` */
+int mount_cgroups(int tfd, unsigned long flags, bool own_ns, char *err);
 
 /* ---- init.c (child side) ---- */
 struct init_fds {

@@ -157,8 +157,6 @@ static int parse_mount(struct json_object *m, struct mount_spec *out, char *err)
   out->destination = xstrdup(dest);
   out->type = xstrdup(get_str(m, "type") ? get_str(m, "type") : "bind");
   out->source = xstrdup(get_str(m, "source") ? get_str(m, "source") : "none");
-  if (strcmp(out->type, "cgroup") == 0 || strcmp(out->type, "cgroup2") == 0)
-    return fail(err, 0, "config.json: mount type %s is not supported by berth-shim", out->type);
   char data[4096] = "";
   size_t dl = 0;
   struct json_object *opts = get(m, "options");
