@@ -99,6 +99,27 @@ test('a directory whited out later in the same tar does not fail the final time 
   assert.deepEqual(await readdir(root), []);
 });
 
+test('hardlinks into an old aufs layer\'s .wh..wh.plnk become copies outside aufs', async (t) => {
+  const tar = await packTar([
+    { name: '.wh..wh.plnk/', type: 'directory' },
+    { name: '.wh..wh.plnk/1234.5678', mode: 0o751, uid: 3, content: 'shared' },
+    { name: 'bin/a', type: 'link', linkname: '.wh..wh.plnk/1234.5678' },
+    { name: 'bin/b', type: 'link', linkname: '/.wh..wh.plnk/1234.5678' },
+  ]);
+  const root = await tempDir(t);
+  await applyTar(root, stream(tar), { whiteouts: 'delete' });
+  assert.deepEqual((await readdir(root)).sort(), ['bin']);
+  for (const p of ['bin/a', 'bin/b']) {
+    assert.equal(await readFile(path.join(root, p), 'utf8'), 'shared');
+    const s = await stat(path.join(root, p));
+    assert.equal(s.mode & 0o777, 0o751);
+    assert.equal(s.uid, 3);
+  }
+  const aufsRoot = await tempDir(t);
+  await applyTar(aufsRoot, stream(tar), { whiteouts: 'aufs' });
+  assert.equal((await stat(path.join(aufsRoot, 'bin/a'))).ino, (await stat(path.join(aufsRoot, '.wh..wh.plnk/1234.5678'))).ino);
+});
+
 test('whiteouts in aufs mode stay files', async (t) => {
   const root = await tempDir(t);
   await lower(root);

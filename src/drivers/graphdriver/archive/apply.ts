@@ -3,6 +3,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink 
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, InvalidParameter, System, isErrno } from '../../../engine/errors.js';
+import { AUFS_LINK_DIR, AufsLinks } from './aufs-links.js';
 import { cleanName, resolveEntry, resolveInRoot } from './confine.js';
 import { SplitWriter } from './split.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './sys.js';
@@ -48,6 +49,7 @@ interface ApplyState {
    */
   resolved: Map<string, string>;
   dirs: Set<string>;
+  aufsLinks: AufsLinks;
   /** Directory times are set last: writing children changes a directory's mtime. */
   dirTimes: { abs: string; atime: number; mtime: number }[];
   size: number;
@@ -60,7 +62,7 @@ interface ApplyState {
 export async function applyTar(root: string, tar: Readable, opts: ApplyTarOptions): Promise<number> {
   const split = opts.split ? new SplitWriter(opts.split) : null;
   const reader = new TarReader(tar, { ...(split ? { onRaw: (c: Buffer) => split.addRaw(c) } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-  const st: ApplyState = { root, opts, split, reader, created: new Set(), resolved: new Map(), dirs: new Set(), dirTimes: [], size: 0 };
+  const st: ApplyState = { root, opts, split, reader, created: new Set(), resolved: new Map(), dirs: new Set(), aufsLinks: new AufsLinks(), dirTimes: [], size: 0 };
   // Destroying the input wakes a read that is waiting on it.
   const onAbort = (): void => {
     tar.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : undefined);
@@ -88,6 +90,7 @@ export async function applyTar(root: string, tar: Readable, opts: ApplyTarOption
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    await st.aufsLinks.cleanup();
   }
 }
 
@@ -97,7 +100,13 @@ async function applyOne(st: ApplyState, e: TarEntry): Promise<void> {
     const base = path.posix.basename(rel);
     if (st.opts.whiteouts !== 'aufs') {
       // aufs's hardlink and metadata dirs at the root mean nothing outside aufs, as in dockerd.
-      if (rel.startsWith(WHITEOUT_META_PREFIX) && rel !== WHITEOUT_OPAQUE) return;
+      if (rel.startsWith(WHITEOUT_META_PREFIX) && rel !== WHITEOUT_OPAQUE) {
+        if (rel.startsWith(`${AUFS_LINK_DIR}/`) && e.type === 'file') {
+          // Its bytes stay in the tar-split record as raw data: nothing in the root holds them.
+          st.size += await st.aufsLinks.stash(e, rel, st.reader.body(), (b) => st.split?.addRaw(b));
+        }
+        return;
+      }
       if (base.startsWith(WHITEOUT_PREFIX)) {
         await whiteout(st, e, rel, base);
         return;
@@ -136,7 +145,15 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
       await symlink(e.linkname, abs);
       break;
     case 'hardlink': {
-      const from = await resolveEntry(st.root, cleanName(e.linkname, 'hardlink target'));
+      const linkTarget = cleanName(e.linkname, 'hardlink target');
+      const stashed = st.opts.whiteouts === 'aufs' ? undefined : st.aufsLinks.lookup(linkTarget);
+      if (stashed) {
+        await st.aufsLinks.copyTo(stashed.file, abs);
+        st.created.add(target);
+        await metadata(st, stashed.entry, abs);
+        return;
+      }
+      const from = await resolveEntry(st.root, linkTarget);
       const fromStat = await lstatOrNull(path.join(st.root, from));
       if (!fromStat || fromStat.isDirectory()) {
         throw new InvalidParameter(`invalid tar header: hardlink ${JSON.stringify(e.name)} -> ${JSON.stringify(e.linkname)}: no such file in the layer`);

@@ -65,6 +65,8 @@ test('tar-stream archives round-trip, whiteouts in every mode', async (t) => {
     { name: `${'n'.repeat(99)}/${'m'.repeat(99)}`, content: 'prefix split' },
     { name: 'hl', type: 'link', linkname: 'a/file' },
     { name: 'empty', content: '' },
+    { name: '.wh..wh.plnk/9.9', content: 'aufs hardlink source' },
+    { name: 'copied', type: 'link', linkname: '.wh..wh.plnk/9.9' },
   ]);
   await roundTrip(t, tar, 'delete');
   await roundTrip(t, tar, 'aufs');
