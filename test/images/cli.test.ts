@@ -117,6 +117,11 @@ test('a tag moved away leaves a <none> image that image prune removes', { timeou
   const multi = await multiLayerImage();
   await ok(d, ['load', '-i', busybox.path]);
   await ok(d, ['load', '-i', multi.path]);
+  // The 20.10 CLI drives the same routes.
+  assert.match(await ok(d, ['history', multi.tag], DOCKER_CLI_20), /RUN rm etc\/delete-me/);
+  assert.equal(await ok(d, ['image', 'inspect', '--format', '{{.Id}}', 'busybox'], DOCKER_CLI_20), `${busybox.id}\n`);
+  await ok(d, ['tag', 'busybox', 'old-cli:v1'], DOCKER_CLI_20);
+  assert.equal(await ok(d, ['rmi', 'old-cli:v1'], DOCKER_CLI_20), 'Untagged: old-cli:v1\n');
   // Moving busybox:latest onto the other image leaves the first one untagged.
   await ok(d, ['tag', multi.tag, 'busybox']);
   assert.match(await ok(d, ['images']), new RegExp(`<none>\\s+<none>\\s+${busybox.id.slice(7, 19)}`));
