@@ -2,7 +2,7 @@
 // lands inside the root; nothing is ever written next to or above the root.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { kindOf } from '../../../engine/errors.js';
@@ -118,6 +118,10 @@ test('a hardlink to a file outside the root is refused', async (t) => {
   await rejects(root, await packTar([{ name: 'evil', type: 'symlink', linkname: '/' }, { name: 'pw', type: 'link', linkname: 'evil/etc/passwd' }]),
     /hardlink "pw" -> "evil\/etc\/passwd": no such file/);
   await rejects(root, await packTar([{ name: 'pw', type: 'link', linkname: '/etc/passwd' }]), /no such file/);
+  // A hardlink to a symlink that points out links the symlink itself, never its target.
+  await symlink('/etc/passwd', path.join(root, 'to-host'));
+  await applyTar(root, stream(await packTar([{ name: 'pw2', type: 'link', linkname: 'to-host' }])), { whiteouts: 'delete' });
+  assert.equal((await lstat(path.join(root, 'pw2'))).isSymbolicLink(), true);
   assert.equal((await stat('/etc/passwd')).nlink, before);
   await outsideUnchanged();
 });
