@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxImage } from './helpers/fixtures.js';
@@ -203,3 +203,32 @@ test('fd:// serves the sockets systemd passes in (systemd-socket-activate)', { s
   assert.equal(await exited, 0);
   assert.ok(existsSync(sock), 'a socket berth did not create is left to its owner');
 });
+
+test('docker-py: ping, version, info, df, plugins, and swarm.leave(force=True) after its network tests', { skip: !hasDockerPy() && 'docker-py is not installed' }, async (t) => {
+  const d = await startDaemon(t);
+  const script = [
+    'import docker, json, time',
+    'c = docker.DockerClient(base_url="unix://" + SOCK)',
+    'out = {"ping": c.ping(), "api": c.version()["ApiVersion"], "swarm": c.info()["Swarm"]["LocalNodeState"]}',
+    'out["leave"] = c.swarm.leave(force=True)',
+    'out["plugins"] = [p.name for p in c.plugins.list()]',
+    'out["layers"] = c.df()["LayersSize"]',
+    'now = int(time.time())',
+    'out["events"] = list(c.events(since=now - 60, until=now, decode=True))',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn('python3', ['-c', `SOCK = ${JSON.stringify(d.socket)}\n${script}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { ping: true, api: '1.41', swarm: 'inactive', leave: true, plugins: [], layers: 0, events: [] });
+});
+
+function hasDockerPy(): boolean {
+  return spawnSync('python3', ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
+}
