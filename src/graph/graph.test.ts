@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { InvalidParameter, NotFound } from '../engine/errors.js';
 import { configFor, fileTar, openGraph } from './test-util.js';
@@ -113,4 +113,27 @@ test('the same layer loaded twice at once is kept once', async (t) => {
   assert.equal(graph.layers.all().length, 1);
   assert.deepEqual(await graph.driver.list(), [x.cacheId]);
   assert.equal(sha(await buffer(await graph.layerTar(x.chainId))), sha(tar));
+});
+
+test('layers of a load in progress survive a concurrent rmi of an image sharing them', async (t) => {
+  const { graph } = await openGraph(t);
+  const base = await graph.createLayer(null, Readable.from([await fileTar('a', 'one')]));
+  const first = graph.createImage(configFor([base.diffId]));
+  // A second load is writing a layer on the same base when the first image goes.
+  const tar = await fileTar('b', 'two');
+  const stream = new PassThrough();
+  const writing = graph.createLayer(base.chainId, stream);
+  stream.write(tar.subarray(0, 512));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await graph.deleteImage(first.id), [], 'the base is pinned by the write');
+  stream.end(tar.subarray(512));
+  const upper = await writing;
+  // A layer with no image yet is kept from release for a while too.
+  const second = graph.createImage(configFor([base.diffId, upper.diffId]));
+  const alone = await graph.createLayer(upper.chainId, Readable.from([await fileTar('c', 'three')]));
+  assert.deepEqual((await graph.deleteImage(second.id)).map((l) => l.chainId), []);
+  assert.ok(graph.hasLayer(alone.chainId) && graph.hasLayer(base.chainId));
+  // Once an image holds them, they are released with it as usual.
+  const third = graph.createImage(configFor([base.diffId, upper.diffId, alone.diffId]));
+  assert.deepEqual((await graph.deleteImage(third.id)).map((l) => l.chainId), [alone.chainId, upper.chainId, base.chainId]);
 });

@@ -96,6 +96,7 @@ export class Graph {
         .run(id, configBytes, top, opts.parent ?? null, Date.now());
       if (opts.parent) db.prepare('UPDATE images SET parent = ? WHERE id = ?').run(opts.parent, id);
     });
+    this.layers.settle(chain);
     return this.getImage(id);
   }
 

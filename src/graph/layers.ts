@@ -53,11 +53,17 @@ export function chainIds(diffIds: readonly string[]): string[] {
   return out;
 }
 
+/** How long a new layer is kept from release while no image refers to it yet. */
+const PIN_GRACE_MS = 10 * 60_000;
+
 const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
 
 export class Layers {
   readonly dbDir: string;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Layers in use by writes in progress (see create), with a count. */
+  private readonly pins = new Map<string, number>();
+  private readonly grace = new Map<string, NodeJS.Timeout[]>();
 
   constructor(
     private readonly store: Store,
@@ -101,8 +107,44 @@ export class Layers {
     return size;
   }
 
-  /** See Graph.createLayer. */
+  /**
+   * See Graph.createLayer. Until an image refers to them, the layers of a pull or
+   * load in progress are referenced by nothing in the store, so a concurrent rmi or
+   * prune could release them: the parent is pinned while a layer is written on it,
+   * and a new layer for a while after, until `settle` (an image now holds it).
+   */
   async create(parent: string | null, tar: Readable, opts: { expectDiffId?: string } = {}): Promise<LayerRecord> {
+    if (parent !== null) this.pin(parent, 1);
+    try {
+      const layer = await this.write(parent, tar, opts);
+      this.pin(layer.chainId, 1);
+      const timer = setTimeout(() => this.settle([layer.chainId]), PIN_GRACE_MS);
+      timer.unref();
+      this.grace.set(layer.chainId, [...(this.grace.get(layer.chainId) ?? []), timer]);
+      return layer;
+    } finally {
+      if (parent !== null) this.pin(parent, -1);
+    }
+  }
+
+  /** Drop the grace pins of freshly written layers (an image refers to them now, or time ran out). */
+  settle(chainIds: readonly string[]): void {
+    for (const id of chainIds) {
+      for (const timer of this.grace.get(id) ?? []) {
+        clearTimeout(timer);
+        this.pin(id, -1);
+      }
+      this.grace.delete(id);
+    }
+  }
+
+  private pin(chainId: string, delta: number): void {
+    const n = (this.pins.get(chainId) ?? 0) + delta;
+    if (n > 0) this.pins.set(chainId, n);
+    else this.pins.delete(chainId);
+  }
+
+  private async write(parent: string | null, tar: Readable, opts: { expectDiffId?: string }): Promise<LayerRecord> {
     const parentLayer = parent === null ? null : this.get(parent);
     if (opts.expectDiffId) {
       const existing = this.find(chainIdOf(parent, opts.expectDiffId));
@@ -202,7 +244,7 @@ export class Layers {
     const db = this.store.db;
     for (let id = chainId; id;) {
       const l = this.find(id);
-      if (!l || keep.has(id)) break;
+      if (!l || keep.has(id) || this.pins.has(id)) break;
       const used = db.prepare('SELECT 1 FROM images WHERE top_layer = ? UNION ALL SELECT 1 FROM layers WHERE parent = ? LIMIT 1').get(id, id);
       if (used) break;
       db.prepare('DELETE FROM layers WHERE chain_id = ?').run(id);
