@@ -3,6 +3,7 @@
  * stdio session on the connection, its exit code kept by exec id.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { demux, openStream, request, start, until } from './harness.js';
@@ -81,4 +82,22 @@ test('exec into a stopped container is refused', async (t) => {
   await request(c, { op: 'kill', signal: 9 });
   await request(c, { op: 'wait' });
   assert.deepEqual(await request(c, { op: 'exec', id: 'z', process: proc(['true']) }), { error: 'container is not running', exitCode: 126 });
+});
+
+test('no descriptor of the shim leaks into the container or an exec; the shim keeps none per finished exec', async (t) => {
+  const { container: c } = await start(t, { args: ['sh', '-c', 'ls /proc/self/fd > /tmp/fds; sleep 1000'] });
+  const fdsOfShim = () => readdirSync(`/proc/${c.shimPid}/fd`).length;
+  const s0 = await openStream(c, { op: 'exec', id: 'f0', process: proc(['sh', '-c', 'cat /tmp/fds; ls /proc/self/fd']) });
+  const { stdout } = demux(await s0.rest);
+  // the init: 0 1 2 and ls's own directory fd; the exec likewise.
+  assert.deepEqual(stdout.trim().split('\n'), ['0', '1', '2', '3', '0', '1', '2', '3']);
+  const before = fdsOfShim();
+  for (let i = 0; i < 5; i++) {
+    const s = await openStream(c, { op: 'exec', id: `n${i}`, stdin: true, process: proc(['true']) });
+    s.sock.end();
+    await s.rest;
+  }
+  await request(c, { op: 'exec', id: 'tty', process: proc(['true'], { terminal: true }), detach: true });
+  await sleep(200);
+  assert.equal(fdsOfShim(), before);
 });

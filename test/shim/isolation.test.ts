@@ -125,3 +125,15 @@ test('the network namespace is new, with loopback up', async (t) => {
   assert.equal(devLines, '3');
   assert.equal(Number(flags) & 1, 1, 'IFF_UP');
 });
+
+test('privileged: every capability, no filter, /sys and /proc/sys writable, mount allowed', async (t) => {
+  const { out, code, err } = await run(t, {
+    privileged: true,
+    args: ['sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status; mount -t tmpfs x /mnt; echo mount=$?; '
+      + 'echo berth.priv > /proc/sys/kernel/domainname; echo procsys=$?; grep -c " /sys sysfs rw" /proc/self/mounts'],
+  });
+  assert.equal(code, 0, err);
+  assert.deepEqual(out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')),
+    [`CapEff: ${readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s+(\S+)/m)![1]}`, 'Seccomp: 0', 'mount=0', 'procsys=0', '1']);
+  assert.notEqual(readFileSync('/proc/sys/kernel/domainname', 'utf8').trim(), 'berth.priv', 'uts-namespaced: the host keeps its own');
+});

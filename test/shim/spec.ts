@@ -94,10 +94,22 @@ export interface SpecOptions {
   sysctl?: Record<string, string>;
   extraMounts?: { destination: string; type: string; source: string; options: string[] }[];
   namespaces?: { type: string; path?: string }[];
+  /** --privileged: every capability, no seccomp, nothing masked or read-only. */
+  privileged?: boolean;
 }
 
+/** Every capability this kernel knows (cap_last_cap 40). */
+export const ALL_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
+  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'];
+
 export function buildSpec(o: SpecOptions): object {
-  const caps = o.caps ?? DEFAULT_CAPS;
+  const caps = o.caps ?? (o.privileged ? ALL_CAPS : DEFAULT_CAPS);
+  const seccomp = o.privileged ? null : o.seccomp;
   return {
     ociVersion: '1.0.2',
     process: {
@@ -117,7 +129,7 @@ export function buildSpec(o: SpecOptions): object {
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', o.privileged ? 'rw' : 'ro'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=67108864'] },
       ...(o.extraMounts ?? []),
@@ -126,10 +138,10 @@ export function buildSpec(o: SpecOptions): object {
       namespaces: o.namespaces ?? [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       devices: [dev('/dev/null', 1, 3), dev('/dev/zero', 1, 5), dev('/dev/full', 1, 7), dev('/dev/random', 1, 8),
         dev('/dev/urandom', 1, 9), dev('/dev/tty', 5, 0)],
-      maskedPaths: MASKED,
-      readonlyPaths: READONLY,
+      maskedPaths: o.privileged ? [] : MASKED,
+      readonlyPaths: o.privileged ? [] : READONLY,
       ...(o.sysctl ? { sysctl: o.sysctl } : {}),
-      ...(o.seccomp === null ? {} : { seccomp: o.seccomp ?? defaultSeccomp() }),
+      ...(seccomp === null ? {} : { seccomp: seccomp ?? defaultSeccomp() }),
     },
   };
 }

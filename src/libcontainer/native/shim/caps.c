@@ -84,8 +84,19 @@ static int capset_masks(const struct caps_spec *c) {
   return (int)syscall(SYS_capset, &h, d);
 }
 
+/* Our own permitted set: what can be handed on at all. */
+static uint64_t own_permitted(void) {
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) < 0) return ~0ULL;
+  return (uint64_t)d[0].permitted | ((uint64_t)d[1].permitted << 32);
+}
+
 int apply_user_and_caps(const struct process_spec *p, char *err) {
   int last = last_cap();
+  /* "All capabilities" (--privileged) means all we have: a daemon confined by its own
+     bounding set cannot grant more, and asking would fail the start. */
+  uint64_t have = own_permitted();
   if (p->has_caps) {
     for (int c = 0; c <= last; c++) {
       if (p->caps.bounding & (1ULL << c)) continue;
@@ -102,12 +113,12 @@ int apply_user_and_caps(const struct process_spec *p, char *err) {
   /* Bits above the running kernel's last capability cannot be set. */
   uint64_t valid = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
   struct caps_spec c = p->caps;
-  c.effective &= valid, c.permitted &= valid, c.inheritable &= valid;
+  c.effective &= valid & have, c.permitted &= valid & have, c.inheritable &= valid & have;
   if (capset_masks(&c) < 0) return fail(err, errno, "capset");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return fail(err, errno, "clear ambient capabilities");
   for (int i = 0; i <= last; i++) {
-    if (!(p->caps.ambient & (1ULL << i))) continue;
+    if (!(p->caps.ambient & c.permitted & c.inheritable & (1ULL << i))) continue;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
       return fail(err, errno, "raise ambient capability %s", i < NCAPS ? cap_names[i] : "?");
   }
