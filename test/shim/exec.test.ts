@@ -46,6 +46,8 @@ test('exec start errors: 127 for a missing command, 126 for a non-executable one
   assert.deepEqual(await request(c, { op: 'exec', id: 'x2', process: proc(['/etc/notexec']) }),
     { error: 'exec: "/etc/notexec": permission denied', exitCode: 126 });
   assert.equal((await request(c, { op: 'exec-state', id: 'x1' })).exitCode, 127);
+  assert.deepEqual(await request(c, { op: 'exec', id: 'x3', process: proc(['true'], { cwd: '/nope' }) }),
+    { error: 'chdir to cwd ("/nope") set in config.json failed: no such file or directory', exitCode: 126 });
 });
 
 test('exec with stdin, user, env and workdir', async (t) => {

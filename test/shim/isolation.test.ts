@@ -84,6 +84,12 @@ test('user switch: numeric uid/gid/groups, no capabilities left for a non-root u
   assert.match(out, /CapEff:\s+0000000000000000/);
 });
 
+test('a non-root user with no_new_privs still gets the seccomp filter (loaded last, without CAP_SYS_ADMIN)', async (t) => {
+  const { out, code, err } = await run(t, { uid: 1000, gid: 1000, noNewPrivileges: true, args: ['grep', '-E', '^(Uid|NoNewPrivs|Seccomp):', '/proc/self/status'] });
+  assert.equal(code, 0, err);
+  assert.deepEqual(out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')), ['Uid: 1000 1000 1000 1000', 'NoNewPrivs: 1', 'Seccomp: 2']);
+});
+
 test('no_new_privs, rlimits and sysctls are applied', async (t) => {
   const { out, code } = await run(t, {
     noNewPrivileges: true,

@@ -120,6 +120,7 @@ static void helper(struct process_spec *p, int sp, int pid_wr, int in, int out, 
     goto failed;
   }
   if (apply_rlimits(p, err) == 0) finish_and_exec(p, sc, err, &code);
+  if (code == 128) code = 126; /* dockerd's code for an exec that could not start */
 failed:
   report_error(sp, code, err);
   _exit(code);
