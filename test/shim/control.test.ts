@@ -108,3 +108,18 @@ test('memory: the shim of a running container stays well under 1 MiB private', a
   await request(c, { op: 'kill', signal: 9 });
   await waitExit(c);
 });
+
+for (const terminal of [false, true]) {
+  test(`a container that never reads stdin does not stall the shim (${terminal ? 'tty' : 'pipe'})`, async (t) => {
+    const { container: c } = await start(t, { terminal, stdin: true, args: ['sleep', '1000'] });
+    const a = await openStream(c, { op: 'attach', stdin: true, stdout: true, stderr: true });
+    a.sock.write(Buffer.alloc(1 << 20, 'x'));
+    await sleep(300);
+    const t0 = Date.now();
+    assert.equal((await request(c, { op: 'state' })).status, 'running');
+    assert.ok(Date.now() - t0 < 3000, `state took ${Date.now() - t0} ms`);
+    a.sock.destroy();
+    await request(c, { op: 'kill', signal: 9 });
+    assert.equal((await waitExit(c)).exitCode, 137);
+  });
+}

@@ -17,9 +17,10 @@ import { buildSpec, type SpecOptions } from './spec.js';
 const SHIM_SRC = join(repoRoot, 'src/libcontainer/native/shim');
 let shimPath: string | undefined;
 
-/** build/Release/berth-shim when it is newer than every source; else a fresh build.sh one. */
+/** $BERTH_SHIM; else build/Release/berth-shim when it is newer than every source; else a fresh build.sh one. */
 export function shimBinary(): string {
   if (shimPath) return shimPath;
+  if (process.env.BERTH_SHIM) return (shimPath = process.env.BERTH_SHIM);
   const built = join(repoRoot, 'build/Release/berth-shim');
   const newest = Math.max(...readdirSync(SHIM_SRC).map((f) => statSync(join(SHIM_SRC, f)).mtimeMs));
   if (existsSync(built) && statSync(built).mtimeMs >= newest) return (shimPath = built);

@@ -75,7 +75,22 @@ void forward_stdin(int ci, const char *data, size_t n) {
   int fd = -1;
   if (c->mode == CL_ATTACH && c->want_in) fd = S.stdin_wr;
   else if (c->mode == CL_EXEC && c->exec >= 0) fd = S.execs[c->exec].in_wr;
-  if (fd >= 0) write_all(fd, data, n); /* a closed reader: EPIPE, ignored (SIGPIPE is) */
+  if (fd < 0) return;
+  /* Non-blocking, with a bounded wait: a container that never reads its stdin (or a
+     full tty input queue) must not freeze the shim. After 2 s without room the rest
+     of this chunk is dropped; a closed reader (EPIPE) drops everything. */
+  set_nonblock(fd, true);
+  while (n > 0) {
+    ssize_t w = write(fd, data, n);
+    if (w > 0) {
+      data += w, n -= (size_t)w;
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    if (w < 0 && errno == EAGAIN && poll(&p, 1, 2000) == 1) continue;
+    break;
+  }
 }
 
 void attach_readable(int ci) {
