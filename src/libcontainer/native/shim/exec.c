@@ -140,7 +140,8 @@ void exec_start(int ci, struct json_object *req) {
   bool detach = json_object_get_boolean(get(req, "detach"));
   bool want_in = json_object_get_boolean(get(req, "stdin"));
   if (S.init_exited || !S.started) return reply_start_error(ci, "container is not running", 126);
-  if (!id || !*id || strlen(id) >= sizeof S.execs[0].id) return reply_start_error(ci, "exec: an id is required", 126);
+  if (!id || !*id || strlen(id) >= sizeof S.execs[0].id || id[strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")])
+    return reply_start_error(ci, "exec: the id must be 1-79 characters of [A-Za-z0-9_.-]", 126);
   if (find_exec(id) >= 0) return reply_start_error(ci, "exec: id already used", 126);
   int e = alloc_exec();
   if (e < 0) return reply_start_error(ci, "exec: too many running execs", 126);

@@ -65,6 +65,8 @@ static void parse_args(int argc, char **argv, struct options *o) {
     else usage();
   }
   if (!o->bundle || !o->id || !o->log) usage();
+  /* The id is echoed into JSON replies as is. */
+  if (o->id[strspn(o->id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")]) usage();
 }
 
 /* A start failure: one JSON line for the daemon (and stderr, for people). */
