@@ -77,7 +77,10 @@ export class Graph {
   }
 
   /** Remove `chainId` and its ancestors while no image or layer uses them (a load that failed half-way). */
-  releaseLayer(chainId: string): Promise<LayerRecord[]> {
+  releaseLayer(chainId: string, own: readonly string[] = []): Promise<LayerRecord[]> {
+    // The caller's own new layers are still under their grace pins (which protect
+    // them from a concurrent prune); giving them up means dropping those pins first.
+    this.layers.settle(own);
     return this.layers.release(chainId);
   }
 

@@ -112,7 +112,7 @@ export async function loadArchive(graph: LoadGraph, dir: SpoolDir, hooks: LoadHo
 /** One image: its layers, then its config and tags. A failure releases the layers it added. */
 async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHooks): Promise<LoadedImage> {
   let parent: string | null = null;
-  let added: string | null = null;
+  const added: string[] = [];
   try {
     for (let i = 0; i < p.diffIds.length; i++) {
       hooks.signal?.throwIfAborted();
@@ -124,13 +124,13 @@ async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHook
         const size = hooks.layer ? await dir.size(p.entry.Layers[i]!) : 0;
         hooks.layer?.(chainId, 'start', size, 0);
         await createLayer(graph, dir, parent, p.entry.Layers[i]!, diffId, (n) => hooks.layer?.(chainId, 'progress', size, n));
-        added = chainId;
+        added.push(chainId);
         hooks.layer?.(chainId, 'done', size, size);
       }
       parent = chainId;
     }
     const img = graph.createImage(p.configBytes);
-    added = null;
+    added.length = 0;
     const done: LoadedImage = { id: img.id, tags: p.tags, renamed: [] };
     for (const tag of p.tags) {
       const prev = currentImage(graph, tag);
@@ -144,7 +144,7 @@ async function loadOne(graph: LoadGraph, dir: SpoolDir, p: Plan, hooks: LoadHook
   } catch (err) {
     // Layers this load added for an image that never came to be go again (release
     // stops at any layer another image or layer still uses).
-    if (added && graph.releaseLayer) await graph.releaseLayer(added).catch(() => undefined);
+    if (added.length && graph.releaseLayer) await graph.releaseLayer(added.at(-1)!, added).catch(() => undefined);
     throw err;
   }
 }

@@ -43,7 +43,7 @@ export interface LoadedImage {
  */
 export type LoadGraph = ArchiveGraph & {
   hasLayer?(chainId: string): boolean;
-  releaseLayer?(chainId: string): Promise<unknown>;
+  releaseLayer?(chainId: string, own?: readonly string[]): Promise<unknown>;
 };
 
 /** The daemon's Graph (or any other implementation of the contract) as the archive code uses it. */
