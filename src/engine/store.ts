@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { migrations } from './migrations.js';
 
 export type DB = Database.Database;
+type Statement = Database.Statement;
 
 /**
  * The daemon's state: one SQLite file, `<data-root>/berth.db`, in WAL mode so that a
@@ -38,6 +39,23 @@ export class Store {
     const store = new Store(db);
     store.migrate();
     return store;
+  }
+
+  private readonly statements = new Map<string, Statement>();
+
+  /**
+   * A prepared statement for `sql`, compiled once and reused: compiling costs far more
+   * than running a small query, and the API's hot paths (image list, inspect) run the
+   * same few queries thousands of times a second. Callers must not change a cached
+   * statement's mode (`pluck`, `raw`, `expand`); prepare their own with `db.prepare`.
+   */
+  prepare(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   /** Run `fn` in one transaction; it commits when `fn` returns and rolls back if it throws. */

@@ -42,6 +42,9 @@ export class Graph {
   /** Layers held by containers; none until the containers area installs its hook. */
   heldLayers: () => Iterable<string> = () => [];
   private readonly configs = new Map<string, ImageConfig>();
+  private imageList: ImageRecord[] | null = null;
+  /** Chain sizes by top layer; layers are immutable, so only a removal can change them. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(
     readonly store: Store,
@@ -55,7 +58,7 @@ export class Graph {
   }
 
   imageCount(): number {
-    return (this.store.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+    return (this.store.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
 
   // ---- layers ----
@@ -81,6 +84,7 @@ export class Graph {
     // The caller's own new layers are still under their grace pins (which protect
     // them from a concurrent prune); giving them up means dropping those pins first.
     this.layers.settle(own);
+    this.changed();
     return this.layers.release(chainId);
   }
 
@@ -100,11 +104,12 @@ export class Graph {
       if (opts.parent) db.prepare('UPDATE images SET parent = ? WHERE id = ?').run(opts.parent, id);
     });
     this.layers.settle(chain);
+    this.changed();
     return this.getImage(id);
   }
 
   findImage(id: string): ImageRecord | undefined {
-    const row = this.store.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const row = this.store.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return row && this.record(row);
   }
 
@@ -115,18 +120,29 @@ export class Graph {
     return img;
   }
 
-  listImages(): ImageRecord[] {
-    return (this.store.db.prepare('SELECT * FROM images').all() as ImageRow[]).map((r) => this.record(r));
+  /**
+   * Every image. Kept in memory between changes: `docker images` is the API's busiest
+   * read, and the graph is the only writer of these tables, so every change below
+   * drops the copy (`changed`). The records are shared: callers must not modify them.
+   */
+  listImages(): readonly ImageRecord[] {
+    this.imageList ??= (this.store.prepare('SELECT * FROM images').all() as ImageRow[]).map((r) => this.record(r));
+    return this.imageList;
+  }
+
+  private changed(): void {
+    this.imageList = null;
+    this.sizes.clear();
   }
 
   /** Images whose parent is `imageId` (built on top of it). */
   children(imageId: string): string[] {
-    return (this.store.db.prepare('SELECT id FROM images WHERE parent = ?').all(imageId) as { id: string }[]).map((r) => r.id);
+    return (this.store.prepare('SELECT id FROM images WHERE parent = ?').all(imageId) as { id: string }[]).map((r) => r.id);
   }
 
   /** When a tag last moved onto the image (ms since the epoch), or null. */
   lastTagTime(imageId: string): number | null {
-    const row = this.store.db.prepare('SELECT last_tagged FROM images WHERE id = ?').get(imageId) as { last_tagged: number | null } | undefined;
+    const row = this.store.prepare('SELECT last_tagged FROM images WHERE id = ?').get(imageId) as { last_tagged: number | null } | undefined;
     return row?.last_tagged ?? null;
   }
 
@@ -154,19 +170,27 @@ export class Graph {
   private searchId(prefix: string): ImageRecord | undefined {
     const hex = prefix.startsWith('sha256:') ? prefix.slice(7) : prefix;
     if (!/^[a-f0-9]+$/.test(hex)) return undefined;
-    const rows = this.store.db.prepare('SELECT id FROM images WHERE id LIKE ? LIMIT 2').all(`sha256:${hex}%`) as { id: string }[];
+    const rows = this.store.prepare('SELECT id FROM images WHERE id LIKE ? LIMIT 2').all(`sha256:${hex}%`) as { id: string }[];
     return rows.length === 1 ? this.findImage(rows[0]!.id) : undefined;
   }
 
   /** Point a tag (`repo[:tag]`, familiar or full) at an image; returns the normalised reference. */
   tag(imageId: string, ref: string | Reference): Reference {
     this.getImage(imageId);
-    return this.tags.add(imageId, typeof ref === 'string' ? parseTagRef(ref) : ref);
+    try {
+      return this.tags.add(imageId, typeof ref === 'string' ? parseTagRef(ref) : ref);
+    } finally {
+      this.changed();
+    }
   }
 
   /** Remove one tag or digest reference; returns the image it pointed at. */
   untag(ref: string | Reference): string {
-    return this.tags.remove(typeof ref === 'string' ? parseNamed(ref) : ref);
+    try {
+      return this.tags.remove(typeof ref === 'string' ? parseNamed(ref) : ref);
+    } finally {
+      this.changed();
+    }
   }
 
   /**
@@ -184,16 +208,23 @@ export class Graph {
       db.prepare('DELETE FROM images WHERE id = ?').run(imageId);
     });
     this.configs.delete(imageId);
+    this.changed();
     return this.layers.release(img.topLayer, new Set(this.heldLayers()));
   }
 
   /** Total bytes of the image's layer chain. */
   imageSize(image: ImageRecord): number {
-    return this.layers.chainSize(image.topLayer);
+    const key = image.topLayer ?? '';
+    let size = this.sizes.get(key);
+    if (size === undefined) {
+      size = this.layers.chainSize(image.topLayer);
+      this.sizes.set(key, size);
+    }
+    return size;
   }
 
   diskUsage(): { layersSize: number } {
-    const row = this.store.db.prepare('SELECT coalesce(sum(size), 0) AS n FROM layers').get() as { n: number };
+    const row = this.store.prepare('SELECT coalesce(sum(size), 0) AS n FROM layers').get() as { n: number };
     return { layersSize: row.n };
   }
 

@@ -82,11 +82,11 @@ export class Layers {
   }
 
   has(chainId: string): boolean {
-    return this.store.db.prepare('SELECT 1 FROM layers WHERE chain_id = ?').get(chainId) !== undefined;
+    return this.store.prepare('SELECT 1 FROM layers WHERE chain_id = ?').get(chainId) !== undefined;
   }
 
   find(chainId: string): LayerRecord | undefined {
-    const row = this.store.db.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
+    const row = this.store.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
     return row && toRecord(row);
   }
 
@@ -97,7 +97,7 @@ export class Layers {
   }
 
   all(): LayerRecord[] {
-    return (this.store.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toRecord);
+    return (this.store.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toRecord);
   }
 
   /** Total bytes of a layer and its ancestors (an image's Size). */
@@ -175,7 +175,7 @@ export class Layers {
         await mkdir(join(this.dbDir, 'sha256'), { recursive: true });
         await rm(dir, { recursive: true, force: true });
         await rename(tmp, dir);
-        this.store.db.prepare('INSERT INTO layers (chain_id, diff_id, parent, cache_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        this.store.prepare('INSERT INTO layers (chain_id, diff_id, parent, cache_id, size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(chainId, diffId, parent, cacheId, size, Date.now());
         return undefined;
       });
@@ -285,7 +285,7 @@ export class Layers {
       swept.push(cacheId || hex);
     }
     const referenced = new Set<string>(keep);
-    const tops = this.store.db.prepare('SELECT top_layer FROM images WHERE top_layer IS NOT NULL').all() as { top_layer: string }[];
+    const tops = this.store.prepare('SELECT top_layer FROM images WHERE top_layer IS NOT NULL').all() as { top_layer: string }[];
     for (const { top_layer } of tops) {
       for (let l = this.find(top_layer); l && !referenced.has(l.chainId); l = l.parent ? this.find(l.parent) : undefined) referenced.add(l.chainId);
     }

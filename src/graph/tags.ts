@@ -13,13 +13,13 @@ export class Tags {
   /** The image a reference points at, or undefined. `ref` is normalised and has a tag or digest. */
   lookup(ref: Reference): string | undefined {
     const table = ref.digest !== undefined ? 'digests' : 'tags';
-    const row = this.store.db.prepare(`SELECT image_id FROM ${table} WHERE ref = ?`).get(format(ref)) as { image_id: string } | undefined;
+    const row = this.store.prepare(`SELECT image_id FROM ${table} WHERE ref = ?`).get(format(ref)) as { image_id: string } | undefined;
     return row?.image_id;
   }
 
   /** Every reference to `imageId`, tags and digests, sorted by their familiar form. */
   references(imageId: string): Reference[] {
-    const rows = this.store.db.prepare('SELECT ref FROM tags WHERE image_id = ? UNION ALL SELECT ref FROM digests WHERE image_id = ?')
+    const rows = this.store.prepare('SELECT ref FROM tags WHERE image_id = ? UNION ALL SELECT ref FROM digests WHERE image_id = ?')
       .all(imageId, imageId) as { ref: string }[];
     return rows.map((r) => parseStored(r.ref)).sort((a, b) => cmp(familiar(a), familiar(b)));
   }
@@ -34,13 +34,13 @@ export class Tags {
     const now = Date.now();
     this.store.tx(() => {
       if (r.digest !== undefined) {
-        this.store.db.prepare('INSERT INTO digests (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id')
+        this.store.prepare('INSERT INTO digests (ref, image_id) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id')
           .run(format(r), imageId);
       } else {
-        this.store.db.prepare('INSERT INTO tags (ref, image_id, added_at) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id, added_at = excluded.added_at')
+        this.store.prepare('INSERT INTO tags (ref, image_id, added_at) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET image_id = excluded.image_id, added_at = excluded.added_at')
           .run(format(r), imageId, now);
       }
-      this.store.db.prepare('UPDATE images SET last_tagged = ? WHERE id = ?').run(now, imageId);
+      this.store.prepare('UPDATE images SET last_tagged = ? WHERE id = ?').run(now, imageId);
     });
     return r;
   }
@@ -49,7 +49,7 @@ export class Tags {
   remove(ref: Reference): string {
     const r = withDefaultTag(ref);
     const table = r.digest !== undefined ? 'digests' : 'tags';
-    const row = this.store.db.prepare(`DELETE FROM ${table} WHERE ref = ? RETURNING image_id`).get(format(r)) as { image_id: string } | undefined;
+    const row = this.store.prepare(`DELETE FROM ${table} WHERE ref = ? RETURNING image_id`).get(format(r)) as { image_id: string } | undefined;
     if (!row) throw new NotFound(`No such image: ${familiar(r)}`);
     return row.image_id;
   }

@@ -108,7 +108,7 @@ export interface ContainerConfig {
  *       short ID (as dockerd resolves them); throws NotFound in dockerd's words,
  *       `No such image: <familiar name>:<tag>` (`No such image: busybox:latest`), and
  *       InvalidParameter for a malformed reference
- *   listImages(): ImageRecord[]
+ *   listImages(): readonly ImageRecord[]
  *   tag(imageId, ref: string) / untag(ref: string)     ref familiar or full; tag adds `:latest`
  *   deleteImage(imageId): Promise<LayerRecord[]>       the row, its references, then the
  *       layers nobody else uses (returned top first); conflicts are the rmi job's policy
