@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { Conflict, NotFound, System } from '../../../engine/errors.js';
 import { MNT_DETACH, umount2 } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
-import { applyTar, assembleTar, packDir } from '../common/archive.js';
+import { DiffDir } from '../common/diff-dir.js';
 import { checkId, validId } from '../common/ids.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
@@ -21,6 +21,7 @@ export class AufsDriver implements GraphDriver {
   readonly name = 'aufs';
   private readonly layout: Layout;
   private readonly refs = new Map<string, number>();
+  private readonly files = new DiffDir('aufs');
   private readonly lock = new KeyedLock();
 
   constructor(readonly home: string, private readonly backingFs: string) {
@@ -99,18 +100,17 @@ export class AufsDriver implements GraphDriver {
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return applyTar(this.layout.diff(id), tar, { whiteouts: 'aufs', allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
+    return this.files.apply(this.layout.diff(id), tar, opts);
   }
   /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
   assemble(id: string, split: Readable): Readable {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return assembleTar(this.layout.diff(id), split);
+    return this.files.assemble(this.layout.diff(id), split);
   }
-
 
   async diff(id: string): Promise<Readable> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return packDir(this.layout.diff(id), { whiteouts: 'aufs' });
+    return this.files.pack(this.layout.diff(id));
   }
 
   async changes(id: string): Promise<Change[]> {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Conflict, InvalidParameter, NotFound, System } from '../../../engine/errors.js';
 import { MNT_DETACH, lgetxattr, umount2 } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
-import { applyTar, assembleTar, packDir } from '../common/archive.js';
+import { DiffDir } from '../common/diff-dir.js';
 import { checkId, validId } from '../common/ids.js';
 import { upperChanges } from '../common/changes.js';
 import { dirSize, isMountPoint, mountsUnder } from '../common/fs.js';
@@ -19,6 +19,7 @@ export class OverlayDriver implements GraphDriver {
   /** Outstanding `get`s per layer; the mount lives while the count is above zero. */
   private readonly refs = new Map<string, number>();
   private readonly lock = new KeyedLock();
+  private readonly files = new DiffDir('overlay');
 
   constructor(readonly home: string, private readonly backingFs: string) {
     this.layout = new Layout(home);
@@ -109,18 +110,17 @@ export class OverlayDriver implements GraphDriver {
 
   async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return applyTar(this.layout.diff(id), tar, { whiteouts: 'overlay', allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
+    return this.files.apply(this.layout.diff(id), tar, opts);
   }
   /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
   assemble(id: string, split: Readable): Readable {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return assembleTar(this.layout.diff(id), split);
+    return this.files.assemble(this.layout.diff(id), split);
   }
-
 
   async diff(id: string): Promise<Readable> {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return packDir(this.layout.diff(id), { whiteouts: 'overlay' });
+    return this.files.pack(this.layout.diff(id));
   }
 
   async changes(id: string): Promise<Change[]> {
