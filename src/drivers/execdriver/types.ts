@@ -1,0 +1,73 @@
+/**
+ * The execdriver contract: how the container jobs run a container's processes.
+ * The only driver is `native` (berth-shim, one per running container); the jobs
+ * never see the shim protocol, only these handles.
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../engine/log.js';
+import type { OciSpec, OciProcess } from '../../libcontainer/oci.js';
+import type { Resources } from '../../libcontainer/cgroups/resources.js';
+import type { CgroupStats } from '../../libcontainer/cgroups/types.js';
+import { BerthError, type ErrorKind } from '../../engine/errors.js';
+
+export type { Logger };
+
+export interface ExitStatus { exitCode: number; signal: number | null; finishedAt: string /* RFC3339Nano */; oomKilled: boolean }
+
+export interface StartRequest {
+  id: string;                 // container id (64 hex)
+  spec: OciSpec;              // from buildSpec; root.path is the mounted rootfs
+  resources: Resources;       // cgroup limits applied before the process runs
+  logPath: string;            // json-file log path (the jobs choose it: <data-root>/containers/<id>/<id>-json.log)
+  stdin: boolean; stdinOnce: boolean;
+  /** Runs after the init exists and sits in its cgroup, before it execs: the network driver moves the veth here later. */
+  beforeStart?: (pid: number) => Promise<void>;
+}
+
+/**
+ * A start failure the client must see as dockerd shows it: the process could not be
+ * started (126: not executable / permission, 127: not found, 128: anything else).
+ * dockerd 20.10 answers such a start with 400 and
+ * `OCI runtime create failed: ...: starting container process caused: exec: "x": executable file not found in $PATH: unknown`,
+ * so the kind is `invalid_parameter`. `exitCode` is what the container's State.ExitCode records.
+ */
+export class StartFailed extends BerthError {
+  readonly kind: ErrorKind = 'invalid_parameter';
+  constructor(message: string, readonly exitCode: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ContainerHandle {
+  readonly id: string;
+  readonly pid: number;         // init pid (host namespace)
+  readonly startedAt: string;   // RFC3339Nano
+  signal(sig: number): Promise<void>;             // ok if it already exited
+  /** Resolves once the container has exited (also for exits that happened while the daemon was down). */
+  wait(): Promise<ExitStatus>;
+  attach(opts: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<Duplex>; // stdcopy frames without tty, raw with tty (shim protocol)
+  closeStdin(): Promise<void>;
+  resize(width: number, height: number): Promise<void>;
+  pause(): Promise<void>; resume(): Promise<void>;
+  update(resources: Resources): Promise<void>;
+  stats(): Promise<CgroupStats & { pids: number[] }>;
+  top(): Promise<number[]>;       // host pids in the container
+  exec(req: { id: string; process: OciProcess; stdin: boolean; detach: boolean }): Promise<ExecHandle>;
+  /** After exit: remove cgroups, release the shim, keep nothing running. Idempotent. */
+  cleanup(): Promise<void>;
+}
+
+export interface ExecHandle { readonly id: string; readonly pid: number; stream: Duplex | null /* null when detached */; wait(): Promise<{ exitCode: number }>; resize(w: number, h: number): Promise<void> }
+
+export interface ExecDriver {
+  readonly name: string;                       // 'native'
+  start(req: StartRequest): Promise<ContainerHandle>;
+  /** After a daemon restart: reconnect to a container started earlier. `null` if nothing of it is left. An exit that happened meanwhile resolves wait() at once from exit.json. */
+  restore(id: string): Promise<ContainerHandle | null>;
+  /** Bundle dir, for tests and cleanup: <exec-root>/containers/<id> */
+  bundleDir(id: string): string;
+  /** Remove the bundle dir of a container that is gone. */
+  remove(id: string): Promise<void>;
+}
+
+export interface NativeDriverOptions { execRoot: string; log: Logger; cgroupParent?: string /* default 'berth' */ }
