@@ -27,15 +27,28 @@ export interface StartRequest {
 /**
  * A start failure the client must see as dockerd shows it: the process could not be
  * started (126: not executable / permission, 127: not found, 128: anything else).
- * dockerd 20.10 answers such a start with 400 and
- * `OCI runtime create failed: ...: starting container process caused: exec: "x": executable file not found in $PATH: unknown`,
- * so the kind is `invalid_parameter`. `exitCode` is what the container's State.ExitCode records.
+ * dockerd 20.10 (containerd 1.6, runc 1.1) answers
+ * `failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown`;
+ * it classifies not-found and permission errors as invalid configuration (400) and
+ * the rest as unknown (500), so the kind follows the exit code.
+ * `exitCode` is what the container's State.ExitCode records.
  */
 export class StartFailed extends BerthError {
-  readonly kind: ErrorKind = 'invalid_parameter';
+  readonly kind: ErrorKind;
   constructor(message: string, readonly exitCode: number, options?: { cause?: unknown }) {
     super(message, options);
+    this.kind = exitCode === 126 || exitCode === 127 ? 'invalid_parameter' : 'system';
   }
+}
+
+/** The runtime's reason for a failed start, worded as dockerd 20.10 reports it. */
+export function createFailedMessage(reason: string): string {
+  return `failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${reason}: unknown`;
+}
+
+/** The same for `docker exec` (dockerd 20.10: "OCI runtime exec failed: exec failed: ..."). */
+export function execFailedMessage(reason: string): string {
+  return `OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`;
 }
 
 export interface ContainerHandle {

@@ -1,0 +1,114 @@
+/**
+ * The `native` execdriver: one berth-shim per running container, bundles under
+ * `<exec-root>/containers/<id>`. It starts containers, and after a daemon restart finds
+ * them again from what the bundle holds (berth.json, shim.pid/shim.sock, exit.json).
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { isErrno, System } from '../../../engine/errors.js';
+import type { Logger } from '../../../engine/log.js';
+import { openCgroup } from '../../../libcontainer/cgroups/index.js';
+import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
+import type { ContainerHandle, ExecDriver, NativeDriverOptions, StartRequest } from '../types.js';
+import { ShimClient } from './control.js';
+import { NativeContainer } from './handle.js';
+import { Bundle, type BundleRecord } from './paths.js';
+import { alive, gone, procStat } from './proc.js';
+import { launchShim, type Launched } from './start.js';
+
+const ID = /^[A-Za-z0-9_.-]{1,79}$/;
+
+export class NativeDriver implements ExecDriver {
+  readonly name = 'native';
+
+  private constructor(private readonly root: string, private readonly log: Logger, private readonly cgroupParent: string) {}
+
+  static async create(opts: NativeDriverOptions): Promise<NativeDriver> {
+    const root = join(opts.execRoot, 'containers');
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    return new NativeDriver(root, opts.log, opts.cgroupParent ?? 'berth');
+  }
+
+  bundleDir(id: string): string {
+    if (!ID.test(id)) throw new System(`invalid container id ${JSON.stringify(id)}`);
+    return join(this.root, id);
+  }
+
+  /** The spec names the group (`/<parent>/<id>`, `--cgroup-parent`); else the daemon default. */
+  private parentOf(req: StartRequest): string {
+    const p = req.spec.linux?.cgroupsPath;
+    if (p && posix.basename(p) === req.id) {
+      const parent = posix.dirname(p).replace(/^\/+/, '');
+      if (parent && parent !== '.') return parent;
+    }
+    return this.cgroupParent;
+  }
+
+  async start(req: StartRequest): Promise<ContainerHandle> {
+    const bundle = new Bundle(this.bundleDir(req.id));
+    const cgroupParent = this.parentOf(req);
+    await rm(bundle.dir, { recursive: true, force: true }); // a previous run's exit.json must not answer this one
+    await mkdir(bundle.dir, { recursive: true, mode: 0o700 });
+    await mkdir(dirname(req.logPath), { recursive: true });
+    await writeFile(bundle.config, JSON.stringify(req.spec));
+    const cgroup = await openCgroup({ id: req.id, parent: cgroupParent });
+    let launched: Launched | undefined;
+    try {
+      await cgroup.create();
+      await cgroup.set(req.resources);
+      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}) },
+        (l) => { launched = l; });
+      const state = await new ShimClient(bundle.sock).state();
+      const rec: BundleRecord = {
+        id: req.id, pid: launched.pid, pidStart: procStat(launched.pid)?.start ?? 0, startedAt: state.startedAt,
+        shimPid: launched.shimPid, tty: state.tty, cgroupParent,
+      };
+      await writeFile(bundle.record, JSON.stringify(rec));
+      return new NativeContainer(rec, bundle, cgroup, this.log);
+    } catch (err) {
+      await this.abandon(req.id, bundle, cgroup, launched);
+      throw err;
+    }
+  }
+
+  /** After a failed start: the shim kills the init and exits; then the group and bundle go. */
+  private async abandon(id: string, bundle: Bundle, cgroup: CgroupManager, launched: Launched | undefined): Promise<void> {
+    if (launched) {
+      for (const pid of [launched.pid, launched.shimPid]) {
+        if (!(await gone(pid, 2000))) {
+          try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+          await gone(pid, 1000);
+        }
+      }
+    }
+    await cgroup.destroy().catch((err: Error) => this.log.warn(`container ${id}: removing cgroup after a failed start: ${err.message}`));
+    await rm(bundle.dir, { recursive: true, force: true });
+  }
+
+  async restore(id: string): Promise<ContainerHandle | null> {
+    const bundle = new Bundle(this.bundleDir(id));
+    let rec: BundleRecord;
+    try {
+      rec = JSON.parse(await readFile(bundle.record, 'utf8')) as BundleRecord;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+    const cgroup = await openCgroup({ id, parent: rec.cgroupParent });
+    const handle = new NativeContainer(rec, bundle, cgroup, this.log);
+    // A live shim, or an exit it recorded, or an init that outlived its shim: all of them
+    // are a container to report on. The handle's wait() sorts out which.
+    let exitRecorded = false;
+    try {
+      await readFile(bundle.exitFile);
+      exitRecorded = true;
+    } catch { /* not exited, or never recorded */ }
+    if (alive(rec.shimPid) || exitRecorded || alive(rec.pid, rec.pidStart)) return handle;
+    await cgroup.destroy().catch(() => undefined);
+    return null;
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.bundleDir(id), { recursive: true, force: true });
+  }
+}
