@@ -3,7 +3,7 @@
  * `<exec-root>/containers/<id>`. It starts containers, and after a daemon restart finds
  * them again from what the bundle holds (berth.json, shim.pid/shim.sock, exit.json).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { isErrno, System } from '../../../engine/errors.js';
 import type { Logger } from '../../../engine/log.js';
@@ -21,17 +21,21 @@ const ID = /^[A-Za-z0-9_.-]{1,79}$/;
 export class NativeDriver implements ExecDriver {
   readonly name = 'native';
 
-  private constructor(private readonly root: string, private readonly log: Logger, private readonly cgroupParent: string) {}
+  private constructor(private readonly execRoot: string, private readonly root: string, private readonly log: Logger, private readonly cgroupParent: string) {}
 
   static async create(opts: NativeDriverOptions): Promise<NativeDriver> {
     const root = join(opts.execRoot, 'containers');
     await mkdir(root, { recursive: true, mode: 0o700 });
-    return new NativeDriver(root, opts.log, opts.cgroupParent ?? 'berth');
+    return new NativeDriver(opts.execRoot, root, opts.log, opts.cgroupParent ?? 'berth');
   }
 
   bundleDir(id: string): string {
     if (!ID.test(id)) throw new System(`invalid container id ${JSON.stringify(id)}`);
     return join(this.root, id);
+  }
+
+  private bundle(id: string): Bundle {
+    return new Bundle(this.bundleDir(id), this.execRoot, id);
   }
 
   /** The spec names the group (`/<parent>/<id>`, `--cgroup-parent`); else the daemon default. */
@@ -45,12 +49,17 @@ export class NativeDriver implements ExecDriver {
   }
 
   async start(req: StartRequest): Promise<ContainerHandle> {
-    const bundle = new Bundle(this.bundleDir(req.id));
+    const bundle = this.bundle(req.id);
     const cgroupParent = this.parentOf(req);
     await rm(bundle.dir, { recursive: true, force: true }); // a previous run's exit.json must not answer this one
     await mkdir(bundle.dir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(req.logPath), { recursive: true });
     await writeFile(bundle.config, JSON.stringify(req.spec));
+    if (bundle.alias) {
+      await mkdir(dirname(bundle.alias), { recursive: true, mode: 0o700 });
+      await rm(bundle.alias, { force: true });
+      await symlink(posix.join('../containers', req.id), bundle.alias);
+    }
     const cgroup = await openCgroup({ id: req.id, parent: cgroupParent });
     let launched: Launched | undefined;
     try {
@@ -82,11 +91,11 @@ export class NativeDriver implements ExecDriver {
       }
     }
     await cgroup.destroy().catch((err: Error) => this.log.warn(`container ${id}: removing cgroup after a failed start: ${err.message}`));
-    await rm(bundle.dir, { recursive: true, force: true });
+    await this.remove(id);
   }
 
   async restore(id: string): Promise<ContainerHandle | null> {
-    const bundle = new Bundle(this.bundleDir(id));
+    const bundle = this.bundle(id);
     let rec: BundleRecord;
     try {
       rec = JSON.parse(await readFile(bundle.record, 'utf8')) as BundleRecord;
@@ -109,6 +118,8 @@ export class NativeDriver implements ExecDriver {
   }
 
   async remove(id: string): Promise<void> {
-    await rm(this.bundleDir(id), { recursive: true, force: true });
+    const bundle = this.bundle(id);
+    if (bundle.alias) await rm(bundle.alias, { force: true });
+    await rm(bundle.dir, { recursive: true, force: true });
   }
 }

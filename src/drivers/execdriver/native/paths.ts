@@ -15,12 +15,29 @@ export function shimBinary(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
-/** The files of one bundle: the shim's own (config, pid, socket, exit) and ours (berth.json). */
+/** A unix socket path holds at most 107 bytes (sun_path is 108 with its NUL). */
+const SUN_PATH_MAX = 107;
+
+/**
+ * The files of one bundle: the shim's own (config, pid, socket, exit) and ours (berth.json).
+ *
+ * `<exec-root>/containers/<64 hex>/shim.sock` leaves only 21 bytes for the exec root
+ * (dockerd's /var/run/docker fits; a test's /tmp/... does not). When the socket path
+ * would be too long, the shim is given a short alias of the bundle instead:
+ * `<exec-root>/s/<16 hex>`, a symlink to `../containers/<id>`; the shim names its socket
+ * after the path it is given, and we connect through the same alias.
+ */
 export class Bundle {
-  constructor(readonly dir: string) {}
+  readonly shimDir: string;
+  readonly alias: string | null;
+  constructor(readonly dir: string, execRoot: string, id: string) {
+    const long = Buffer.byteLength(join(dir, 'shim.sock')) > SUN_PATH_MAX;
+    this.alias = long ? join(execRoot, 's', id.slice(0, 16)) : null;
+    this.shimDir = this.alias ?? dir;
+  }
   get config(): string { return join(this.dir, 'config.json'); }
   get shimPid(): string { return join(this.dir, 'shim.pid'); }
-  get sock(): string { return join(this.dir, 'shim.sock'); }
+  get sock(): string { return join(this.shimDir, 'shim.sock'); }
   get exitFile(): string { return join(this.dir, 'exit.json'); }
   /** What a restarted daemon needs and the shim does not keep: see `BundleRecord`. */
   get record(): string { return join(this.dir, 'berth.json'); }

@@ -27,7 +27,7 @@ export interface Launched { pid: number; shimPid: number }
 
 /** The shim's launcher process: its stderr (for failures it cannot report on fd 3). */
 function launch(o: LaunchOptions): { sync: LineReader; stderr: () => string; spawned: Promise<void> } {
-  const args = ['start', '--bundle', o.bundle.dir, '--id', o.id, '--log', o.logPath,
+  const args = ['start', '--bundle', o.bundle.shimDir, '--id', o.id, '--log', o.logPath,
     ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : [])];
   // detached: the shim must outlive the daemon and stay out of its process group.
   const child = spawn(shimBinary(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
