@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { LineReader } from './lines.js';
+import { ShimStream } from './stream.js';
 
 /** `{"error":...}` from the shim: the request was understood and refused. */
 export class ShimRefused extends Error {
@@ -81,12 +82,13 @@ export class ShimClient {
   }
 
   /**
-   * A request whose `{"ok"}`/`{"pid"}` reply switches the connection to a byte stream.
-   * Returns the reply and the socket, paused, holding any bytes that followed the reply.
+   * A request whose `{"ok"}`/`{"pid"}` reply switches the connection to a byte stream:
+   * the reply, the stream, and the socket under it (its 'close' is the shim's).
    */
-  async stream(req: object): Promise<{ reply: Record<string, unknown>; sock: Socket }> {
+  async stream(req: object): Promise<{ reply: Record<string, unknown>; stream: ShimStream; sock: Socket }> {
     const { reader, reply } = await exchange(this.sockPath, req);
-    return { reply, sock: reader.release() };
+    const { sock, head } = reader.release();
+    return { reply, stream: new ShimStream(sock, head), sock };
   }
 }
 

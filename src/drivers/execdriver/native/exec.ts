@@ -4,6 +4,7 @@
  * exit code once it ended.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict } from '../../../engine/errors.js';
 import type { OciProcess } from '../../../libcontainer/oci.js';
@@ -20,9 +21,9 @@ class NativeExec implements ExecHandle {
   private done?: Promise<{ exitCode: number }>;
   private wake: () => void = () => {};
 
-  constructor(readonly id: string, readonly pid: number, readonly stream: Socket | null, private readonly client: ShimClient) {
-    // The shim closes the stream once the process exited and its output drained.
-    stream?.once('close', () => this.wake());
+  constructor(readonly id: string, readonly pid: number, readonly stream: Duplex | null, private readonly client: ShimClient, sock?: Socket) {
+    // The shim closes the connection once the process exited and its output drained.
+    sock?.once('close', () => this.wake());
   }
 
   wait(): Promise<{ exitCode: number }> {
@@ -65,13 +66,13 @@ export async function execIn(client: ShimClient, containerId: string,
       const reply = await client.request(msg);
       return new NativeExec(req.id, Number(reply.pid), null, client);
     }
-    const { reply, sock } = await client.stream(msg);
-    return new NativeExec(req.id, Number(reply.pid), sock, client);
+    const { reply, stream, sock } = await client.stream(msg);
+    return new NativeExec(req.id, Number(reply.pid), stream, client, sock);
   } catch (err) {
     if (err instanceof ShimRefused) {
       const code = err.reply.exitCode;
-      // Refusals without an exit code are about the container, not the command.
-      if (typeof code !== 'number') throw new Conflict(`Container ${containerId} is not running`, { cause: err });
+      // Refusals without an exit code, or this one, are about the container, not the command.
+      if (typeof code !== 'number' || err.message === 'container is not running') throw new Conflict(`Container ${containerId} is not running`, { cause: err });
       throw new StartFailed(execFailedMessage(err.message), code, { cause: err });
     }
     if (shimGone(err)) throw new Conflict(`Container ${containerId} is not running`, { cause: err });

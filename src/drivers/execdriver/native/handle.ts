@@ -91,8 +91,8 @@ export class NativeContainer implements ContainerHandle {
 
   async attach(opts: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<Duplex> {
     try {
-      const { sock } = await this.client.stream({ op: 'attach', stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
-      return sock;
+      const { stream } = await this.client.stream({ op: 'attach', stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
+      return stream;
     } catch (err) {
       if (shimGone(err)) throw new Conflict('You cannot attach to a stopped container, start it first', { cause: err });
       throw err;

@@ -53,18 +53,18 @@ export class LineReader {
     return v as Record<string, unknown>;
   }
 
-  /** Stops line reading and returns the socket, paused, with any unread bytes put back. */
-  release(): Socket {
+  /** Stops line reading: the socket, paused, and the bytes that followed the last line. */
+  release(): { sock: Socket; head: Buffer } {
     const s = this.sock;
     s.off('data', this.onData);
     s.off('end', this.onEnd);
     s.off('close', this.onEnd);
     s.off('error', this.onEnd);
     s.pause();
-    // Lines already queued but unread cannot be part of a byte stream: the shim sends
-    // exactly one reply line before switching, so only `buf` is put back.
-    if (this.buf.length) s.unshift(this.buf);
+    // The shim sends exactly one reply line before it switches to bytes, so only what
+    // is in `buf` belongs to the stream.
+    const head = this.buf;
     this.buf = Buffer.alloc(0);
-    return s;
+    return { sock: s, head };
   }
 }
