@@ -81,7 +81,8 @@ test('exec runs in the container, streams its output and reports its exit code',
 
   await assert.rejects(h.exec({ id: 'e4', process: { ...proc, args: ['nosuch'] }, stdin: false, detach: false }), (err: unknown) => {
     assert.ok(err instanceof StartFailed);
-    assert.equal(err.exitCode, 127);
+    assert.equal(err.exitCode, 126); // dockerd 20.10 records 126 for any exec that cannot start
+    assert.equal(err.kind, 'invalid_parameter');
     assert.equal(err.message, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown');
     return true;
   });

@@ -17,6 +17,9 @@ import { ShimRefused, shimGone, type ShimClient } from './control.js';
  */
 const KILLED_WITH_CONTAINER = 137;
 
+/** The exit code dockerd 20.10 gives an exec that could not start (checked against it). */
+const EXEC_START_FAILED = 126;
+
 class NativeExec implements ExecHandle {
   private done?: Promise<{ exitCode: number }>;
   private wake: () => void = () => {};
@@ -73,7 +76,8 @@ export async function execIn(client: ShimClient, containerId: string,
       const code = err.reply.exitCode;
       // Refusals without an exit code, or this one, are about the container, not the command.
       if (typeof code !== 'number' || err.message === 'container is not running') throw new Conflict(`Container ${containerId} is not running`, { cause: err });
-      throw new StartFailed(execFailedMessage(err.message), code, { cause: err });
+      // dockerd 20.10 records 126 for every exec that could not start, a missing command included.
+      throw new StartFailed(execFailedMessage(err.message), EXEC_START_FAILED, { cause: err });
     }
     if (shimGone(err)) throw new Conflict(`Container ${containerId} is not running`, { cause: err });
     throw err;
