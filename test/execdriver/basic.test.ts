@@ -79,3 +79,19 @@ test('a failing beforeStart aborts the start and cleans up', async (t) => {
   assert.ok(!existsSync(env.driver.bundleDir(id)));
   assert.equal(logText(logPath(env, id)), '');
 });
+
+test('starting a container again reuses its bundle: the previous run\'s shim is released, its exit forgotten', async (t) => {
+  const env = await setup(t);
+  const { id, h } = await run(env, { args: ['sh', '-c', 'exit 3'] });
+  assert.equal((await h.wait()).exitCode, 3);
+  const { readFileSync } = await import('node:fs');
+  const firstShim = (JSON.parse(readFileSync(`${env.driver.bundleDir(id)}/berth.json`, 'utf8')) as { shimPid: number }).shimPid;
+  // No cleanup of the first run: the driver must retire its shim itself.
+  const { h: again } = await run(env, { args: ['sh', '-c', 'sleep 0.2; exit 4'] }, { id });
+  assert.ok(!isAlive(firstShim), 'first shim released');
+  assert.equal((await again.wait()).exitCode, 4);
+  await assert.rejects(run(env, { args: ['sleep', '100'] }, { id }).then(async ({ h: h3 }) => {
+    await run(env, { args: ['true'] }, { id });
+    await h3.cleanup();
+  }), { kind: 'conflict' });
+});

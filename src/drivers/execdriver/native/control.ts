@@ -37,9 +37,11 @@ function open(path: string): Promise<Socket> {
 }
 
 /** Sends one request on a fresh connection and reads its first reply line. */
-async function exchange(path: string, req: object): Promise<{ reader: LineReader; reply: Record<string, unknown> }> {
+async function exchange(path: string, req: object, timeoutMs?: number): Promise<{ reader: LineReader; reply: Record<string, unknown> }> {
   const sock = await open(path);
   const reader = new LineReader(sock);
+  // A shim that stopped answering must not hang the job: the reader then sees a close.
+  if (timeoutMs) sock.setTimeout(timeoutMs, () => sock.destroy());
   sock.write(JSON.stringify(req) + '\n');
   let reply: Record<string, unknown> | null;
   try {
@@ -56,15 +58,19 @@ async function exchange(path: string, req: object): Promise<{ reader: LineReader
     sock.destroy();
     throw new ShimRefused(reply.error, reply);
   }
+  sock.setTimeout(0);
   return { reader, reply };
 }
+
+/** How long a shim may take to answer a request that does not wait for the container. */
+const REPLY_TIMEOUT_MS = 10_000;
 
 export class ShimClient {
   constructor(readonly sockPath: string) {}
 
   /** A request with one reply; the connection closes after it. */
   async request(req: object): Promise<Record<string, unknown>> {
-    const { reader, reply } = await exchange(this.sockPath, req);
+    const { reader, reply } = await exchange(this.sockPath, req, REPLY_TIMEOUT_MS);
     reader.sock.destroy();
     return reply;
   }
@@ -78,7 +84,9 @@ export class ShimClient {
    * cannot be made or drops first (the shim is gone: the caller falls back to exit.json).
    */
   async wait(): Promise<ShimState> {
-    return (await this.request({ op: 'wait' })) as unknown as ShimState;
+    const { reader, reply } = await exchange(this.sockPath, { op: 'wait' });
+    reader.sock.destroy();
+    return reply as unknown as ShimState;
   }
 
   /**
@@ -86,7 +94,7 @@ export class ShimClient {
    * the reply, the stream, and the socket under it (its 'close' is the shim's).
    */
   async stream(req: object): Promise<{ reply: Record<string, unknown>; stream: ShimStream; sock: Socket }> {
-    const { reader, reply } = await exchange(this.sockPath, req);
+    const { reader, reply } = await exchange(this.sockPath, req, REPLY_TIMEOUT_MS);
     const { sock, head } = reader.release();
     return { reply, stream: new ShimStream(sock, head), sock };
   }

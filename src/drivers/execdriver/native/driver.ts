@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { isErrno, System } from '../../../engine/errors.js';
+import { Conflict, isErrno, System } from '../../../engine/errors.js';
 import type { Logger } from '../../../engine/log.js';
 import { openCgroup } from '../../../libcontainer/cgroups/index.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
@@ -51,6 +51,7 @@ export class NativeDriver implements ExecDriver {
   async start(req: StartRequest): Promise<ContainerHandle> {
     const bundle = this.bundle(req.id);
     const cgroupParent = this.parentOf(req);
+    await this.retire(req.id);
     await rm(bundle.dir, { recursive: true, force: true }); // a previous run's exit.json must not answer this one
     await mkdir(bundle.dir, { recursive: true, mode: 0o700 });
     await mkdir(dirname(req.logPath), { recursive: true });
@@ -70,7 +71,7 @@ export class NativeDriver implements ExecDriver {
       const state = await new ShimClient(bundle.sock).state();
       const rec: BundleRecord = {
         id: req.id, pid: launched.pid, pidStart: procStat(launched.pid)?.start ?? 0, startedAt: state.startedAt,
-        shimPid: launched.shimPid, tty: state.tty, cgroupParent,
+        shimPid: launched.shimPid, shimStart: procStat(launched.shimPid)?.start ?? 0, tty: state.tty, cgroupParent,
       };
       await writeFile(bundle.record, JSON.stringify(rec));
       return new NativeContainer(rec, bundle, cgroup, this.log);
@@ -94,15 +95,30 @@ export class NativeDriver implements ExecDriver {
     await this.remove(id);
   }
 
-  async restore(id: string): Promise<ContainerHandle | null> {
-    const bundle = this.bundle(id);
-    let rec: BundleRecord;
+  /**
+   * A restarted container reuses its bundle: the previous run's shim, if it still serves
+   * its grace period, is released first. A previous run still running is a caller's bug.
+   */
+  private async retire(id: string): Promise<void> {
+    const rec = await this.recordOf(id);
+    if (!rec) return;
+    if (alive(rec.pid, rec.pidStart)) throw new Conflict(`container ${id} is already running`);
+    await (await this.restore(id))?.cleanup();
+  }
+
+  private async recordOf(id: string): Promise<BundleRecord | null> {
     try {
-      rec = JSON.parse(await readFile(bundle.record, 'utf8')) as BundleRecord;
+      return JSON.parse(await readFile(this.bundle(id).record, 'utf8')) as BundleRecord;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }
+  }
+
+  async restore(id: string): Promise<ContainerHandle | null> {
+    const bundle = this.bundle(id);
+    const rec = await this.recordOf(id);
+    if (!rec) return null;
     const cgroup = await openCgroup({ id, parent: rec.cgroupParent });
     const handle = new NativeContainer(rec, bundle, cgroup, this.log);
     // A live shim, or an exit it recorded, or an init that outlived its shim: all of them
@@ -112,7 +128,7 @@ export class NativeDriver implements ExecDriver {
       await readFile(bundle.exitFile);
       exitRecorded = true;
     } catch { /* not exited, or never recorded */ }
-    if (alive(rec.shimPid) || exitRecorded || alive(rec.pid, rec.pidStart)) return handle;
+    if (alive(rec.shimPid, rec.shimStart) || exitRecorded || alive(rec.pid, rec.pidStart)) return handle;
     await cgroup.destroy().catch(() => undefined);
     return null;
   }

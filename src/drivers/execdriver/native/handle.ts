@@ -38,7 +38,7 @@ export class NativeContainer implements ContainerHandle {
   }
 
   private initAlive(): boolean { return alive(this.rec.pid, this.rec.pidStart); }
-  private shimAlive(): boolean { return alive(this.rec.shimPid); }
+  private shimAlive(): boolean { return alive(this.rec.shimPid, this.rec.shimStart); }
 
   async signal(sig: number): Promise<void> {
     try {
@@ -135,9 +135,9 @@ export class NativeContainer implements ContainerHandle {
     await this.wait();
     await this.quiet({ op: 'release' });
     // The shim leaves right after `release`; one that does not is ours to end.
-    if (!(await gone(this.rec.shimPid, 3000))) {
+    if (!(await gone(this.rec.shimPid, 3000, this.rec.shimStart)) && this.shimAlive()) {
       try { process.kill(this.rec.shimPid, 'SIGKILL'); } catch { /* gone */ }
-      await gone(this.rec.shimPid, 1000);
+      await gone(this.rec.shimPid, 1000, this.rec.shimStart);
     }
     try {
       await this.cgroup.destroy();

@@ -52,6 +52,8 @@ export interface BundleRecord {
   startedAt: string;
   /** berth-shim's pid (also in shim.pid, which the shim removes when it leaves). */
   shimPid: number;
+  /** The shim's start time in ticks, like `pidStart`: a reused pid is never signalled. */
+  shimStart?: number;
   tty: boolean;
   /** The cgroup parent, so a restarted daemon opens the same group. */
   cgroupParent: string;
