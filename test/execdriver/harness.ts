@@ -58,7 +58,7 @@ export async function setup(t: TestContext): Promise<Env> {
   const env: Env = { dir, execRoot, parent, driver: await createNativeDriver({ execRoot, log, cgroupParent: parent }), ids: new Set(), handles: [] };
   makeRootfs(dir);
   t.after(async () => {
-    for (const h of env.handles) await Promise.race([h.cleanup().catch(() => undefined), sleep(5000)]);
+    for (const h of env.handles) await Promise.race([h.cleanup().catch(() => undefined), sleep(5000, undefined, { ref: false })]);
     const pids = [...env.ids].flatMap((id) => bundlePids(env.driver.bundleDir(id)));
     for (const pid of pids) if (isAlive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     for (let i = 0; i < 100 && pids.some(isAlive); i++) await sleep(20);

@@ -90,3 +90,14 @@ test('exec runs in the container, streams its output and reports its exit code',
   await h.wait();
   await assert.rejects(h.exec({ id: 'e5', process: { ...proc, args: ['true'] }, stdin: false, detach: false }), { kind: 'conflict' });
 });
+
+test('streams attached at start see all output, even of a command that exits at once', async (t) => {
+  const env = await setup(t);
+  const streams: Promise<Buffer>[] = [];
+  const { h } = await run(env, { args: ['sh', '-c', 'echo first; echo second >&2'] }, {
+    attach: [{ stdin: false, stdout: true, stderr: true, onStream: (s) => streams.push(collect(s)) }],
+  });
+  assert.equal((await h.wait()).exitCode, 0);
+  assert.equal(streams.length, 1);
+  assert.deepEqual(demux(await streams[0]!), { stdout: 'first\n', stderr: 'second\n' });
+});

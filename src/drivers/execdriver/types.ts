@@ -22,6 +22,12 @@ export interface StartRequest {
   stdin: boolean; stdinOnce: boolean;
   /** Runs after the init exists and sits in its cgroup, before it execs: the network driver moves the veth here later. */
   beforeStart?: (pid: number) => Promise<void>;
+  /**
+   * Attach streams opened while the init waits to exec (the shim allows attach in its
+   * `created` state), each handed to `onStream` before the command runs: a client that
+   * attached before `start` (`docker run` without -d) then sees all of the output.
+   */
+  attach?: { stdin: boolean; stdout: boolean; stderr: boolean; onStream: (stream: Duplex) => void }[];
 }
 
 /**

@@ -66,7 +66,7 @@ export class NativeDriver implements ExecDriver {
     try {
       await cgroup.create();
       await cgroup.set(req.resources);
-      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}) },
+      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
         (l) => { launched = l; });
       const state = await new ShimClient(bundle.sock).state();
       const rec: BundleRecord = {

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { System } from '../../../engine/errors.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
-import { createFailedMessage, StartFailed } from '../types.js';
+import { createFailedMessage, StartFailed, type StartRequest } from '../types.js';
+import { ShimClient } from './control.js';
 import { LineReader } from './lines.js';
 import { shimBinary, type Bundle } from './paths.js';
 
@@ -20,6 +21,7 @@ export interface LaunchOptions {
   stdinOnce: boolean;
   cgroup: CgroupManager;
   beforeStart?: (pid: number) => Promise<void>;
+  attach?: StartRequest['attach'];
 }
 
 /** What a start leaves behind, for the caller's cleanup when it fails. */
@@ -72,6 +74,13 @@ export async function launchShim(o: LaunchOptions, onPid: (l: Launched) => void)
     // Limits are already set: the init enters its group before it runs anything.
     await o.cgroup.apply(pid);
     await o.beforeStart?.(pid);
+    if (o.attach?.length) {
+      const client = new ShimClient(o.bundle.sock);
+      for (const a of o.attach) {
+        const { stream } = await client.stream({ op: 'attach', stdin: a.stdin, stdout: a.stdout, stderr: a.stderr });
+        a.onStream(stream);
+      }
+    }
     sync.sock.write('go\n');
     const done = await sync.json();
     if (done === null) throw new System(`berth-shim closed the start handshake: ${stderr() || 'no reason given'}`);
