@@ -47,6 +47,7 @@ test('after the daemon is SIGKILLed the container runs on, and a new driver rest
   await until(() => logText(logPath(env, id)).length > lines, 'logging with no daemon');
 
   const driver = await createNativeDriver({ execRoot: env.execRoot, log, cgroupParent: env.parent });
+  assert.deepEqual(await driver.list(), [id]);
   const h = await driver.restore(id);
   assert.ok(h);
   env.handles.push(h);
@@ -98,6 +99,8 @@ test('an exit that happened while the daemon was down is read from exit.json', a
   await h.signal(15); // nothing to signal: no error
   await h.cleanup();
   await driver.remove(id);
+  assert.deepEqual(await driver.list(), []);
+  assert.ok(!existsSync(join(env.execRoot, 's', id.slice(0, 16))), 'socket alias removed too');
   assert.equal(await driver.restore(id), null, 'nothing left after remove');
   assert.equal(await driver.restore(newId()), null, 'never started');
 });

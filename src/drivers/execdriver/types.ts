@@ -87,6 +87,8 @@ export interface ExecDriver {
   bundleDir(id: string): string;
   /** Remove the bundle dir of a container that is gone. */
   remove(id: string): Promise<void>;
+  /** Ids that have a bundle under the exec root: the daemon's start-up reconciliation finds leftovers with it. */
+  list(): Promise<string[]>;
 }
 
 export interface NativeDriverOptions { execRoot: string; log: Logger; cgroupParent?: string /* default 'berth' */ }

@@ -3,7 +3,7 @@
  * `<exec-root>/containers/<id>`. It starts containers, and after a daemon restart finds
  * them again from what the bundle holds (berth.json, shim.pid/shim.sock, exit.json).
  */
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { Conflict, isErrno, System } from '../../../engine/errors.js';
 import type { Logger } from '../../../engine/log.js';
@@ -131,6 +131,11 @@ export class NativeDriver implements ExecDriver {
     if (alive(rec.shimPid, rec.shimStart) || exitRecorded || alive(rec.pid, rec.pidStart)) return handle;
     await cgroup.destroy().catch(() => undefined);
     return null;
+  }
+
+  async list(): Promise<string[]> {
+    const entries = await readdir(this.root, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && ID.test(e.name)).map((e) => e.name).sort();
   }
 
   async remove(id: string): Promise<void> {
