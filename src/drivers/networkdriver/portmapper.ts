@@ -1,0 +1,78 @@
+/**
+ * Published ports: the API's PortBindings parsed into plain mappings, host ports
+ * checked (or picked) by binding them, as dockerd's port allocator effectively does.
+ */
+import { createServer, type Server } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { InvalidParameter, System } from '../../engine/errors.js';
+
+export type Proto = 'tcp' | 'udp';
+
+export interface PortMapping {
+  proto: Proto;
+  containerPort: number;
+  hostIp: string;
+  /** 0 until an ephemeral port is chosen. */
+  hostPort: number;
+}
+
+/** `{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}`; the CLI has already expanded ranges. */
+export type PortBindings = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+
+function port(text: string, what: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new InvalidParameter(`Invalid ${what}: ${text}`);
+  return Number(text);
+}
+
+export function parsePortBindings(bindings: PortBindings, defaultHostIp = '0.0.0.0'): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const [key, list] of Object.entries(bindings)) {
+    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(key);
+    if (!m) throw new InvalidParameter(`invalid port specification: "${key}"`);
+    const proto = (m[2] ?? 'tcp') as Proto | 'sctp';
+    if (proto === 'sctp') throw new InvalidParameter('sctp ports are not supported by berth');
+    const containerPort = port(m[1]!, 'containerPort');
+    for (const b of list && list.length ? list : [{}]) {
+      const hostIp = b.HostIp || defaultHostIp;
+      out.push({ proto, containerPort, hostIp, hostPort: b.HostPort ? port(b.HostPort, 'hostPort') : 0 });
+    }
+  }
+  return out;
+}
+
+/** A socket bound to the host port: it both proves the port free and reserves it. */
+export interface Reservation {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function portInUse(endpoint: { name: string; id: string }, hostIp: string, hostPort: number): System {
+  return new System(`driver failed programming external connectivity on endpoint ${endpoint.name} (${endpoint.id}): Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
+}
+
+/**
+ * Binds hostIp:hostPort (0 = let the kernel pick from its ephemeral range). The
+ * caller keeps the reservation until the proxy takes the port over, or closes it.
+ */
+export function reserve(proto: Proto, hostIp: string, hostPort: number, endpoint: { name: string; id: string }): Promise<Reservation> {
+  return new Promise((resolve, reject) => {
+    const fail = (): void => reject(portInUse(endpoint, hostIp, hostPort));
+    if (proto === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', fail);
+      s.bind(hostPort, hostIp, () => {
+        s.off('error', fail);
+        resolve({ port: s.address().port, close: () => new Promise((r) => s.close(() => r())) });
+      });
+      return;
+    }
+    const srv: Server = createServer();
+    srv.once('error', fail);
+    srv.listen({ port: hostPort, host: hostIp, exclusive: true }, () => {
+      srv.off('error', fail);
+      const addr = srv.address();
+      const p = typeof addr === 'object' && addr ? addr.port : hostPort;
+      resolve({ port: p, close: () => new Promise((r) => srv.close(() => r())) });
+    });
+  });
+}
