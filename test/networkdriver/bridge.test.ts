@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,8 @@ import { deleteBridge, ensureBridge, setupVeth, teardownVeth } from '../../src/d
 import { Iptables, type Rule } from '../../src/drivers/networkdriver/iptables.js';
 import { parsePortBindings, reserve } from '../../src/drivers/networkdriver/portmapper.js';
 import { startProxy, type Proxy } from '../../src/drivers/networkdriver/proxy.js';
+import { DnsServer, encodeReply, parseQuery } from '../../src/drivers/networkdriver/dns.js';
+import { createSocket } from 'node:dgram';
 
 const rnd = randomBytes(3).toString('hex');
 const BRIDGE = `bt${rnd}`;
@@ -25,6 +28,15 @@ function inNs(pid: number, args: string[]): { ok: boolean; out: string } {
     return { ok: true, out: execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }) };
   } catch (e) {
     return { ok: false, out: String((e as { stdout?: string }).stdout ?? '') };
+  }
+}
+
+/** Asynchronous variant: the DNS server under test runs in this process's event loop. */
+async function inNsAsync(pid: number, args: string[]): Promise<string> {
+  try {
+    return (await promisify(execFile)('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { encoding: 'utf8', timeout: 10_000 })).stdout;
+  } catch (e) {
+    return String((e as { stdout?: string }).stdout ?? '');
   }
 }
 
@@ -165,5 +177,36 @@ test('bridge, veths, iptables and published ports on the real kernel', async (t)
     await ipt.remove(drop);
     await ipt.add(icc);
     assert.ok(ping(a.pid, b.ip), 'icc back on');
+  });
+
+  await t.test('DNS on the gateway answers registered names and forwards the rest', async () => {
+    // The fake upstream on loopback answers every A query with a TEST-NET address.
+    const seen: string[] = [];
+    const fake = createSocket('udp4');
+    fake.on('message', (msg, r) => {
+      const q = parseQuery(msg);
+      if (!q) return;
+      seen.push(q.name);
+      fake.send(encodeReply(msg, q, q.type === 1 ? ['192.0.2.55'] : []), r.port, r.address);
+    });
+    await new Promise<void>((r) => fake.bind(0, '127.0.0.1', () => r()));
+    const dns = new DnsServer({ address: gateway, upstreams: [{ host: '127.0.0.1', port: fake.address().port }], timeout: 1000 });
+    await dns.start();
+    try {
+      dns.register(`web-${rnd}`, b.ip);
+      dns.register('alias-web', b.ip);
+      const known = await inNsAsync(a.pid, ['busybox', 'nslookup', `web-${rnd}`, gateway]);
+      assert.match(known, new RegExp(`Address:\\s+${b.ip.replace(/\./g, '\\.')}`), known);
+      assert.match(await inNsAsync(a.pid, ['busybox', 'nslookup', 'ALIAS-WEB', gateway]), new RegExp(b.ip.replace(/\./g, '\\.')));
+      assert.ok(!seen.includes(`web-${rnd}`), 'registered names are not forwarded');
+      const other = await inNsAsync(a.pid, ['busybox', 'nslookup', `elsewhere-${rnd}.test`, gateway]);
+      assert.match(other, /192\.0\.2\.55/, other);
+      assert.ok(seen.includes(`elsewhere-${rnd}.test`), 'unknown name reached the fake upstream');
+      dns.unregister(`web-${rnd}`, b.ip);
+      assert.deepEqual(dns.lookup(`web-${rnd}`), []);
+    } finally {
+      await dns.stop();
+      fake.close();
+    }
   });
 });
