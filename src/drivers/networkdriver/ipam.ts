@@ -133,7 +133,8 @@ export class Allocator {
   private readonly gateway: number;
   private readonly used = new Set<number>();
 
-  constructor(state: AllocatorState) {
+  /** `network` names the network in the exhausted-pool message, as libnetwork does. */
+  constructor(state: AllocatorState, private readonly network = 'bridge') {
     this.subnet = parseCidr(state.subnet);
     this.range = state.range ? parseCidr(state.range) : this.subnet;
     this.gateway = parseIp(state.gateway);
@@ -185,7 +186,7 @@ export class Allocator {
         return formatIp(ip);
       }
     }
-    throw new Unavailable('no available IPv4 addresses on this network\'s address pools: bridge');
+    throw new Unavailable(`no available IPv4 addresses on this network's address pools: ${this.network}`);
   }
 
   release(address: string): void {
