@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Allocator, formatCidr, hostSubnets, macFor, pickFreeSubnet } from '../../src/drivers/networkdriver/ipam.js';
-import { deleteBridge, ensureBridge, setupVeth, teardownVeth } from '../../src/drivers/networkdriver/bridge.js';
+import { deleteBridge, ensureBridge, setRouteLocalnet, setupVeth, teardownVeth } from '../../src/drivers/networkdriver/bridge.js';
 import { Iptables, type Rule } from '../../src/drivers/networkdriver/iptables.js';
 import { parsePortBindings, reserve } from '../../src/drivers/networkdriver/portmapper.js';
 import { startProxy, type Proxy } from '../../src/drivers/networkdriver/proxy.js';
@@ -208,5 +208,22 @@ test('bridge, veths, iptables and published ports on the real kernel', async (t)
       await dns.stop();
       fake.close();
     }
+  });
+
+  await t.test('--userland-proxy=false: 127.0.0.1 reaches the container through DNAT and route_localnet', async () => {
+    const r = await reserve('tcp', '127.0.0.1', 0, { name: 'b', id: 'bb' });
+    const hostPort = r.port;
+    await r.close();
+    const rules = [
+      ...ipt.portRules({ bridge: BRIDGE, proto: 'tcp', hostIp: '', hostPort, containerIp: b.ip, containerPort: 80 }),
+      ...ipt.loopbackRules(BRIDGE),
+    ];
+    await ipt.addAll(rules);
+    added.push(...rules);
+    await setRouteLocalnet(BRIDGE);
+    assert.match(await request('127.0.0.1', hostPort), new RegExp(`hello-${rnd}`), 'no proxy listens: only DNAT can answer');
+    await ipt.removeAll(rules);
+    const nat = execFileSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' });
+    assert.ok(!nat.includes(`--dport ${hostPort} `) && !nat.includes(`-o ${BRIDGE} -m addrtype`), 'removed exactly');
   });
 });
