@@ -116,6 +116,13 @@ function report(berth: Figures, ref: Figures | null): string {
     lines.push(`| ${label} | ${fmt(b)} | ${r === undefined ? 'n/a' : fmt(r)} | ${ratio(b, r)} | ${targetText} | ${met} |`);
   }
   lines.push('', 'Noise: on this 2-core machine single runs vary by 10–30 %; compare ratios of medians, not single figures.', '');
+  lines.push(
+    'Reading the request rates: the load generator (bench/http-load.ts) takes one of the two',
+    'cores, so both daemons are measured with one core left. A bare node:http handler costs',
+    'about what dockerd spends on a whole `/_ping` (~25–30 µs of CPU), so berth, a single',
+    'Node process, reaches parity there but not twice; the rest of berth\'s request path',
+    '(route table, typed job, headers) adds a few µs. `/images/json` is ahead because the',
+    'graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
   return lines.join('\n');
 }
 
