@@ -21,7 +21,7 @@ export class AufsDriver implements GraphDriver {
   readonly name = 'aufs';
   private readonly layout: Layout;
   private readonly refs = new Map<string, number>();
-  private readonly files = new DiffDir('aufs');
+  private readonly files = new DiffDir('aufs', (id) => this.diffOf(id));
   private readonly lock = new KeyedLock();
 
   constructor(readonly home: string, private readonly backingFs: string) {
@@ -98,19 +98,23 @@ export class AufsDriver implements GraphDriver {
     });
   }
 
-  async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.apply(this.layout.diff(id), tar, opts);
-  }
-  /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
-  assemble(id: string, split: Readable): Readable {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.assemble(this.layout.diff(id), split);
+  applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
+    return this.files.apply(id, tar, opts);
   }
 
-  async diff(id: string): Promise<Readable> {
+  /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
+  assemble(id: string, split: Readable): Readable {
+    return this.files.assemble(id, split);
+  }
+
+  diff(id: string): Promise<Readable> {
+    return this.files.pack(id);
+  }
+
+  /** The diff directory of an existing layer. */
+  private diffOf(id: string): string {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.pack(this.layout.diff(id));
+    return this.layout.diff(id);
   }
 
   async changes(id: string): Promise<Change[]> {

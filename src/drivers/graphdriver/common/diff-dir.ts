@@ -8,17 +8,21 @@ import { applyTar, assembleTar, packDir } from './archive.js';
  * unpack into it, replay the exact tar from it, or pack it back into a layer tar.
  */
 export class DiffDir {
-  constructor(private readonly whiteouts: 'overlay' | 'aufs') {}
+  /** `dirOf(id)`: the layer's diff directory; throws NotFound for an unknown layer. */
+  constructor(
+    private readonly whiteouts: 'overlay' | 'aufs',
+    private readonly dirOf: (id: string) => string,
+  ) {}
 
-  apply(dir: string, tar: Readable, opts: ApplyOptions): Promise<number> {
-    return applyTar(dir, tar, { whiteouts: this.whiteouts, allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
+  async apply(id: string, tar: Readable, opts: ApplyOptions): Promise<number> {
+    return applyTar(this.dirOf(id), tar, { whiteouts: this.whiteouts, allowDevices: opts.allowDevices ?? true, ...(opts.split ? { split: opts.split } : {}) });
   }
 
-  assemble(dir: string, split: Readable): Readable {
-    return assembleTar(dir, split);
+  assemble(id: string, split: Readable): Readable {
+    return assembleTar(this.dirOf(id), split);
   }
 
-  pack(dir: string): Readable {
-    return packDir(dir, { whiteouts: this.whiteouts });
+  async pack(id: string): Promise<Readable> {
+    return packDir(this.dirOf(id), { whiteouts: this.whiteouts });
   }
 }

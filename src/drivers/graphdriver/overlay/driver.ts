@@ -19,7 +19,7 @@ export class OverlayDriver implements GraphDriver {
   /** Outstanding `get`s per layer; the mount lives while the count is above zero. */
   private readonly refs = new Map<string, number>();
   private readonly lock = new KeyedLock();
-  private readonly files = new DiffDir('overlay');
+  private readonly files = new DiffDir('overlay', (id) => this.diffOf(id));
 
   constructor(readonly home: string, private readonly backingFs: string) {
     this.layout = new Layout(home);
@@ -108,19 +108,23 @@ export class OverlayDriver implements GraphDriver {
     });
   }
 
-  async applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.apply(this.layout.diff(id), tar, opts);
-  }
-  /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
-  assemble(id: string, split: Readable): Readable {
-    if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.assemble(this.layout.diff(id), split);
+  applyDiff(id: string, tar: Readable, opts: ApplyOptions = {}): Promise<number> {
+    return this.files.apply(id, tar, opts);
   }
 
-  async diff(id: string): Promise<Readable> {
+  /** The tar applyDiff unpacked, rebuilt from its tar-split record and the layer's files. */
+  assemble(id: string, split: Readable): Readable {
+    return this.files.assemble(id, split);
+  }
+
+  diff(id: string): Promise<Readable> {
+    return this.files.pack(id);
+  }
+
+  /** The diff directory of an existing layer. */
+  private diffOf(id: string): string {
     if (!this.exists(id)) throw new NotFound(`layer ${id} does not exist`);
-    return this.files.pack(this.layout.diff(id));
+    return this.layout.diff(id);
   }
 
   async changes(id: string): Promise<Change[]> {
