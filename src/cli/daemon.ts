@@ -7,6 +7,8 @@ import { Graph } from '../graph/graph.js';
 import { sweepScratch } from '../graph/archive/tmp.js';
 import { selectDriver } from '../drivers/graphdriver/registry.js';
 import type { JobContext } from '../jobs/context.js';
+import { containerJobs, hookGraph } from '../jobs/containers/index.js';
+import { ContainerStore } from '../jobs/containers/store.js';
 import { imageJobs } from '../jobs/images/index.js';
 import { systemJobs } from '../jobs/system/index.js';
 import { createApp } from '../server/app.js';
@@ -31,13 +33,17 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const store = Store.open(config.dataRoot);
   const driver = await selectDriver(config.dataRoot, config.storageDriver, config.storageOpts, log);
   const graph = new Graph(store, driver, log);
+  const containers = new ContainerStore(store);
+  // Before the sweep: layers under containers' RW layers must survive it.
+  hookGraph(graph, containers);
   await graph.restore();
   await sweepScratch(config.dataRoot);
-  const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date() };
+  const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date(), containers };
 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
   engine.install(imageJobs);
+  engine.install(containerJobs);
   engine.onShutdown(() => store.close());
   engine.onShutdown(() => driver.cleanup());
 

@@ -64,4 +64,20 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Containers: one row each, the whole record (config, host config, state) as JSON,
+      -- rewritten on every state transition. Name and image are columns for the unique
+      -- name constraint and for the image "in use" lookups.
+      CREATE TABLE containers (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        image      TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        record     TEXT NOT NULL
+      );
+      CREATE INDEX containers_image ON containers(image);
+    `,
+  },
 ];

@@ -5,6 +5,7 @@ import type { JobName } from '../engine/job-table.js';
 import type { Logger } from '../engine/log.js';
 import type { Store } from '../engine/store.js';
 import type { Graph } from '../graph/graph.js';
+import type { ContainerStore } from './containers/store.js';
 
 /** The daemon's services, handed to every job by the engine. Built in src/cli/daemon.ts. */
 export interface JobContext {
@@ -14,8 +15,8 @@ export interface JobContext {
   log: Logger;
   graph: Graph;
   startedAt: Date;
-  /** Container counts for `/info` and `/system/df`; absent (all zero) until the containers area provides them. */
-  containers?: { counts(): { total: number; running: number; paused: number; stopped: number } };
+  /** The container records (and their counts for `/info`, `/system/df`); absent (all zero) in tests without containers. */
+  containers?: ContainerStore;
 }
 
 export type Handler<N extends JobName> = EngineHandler<N, JobContext>;

@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
 import { pendingRoutes } from './pending.js';
@@ -13,6 +14,7 @@ export const routes: Route[] = [
   ...systemRoutes,
   ...imagesArchiveRoutes,
   ...imageRoutes,
+  ...containerRoutes,
   ...swarmRoutes,
   ...pendingRoutes,
 ];

@@ -21,10 +21,7 @@ function pending(method: Method, path: string, feature: string): Route {
  */
 export const pendingRoutes: Route[] = [
   // containers
-  pending('get', '/containers/json', 'container listing'),
-  pending('post', '/containers/create', 'container creation'),
   pending('post', '/containers/prune', 'container pruning'),
-  pending('get', '/containers/:name/json', 'container inspection'),
   pending('get', '/containers/:name/top', 'listing container processes'),
   pending('get', '/containers/:name/logs', 'container logs'),
   pending('get', '/containers/:name/changes', 'container filesystem changes'),
@@ -36,13 +33,11 @@ export const pendingRoutes: Route[] = [
   pending('post', '/containers/:name/restart', 'container restart'),
   pending('post', '/containers/:name/kill', 'container kill'),
   pending('post', '/containers/:name/update', 'container update'),
-  pending('post', '/containers/:name/rename', 'container rename'),
   pending('post', '/containers/:name/pause', 'container pause'),
   pending('post', '/containers/:name/unpause', 'container unpause'),
   pending('post', '/containers/:name/attach', 'container attach'),
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
   pending('post', '/containers/:name/wait', 'waiting for a container'),
-  pending('delete', '/containers/:name', 'container removal'),
   pending('head', '/containers/:name/archive', 'container file stat'),
   pending('get', '/containers/:name/archive', 'copying files from a container'),
   pending('put', '/containers/:name/archive', 'copying files into a container'),

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Engine } from '../../engine/engine.js';
 import { createLogger } from '../../engine/log.js';
 import type { JobContext } from '../../jobs/context.js';
+import { containerJobs } from '../../jobs/containers/index.js';
 import { imageJobs } from '../../jobs/images/index.js';
 import { systemJobs } from '../../jobs/system/index.js';
 import { NOT_A_MANAGER, NOT_IN_A_SWARM } from '../../jobs/system/swarm.js';
@@ -19,6 +20,7 @@ function engine(): Engine<JobContext> {
   const e = new Engine({} as JobContext, log);
   e.install(systemJobs);
   e.install(imageJobs);
+  e.install(containerJobs);
   return e;
 }
 
@@ -61,9 +63,9 @@ test('pending routes come last and shadow no route an area serves', () => {
 
 test('routes not served yet answer 501 naming the feature, even with a non-JSON body', async (t) => {
   const call = await serve(t);
-  const create = await call('POST', '/v1.41/containers/create', '{"Image":"busybox"}');
-  assert.equal(create.status, 501);
-  assert.deepEqual(JSON.parse(create.body), { message: 'container creation (POST /containers/create) is not implemented yet in berth' });
+  const prune = await call('POST', '/v1.41/containers/prune', '{"Image":"busybox"}');
+  assert.equal(prune.status, 501);
+  assert.deepEqual(JSON.parse(prune.body), { message: 'container pruning (POST /containers/prune) is not implemented yet in berth' });
   const start = await call('POST', '/containers/web/start');
   assert.equal(start.status, 501);
   assert.match(JSON.parse(start.body).message, /^container start \(POST \/containers\/\{name\}\/start\) is not implemented yet/);

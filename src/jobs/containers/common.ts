@@ -1,0 +1,62 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { System } from '../../engine/errors.js';
+import type { JobContext } from '../context.js';
+import type { ContainerStore } from './store.js';
+import type { ContainerRecord } from './types.js';
+
+/** The containers' store; the composition root always installs it with this area. */
+export function containersOf(ctx: JobContext): ContainerStore {
+  if (!ctx.containers) throw new System('the containers area is not installed');
+  return ctx.containers;
+}
+
+/** `<data-root>/containers/<id>`: hostname, hosts, resolv.conf, the log, as dockerd lays it out. */
+export function containerDir(ctx: JobContext, id: string): string {
+  return join(ctx.config.dataRoot, 'containers', id);
+}
+
+/**
+ * The container's RW layer, as dockerd makes it: an `<id>-init` layer on the image's
+ * top layer holding empty stubs of the files the daemon bind-mounts at start
+ * (/etc/hosts, /etc/hostname, /etc/resolv.conf) and /.dockerenv, then `<id>` on it,
+ * so that `docker diff` never reports those stubs as the container's changes.
+ */
+export async function createRwLayer(ctx: JobContext, id: string, topLayer: string | null): Promise<void> {
+  const { driver } = ctx.graph;
+  const parent = topLayer ? ctx.graph.getLayer(topLayer).cacheId : null;
+  const init = `${id}-init`;
+  await driver.create(init, parent);
+  try {
+    const root = await driver.get(init);
+    try {
+      await mkdir(join(root, 'etc'), { recursive: true });
+      for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv']) {
+        await writeFile(join(root, f), '', { flag: 'a' });
+      }
+    } finally {
+      await driver.put(init);
+    }
+    await driver.create(id, init);
+  } catch (err) {
+    await driver.remove(init).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Undo createRwLayer; each half may be missing after a crash mid-create. */
+export async function removeRwLayer(ctx: JobContext, id: string): Promise<void> {
+  const { driver } = ctx.graph;
+  for (const layer of [id, `${id}-init`]) {
+    if (driver.exists(layer)) await driver.remove(layer);
+  }
+}
+
+/** The Actor attributes of a container event: its labels, then `image` and `name`, as dockerd. */
+export function eventAttributes(c: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(c.Config.Labels ?? {}), image: String(c.Config.Image ?? ''), name: c.Name.slice(1), ...extra };
+}
+
+export function publish(ctx: JobContext, c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+  ctx.events.publish({ Type: 'container', Action: action, id: c.Id, attributes: eventAttributes(c, extra) });
+}

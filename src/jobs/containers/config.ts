@@ -1,0 +1,98 @@
+import { InvalidParameter } from '../../engine/errors.js';
+import type { ContainerConfig } from '../../graph/types.js';
+import type { CreateBody, HostConfig } from './types.js';
+
+const envKey = (e: string) => e.split('=', 1)[0]!;
+
+/**
+ * The user's config with the image's defaults merged in, by dockerd's rules: User,
+ * WorkingDir, StopSignal from the image when unset; the image's Env entries whose
+ * key the user did not set are appended; Labels, ExposedPorts and Volumes are the
+ * union (the user's win); Cmd comes from the image only when the user gave neither
+ * Cmd nor Entrypoint, and Entrypoint only when the user gave none.
+ */
+export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined, id: string): ContainerConfig {
+  const { HostConfig: _h, NetworkingConfig: _n, ...user } = body;
+  const img = image ?? {};
+  const c: ContainerConfig = {
+    Hostname: user.Hostname || id.slice(0, 12),
+    Domainname: user.Domainname ?? '',
+    User: user.User || img.User || '',
+    AttachStdin: user.AttachStdin ?? false,
+    AttachStdout: user.AttachStdout ?? false,
+    AttachStderr: user.AttachStderr ?? false,
+    Tty: user.Tty ?? false,
+    OpenStdin: user.OpenStdin ?? false,
+    StdinOnce: user.StdinOnce ?? false,
+    Env: null, Cmd: null, Image: user.Image ?? '', Volumes: null, WorkingDir: user.WorkingDir || img.WorkingDir || '',
+    Entrypoint: null, OnBuild: user.OnBuild ?? null, Labels: {},
+  };
+  const ports = { ...(img.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
+  if (Object.keys(ports).length > 0) c.ExposedPorts = ports;
+  const env = [...(user.Env ?? [])];
+  const keys = new Set(env.map(envKey));
+  for (const e of img.Env ?? []) if (!keys.has(envKey(e))) env.push(e);
+  c.Env = env.length > 0 ? env : null;
+  const volumes = { ...(img.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  c.Volumes = Object.keys(volumes).length > 0 ? volumes : null;
+  c.Labels = { ...(img.Labels ?? {}), ...(user.Labels ?? {}) };
+  let cmd = user.Cmd ?? null;
+  let entrypoint = user.Entrypoint ?? null;
+  if (!entrypoint || entrypoint.length === 0) {
+    if (!cmd || cmd.length === 0) {
+      cmd = img.Cmd ?? null;
+      if (img.ArgsEscaped) c.ArgsEscaped = true;
+    }
+    if (entrypoint === null) entrypoint = img.Entrypoint ?? null;
+  }
+  c.Cmd = cmd;
+  c.Entrypoint = entrypoint;
+  if (user.Healthcheck ?? img.Healthcheck) c.Healthcheck = user.Healthcheck ?? img.Healthcheck;
+  const stopSignal = user.StopSignal || img.StopSignal;
+  if (stopSignal) c.StopSignal = stopSignal;
+  if (typeof user['StopTimeout'] === 'number') c['StopTimeout'] = user['StopTimeout'];
+  if (user.Shell) c.Shell = user.Shell;
+  if ((c.Entrypoint?.length ?? 0) === 0 && (c.Cmd?.length ?? 0) === 0) throw new InvalidParameter('No command specified');
+  if (c.WorkingDir && !c.WorkingDir.startsWith('/')) {
+    throw new InvalidParameter(`the working directory '${c.WorkingDir}' is invalid, it needs to be an absolute path`);
+  }
+  return c;
+}
+
+/** Path and Args: the entrypoint's first word, then the rest of it and the command. */
+export function pathAndArgs(c: ContainerConfig): { path: string; args: string[] } {
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  return { path: argv[0] ?? '', args: argv.slice(1) };
+}
+
+/** The HostConfig keys dockerd 20.10 shows on inspect, at the values it fills when not given. */
+const HOST_DEFAULTS: HostConfig = {
+  Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default',
+  PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
+  VolumesFrom: null, CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
+  ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
+  Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
+  ShmSize: 67108864, Runtime: 'runc', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0,
+  CgroupParent: '', BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null,
+  BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0,
+  CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [], DeviceCgroupRules: null, DeviceRequests: null,
+  KernelMemory: 0, KernelMemoryTCP: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
+  OomKillDisable: false, PidsLimit: null, Ulimits: null, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0,
+  IOMaximumBandwidth: 0, MaskedPaths: [
+    '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+    '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  ],
+  ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+};
+
+/** The received HostConfig over dockerd's defaults; empty strings and nulls the CLI sends keep the default. */
+export function withHostDefaults(h: HostConfig | undefined): HostConfig {
+  const out: HostConfig = { ...HOST_DEFAULTS };
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === null || v === undefined || v === '') continue;
+    out[k] = v;
+  }
+  if (out.RestartPolicy && out.RestartPolicy.Name === '') out.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+  if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { InvalidParameter } from '../../engine/errors.js';
+import { checkFilterKeys, type Filters } from '../../server/query.js';
+import type { JobContext } from '../context.js';
+import type { ContainerStore } from './store.js';
+import type { ContainerRecord } from './types.js';
+
+/** The keys dockerd 20.10's container listing accepts. */
+const KEYS = ['ancestor', 'before', 'expose', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name',
+  'network', 'publish', 'since', 'status', 'volume'];
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+export type Predicate = (c: ContainerRecord) => boolean;
+
+/** dockerd's Match: a value matches if, read as a regular expression, it finds the subject (or equals it). */
+function matchAny(values: string[] | undefined, subject: string): boolean {
+  if (!values || values.length === 0) return true;
+  return values.some((v) => {
+    if (v === subject) return true;
+    try { return new RegExp(v).test(subject); } catch { return false; }
+  });
+}
+
+/** `label=k` or `label=k=v`: every one of them must hold. */
+function matchLabels(values: string[] | undefined, labels: Record<string, string>): boolean {
+  return (values ?? []).every((v) => {
+    const eq = v.indexOf('=');
+    return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+  });
+}
+
+/**
+ * Compile `filters` into a predicate, validating as dockerd does. Keys berth accepts
+ * but cannot evaluate yet (health, network, publish, expose, volume, isolation,
+ * is-task) match nothing only when they would need state berth lacks: they match all.
+ */
+export function compileFilters(ctx: JobContext, store: ContainerStore, filters: Filters): {
+  match: Predicate; hasBeforeSince: boolean;
+} {
+  checkFilterKeys(filters, KEYS);
+  for (const s of filters.status ?? []) {
+    if (!STATUSES.includes(s)) throw new InvalidParameter(`Invalid filter 'status=${s}'`);
+  }
+  const exited = (filters.exited ?? []).map((v) => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v)) throw new InvalidParameter(`invalid filter 'exited=${v}'`);
+    return n;
+  });
+  const created = (key: 'before' | 'since') => (filters[key] ?? []).map((ref) => Date.parse(store.get(ref).Created));
+  const before = created('before');
+  const since = created('since');
+  const ancestors = new Set<string>();
+  for (const ref of filters.ancestor ?? []) {
+    try { ancestors.add(ctx.graph.resolve(ref).id); } catch { /* an unknown image is no ancestor of anything */ }
+  }
+  const match: Predicate = (c) => {
+    if (filters.status && !filters.status.includes(c.State.Status)) return false;
+    if (!matchAny(filters.name, c.Name)) return false;
+    if (!matchAny(filters.id, c.Id)) return false;
+    if (!matchLabels(filters.label, c.Config.Labels ?? {})) return false;
+    if (exited.length > 0 && (c.State.Running || c.State.Status === 'created' || !exited.includes(c.State.ExitCode))) return false;
+    const t = Date.parse(c.Created);
+    if (before.some((b) => t >= b)) return false;
+    if (since.some((s) => t <= s)) return false;
+    if (filters.ancestor && !ancestors.has(c.Image)) return false;
+    return true;
+  };
+  return { match, hasBeforeSince: before.length + since.length > 0 };
+}

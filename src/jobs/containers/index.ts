@@ -1,0 +1,32 @@
+import './types.js';
+import type { Graph } from '../../graph/graph.js';
+import type { HandlerTable } from '../context.js';
+import { containerCreate } from './create.js';
+import { containerDelete } from './delete.js';
+import { containerInspect } from './inspect.js';
+import { containerList } from './list.js';
+import { containerRename } from './rename.js';
+import type { ContainerStore } from './store.js';
+
+/** The containers area's jobs. */
+export const containerJobs: HandlerTable = {
+  container_create: containerCreate,
+  container_inspect: containerInspect,
+  container_list: containerList,
+  container_delete: containerDelete,
+  container_rename: containerRename,
+};
+
+/**
+ * Give the graph the containers' view of images: which containers use an image (rmi,
+ * prune) and which layers sit under containers' RW layers (the start-up sweep keeps
+ * them). Called by the composition root before `graph.restore()`.
+ */
+export function hookGraph(graph: Graph, containers: ContainerStore): void {
+  graph.usedBy = (imageId) => containers.usedBy(imageId);
+  graph.heldLayers = () => {
+    const held = new Set<string>();
+    for (const c of containers.all()) if (c.ImageTopLayer) held.add(c.ImageTopLayer);
+    return held;
+  };
+}

@@ -1,0 +1,40 @@
+import type { Handler } from '../context.js';
+import { containersOf } from './common.js';
+import { networkSettings, sizes } from './view.js';
+
+/** `GET /containers/{id}/json`: dockerd 20.10's ContainerJSON, key for key. */
+export const containerInspect: Handler<'container_inspect'> = async (job, ctx) => {
+  const c = containersOf(ctx).get(job.args.name);
+  const graphData = ctx.graph.driver.exists(c.Id) ? ctx.graph.driver.metadata(c.Id) : null;
+  const out: Record<string, unknown> = {
+    Id: c.Id,
+    Created: c.Created,
+    Path: c.Path,
+    Args: c.Args,
+    State: c.State,
+    Image: c.Image,
+    // Set at start by the container's network setup and logger; empty until then, as dockerd.
+    ResolvConfPath: '',
+    HostnamePath: '',
+    HostsPath: '',
+    LogPath: '',
+    Name: c.Name,
+    RestartCount: c.RestartCount,
+    Driver: c.Driver,
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: c.HostConfig,
+  };
+  if (job.args.size) Object.assign(out, await sizes(ctx, c));
+  Object.assign(out, {
+    GraphDriver: { Data: graphData, Name: c.Driver },
+    // Named/anonymous volumes and binds: filled by the volumes area's hook (not yet wired).
+    Mounts: [],
+    Config: c.Config,
+    NetworkSettings: networkSettings(c),
+  });
+  return out;
+};

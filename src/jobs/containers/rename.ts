@@ -1,0 +1,19 @@
+import { InvalidParameter } from '../../engine/errors.js';
+import type { Handler } from '../context.js';
+import { containersOf, publish } from './common.js';
+import { checkName } from './names.js';
+
+/** `POST /containers/{id}/rename?name=`: dockerd's checks and messages, event `rename` with oldName. */
+export const containerRename: Handler<'container_rename'> = async (job, ctx) => {
+  const store = containersOf(ctx);
+  const { name, newName } = job.args;
+  if (name === '' || newName === '') throw new InvalidParameter('Neither old nor new names may be empty');
+  const c = store.get(name);
+  const wanted = checkName(newName);
+  const old = c.Name;
+  if (wanted === old) throw new InvalidParameter('Renaming a container with the same name as its current name');
+  store.reserveCheck(wanted);
+  c.Name = wanted;
+  store.save(c);
+  publish(ctx, c, 'rename', { oldName: old });
+};
