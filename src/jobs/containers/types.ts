@@ -43,6 +43,12 @@ export interface ContainerRecord {
   State: ContainerState;
   RestartCount: number;
   Driver: string;
+  /** Volumes, binds and tmpfs mounts resolved at create (the volumes code in mounts.ts owns their shape). */
+  MountPoints?: unknown[];
+  /** Set by `docker stop`/`kill` through the API: unless-stopped and always policies then do not restart it. */
+  ManuallyStopped?: boolean;
+  /** Where the json-file log lives (`<data-root>/containers/<id>/<id>-json.log`) once started. */
+  LogPath?: string;
 }
 
 /** `POST /containers/create` body: the ContainerConfig plus HostConfig and NetworkingConfig. */
