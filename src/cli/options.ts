@@ -43,6 +43,9 @@ export const daemonOptions: readonly DaemonOption[] = [
   { flag: 'max-concurrent-downloads', key: 'max-concurrent-downloads', field: 'maxConcurrentDownloads', kind: 'number', reloadable: true, describe: 'Set the max concurrent downloads for each pull' },
   { flag: 'max-concurrent-uploads', key: 'max-concurrent-uploads', field: 'maxConcurrentUploads', kind: 'number', reloadable: true, describe: 'Set the max concurrent uploads for each push' },
   { flag: 'max-download-attempts', key: 'max-download-attempts', field: 'maxDownloadAttempts', kind: 'number', reloadable: true, describe: 'Set the max download attempts for each pull' },
+  { flag: 'cgroup-parent', key: 'cgroup-parent', field: 'cgroupParent', kind: 'string', reloadable: false, describe: 'Set parent cgroup for all containers' },
+  { flag: 'live-restore', key: 'live-restore', field: 'liveRestore', kind: 'boolean', reloadable: true, describe: 'Enable live restore of containers when the daemon stops' },
+  { flag: 'shutdown-timeout', key: 'shutdown-timeout', field: 'shutdownTimeout', kind: 'number', reloadable: true, describe: 'Set the default shutdown timeout' },
   { flag: 'experimental', key: 'experimental', field: 'experimental', kind: 'boolean', reloadable: false, describe: 'Enable experimental features' },
 ];
 

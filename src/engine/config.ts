@@ -23,6 +23,12 @@ export interface DaemonConfig {
   maxConcurrentUploads: number;
   maxDownloadAttempts: number;
   experimental: boolean;
+  /** `--cgroup-parent`: the cgroup containers go under unless they name their own. */
+  cgroupParent: string;
+  /** `--live-restore`: containers keep running when the daemon shuts down. */
+  liveRestore: boolean;
+  /** `--shutdown-timeout`: seconds to wait for containers to stop at shutdown. */
+  shutdownTimeout: number;
 }
 
 export const defaultConfig: DaemonConfig = {
@@ -43,6 +49,9 @@ export const defaultConfig: DaemonConfig = {
   maxConcurrentUploads: 5,
   maxDownloadAttempts: 5,
   experimental: false,
+  cgroupParent: 'berth',
+  liveRestore: false,
+  shutdownTimeout: 15,
 };
 
 /** berth's version and the API range it serves (dockerd 20.10's). */

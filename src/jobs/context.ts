@@ -6,7 +6,7 @@ import type { Logger } from '../engine/log.js';
 import type { Store } from '../engine/store.js';
 import type { Graph } from '../graph/graph.js';
 import type { ContainerStore } from './containers/store.js';
-import type { Runtime } from './containers/runtime.js';
+import type { LiveContainers } from './containers/live.js';
 
 /** The daemon's services, handed to every job by the engine. Built in src/cli/daemon.ts. */
 export interface JobContext {
@@ -19,7 +19,7 @@ export interface JobContext {
   /** The container records (and their counts for `/info`, `/system/df`); absent (all zero) in tests without containers. */
   containers?: ContainerStore;
   /** Running containers' handles and locks; absent in tests that run no containers. */
-  runtime?: Runtime;
+  runtime?: LiveContainers;
 }
 
 export type Handler<N extends JobName> = EngineHandler<N, JobContext>;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { match, type MatchFunction } from 'path-to-regexp';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.js';
@@ -9,12 +10,16 @@ import type { Logger } from '../engine/log.js';
 import { Query } from './query.js';
 import type { Route, RouteRequest } from './route.js';
 import { LazyReply } from './reply.js';
+import { HijackReply, readUpgradeBody } from './hijack.js';
 import { statusOf } from './status.js';
 import { splitVersion } from './version.js';
 
 const MAX_JSON_BODY = 16 << 20;
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The request listener plus the server's 'upgrade' listener (attach and exec start hijack their connection). */
+export type App = RequestListener & { upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void };
 
 export interface AppOptions {
   experimental: boolean;
@@ -51,7 +56,7 @@ const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, st
  * The route table keeps path-to-regexp (Express's own matcher); the dispatch around
  * it is this file.
  */
-export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOptions): RequestListener {
+export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOptions): App {
   for (const r of routes) {
     if (!engine.has(r.job)) throw new Error(`route ${r.method.toUpperCase()} ${r.path} names unregistered job ${r.job}`);
   }
@@ -92,7 +97,7 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     return undefined;
   };
 
-  return (req, res) => {
+  const app: App = (req, res) => {
     let version: string;
     let path: string;
     let search: string;
@@ -120,6 +125,63 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     }
     void dispatch(engine, found.route, found.params, version, search, req, res, opts.log, prepared.get(found.route)!);
   };
+
+  // `Connection: Upgrade` requests (the CLI's attach and exec start) arrive here instead.
+  app.upgrade = (req, socket, head) => {
+    socket.on('error', () => { /* the client went away; the job sees its abort signal */ });
+    const fail = (err: unknown) => new HijackReply(socket, false, common).fail(err);
+    let split: { version: string; url: string };
+    try {
+      split = splitVersion(req.url ?? '/');
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    const q = split.url.indexOf('?');
+    const path = q < 0 ? split.url : split.url.slice(0, q);
+    let found: { route: Route; params: Params } | undefined;
+    try {
+      found = find(req.method ?? 'GET', path);
+    } catch {
+      found = undefined;
+    }
+    if (!found || found.route.reply !== 'hijack') {
+      fail(new InvalidParameter(found ? 'this endpoint does not upgrade the connection' : 'page not found'));
+      return;
+    }
+    void hijack(engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts.log, prepared.get(found.route)!);
+  };
+  return app;
+}
+
+/**
+ * One job over a hijacked connection: the job reads the client's stdin from the
+ * socket and writes the raw stream to it; the connection ends with the job.
+ */
+async function hijack<C>(
+  engine: Engine<C>, r: Route, params: Params, version: string, search: string,
+  req: IncomingMessage, socket: Socket, head: Buffer, log: Logger, prep: Prepared,
+): Promise<void> {
+  const out = new HijackReply(socket, true, prep.headers);
+  out.on('error', () => { /* the client went away */ });
+  let args: unknown;
+  try {
+    const raw = await readUpgradeBody(req, socket, head);
+    const body = raw.length ? parseJson(raw.toString('utf8')) : undefined;
+    args = r.args({ params: flattenParams(params), query: new Query(search), body, headers: req.headers, version, stream: socket });
+  } catch (err) {
+    out.fail(err);
+    return;
+  }
+  const abort = new AbortController();
+  socket.once('close', () => abort.abort());
+  try {
+    await engine.job(r.job, args as never, { stdin: socket, stdout: out, signal: abort.signal });
+    if (!out.writableEnded) out.end();
+  } catch (err) {
+    log.debug(`hijacked ${r.job} failed: ${(err as Error).message}`);
+    out.fail(err);
+  }
 }
 
 async function dispatch<C>(
@@ -127,6 +189,7 @@ async function dispatch<C>(
   req: IncomingMessage, res: ServerResponse, log: Logger, prep: Prepared,
 ): Promise<void> {
   const headers = prep.headers;
+  const reply = r.reply ?? 'json';
   let args: unknown;
   try {
     const wantsJson = (r.body ?? (r.method === 'post' || r.method === 'put' ? 'json' : 'none')) === 'json';
@@ -144,8 +207,8 @@ async function dispatch<C>(
     return;
   }
 
-  const stdin = r.body === 'stream' ? req : undefined;
-  const reply = r.reply ?? 'json';
+  // A hijack route reached without `Upgrade` streams its output as the body; stdin is the request body.
+  const stdin = r.body === 'stream' || reply === 'hijack' ? req : undefined;
   const io = new RequestIO(stdin, res);
 
   if (reply === 'json' || reply === 'text' || reply === 'empty') {
@@ -166,7 +229,7 @@ async function dispatch<C>(
   }
 
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) res.setHeader(k, v);
-  const contentType = r.contentType ?? (reply === 'json-stream' ? 'application/json' : 'application/octet-stream');
+  const contentType = r.contentType ?? (reply === 'json-stream' ? 'application/json' : reply === 'hijack' ? 'application/vnd.docker.raw-stream' : 'application/octet-stream');
   const out = new LazyReply(res, r.ok ?? 200, contentType);
   out.on('error', () => { /* the client went away; the job sees its abort signal */ });
   try {
@@ -241,7 +304,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_JSON_BODY) throw new InvalidParameter('request body is too large');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return parseJson(Buffer.concat(chunks).toString('utf8'));
+}
+
+function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);

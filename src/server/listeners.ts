@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { App } from './app.js';
 import { connect } from 'node:net';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -67,7 +68,10 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
 function newServer(handler: RequestListener): Server {
   // No request timeout: loads, imports and build contexts may upload for longer than
   // Node's 5-minute default, and the streams they feed have their own lifetimes.
-  return createServer({ requestTimeout: 0 }, handler);
+  const server = createServer({ requestTimeout: 0 }, handler);
+  const upgrade = (handler as App).upgrade;
+  if (upgrade) server.on('upgrade', upgrade);
+  return server;
 }
 
 async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<{ server: Server; socketPath?: string; address: string }[]> {

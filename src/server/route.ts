@@ -23,8 +23,11 @@ export interface RouteRequest {
  *  - 'empty': no body (`ok` status, default 204)
  *  - 'json-stream': the job writes JSON messages to stdout (pull, load, events)
  *  - 'binary': the job writes bytes to stdout (save, export) with `contentType`
+ *  - 'hijack': the connection becomes the job's (attach, exec start): with `Upgrade: tcp`
+ *    the job reads the client's stdin from it and writes the raw stream after a 101;
+ *    without, the output is the body of a 200
  */
-export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary';
+export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary' | 'hijack';
 
 export interface Route<N extends JobName = JobName> {
   method: 'get' | 'post' | 'put' | 'delete' | 'head' | 'options';

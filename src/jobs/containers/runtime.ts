@@ -1,6 +1,7 @@
 import type { ContainerHandle, ExecDriver } from '../../drivers/execdriver/types.js';
 import { System } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
+import type { LiveContainers } from './live.js';
 
 /**
  * What the container jobs share about running containers: the execdriver, the live
@@ -15,7 +16,7 @@ export interface Runtime {
   locked<T>(id: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export function runtimeOf(ctx: JobContext): Runtime {
+export function runtimeOf(ctx: JobContext): LiveContainers {
   if (!ctx.runtime) throw new System('the container runtime is not installed');
   return ctx.runtime;
 }

@@ -77,7 +77,7 @@ export class ContainerStore {
     }
     c.State = {
       ...c.State, ...patch, Status: to,
-      Running: to === 'running' || to === 'paused', Paused: to === 'paused',
+      Running: to === 'running' || to === 'paused' || to === 'restarting', Paused: to === 'paused',
       Restarting: to === 'restarting', Dead: to === 'dead',
     };
     this.save(c);

@@ -1,0 +1,52 @@
+import type { ContainerHandle, ExitStatus } from '../../drivers/execdriver/types.js';
+import type { JobContext } from '../context.js';
+import { containersOf, publish } from './common.js';
+import { removeContainer } from './remove.js';
+import { restartDelay, shouldRestart } from './restart-policy.js';
+import { runtimeOf } from './runtime.js';
+import { startContainer } from './run.js';
+
+/**
+ * A container's process has exited: release what its run held (shim, cgroup, the
+ * rootfs mount), record `exited` with dockerd's fields, tell `wait` and the event
+ * stream, then apply the restart policy or `--rm`. Runs without the container's lock
+ * (stop and kill hold it while they wait for this), and tolerates a record that a
+ * concurrent rm has removed.
+ */
+export async function recordExit(ctx: JobContext, id: string, handle: ContainerHandle, status: ExitStatus, startedMs: number): Promise<void> {
+  const rt = runtimeOf(ctx);
+  const store = containersOf(ctx);
+  await handle.cleanup().catch((e: Error) => ctx.log.warn(`container ${id}: releasing its shim: ${e.message}`));
+  await ctx.graph.driver.put(id).catch((e: Error) => ctx.log.warn(`container ${id}: unmounting its rootfs: ${e.message}`));
+  rt.forget(id);
+  const c = store.find(id);
+  if (!c) return;
+  store.transition(c, 'exited', { Pid: 0, ExitCode: status.exitCode, FinishedAt: status.finishedAt, OOMKilled: status.oomKilled });
+  if (status.oomKilled) publish(ctx, c, 'oom');
+  publish(ctx, c, 'die', { exitCode: String(status.exitCode) });
+  rt.notifyExit(id, { exitCode: status.exitCode, removed: false });
+  if (rt.shuttingDown) return;
+
+  if (shouldRestart(c, status.exitCode)) {
+    const delay = restartDelay(c, Date.now() - startedMs);
+    store.transition(c, 'restarting');
+    rt.scheduleRestart(id, delay, () => {
+      void rt.locked(id, async () => {
+        const now = store.find(id);
+        if (!now || now.State.Status !== 'restarting') return;
+        now.RestartCount += 1;
+        try {
+          await startContainer(ctx, now);
+        } catch (err) {
+          ctx.log.error(`container ${id}: restart failed: ${(err as Error).message}`);
+          store.transition(now, 'exited');
+        }
+      });
+    });
+    return;
+  }
+  if (c.HostConfig.AutoRemove) {
+    await removeContainer(ctx, c.Id, { force: false, removeVolumes: true })
+      .catch((e: Error) => ctx.log.error(`container ${id}: auto-removal failed: ${e.message}`));
+  }
+}

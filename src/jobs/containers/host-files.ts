@@ -1,0 +1,60 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { buildHostname, buildHosts } from '../../drivers/networkdriver/hosts.js';
+import { buildResolvConf, parseResolvConf } from '../../drivers/networkdriver/resolvconf.js';
+import { bindMount } from '../../libcontainer/mounts.js';
+import type { OciMount } from '../../libcontainer/oci.js';
+import type { JobContext } from '../context.js';
+import { containerDir, containersOf } from './common.js';
+import type { ContainerRecord } from './types.js';
+
+const FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
+
+async function hostText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf of a container: files in its
+ * container dir, bind-mounted over the init layer's stubs as dockerd does (read-only
+ * with --read-only). `host` networking copies the host's own; `container:<x>` uses
+ * the other container's files; otherwise they are written from the config.
+ */
+export async function hostFiles(ctx: JobContext, c: ContainerRecord): Promise<OciMount[]> {
+  const mode = String(c.HostConfig.NetworkMode ?? 'default');
+  const readOnly = c.HostConfig['ReadonlyRootfs'] === true;
+  let dir = containerDir(ctx, c.Id);
+  if (mode.startsWith('container:')) {
+    const other = containersOf(ctx).get(mode.slice('container:'.length));
+    dir = containerDir(ctx, other.Id);
+  } else {
+    const h = c.HostConfig;
+    const list = (k: string): string[] => (Array.isArray(h[k]) ? (h[k] as string[]) : []);
+    const hostResolv = await hostText('/etc/resolv.conf');
+    let hosts: string;
+    let resolv: string;
+    if (mode === 'host') {
+      hosts = await hostText('/etc/hosts');
+      resolv = hostResolv;
+    } else {
+      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts') });
+      resolv = buildResolvConf(parseResolvConf(hostResolv), { dns: list('Dns'), dnsSearch: list('DnsSearch'), dnsOptions: list('DnsOptions') });
+    }
+    const name = mode === 'host' ? osHostname() : (c.Config.Hostname ?? c.Id.slice(0, 12));
+    await writeFile(join(dir, 'hostname'), buildHostname(name));
+    await writeFile(join(dir, 'hosts'), hosts);
+    await writeFile(join(dir, 'resolv.conf'), resolv);
+  }
+  return FILES.map((f) => bindMount({ source: join(dir, f), destination: `/etc/${f}`, readOnly }));
+}
+
+/** The paths dockerd shows on inspect (HostnamePath, HostsPath, ResolvConfPath). */
+export function hostFilePaths(ctx: JobContext, c: ContainerRecord): { HostnamePath: string; HostsPath: string; ResolvConfPath: string } {
+  const dir = containerDir(ctx, c.Id);
+  return { HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'), ResolvConfPath: join(dir, 'resolv.conf') };
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { StartFailed, type ContainerHandle } from '../../drivers/execdriver/types.js';
+import { buildSpec, type BindInput } from '../../libcontainer/spec.js';
+import type { JobContext } from '../context.js';
+import { containerDir, containersOf, publish } from './common.js';
+import { recordExit } from './exit.js';
+import { hostFiles } from './host-files.js';
+import type { PendingAttach } from './live.js';
+import { resourcesOf } from './resources.js';
+import { runtimeOf } from './runtime.js';
+import { specInput } from './spec-input.js';
+import type { ContainerRecord } from './types.js';
+
+/** `<data-root>/containers/<id>/<id>-json.log`, dockerd's json-file path. */
+export function logPathOf(ctx: JobContext, id: string): string {
+  return join(containerDir(ctx, id), `${id}-json.log`);
+}
+
+/**
+ * Start one container's process: mount its rootfs, lay out its mounts and files,
+ * build the OCI spec, hand it to the execdriver with any clients attached before
+ * start, record `running`, and watch for the exit. The caller holds the container's
+ * lock and has checked that it may start. A start the runtime refuses leaves the
+ * record with dockerd's ExitCode (126/127/128) and Error, and nothing mounted.
+ */
+export async function startContainer(ctx: JobContext, c: ContainerRecord): Promise<void> {
+  const rt = runtimeOf(ctx);
+  const store = containersOf(ctx);
+  const driver = ctx.graph.driver;
+  const rootfs = await driver.get(c.Id);
+  const logPath = logPathOf(ctx, c.Id);
+  let handle: ContainerHandle;
+  const attaches: PendingAttach[] = rt.takeAttaches(c.Id);
+  try {
+    const binds: BindInput[] = []; // volumes: mountInputs() wires in here
+    const tmpfs: Record<string, string> = {};
+    const extraMounts = await hostFiles(ctx, c);
+    const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
+    const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent }));
+    handle = await rt.driver.start({
+      id: c.Id, spec, resources: resourcesOf(c.HostConfig), logPath,
+      stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
+      ...(attaches.length ? { attach: attaches } : {}),
+    });
+  } catch (err) {
+    await driver.put(c.Id).catch((e: Error) => ctx.log.warn(`container ${c.Id}: unmounting after a failed start: ${e.message}`));
+    // The attached clients saw nothing start: their connections end.
+    for (const a of attaches) a.onStream(null);
+    if (err instanceof StartFailed) {
+      c.State = { ...c.State, ExitCode: err.exitCode, Error: err.message };
+      store.save(c);
+    }
+    throw err;
+  }
+  c.LogPath = logPath;
+  c.ManuallyStopped = false;
+  store.transition(c, 'running', { Pid: handle.pid, StartedAt: handle.startedAt, ExitCode: 0, Error: '', OOMKilled: false });
+  watch(ctx, c.Id, handle);
+  publish(ctx, c, 'start');
+}
+
+/** Track a running container's handle and record its exit when it comes. */
+export function watch(ctx: JobContext, id: string, handle: ContainerHandle): void {
+  const rt = runtimeOf(ctx);
+  const startedMs = Date.now();
+  const done = handle.wait().then(
+    (status) => recordExit(ctx, id, handle, status, startedMs),
+    (err: Error) => {
+      ctx.log.error(`container ${id}: lost track of its process: ${err.message}`);
+      return recordExit(ctx, id, handle, { exitCode: 255, signal: null, finishedAt: new Date().toISOString(), oomKilled: false }, startedMs);
+    },
+  );
+  rt.track(id, handle, done);
+}

@@ -1,0 +1,118 @@
+import { chown, mkdir } from 'node:fs/promises';
+import { InvalidParameter, System } from '../../engine/errors.js';
+import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
+import { hostDevices } from '../../libcontainer/devices.js';
+import { parseSecurityOpts } from '../../libcontainer/options.js';
+import type { OciMount } from '../../libcontainer/oci.js';
+import type { BindInput, ContainerSpecInput, NamespaceChoice, UlimitSpec } from '../../libcontainer/spec.js';
+import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
+import type { JobContext } from '../context.js';
+import { containersOf } from './common.js';
+import type { ContainerRecord, HostConfig } from './types.js';
+
+let boundingCaps: Promise<string[]> | undefined;
+
+/** What the start job adds beyond the record: the rootfs, mounts and the daemon's files. */
+export interface SpecExtras {
+  rootfs: string;
+  binds: BindInput[];
+  tmpfs: Record<string, string>;
+  extraMounts: OciMount[];
+  cgroupParent: string;
+}
+
+/**
+ * `container:<name>` modes join a namespace of another running container by its init
+ * pid; dockerd's words when it does not run.
+ */
+function joinMode(ctx: JobContext, mode: string, what: string): NamespaceChoice {
+  const ref = mode.slice('container:'.length);
+  const other = containersOf(ctx).get(ref);
+  const h = ctx.runtime?.handle(other.Id);
+  if (!other.State.Running || !h) throw new InvalidParameter(`cannot join ${what} of a non running container: ${other.Id}`);
+  return { joinPid: h.pid };
+}
+
+function nsMode(ctx: JobContext, mode: unknown, what: string): NamespaceChoice {
+  const m = typeof mode === 'string' ? mode : '';
+  if (m === 'host') return 'host';
+  if (m.startsWith('container:')) return joinMode(ctx, m, what);
+  return 'new';
+}
+
+/**
+ * The network namespace: `host`, another container's, or a new one. Until the bridge
+ * network is wired, `default` and `bridge` get a new namespace with only loopback,
+ * as `none` does.
+ */
+function networkMode(ctx: JobContext, mode: string): NamespaceChoice {
+  if (mode === 'host') return 'host';
+  if (mode.startsWith('container:')) return joinMode(ctx, mode, 'network namespace');
+  return 'new';
+}
+
+function ulimitsOf(h: HostConfig): UlimitSpec[] {
+  const list = Array.isArray(h['Ulimits']) ? (h['Ulimits'] as { Name: string; Soft: number; Hard: number }[]) : [];
+  return list.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The working directory, made (owned by the user) when missing, as dockerd does at start. */
+async function ensureWorkdir(rootfs: string, dir: string, uid: number, gid: number): Promise<void> {
+  if (!dir || dir === '/') return;
+  const host = await resolveInRoot(rootfs, dir);
+  const made = await mkdir(host, { recursive: true, mode: 0o755 });
+  if (made) await chown(host, uid, gid);
+}
+
+/** The record's Config and HostConfig as libcontainer's spec input. Throws dockerd's 4xx words. */
+export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtras): Promise<ContainerSpecInput> {
+  const h = c.HostConfig;
+  const cfg = c.Config;
+  const user = await resolveUser(x.rootfs, cfg.User ?? '', stringList(h['GroupAdd']));
+  const env = [...(cfg.Env ?? [])];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  await ensureWorkdir(x.rootfs, cfg.WorkingDir ?? '', user.uid, user.gid);
+  const security = parseSecurityOpts(stringList(h['SecurityOpt']));
+  const privileged = h['Privileged'] === true;
+  boundingCaps ??= hostBoundingCapabilities();
+  const ipcMode = typeof h['IpcMode'] === 'string' ? h['IpcMode'] : '';
+  const consoleSize = Array.isArray(h['ConsoleSize']) ? (h['ConsoleSize'] as number[]) : [0, 0];
+  const input: ContainerSpecInput = {
+    id: c.Id,
+    rootfs: x.rootfs,
+    args: [c.Path, ...c.Args],
+    env,
+    workingDir: cfg.WorkingDir || '/',
+    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    hostname: cfg.Hostname || c.Id.slice(0, 12),
+    tty: cfg.Tty === true,
+    readonlyRootfs: h['ReadonlyRootfs'] === true,
+    privileged,
+    capAdd: stringList(h['CapAdd']),
+    capDrop: stringList(h['CapDrop']),
+    hostCapabilities: await boundingCaps,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: security.seccomp,
+    ulimits: ulimitsOf(h),
+    sysctls: (h['Sysctls'] as Record<string, string> | undefined) ?? {},
+    tmpfs: { ...((h['Tmpfs'] as Record<string, string> | undefined) ?? {}), ...x.tmpfs },
+    binds: x.binds,
+    extraMounts: x.extraMounts,
+    network: networkMode(ctx, String(h.NetworkMode ?? 'default')),
+    ipc: ipcMode === 'none' ? 'none' : nsMode(ctx, ipcMode, 'IPC namespace'),
+    pid: nsMode(ctx, h['PidMode'], 'PID namespace'),
+    uts: nsMode(ctx, h['UTSMode'], 'UTS namespace'),
+    cgroupns: h['CgroupnsMode'] === 'private' ? 'private' : 'host',
+    cgroupParent: x.cgroupParent,
+  };
+  if (cfg.Domainname) input.domainname = cfg.Domainname;
+  if (typeof h['ShmSize'] === 'number' && h['ShmSize'] > 0) input.shmSize = h['ShmSize'];
+  if (input.tty && consoleSize[0] && consoleSize[1]) input.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
+  if (privileged) input.hostDevices = await hostDevices();
+  if (input.args[0] === '') throw new System('container has no command');
+  return input;
+}
