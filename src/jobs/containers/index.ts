@@ -5,6 +5,7 @@ import { containerCreate } from './create.js';
 import { containerDelete } from './delete.js';
 import { containerInspect } from './inspect.js';
 import { containerList } from './list.js';
+import { containerLogs } from './logs.js';
 import { containerRename } from './rename.js';
 import type { ContainerStore } from './store.js';
 
@@ -13,6 +14,7 @@ export const containerJobs: HandlerTable = {
   container_create: containerCreate,
   container_inspect: containerInspect,
   container_list: containerList,
+  container_logs: containerLogs,
   container_delete: containerDelete,
   container_rename: containerRename,
 };

@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { containerLogsRoutes } from './container-logs.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
@@ -15,6 +16,7 @@ export const routes: Route[] = [
   ...imagesArchiveRoutes,
   ...imageRoutes,
   ...containerRoutes,
+  ...containerLogsRoutes,
   ...swarmRoutes,
   ...pendingRoutes,
 ];

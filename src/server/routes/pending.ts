@@ -23,7 +23,6 @@ export const pendingRoutes: Route[] = [
   // containers
   pending('post', '/containers/prune', 'container pruning'),
   pending('get', '/containers/:name/top', 'listing container processes'),
-  pending('get', '/containers/:name/logs', 'container logs'),
   pending('get', '/containers/:name/changes', 'container filesystem changes'),
   pending('get', '/containers/:name/export', 'container export'),
   pending('get', '/containers/:name/stats', 'container stats'),

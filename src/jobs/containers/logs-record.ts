@@ -1,0 +1,81 @@
+import { fixedTime, recordTimeNs } from './logs-time.js';
+
+/** One json-file record as the shim writes it (dockerd's jsonlog.JSONLog). */
+export interface LogRecord {
+  log: string;
+  stream: string;
+  time: string;
+  attrs?: Record<string, string>;
+}
+
+/** A line of the file as a record; null for a line that is not one (a crashed writer's fragment). */
+export function decodeRecord(line: string): LogRecord | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!v || typeof v !== 'object') return null;
+  const r = v as Partial<LogRecord>;
+  if (typeof r.log !== 'string' || typeof r.stream !== 'string' || typeof r.time !== 'string') return null;
+  return r as LogRecord;
+}
+
+/** Which records pass and how each is printed; built once from the request. */
+export interface RecordFormat {
+  stdout: boolean;
+  stderr: boolean;
+  timestamps: boolean;
+  details: boolean;
+  /** Multiplex with stdcopy headers (no TTY); raw bytes otherwise. */
+  mux: boolean;
+  sinceNs: bigint | null;
+  untilNs: bigint | null;
+}
+
+/**
+ * What a record does to the output: skipped (before `since`, or a stream not asked
+ * for), written, or the end (after `until`: dockerd stops reading there, the file
+ * being in time order).
+ */
+export type Verdict = 'skip' | 'stop' | Buffer;
+
+const STDOUT = 1;
+const STDERR = 2;
+
+export function formatRecord(r: LogRecord, f: RecordFormat): Verdict {
+  if (f.sinceNs !== null || f.untilNs !== null) {
+    const t = recordTimeNs(r.time);
+    if (t !== null) {
+      if (f.sinceNs !== null && t < f.sinceNs) return 'skip';
+      if (f.untilNs !== null && t > f.untilNs) return 'stop';
+    }
+  }
+  // dockerd filters streams after tail and since/until, so `--tail 1` counts both streams.
+  const stream = r.stream === 'stderr' ? STDERR : r.stream === 'stdout' ? STDOUT : 0;
+  if (stream === STDOUT ? !f.stdout : stream === STDERR ? !f.stderr : true) return 'skip';
+  let text = r.log;
+  if (f.details) text = `${attrsText(r.attrs)} ${text}`;
+  if (f.timestamps) text = `${fixedTime(r.time)} ${text}`;
+  const body = Buffer.from(text, 'utf8');
+  if (!f.mux) return body;
+  const frame = Buffer.allocUnsafe(8 + body.length);
+  frame.writeUInt32BE(stream << 24, 0);
+  frame.writeUInt32BE(body.length, 4);
+  body.copy(frame, 8);
+  return frame;
+}
+
+/** dockerd's `details` prefix: attrs sorted by key, each `key=value` query-escaped as Go does, joined by ','. */
+function attrsText(attrs: Record<string, string> | undefined): string {
+  if (!attrs) return '';
+  return Object.keys(attrs).sort().map((k) => `${queryEscape(k)}=${queryEscape(String(attrs[k]))}`).join(',');
+}
+
+/** Go's url.QueryEscape: space as '+', everything but [A-Za-z0-9-_.~] percent-encoded. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
