@@ -8,6 +8,9 @@ import { sweepScratch } from '../graph/archive/tmp.js';
 import { selectDriver } from '../drivers/graphdriver/registry.js';
 import type { JobContext } from '../jobs/context.js';
 import { containerJobs, hookGraph } from '../jobs/containers/index.js';
+import { restoreContainers, shutdownContainers } from '../jobs/containers/boot.js';
+import { LiveContainers } from '../jobs/containers/live.js';
+import { createNativeDriver } from '../drivers/execdriver/native/index.js';
 import { ContainerStore } from '../jobs/containers/store.js';
 import { imageJobs } from '../jobs/images/index.js';
 import { systemJobs } from '../jobs/system/index.js';
@@ -38,14 +41,21 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   hookGraph(graph, containers);
   await graph.restore();
   await sweepScratch(config.dataRoot);
-  const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date(), containers };
+  const execDriver = await createNativeDriver({ execRoot: config.execRoot, log, cgroupParent: config.cgroupParent });
+  const runtime = new LiveContainers(execDriver);
+  const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date(), containers, runtime };
+  await restoreContainers(ctx);
 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
   engine.install(imageJobs);
   engine.install(containerJobs);
+  // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
+  // then the driver unmounts what no running container holds, then the store closes.
+  let keep = new Set<string>();
   engine.onShutdown(() => store.close());
-  engine.onShutdown(() => driver.cleanup());
+  engine.onShutdown(() => driver.cleanup(keep));
+  engine.onShutdown(async () => { keep = await shutdownContainers(ctx); });
 
   const app = createApp(engine, routes, { experimental: config.experimental, log });
   const listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });

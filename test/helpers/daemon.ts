@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
+import { reapContainers } from './containers.js';
 import { unmountUnder } from './mounts.js';
 import { repoRoot } from './paths.js';
 
@@ -107,9 +109,12 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
   const logPath = join(dir, 'daemon.log');
   const dockerConfig = join(dir, 'docker-config');
   mkdirSync(dockerConfig);
+  // Containers' cgroups go under a parent unique to this daemon, so cleanup and the
+  // leak check find exactly this run's.
+  const cgroupParent = `berth-test-${randomBytes(4).toString('hex')}`;
   const args = opts.rawArgs
     ? opts.rawArgs(dir)
-    : ['-d', '-H', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidfile,
+    : ['-d', '-H', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidfile, '--cgroup-parent', cgroupParent,
       ...(opts.storageDriver ? ['-s', opts.storageDriver] : []), ...(opts.args ?? [])];
 
   let child!: ChildProcess;
@@ -145,6 +150,7 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
 
   const cleanup = async (): Promise<void> => {
     await stop();
+    await reapContainers(join(dir, 'exec'), cgroupParent);
     removeDir(dir);
   };
   t?.after(async () => {

@@ -47,8 +47,12 @@ export interface GraphDriver {
   metadata(id: string): Record<string, string>;
   /** Ids of all layers on disk, for the start-up sweep of unreferenced ones. */
   list(): Promise<string[]>;
-  /** Unmount everything this driver mounted; called at shutdown. */
-  cleanup(): Promise<void>;
+  /**
+   * Unmount everything this driver mounted; called at shutdown. Layers in `keep` stay
+   * mounted: containers left running (live restore) still use them, and overlayfs
+   * refuses a second mount of an upper dir in use.
+   */
+  cleanup(keep?: ReadonlySet<string>): Promise<void>;
 }
 
 export interface ApplyOptions {

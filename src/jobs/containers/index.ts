@@ -1,4 +1,12 @@
 import './types.js';
+import './lifecycle-types.js';
+import { containerAttach } from './attach.js';
+import { containerKill } from './kill.js';
+import { containerResize } from './resize.js';
+import { containerRestart } from './restart.js';
+import { containerStart } from './start.js';
+import { containerStop } from './stop.js';
+import { containerWait } from './wait.js';
 import type { Graph } from '../../graph/graph.js';
 import type { HandlerTable } from '../context.js';
 import { containerCreate } from './create.js';
@@ -17,6 +25,13 @@ export const containerJobs: HandlerTable = {
   container_logs: containerLogs,
   container_delete: containerDelete,
   container_rename: containerRename,
+  container_start: containerStart,
+  container_stop: containerStop,
+  container_kill: containerKill,
+  container_restart: containerRestart,
+  container_wait: containerWait,
+  container_attach: containerAttach,
+  container_resize: containerResize,
 };
 
 /**

@@ -1,13 +1,8 @@
-import type { Writable } from 'node:stream';
 import { InvalidParameter } from '../../engine/errors.js';
 import type { DaemonEvent, EventBus } from '../../engine/events.js';
 import type { Handler } from '../context.js';
+import { sendHead } from '../io.js';
 import { eventFilter } from './event-filter.js';
-
-/** Streams that can send their head before any data (the server's LazyReply). */
-interface Startable {
-  start(): void;
-}
 
 /** Bytes of unsent events a subscriber may hold before it is dropped. */
 const MAX_BUFFERED = 8 << 20;
@@ -39,7 +34,7 @@ export const systemEvents: Handler<'system_events'> = async (job, { events }) =>
     if (out.writableLength > MAX_BUFFERED) out.destroy(new Error('events client is not reading'));
     else out.write(JSON.stringify(ev) + '\n');
   };
-  if (typeof (out as Partial<Startable>).start === 'function') (out as Writable & Startable).start();
+  sendHead(out);
 
   // dockerd replays only when a bound is given; the loop is synchronous, so no live
   // event can slip in between the replay and the subscription below.

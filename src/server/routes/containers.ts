@@ -1,5 +1,8 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/containers/types.js';
+import '../../jobs/containers/lifecycle-types.js';
+import type { WaitCondition } from '../../jobs/containers/lifecycle-types.js';
+import { parseDetachKeys } from '../../jobs/containers/detach-keys.js';
 import type { CreateBody } from '../../jobs/containers/types.js';
 import { route, type Route } from '../route.js';
 
@@ -8,6 +11,26 @@ function createBody(body: unknown): CreateBody {
   if (body === undefined || body === null) throw new InvalidParameter('config cannot be empty in order to create a container');
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
   return body as CreateBody;
+}
+
+/** `t` of stop and restart: seconds, absent for the container's own StopTimeout. */
+function timeoutOf(raw: number | undefined): number | null {
+  return raw === undefined ? null : raw;
+}
+
+/** `h` and `w` of resize: dockerd refuses what does not parse as a number. */
+function sizeParam(raw: string | undefined): number {
+  const n = Number(raw ?? '0');
+  if (!Number.isInteger(n) || n < 0) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  return n;
+}
+
+const WAIT_CONDITIONS: readonly WaitCondition[] = ['not-running', 'next-exit', 'removed'];
+
+function waitCondition(raw: string | undefined): WaitCondition {
+  if (!raw) return 'not-running';
+  if (!(WAIT_CONDITIONS as readonly string[]).includes(raw)) throw new InvalidParameter(`invalid condition: "${raw}"`);
+  return raw as WaitCondition;
 }
 
 /** Container routes; literal paths (`/containers/json`, `/containers/create`) come before `:name` ones. */
@@ -33,5 +56,42 @@ export const containerRoutes: Route[] = [
   route({
     method: 'delete', path: '/containers/:name', job: 'container_delete', reply: 'empty',
     args: (r) => ({ name: r.params.name ?? '', force: r.query.bool('force'), volumes: r.query.bool('v'), link: r.query.bool('link') }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/start', job: 'container_start', reply: 'empty', body: 'none',
+    args: (r) => ({ name: r.params.name ?? '', hostConfig: false }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/stop', job: 'container_stop', reply: 'empty',
+    args: (r) => ({ name: r.params.name ?? '', timeout: timeoutOf(r.query.int('t')) }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/restart', job: 'container_restart', reply: 'empty',
+    args: (r) => ({ name: r.params.name ?? '', timeout: timeoutOf(r.query.int('t')) }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/kill', job: 'container_kill', reply: 'empty',
+    args: (r) => ({ name: r.params.name ?? '', signal: r.query.string('signal') ?? '' }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/wait', job: 'container_wait', reply: 'binary', contentType: 'application/json', body: 'none',
+    args: (r) => ({ name: r.params.name ?? '', condition: waitCondition(r.query.string('condition')) }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/attach', job: 'container_attach', reply: 'hijack', body: 'none',
+    args: (r) => ({
+      name: r.params.name ?? '',
+      stream: r.query.bool('stream'),
+      logs: r.query.bool('logs'),
+      // stdin travels only on a hijacked (upgraded) connection.
+      stdin: r.query.bool('stdin') && r.headers.upgrade !== undefined,
+      stdout: r.query.bool('stdout'),
+      stderr: r.query.bool('stderr'),
+      detachKeys: parseDetachKeys(r.query.string('detachKeys')),
+    }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/resize', job: 'container_resize', reply: 'empty', ok: 200, body: 'none',
+    args: (r) => ({ name: r.params.name ?? '', height: sizeParam(r.query.string('h')), width: sizeParam(r.query.string('w')) }),
   }),
 ];

@@ -150,8 +150,10 @@ export class AufsDriver implements GraphDriver {
     return existsSync(d) ? readdirSync(d).sort() : [];
   }
 
-  async cleanup(): Promise<void> {
+  async cleanup(keep: ReadonlySet<string> = new Set()): Promise<void> {
+    const kept = new Set([...keep].map((id) => join(this.home, 'mnt', id)));
     for (const m of mountsUnder(join(this.home, 'mnt')).reverse()) {
+      if (kept.has(m)) continue;
       try {
         umount2(m, MNT_DETACH);
       } catch {

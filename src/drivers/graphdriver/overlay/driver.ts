@@ -170,9 +170,11 @@ export class OverlayDriver implements GraphDriver {
     return readdirSync(this.home).filter((e) => e !== 'l' && this.exists(e)).sort();
   }
 
-  async cleanup(): Promise<void> {
+  async cleanup(keep: ReadonlySet<string> = new Set()): Promise<void> {
+    const kept = new Set([...keep].map((id) => this.layout.merged(id)));
     // Every mount under <home> is one of ours; deepest first.
     for (const m of mountsUnder(this.home).reverse()) {
+      if (kept.has(m)) continue;
       try {
         umount2(m, MNT_DETACH);
       } catch {

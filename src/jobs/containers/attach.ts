@@ -1,0 +1,87 @@
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Handler, JobContext } from '../context.js';
+import { sendHead } from '../io.js';
+import { containersOf, publish } from './common.js';
+import { DetachWatcher } from './detach-keys.js';
+import { runtimeOf } from './runtime.js';
+import type { ContainerRecord } from './types.js';
+
+/**
+ * Join the container's stream and the client's connection: output to the client,
+ * the client's stdin (when attached) to the container, watching for the detach keys.
+ * Resolves when the container's stream ends, the client detaches or goes away.
+ */
+function pump(ctx: JobContext, c: ContainerRecord, stream: Duplex, out: Writable, input: Readable | null, keys: number[], signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      input?.off('data', onData);
+      resolve();
+    };
+    stream.on('error', () => undefined);
+    stream.pipe(out);
+    out.once('finish', finish);
+    out.once('close', finish);
+    out.once('error', () => { stream.destroy(); finish(); });
+    signal.addEventListener('abort', () => { stream.destroy(); if (!out.writableEnded) out.end(); finish(); }, { once: true });
+    const watcher = new DetachWatcher(keys);
+    const onData = (chunk: Buffer) => {
+      const { forward, detach } = watcher.feed(chunk);
+      if (forward.length) stream.write(forward);
+      if (detach) {
+        publish(ctx, c, 'detach');
+        stream.unpipe(out);
+        stream.destroy();
+        out.end();
+      }
+    };
+    if (input) {
+      input.on('data', onData);
+      // The client half-closed: the container's stdin closes for this client (and for
+      // all with StdinOnce), output keeps flowing.
+      input.once('end', () => { if (!done) stream.end(); });
+    }
+  });
+}
+
+/**
+ * `POST /containers/{id}/attach` (hijacked): to a running container at once; to one
+ * that does not run, the attach waits for its next start, which hands the stream over
+ * before the process runs, so that `docker run` and `docker start -a` see all output.
+ */
+export const containerAttach: Handler<'container_attach'> = async (job, ctx) => {
+  const store = containersOf(ctx);
+  const rt = runtimeOf(ctx);
+  const c = store.get(job.args.name);
+  const out = job.stdout!;
+  const a = job.args;
+  const stdin = a.stdin && c.Config.OpenStdin === true;
+  const want = { stdin, stdout: a.stdout, stderr: a.stderr };
+  if (!a.stream) {
+    sendHead(out);
+    out.end();
+    return;
+  }
+  const h = rt.handle(c.Id);
+  let stream: Duplex | null;
+  if (c.State.Running && h) {
+    stream = await h.attach(want);
+    sendHead(out);
+  } else {
+    let off: () => void = () => undefined;
+    const started = new Promise<Duplex | null>((resolve) => {
+      off = rt.addAttach(c.Id, { ...want, onStream: resolve });
+      job.signal.addEventListener('abort', () => { off(); resolve(null); }, { once: true });
+    });
+    sendHead(out);
+    stream = await started;
+  }
+  if (!stream) {
+    if (!out.writableEnded) out.end();
+    return;
+  }
+  publish(ctx, c, 'attach');
+  await pump(ctx, c, stream, out, stdin ? job.stdin : null, a.detachKeys, job.signal);
+};

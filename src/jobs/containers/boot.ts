@@ -1,0 +1,74 @@
+import type { JobContext } from '../context.js';
+import { containersOf } from './common.js';
+import { restartsAtBoot } from './restart-policy.js';
+import { startContainer, watch } from './run.js';
+import { runtimeOf } from './runtime.js';
+import { stopContainer } from './stop.js';
+
+/**
+ * At daemon start: containers the records say run are found again through their
+ * shims (a live restore: they kept running while the daemon was away; an exit that
+ * happened meanwhile is recorded at once); the others are marked exited. Bundles of
+ * containers that are gone are removed. Then the restart policies bring back what
+ * they should, as dockerd does at boot.
+ */
+export async function restoreContainers(ctx: JobContext): Promise<void> {
+  const store = containersOf(ctx);
+  const rt = runtimeOf(ctx);
+  const live = new Set<string>();
+  for (const c of store.all()) {
+    if (c.State.Status === 'removing') {
+      // A removal cut short by a crash: rm can be retried.
+      store.transition(c, 'dead');
+      continue;
+    }
+    if (!c.State.Running) continue;
+    const h = c.State.Restarting ? null : await rt.driver.restore(c.Id).catch((err: Error) => {
+      ctx.log.warn(`container ${c.Id}: cannot reconnect to it: ${err.message}`);
+      return null;
+    });
+    if (!h) {
+      store.transition(c, 'exited', { Pid: 0, ExitCode: c.State.Restarting ? c.State.ExitCode : 255, FinishedAt: new Date().toISOString() });
+      continue;
+    }
+    // Take the rootfs reference the run holds (the mount itself survived the daemon).
+    await ctx.graph.driver.get(c.Id);
+    live.add(c.Id);
+    watch(ctx, c.Id, h);
+    ctx.log.info(`container ${c.Id}: restored (pid ${h.pid})`);
+  }
+  for (const id of await rt.driver.list()) {
+    if (!live.has(id)) await rt.driver.remove(id).catch((err: Error) => ctx.log.warn(`container ${id}: removing its bundle: ${err.message}`));
+  }
+  for (const c of store.all()) {
+    if (c.State.Running || !restartsAtBoot(c)) continue;
+    void rt.locked(c.Id, async () => {
+      const now = store.find(c.Id);
+      if (!now || now.State.Running) return;
+      await startContainer(ctx, now);
+    }).catch((err: Error) => ctx.log.error(`container ${c.Id}: restart at boot failed: ${err.message}`));
+  }
+}
+
+/**
+ * At daemon shutdown: no restart policy fires any more; without --live-restore every
+ * running container is stopped (its stop signal, then SIGKILL after its timeout,
+ * bounded by --shutdown-timeout), as dockerd does. Returns the ids left running.
+ */
+export async function shutdownContainers(ctx: JobContext): Promise<Set<string>> {
+  const rt = runtimeOf(ctx);
+  const store = containersOf(ctx);
+  rt.shuttingDown = true;
+  rt.cancelAllRestarts();
+  if (ctx.config.liveRestore) return new Set(rt.running());
+  await Promise.all(rt.running().map((id) => rt.locked(id, async () => {
+    const c = store.find(id);
+    if (!c) return;
+    const own = typeof c.Config['StopTimeout'] === 'number' ? c.Config['StopTimeout'] : 10;
+    await stopContainer(ctx, c, Math.min(own, ctx.config.shutdownTimeout));
+    // A shutdown is not the user stopping it: restart policies apply at the next boot.
+    c.ManuallyStopped = false;
+    store.save(c);
+  }).catch((err: Error) => ctx.log.error(`container ${id}: stopping at shutdown: ${err.message}`))));
+  return new Set(rt.running());
+}

@@ -1,0 +1,39 @@
+import { Conflict } from '../../engine/errors.js';
+import type { Handler } from '../context.js';
+import { containersOf, publish } from './common.js';
+import { runtimeOf } from './runtime.js';
+import { parseSignal } from './signals.js';
+
+const SIGKILL = 9;
+
+/**
+ * `POST /containers/{id}/kill?signal=S`: dockerd's 409 when it is not running; a
+ * SIGKILL waits for the exit to be recorded, as dockerd's does, so that an
+ * `inspect` right after shows it exited.
+ */
+export const containerKill: Handler<'container_kill'> = async (job, ctx) => {
+  const store = containersOf(ctx);
+  const rt = runtimeOf(ctx);
+  const sig = parseSignal(job.args.signal || 'KILL');
+  const id = store.get(job.args.name).Id;
+  await rt.locked(id, async () => {
+    const c = store.get(id);
+    const h = rt.handle(id);
+    if (!c.State.Running || !h) {
+      if (c.State.Restarting && rt.cancelRestart(id)) {
+        c.ManuallyStopped = true;
+        store.transition(c, 'exited');
+        return;
+      }
+      throw new Conflict(`Cannot kill container: ${job.args.name}: Container ${id} is not running`);
+    }
+    c.ManuallyStopped = true;
+    store.save(c);
+    publish(ctx, c, 'kill', { signal: String(sig) });
+    await h.signal(sig);
+    if (sig === SIGKILL) {
+      if (c.State.Paused) await h.resume().catch(() => undefined);
+      await rt.exited(id);
+    }
+  });
+};
