@@ -13,7 +13,9 @@ import { LiveContainers } from '../jobs/containers/live.js';
 import { createNativeDriver } from '../drivers/execdriver/native/index.js';
 import { ContainerStore } from '../jobs/containers/store.js';
 import { imageJobs } from '../jobs/images/index.js';
+import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
 import { systemJobs } from '../jobs/system/index.js';
+import { LocalVolumes } from '../volumes/local.js';
 import { createApp } from '../server/app.js';
 import { listen, type Listeners } from '../server/listeners.js';
 import { routes } from '../server/routes/index.js';
@@ -44,12 +46,15 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const execDriver = await createNativeDriver({ execRoot: config.execRoot, log, cgroupParent: config.cgroupParent });
   const runtime = new LiveContainers(execDriver);
   const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date(), containers, runtime };
+  ctx.volumes = new LocalVolumes(store, config.dataRoot, ctx.events);
+  hookVolumes(ctx.volumes, containers);
   await restoreContainers(ctx);
 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
   engine.install(imageJobs);
   engine.install(containerJobs);
+  engine.install(volumeJobs);
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
   // then the driver unmounts what no running container holds, then the store closes.
   let keep = new Set<string>();

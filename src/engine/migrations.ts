@@ -80,4 +80,18 @@ export const migrations: Migration[] = [
       CREATE INDEX containers_image ON containers(image);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Volumes of the local driver: data lives in <data-root>/volumes/<name>/_data;
+      -- labels and options are JSON objects (NULL when the client sent none).
+      CREATE TABLE volumes (
+        name       TEXT PRIMARY KEY,
+        driver     TEXT NOT NULL,
+        labels     TEXT,
+        options    TEXT,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import type { Store } from '../engine/store.js';
 import type { Graph } from '../graph/graph.js';
 import type { ContainerStore } from './containers/store.js';
 import type { LiveContainers } from './containers/live.js';
+import type { LocalVolumes } from '../volumes/local.js';
 
 /** The daemon's services, handed to every job by the engine. Built in src/cli/daemon.ts. */
 export interface JobContext {
@@ -20,6 +21,8 @@ export interface JobContext {
   containers?: ContainerStore;
   /** Running containers' handles and locks; absent in tests that run no containers. */
   runtime?: LiveContainers;
+  /** The local volume driver; absent in tests that make no volumes. */
+  volumes?: LocalVolumes;
 }
 
 export type Handler<N extends JobName> = EngineHandler<N, JobContext>;

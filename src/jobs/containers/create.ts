@@ -3,6 +3,7 @@ import { InvalidParameter, NotFound } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } from './common.js';
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
+import { prepareMounts, releaseMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
 import type { ContainerRecord } from './types.js';
@@ -43,11 +44,19 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
     Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Config: config,
     HostConfig: hostConfig, Image: image.id, ImageTopLayer: image.topLayer, State: initialState(), RestartCount: 0, Driver: ctx.graph.driver.name,
   };
-  await createRwLayer(ctx, id, image.topLayer);
+  // Volumes and binds first: a bad -v/--mount leaves nothing behind.
+  await prepareMounts(ctx, record);
+  try {
+    await createRwLayer(ctx, id, image.topLayer);
+  } catch (err) {
+    await releaseMounts(ctx, record, true);
+    throw err;
+  }
   try {
     await mkdir(containerDir(ctx, id), { recursive: true, mode: 0o710 });
     containers.insert(record);
   } catch (err) {
+    await releaseMounts(ctx, record, true);
     await removeRwLayer(ctx, id).catch(() => undefined);
     await rm(containerDir(ctx, id), { recursive: true, force: true });
     throw err;

@@ -1,5 +1,6 @@
 import type { Handler } from '../context.js';
 import { containersOf } from './common.js';
+import { mountsView } from './mounts.js';
 import { networkSettings, sizes } from './view.js';
 
 /** `GET /containers/{id}/json`: dockerd 20.10's ContainerJSON, key for key. */
@@ -31,8 +32,7 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
   if (job.args.size) Object.assign(out, await sizes(ctx, c));
   Object.assign(out, {
     GraphDriver: { Data: graphData, Name: c.Driver },
-    // Named/anonymous volumes and binds: filled by the volumes area's hook (not yet wired).
-    Mounts: [],
+    Mounts: mountsView(c),
     Config: c.Config,
     NetworkSettings: networkSettings(c),
   });

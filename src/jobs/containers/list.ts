@@ -1,6 +1,7 @@
 import type { Handler } from '../context.js';
 import { containersOf } from './common.js';
 import { compileFilters } from './filters.js';
+import { mountsView } from './mounts.js';
 import { statusText } from './state.js';
 import type { ContainerSummary } from './types.js';
 import { commandLine, networks, sizes } from './view.js';
@@ -35,7 +36,7 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       Status: statusText(c.State, now),
       HostConfig: { NetworkMode: String(c.HostConfig.NetworkMode ?? 'default') },
       NetworkSettings: { Networks: networks(c) },
-      Mounts: [],
+      Mounts: mountsView(c),
     };
     if (size) Object.assign(row, await sizes(ctx, c));
     out.push(row);

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Conflict, NotImplemented } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish, removeRwLayer } from './common.js';
+import { releaseMounts } from './mounts.js';
 import { forgetBackoff } from './restart-policy.js';
 
 export interface RemoveOptions {
@@ -57,6 +58,7 @@ export async function removeContainer(ctx: JobContext, ref: string, opts: Remove
       throw new Conflict(`unable to remove filesystem for ${c.Id}: ${(err as Error).message}`, { cause: err });
     }
     store.delete(c.Id);
+    await releaseMounts(ctx, c, opts.removeVolumes);
     forgetBackoff(c.Id);
     publish(ctx, c, 'destroy');
     rt?.notifyExit(c.Id, { exitCode: c.State.ExitCode, removed: true });

@@ -2,6 +2,7 @@ import { familiarOf } from '../../graph/reference.js';
 import type { Graph } from '../../graph/graph.js';
 import type { ImageRecord } from '../../graph/types.js';
 import type { Handler } from '../context.js';
+import type { LocalVolumes, Volume } from '../../volumes/local.js';
 import type { DfImage } from './types.js';
 
 const ZERO_UNIX = -62135596800;
@@ -11,7 +12,7 @@ const ZERO_UNIX = -62135596800;
  * shares with other images, and how many containers use it. Containers, volumes and
  * build cache join as those areas land.
  */
-export const systemDf: Handler<'system_df'> = async (_job, { graph }) => {
+export const systemDf: Handler<'system_df'> = async (_job, { graph, volumes }) => {
   const images = graph.listImages();
   const chains = new Map<string, { chainId: string; size: number }[]>();
   const users = new Map<string, number>();
@@ -24,7 +25,7 @@ export const systemDf: Handler<'system_df'> = async (_job, { graph }) => {
     LayersSize: graph.diskUsage().layersSize,
     Images: images.map((img) => summary(graph, img, chains.get(img.id)!, users)),
     Containers: [],
-    Volumes: [],
+    Volumes: volumes ? await volumesUsage(volumes) : [],
     BuildCache: [],
     BuilderSize: 0,
   };
@@ -55,6 +56,16 @@ function layerChain(graph: Graph, top: string | null): { chainId: string; size: 
     const l = graph.getLayer(id);
     out.push({ chainId: l.chainId, size: l.size });
     id = l.parent;
+  }
+  return out;
+}
+
+/** Volumes with their size and reference count; like dockerd, not those with mount options. */
+async function volumesUsage(volumes: LocalVolumes): Promise<Volume[]> {
+  const out: Volume[] = [];
+  for (const v of volumes.list()) {
+    if (v.Options !== null) continue;
+    out.push({ ...v, UsageData: { Size: await volumes.size(v.Name), RefCount: volumes.usedBy(v.Name).length } });
   }
   return out;
 }

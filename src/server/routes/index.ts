@@ -6,6 +6,7 @@ import { imagesArchiveRoutes } from './images-archive.js';
 import { pendingRoutes } from './pending.js';
 import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
+import { volumeRoutes } from './volumes.js';
 
 /**
  * The whole route table, literal paths of an area before its wildcards. The
@@ -16,6 +17,7 @@ export const routes: Route[] = [
   ...imagesArchiveRoutes,
   ...imageRoutes,
   ...containerRoutes,
+  ...volumeRoutes,
   ...containerLogsRoutes,
   ...swarmRoutes,
   ...pendingRoutes,

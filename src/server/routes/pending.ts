@@ -51,12 +51,6 @@ export const pendingRoutes: Route[] = [
   pending('delete', '/networks/:id', 'network removal'),
   pending('post', '/networks/:id/connect', 'connecting a container to a network'),
   pending('post', '/networks/:id/disconnect', 'disconnecting a container from a network'),
-  // volumes
-  pending('get', '/volumes', 'volume listing'),
-  pending('post', '/volumes/create', 'volume creation'),
-  pending('post', '/volumes/prune', 'volume pruning'),
-  pending('get', '/volumes/:name', 'volume inspection'),
-  pending('delete', '/volumes/:name', 'volume removal'),
   // build
   pending('post', '/build', 'image build'),
   pending('post', '/build/prune', 'build cache pruning'),

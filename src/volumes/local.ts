@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Conflict, InvalidParameter, NotFound } from '../engine/errors.js';
+import type { EventBus } from '../engine/events.js';
+import type { Store } from '../engine/store.js';
+import { du } from './du.js';
+import { checkOptions } from './options.js';
+
+/** A volume as the Engine API shows it (types.Volume); UsageData only in /system/df. */
+export interface Volume {
+  CreatedAt: string;
+  Driver: string;
+  Labels: Record<string, string> | null;
+  Mountpoint: string;
+  Name: string;
+  Options: Record<string, string> | null;
+  Scope: 'local';
+  UsageData?: { Size: number; RefCount: number };
+}
+
+export interface CreateOptions {
+  /** Empty or absent: a random 64-hex name (an anonymous volume). */
+  name?: string;
+  driver?: string;
+  labels?: Record<string, string> | null;
+  options?: Record<string, string> | null;
+}
+
+interface Row {
+  name: string;
+  driver: string;
+  labels: string | null;
+  options: string | null;
+  created_at: number;
+}
+
+/** dockerd's local driver name rule (volume/local: validNamePattern). */
+const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** RFC 3339 to the second, as dockerd formats a volume's creation time. */
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Empty maps are shown as null, as dockerd does for a volume created without any. */
+function encodeMap(m: Record<string, string> | null | undefined): string | null {
+  return m && Object.keys(m).length > 0 ? JSON.stringify(m) : null;
+}
+
+/**
+ * The local volume driver: `<data-root>/volumes/<name>/_data` on disk, one row per
+ * volume in sqlite (migration 3). Who uses a volume is not stored here: the
+ * containers' records say it (their MountPoints), through the `usedBy` hook the
+ * composition root installs, so a stopped container keeps its volumes in use
+ * across daemon restarts, as in dockerd.
+ */
+export class LocalVolumes {
+  readonly root: string;
+  /** Ids of the containers referencing a volume; installed by the composition root. */
+  usedBy: (name: string) => string[] = () => [];
+
+  constructor(private readonly store: Store, dataRoot: string, private readonly events?: EventBus) {
+    this.root = join(dataRoot, 'volumes');
+  }
+
+  mountpoint(name: string): string {
+    return join(this.root, name, '_data');
+  }
+
+  private view(r: Row): Volume {
+    return {
+      CreatedAt: rfc3339(r.created_at),
+      Driver: r.driver,
+      Labels: r.labels === null ? null : (JSON.parse(r.labels) as Record<string, string>),
+      Mountpoint: this.mountpoint(r.name),
+      Name: r.name,
+      Options: r.options === null ? null : (JSON.parse(r.options) as Record<string, string>),
+      Scope: 'local',
+    };
+  }
+
+  private row(name: string): Row | undefined {
+    return this.store.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as Row | undefined;
+  }
+
+  private publish(action: string, name: string, driver: string): void {
+    this.events?.publish({ Type: 'volume', Action: action, id: name, attributes: { driver } });
+  }
+
+  /**
+   * Create `name` (a 64-hex anonymous name when empty). An existing volume is
+   * returned as it is, labels and options unchanged, as dockerd does; the create
+   * event is published either way, as dockerd's service does.
+   */
+  async create(opts: CreateOptions): Promise<{ volume: Volume; created: boolean }> {
+    const name = opts.name || randomBytes(32).toString('hex');
+    const driver = opts.driver || 'local';
+    if (driver !== 'local') {
+      throw new NotFound(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    }
+    if (name.length === 1) {
+      throw new InvalidParameter(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
+    }
+    if (!VALID_NAME.test(name)) {
+      throw new InvalidParameter(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    }
+    const existing = this.row(name);
+    if (existing) {
+      this.publish('create', name, existing.driver);
+      return { volume: this.view(existing), created: false };
+    }
+    checkOptions(name, opts.options ?? null);
+    // The directory first, then the row: a crash in between leaves only a stray directory.
+    await mkdir(join(this.root, name, '_data'), { recursive: true, mode: 0o755 });
+    const row: Row = { name, driver, labels: encodeMap(opts.labels), options: encodeMap(opts.options), created_at: Date.now() };
+    this.store.prepare('INSERT INTO volumes (name, driver, labels, options, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(row.name, row.driver, row.labels, row.options, row.created_at);
+    this.publish('create', name, driver);
+    return { volume: this.view(row), created: true };
+  }
+
+  get(name: string): Volume {
+    const r = this.row(name);
+    if (!r) throw new NotFound(`get ${name}: no such volume`);
+    return this.view(r);
+  }
+
+  has(name: string): boolean {
+    return this.row(name) !== undefined;
+  }
+
+  list(): Volume[] {
+    return (this.store.prepare('SELECT * FROM volumes ORDER BY name').all() as Row[]).map((r) => this.view(r));
+  }
+
+  /**
+   * Remove a volume; refused while any container references it, even with `force`
+   * (which only makes a missing volume a success, as dockerd's purge-on-error).
+   * `except`: a container whose reference does not count (the one being removed).
+   */
+  async remove(name: string, opts: { force?: boolean; except?: string } = {}): Promise<void> {
+    const r = this.row(name);
+    if (!r) {
+      if (opts.force) return;
+      throw new NotFound(`get ${name}: no such volume`);
+    }
+    const users = this.usedBy(name).filter((id) => id !== opts.except);
+    if (users.length > 0) throw new Conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+    this.store.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+    await rm(join(this.root, name), { recursive: true, force: true });
+    this.publish('destroy', name, r.driver);
+  }
+
+  /** Bytes used by a volume's data, for prune and df. */
+  size(name: string): Promise<number> {
+    return du(this.mountpoint(name));
+  }
+}
