@@ -1,9 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { DOCKER_CLI_20, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
 
 /**
@@ -176,4 +176,99 @@ test('log reader: a large log is streamed, and its tail read from the end', { ti
   for (let i = 0; i < body.length; i += 8 + body.readUInt32BE(i + 4)) count++;
   assert.equal(count, n);
   t.diagnostic(`${n} records (${body.length} bytes) in ${Date.now() - started} ms, tail 3 in ${tailMs} ms`);
+});
+
+// ---- end to end: containers run by the shim, which writes the log itself ----
+
+const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /;
+
+/** Open file descriptors of the daemon, to see that followers leave none behind. */
+function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+test('docker logs of run containers: streams, --tail, -t, --since/--until, TTY', { timeout: 180_000 }, async (t: TestContext) => {
+  const d = await startDaemon(t);
+  const busybox = await busyboxImage();
+  await ok(d, ['load', '-i', busybox.path]);
+
+  await ok(d, ['run', '-d', '--name', 'oe', 'busybox', 'sh', '-c', 'echo out; sleep 0.2; echo err >&2; sleep 0.2; echo last']);
+  assert.equal((await ok(d, ['wait', 'oe'])).stdout, '0\n');
+  assert.deepEqual(await ok(d, ['logs', 'oe']), { stdout: 'out\nlast\n', stderr: 'err\n' });
+  assert.deepEqual(await ok(d, ['logs', 'oe'], DOCKER_CLI_20), { stdout: 'out\nlast\n', stderr: 'err\n' });
+  assert.deepEqual(await ok(d, ['logs', '--tail', '1', 'oe']), { stdout: 'last\n', stderr: '' });
+  assert.deepEqual(await ok(d, ['logs', '--tail', '2', 'oe']), { stdout: 'last\n', stderr: 'err\n' });
+  assert.equal(JSON.parse((await ok(d, ['inspect', 'oe'])).stdout)[0].State.Status, 'exited');
+
+  // -t prints each record's time; --since/--until (given as those times) select by it.
+  const ts = await ok(d, ['logs', '-t', 'oe']);
+  const [outLine, lastLine] = ts.stdout.split('\n');
+  assert.match(outLine!, RFC3339_NANO);
+  assert.match(ts.stderr, RFC3339_NANO);
+  assert.equal(outLine!.slice(31), 'out');
+  const errTime = ts.stderr.slice(0, 30);
+  const lastTime = lastLine!.slice(0, 30);
+  assert.ok(errTime < lastTime && outLine!.slice(0, 30) < errTime, ts.stdout + ts.stderr);
+  assert.deepEqual(await ok(d, ['logs', '--since', errTime, 'oe']), { stdout: 'last\n', stderr: 'err\n' });
+  assert.deepEqual(await ok(d, ['logs', '--since', lastTime, 'oe']), { stdout: 'last\n', stderr: '' });
+  assert.deepEqual(await ok(d, ['logs', '--until', errTime, 'oe']), { stdout: 'out\n', stderr: 'err\n' });
+  assert.deepEqual(await ok(d, ['logs', '--since', '1h', 'oe']), { stdout: 'out\nlast\n', stderr: 'err\n' });
+
+  // A TTY: one stream, sent raw, with the terminal's line endings.
+  await ok(d, ['run', '-d', '-t', '--name', 'tty', 'busybox', 'sh', '-c', 'echo tty; echo also >&2']);
+  await ok(d, ['wait', 'tty']);
+  assert.deepEqual(await ok(d, ['logs', 'tty']), { stdout: 'tty\r\nalso\r\n', stderr: '' });
+  const raw = await get(d, '/containers/tty/logs?stdout=1&stderr=1');
+  assert.equal(raw.body.toString(), 'tty\r\nalso\r\n');
+
+  await ok(d, ['rm', 'oe', 'tty']);
+});
+
+test('docker logs -f: follows until the container exits, and stops with its client', { timeout: 180_000 }, async (t: TestContext) => {
+  const d = await startDaemon(t);
+  const busybox = await busyboxImage();
+  await ok(d, ['load', '-i', busybox.path]);
+
+  // Ends by itself once the container has exited, with everything it wrote.
+  await ok(d, ['run', '-d', '--name', 'count', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo $i; sleep 0.4; done; echo done >&2']);
+  const started = Date.now();
+  const follow = await d.docker(['logs', '-f', 'count'], { timeoutMs: 20_000 });
+  assert.equal(follow.code, 0, follow.stderr);
+  assert.deepEqual({ stdout: follow.stdout, stderr: follow.stderr }, { stdout: '1\n2\n3\n', stderr: 'done\n' });
+  assert.ok(Date.now() - started < 10_000);
+  // On an exited container -f returns at once.
+  assert.deepEqual(await ok(d, ['logs', '-f', '--tail', '1', 'count']), { stdout: '', stderr: 'done\n' });
+
+  // A silent running container: a follower the client abandons leaves nothing behind.
+  await ok(d, ['run', '-d', '--name', 'quiet', 'busybox', 'sleep', '60']);
+  const before = fdCount(d.pid);
+  for (let i = 0; i < 4; i++) {
+    const r = await d.docker(['logs', '-f', 'quiet'], { timeoutMs: 700 });
+    assert.notEqual(r.code, 0, 'killed by its timeout, still following');
+  }
+  await waitFor('the followers to be gone', () => fdCount(d.pid) <= before, 5_000);
+
+  // The follower waits for a record's "\n" (the shim may write one in several
+  // writes) and goes on into the new file after a rotation, draining the old one
+  // first. The rotation is the test's, on a container that writes nothing itself.
+  const file = JSON.parse((await ok(d, ['inspect', 'quiet'])).stdout)[0].Id as string;
+  const path = logFile(d, file);
+  const following = d.docker(['logs', '-f', '-t', 'quiet'], { timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, 500));
+  const half = JSON.stringify(rec('stdout', 'split write\n', '2024-01-01T00:00:01Z')) + '\n';
+  appendFileSync(path, half.slice(0, 20));
+  await new Promise((r) => setTimeout(r, 300));
+  appendFileSync(path, half.slice(20) + jsonl([rec('stdout', 'before rotation\n', '2024-01-01T00:00:02Z')]));
+  renameSync(path, `${path}.1`);
+  appendFileSync(`${path}.1`, jsonl([rec('stderr', 'late in the old file\n', '2024-01-01T00:00:03Z')]));
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(path, jsonl([rec('stdout', 'new file\n', '2024-01-01T00:00:04Z')]));
+  await new Promise((r) => setTimeout(r, 300));
+  await ok(d, ['kill', 'quiet']);
+  const r = await following;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '2024-01-01T00:00:01.000000000Z split write\n2024-01-01T00:00:02.000000000Z before rotation\n2024-01-01T00:00:04.000000000Z new file\n');
+  assert.equal(r.stderr, '2024-01-01T00:00:03.000000000Z late in the old file\n');
+
+  await ok(d, ['rm', 'count', 'quiet']);
 });

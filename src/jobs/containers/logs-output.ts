@@ -1,9 +1,5 @@
 import type { Writable } from 'node:stream';
-
-/** Streams that can send their head before any data (the server's LazyReply). */
-interface Startable {
-  start(): void;
-}
+import { sendHead } from '../io.js';
 
 /**
  * The job's stdout for log frames: batches the frames of one read into one write
@@ -21,8 +17,7 @@ export class LogOutput {
 
   /** Send the head now, as dockerd does, so that a follower with nothing to read yet sees 200 at once. */
   start(): void {
-    const s = this.out as Writable & Partial<Startable>;
-    if (typeof s.start === 'function') s.start();
+    sendHead(this.out);
   }
 
   push(frame: Buffer): void {
