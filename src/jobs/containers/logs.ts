@@ -44,8 +44,9 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
 
   // Subscribed before the first read, so that a death during it is not missed.
   const follower = follow ? new Follower(ctx, c.Id, path, job.signal) : undefined;
-  const files = await openLogFiles(path);
+  let files: LogFile[] = [];
   try {
+    files = await openLogFiles(path);
     const tail = goAtoi(a.tail);
     if (tail >= 0) await seekTail(files, tail);
     let current: LineSource | null = null;
