@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { StartFailed, type ContainerHandle } from '../../drivers/execdriver/types.js';
-import { buildSpec, type BindInput } from '../../libcontainer/spec.js';
+import { buildSpec } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles } from './host-files.js';
+import { mountInputs } from './mounts.js';
 import type { PendingAttach } from './live.js';
 import { resourcesOf } from './resources.js';
 import { runtimeOf } from './runtime.js';
@@ -32,8 +33,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let handle: ContainerHandle;
   const attaches: PendingAttach[] = rt.takeAttaches(c.Id);
   try {
-    const binds: BindInput[] = []; // volumes: mountInputs() wires in here
-    const tmpfs: Record<string, string> = {};
+    const { binds, tmpfs } = await mountInputs(ctx, c, rootfs);
     const extraMounts = await hostFiles(ctx, c);
     const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
     const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent }));
