@@ -97,7 +97,7 @@ test('volumes, binds and tmpfs in running containers', { timeout: 180_000 }, asy
   const events = await ok(d, ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
     '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']);
   assert.match(events, /^create keep$/m);
-  assert.match(events, /^mount keep$/m);
+  assert.match(events, /^mount keep\nunmount keep$/m);
   assert.match(events, new RegExp(`^mount ${vol.Name}$`, 'm'));
   assert.match(events, new RegExp(`^destroy ${vol.Name}$`, 'm'));
 

@@ -1,6 +1,7 @@
 import type { ContainerHandle, ExitStatus } from '../../drivers/execdriver/types.js';
 import type { JobContext } from '../context.js';
 import { containersOf, publish } from './common.js';
+import { publishUnmounts } from './mounts.js';
 import { removeContainer } from './remove.js';
 import { restartDelay, shouldRestart } from './restart-policy.js';
 import { runtimeOf } from './runtime.js';
@@ -21,6 +22,7 @@ export async function recordExit(ctx: JobContext, id: string, handle: ContainerH
   rt.forget(id);
   const c = store.find(id);
   if (!c) return;
+  publishUnmounts(ctx, c);
   store.transition(c, 'exited', { Pid: 0, ExitCode: status.exitCode, FinishedAt: status.finishedAt, OOMKilled: status.oomKilled });
   if (status.oomKilled) publish(ctx, c, 'oom');
   publish(ctx, c, 'die', { exitCode: String(status.exitCode) });

@@ -199,6 +199,15 @@ export async function mountInputs(ctx: JobContext, record: ContainerRecord, root
   return { binds, tmpfs };
 }
 
+/** The volumes' `unmount` events when a run ends, before its `die`, as dockerd's Cleanup. */
+export function publishUnmounts(ctx: JobContext, record: ContainerRecord): void {
+  const tmpfs = tmpfsOf(record);
+  for (const m of mountPointsOf(record)) {
+    if (m.Type !== 'volume' || m.Destination in tmpfs) continue;
+    ctx.events.publish({ Type: 'volume', Action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: m.Driver } });
+  }
+}
+
 /**
  * At rm: drop the container's references, and with `-v` remove its anonymous
  * volumes unless another container still uses one (never named ones). Failures
