@@ -144,6 +144,10 @@ test('container mounts: -v, --mount, --tmpfs and image VOLUMEs at create', { tim
   const ps = lines(await ok(d, ['ps', '-a', '--no-trunc', '--format', '{{.Mounts}}']))[0]!;
   for (const word of ['v1', 'v2', 'm1', host]) assert.ok(ps.includes(word), `${word} in ps Mounts: ${ps}`);
 
+  // ps --filter volume: by volume name, destination or bind source.
+  for (const v of ['v1', '/m1', host]) assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '--filter', `volume=${v}`])), [id], v);
+  assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--filter', 'volume=nothing'])), []);
+
   // Volumes in use: rm refused with dockerd's 409 (even -f); ls dangling; prune keeps them.
   assert.match(await fails(d, ['volume', 'rm', 'v1']), new RegExp(`remove v1: volume is in use - \\[${id}\\]`));
   assert.match(await fails(d, ['volume', 'rm', '-f', 'v1']), /volume is in use/);

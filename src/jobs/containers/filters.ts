@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { checkFilterKeys, type Filters } from '../../server/query.js';
 import type { JobContext } from '../context.js';
+import { mountsMatch } from './mounts.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './types.js';
 
@@ -30,7 +31,7 @@ function matchLabels(values: string[] | undefined, labels: Record<string, string
 
 /**
  * Compile `filters` into a predicate, validating as dockerd does. Keys berth accepts
- * but cannot evaluate yet (health, network, publish, expose, volume, isolation,
+ * but cannot evaluate yet (health, network, publish, expose, isolation,
  * is-task) match nothing only when they would need state berth lacks: they match all.
  */
 export function compileFilters(ctx: JobContext, store: ContainerStore, filters: Filters): {
@@ -62,6 +63,7 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
     if (before.some((b) => t >= b)) return false;
     if (since.some((s) => t <= s)) return false;
     if (filters.ancestor && !ancestors.has(c.Image)) return false;
+    if (filters.volume && !mountsMatch(filters.volume, c)) return false;
     return true;
   };
   return { match, hasBeforeSince: before.length + since.length > 0 };

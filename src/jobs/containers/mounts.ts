@@ -227,6 +227,11 @@ export async function releaseMounts(ctx: JobContext, record: ContainerRecord, re
   }
 }
 
+/** ps's `volume` filter: a value names a mount's destination, its volume, or a bind's source. */
+export function mountsMatch(values: string[], record: ContainerRecord): boolean {
+  return mountPointsOf(record).some((m) => values.includes(m.Destination) || values.includes(m.Name || m.Source));
+}
+
 /** `Mounts` of inspect and ps (dockerd's addMountPoints). */
 export function mountsView(record: ContainerRecord): MountView[] {
   return mountPointsOf(record).map((m) => ({
