@@ -57,8 +57,10 @@ function encodeMap(m: Record<string, string> | null | undefined): string | null 
  */
 export class LocalVolumes {
   readonly root: string;
-  /** Ids of the containers referencing a volume; installed by the composition root. */
+  /** Ids of the containers whose records reference a volume; installed by the composition root. */
   usedBy: (name: string) => string[] = () => [];
+  /** Volumes taken by containers being created, not yet in their records (container id → names). */
+  private readonly held = new Map<string, Set<string>>();
 
   constructor(private readonly store: Store, dataRoot: string, private readonly events?: EventBus) {
     this.root = join(dataRoot, 'volumes');
@@ -145,11 +147,33 @@ export class LocalVolumes {
       if (opts.force) return;
       throw new NotFound(`get ${name}: no such volume`);
     }
-    const users = this.usedBy(name).filter((id) => id !== opts.except);
+    const users = this.users(name).filter((id) => id !== opts.except);
     if (users.length > 0) throw new Conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     this.store.prepare('DELETE FROM volumes WHERE name = ?').run(name);
     await rm(join(this.root, name), { recursive: true, force: true });
     this.publish('destroy', name, r.driver);
+  }
+
+  /**
+   * Every container using `name`: recorded references, and containers still being
+   * created, so that a prune or rm racing a create cannot take a volume from it.
+   */
+  users(name: string): string[] {
+    const out = this.usedBy(name);
+    for (const [id, names] of this.held) if (names.has(name) && !out.includes(id)) out.push(id);
+    return out;
+  }
+
+  /** Reference `name` for a container whose record is not written yet. */
+  hold(containerId: string, name: string): void {
+    let names = this.held.get(containerId);
+    if (!names) this.held.set(containerId, (names = new Set()));
+    names.add(name);
+  }
+
+  /** The container's record now says it (or it was never made): drop the holds. */
+  unhold(containerId: string): void {
+    this.held.delete(containerId);
   }
 
   /** Bytes used by a volume's data, for prune and df. */

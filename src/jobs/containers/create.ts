@@ -3,7 +3,7 @@ import { InvalidParameter, NotFound } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } from './common.js';
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
-import { prepareMounts, releaseMounts } from './mounts.js';
+import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
 import type { ContainerRecord } from './types.js';
@@ -55,6 +55,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   try {
     await mkdir(containerDir(ctx, id), { recursive: true, mode: 0o710 });
     containers.insert(record);
+    settleMounts(ctx, record);
   } catch (err) {
     await releaseMounts(ctx, record, true);
     await removeRwLayer(ctx, id).catch(() => undefined);

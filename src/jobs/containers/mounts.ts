@@ -120,6 +120,7 @@ export async function prepareMounts(ctx: JobContext, record: ContainerRecord): P
     for (const { mp, driver, labels, options, implicit } of parsed) {
       if (mp.Type !== 'volume' || mp.Source !== '') continue;
       const { volume, created } = await volumes.create({ name: mp.Name, driver: driver ?? '', labels: labels ?? null, options: options ?? null });
+      volumes.hold(record.Id, volume.Name);
       if (created && mp.SpecSource === '') made.push(volume.Name);
       mp.Name = volume.Name;
       mp.Driver = volume.Driver;
@@ -128,6 +129,7 @@ export async function prepareMounts(ctx: JobContext, record: ContainerRecord): P
       if (mp.Mode === '' && !implicit) mp.Mode = 'z';
     }
   } catch (err) {
+    volumes.unhold(record.Id);
     for (const name of made) await volumes.remove(name, { except: record.Id }).catch(() => undefined);
     throw err;
   }
@@ -208,12 +210,18 @@ export function publishUnmounts(ctx: JobContext, record: ContainerRecord): void 
   }
 }
 
+/** The record holding the mount points is written (or was never made): its volumes no longer need holding. */
+export function settleMounts(ctx: JobContext, record: ContainerRecord): void {
+  ctx.volumes?.unhold(record.Id);
+}
+
 /**
  * At rm: drop the container's references, and with `-v` remove its anonymous
  * volumes unless another container still uses one (never named ones). Failures
  * are logged, as dockerd does once the container itself is gone.
  */
 export async function releaseMounts(ctx: JobContext, record: ContainerRecord, removeAnonymous: boolean): Promise<void> {
+  settleMounts(ctx, record);
   if (!removeAnonymous || !ctx.volumes) return;
   for (const m of mountPointsOf(record)) {
     if (m.Type !== 'volume' || m.SpecSource !== '') continue;

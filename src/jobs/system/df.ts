@@ -65,7 +65,7 @@ async function volumesUsage(volumes: LocalVolumes): Promise<Volume[]> {
   const out: Volume[] = [];
   for (const v of volumes.list()) {
     if (v.Options !== null) continue;
-    out.push({ ...v, UsageData: { Size: await volumes.size(v.Name), RefCount: volumes.usedBy(v.Name).length } });
+    out.push({ ...v, UsageData: { Size: await volumes.size(v.Name), RefCount: volumes.users(v.Name).length } });
   }
   return out;
 }

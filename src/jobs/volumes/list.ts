@@ -6,5 +6,5 @@ import { listFilter } from './filters.js';
 export const volumeList: Handler<'volume_list'> = async (job, ctx) => {
   const volumes = volumesOf(ctx);
   const match = listFilter(job.args.filters);
-  return { Volumes: volumes.list().filter((v) => match(v, volumes.usedBy(v.Name).length > 0)), Warnings: null };
+  return { Volumes: volumes.list().filter((v) => match(v, volumes.users(v.Name).length > 0)), Warnings: null };
 };
