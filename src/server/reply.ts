@@ -20,6 +20,15 @@ export class LazyReply extends Writable {
     });
   }
 
+  /**
+   * Add a response header, before the first byte only: `docker cp`'s path stat
+   * travels in one (X-Docker-Container-Path-Stat) ahead of the tar.
+   */
+  setHeader(name: string, value: string): void {
+    if (this.started) throw new Error(`header ${name} set after the reply started`);
+    this.res.setHeader(name, value);
+  }
+
   /** Send the head now (streams that must reach the client before any data, e.g. events). */
   start(): void {
     if (this.started) return;

@@ -11,6 +11,7 @@ import type { Graph } from '../../graph/graph.js';
 import type { HandlerTable } from '../context.js';
 import { containerCreate } from './create.js';
 import { containerDelete } from './delete.js';
+import { containerFileJobs } from './files.js';
 import { containerInspect } from './inspect.js';
 import { containerList } from './list.js';
 import { containerLogs } from './logs.js';
@@ -32,6 +33,7 @@ export const containerJobs: HandlerTable = {
   container_wait: containerWait,
   container_attach: containerAttach,
   container_resize: containerResize,
+  ...containerFileJobs,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { containerFileRoutes } from './container-files.js';
 import { containerLogsRoutes } from './container-logs.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
@@ -19,6 +20,7 @@ export const routes: Route[] = [
   ...containerRoutes,
   ...volumeRoutes,
   ...containerLogsRoutes,
+  ...containerFileRoutes,
   ...swarmRoutes,
   ...pendingRoutes,
 ];

@@ -23,18 +23,11 @@ export const pendingRoutes: Route[] = [
   // containers
   pending('post', '/containers/prune', 'container pruning'),
   pending('get', '/containers/:name/top', 'listing container processes'),
-  pending('get', '/containers/:name/changes', 'container filesystem changes'),
-  pending('get', '/containers/:name/export', 'container export'),
   pending('get', '/containers/:name/stats', 'container stats'),
   pending('post', '/containers/:name/update', 'container update'),
   pending('post', '/containers/:name/pause', 'container pause'),
   pending('post', '/containers/:name/unpause', 'container unpause'),
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
-  pending('head', '/containers/:name/archive', 'container file stat'),
-  pending('get', '/containers/:name/archive', 'copying files from a container'),
-  pending('put', '/containers/:name/archive', 'copying files into a container'),
-  pending('post', '/containers/:name/copy', 'copying files from a container'),
-  pending('post', '/commit', 'container commit'),
   // exec
   pending('post', '/containers/:name/exec', 'exec'),
   pending('post', '/exec/:id/start', 'exec start'),

@@ -1,0 +1,113 @@
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
+import { cleanName, resolveEntry } from '../../drivers/graphdriver/archive/confine.js';
+import { encodeHeaders, padding, type HeaderOut } from '../../drivers/graphdriver/archive/tar-header.js';
+import { TarReader, type EntryType, type TarEntry } from '../../drivers/graphdriver/archive/tar-reader.js';
+import { END_OF_ARCHIVE } from '../../drivers/graphdriver/archive/tar-writer.js';
+import { InvalidParameter, System, isErrno } from '../../engine/errors.js';
+import { inContainer, joinRel } from './archive-path.js';
+
+/*
+ * `docker cp` into a container. dockerd unpacks the archive at the destination
+ * directory with the container's rootfs as the root (UntarWithRoot): names are
+ * relative to the destination and may not climb out of it, but symlinks, the
+ * rootfs's own and the archive's, resolve against the rootfs. Here each entry is
+ * checked and renamed to its rootfs-relative path, and the renamed archive goes
+ * through the layer extractor (apply.ts) rooted at the rootfs, which confines
+ * every write to it. `.wh.` names are plain files here, as in dockerd's cp.
+ */
+
+export interface ExtractOptions {
+  /** The container's merged rootfs on the host. */
+  root: string;
+  /** The destination directory, relative to the rootfs and already resolved. */
+  dest: string;
+  noOverwriteDirNonDir: boolean;
+  /** Every entry's owner when set (`docker cp -a`); else the archive's. */
+  owner?: { uid: number; gid: number };
+  signal?: AbortSignal;
+}
+
+const TYPEFLAG: Record<EntryType, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
+
+export async function extractInto(tar: Readable, opts: ExtractOptions): Promise<void> {
+  const renamed = ReadableStream.from(rebase(tar, opts), { objectMode: false });
+  await applyTar(opts.root, renamed, { whiteouts: 'aufs', allowDevices: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+}
+
+async function* rebase(tar: Readable, opts: ExtractOptions): AsyncGenerator<Buffer> {
+  // Not destroyed when we stop early: the caller drains the rest so its error reaches the client.
+  const reader = new TarReader(tar.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, opts.signal ? { signal: opts.signal } : {});
+  try {
+    for (let e = await reader.next(); e !== null; e = await reader.next()) {
+      const rel = outsideCheck(() => cleanName(e.name), `${JSON.stringify(e.name)} is outside of ${JSON.stringify(inContainer(opts.dest))}`);
+      // The destination's own entry (`./`) is skipped: the directory is there already.
+      if (rel === '') continue;
+      const target = joinRel(opts.dest, rel);
+      const h = await header(e, rel, target, opts);
+      yield encodeHeaders(h);
+      for await (const chunk of reader.body()) yield chunk;
+      const pad = padding(e.size);
+      if (pad > 0) yield Buffer.alloc(pad);
+    }
+    yield END_OF_ARCHIVE;
+  } finally {
+    await reader.close().catch(() => undefined);
+  }
+}
+
+async function header(e: TarEntry, rel: string, target: string, opts: ExtractOptions): Promise<HeaderOut> {
+  let linkname = e.linkname;
+  if (e.type === 'hardlink') {
+    // A hardlink names a file of the same archive: relative to the destination too.
+    const from = outsideCheck(() => cleanName(e.linkname, 'hardlink target'), `invalid hardlink ${JSON.stringify(inContainer(target))} -> ${JSON.stringify(e.linkname)}`);
+    linkname = joinRel(opts.dest, from);
+  } else if (e.type === 'symlink' && !e.linkname.startsWith('/')) {
+    // As dockerd: a relative target must stay under the destination, read from the link's directory.
+    const joined = path.posix.normalize(path.posix.join(path.posix.dirname(rel), e.linkname));
+    if (joined === '..' || joined.startsWith('../')) {
+      throw new InvalidParameter(`invalid symlink ${JSON.stringify(inContainer(target))} -> ${JSON.stringify(e.linkname)}`);
+    }
+  }
+  if (opts.noOverwriteDirNonDir) await checkOverwrite(e, target, opts);
+  return {
+    name: target,
+    typeflag: TYPEFLAG[e.type],
+    mode: e.mode,
+    uid: opts.owner?.uid ?? e.uid,
+    gid: opts.owner?.gid ?? e.gid,
+    size: e.size,
+    mtime: Math.floor(e.mtime),
+    linkname,
+    devmajor: e.devmajor,
+    devminor: e.devminor,
+    xattrs: e.xattrs,
+  };
+}
+
+/** cleanName's refusal reworded as dockerd's breakout error. */
+function outsideCheck(clean: () => string, message: string): string {
+  try {
+    return clean();
+  } catch (err) {
+    if (err instanceof InvalidParameter) throw new InvalidParameter(message, { cause: err });
+    throw err;
+  }
+}
+
+/** dockerd's NoOverwriteDirNonDir: a directory and a non-directory never replace each other. */
+async function checkOverwrite(e: TarEntry, target: string, opts: ExtractOptions): Promise<void> {
+  let isDir: boolean;
+  try {
+    isDir = (await lstat(path.join(opts.root, await resolveEntry(opts.root, target)))).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
+    throw err;
+  }
+  const dest = JSON.stringify(inContainer(opts.dest));
+  if (isDir && e.type !== 'dir') throw new System(`cannot overwrite directory ${JSON.stringify(inContainer(target))} with non-directory ${dest}`);
+  if (!isDir && e.type === 'dir') throw new System(`cannot overwrite non-directory ${JSON.stringify(inContainer(target))} with directory ${dest}`);
+}

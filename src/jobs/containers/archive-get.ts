@@ -1,0 +1,54 @@
+import { pipeline } from 'node:stream/promises';
+import path from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { InvalidParameter } from '../../engine/errors.js';
+import type { Handler } from '../context.js';
+import { goBase, resolveFollow } from './archive-path.js';
+import { fileNotFound, frozen, isMissing, underLock, withRootfs } from './archive-rootfs.js';
+import { announceStat, statPath } from './archive-stat.js';
+import { packPath } from './archive-tar.js';
+import { containersOf, publish } from './common.js';
+
+/** What to archive: the rootfs-relative path and the name its entries take. */
+interface Source {
+  rel: string;
+  name: string;
+}
+
+/**
+ * `GET /containers/{id}/archive?path=`: the path's stat in the header, then its tar,
+ * entries named after the path as given (dockerd's rebase: `/bin/sh` gives `sh`
+ * even though the directory part was resolved, `/tmp/.` gives `./…`). The rootfs
+ * stays mounted and the container locked until the tar is sent.
+ */
+export const containerArchiveGet: Handler<'container_archive_get'> = async (job, ctx) => {
+  const { name, path: userPath, legacy } = job.args;
+  const out = job.stdout;
+  if (!out) throw new InvalidParameter('archive needs an output stream');
+  const c = containersOf(ctx).get(name);
+  await underLock(ctx, c.Id, () => frozen(ctx, c, () => withRootfs(ctx, c.Id, async (root) => {
+    let src: Source;
+    if (legacy) {
+      src = await legacySource(root, userPath, name);
+    } else {
+      const { stat, resolved } = await statPath(root, userPath, name);
+      announceStat(out, stat);
+      src = { rel: resolved.rel, name: goBase(resolved.abs) };
+    }
+    publish(ctx, c, legacy ? 'copy' : 'archive-path');
+    await pipeline(packPath(root, src.rel, src.name), out, { signal: job.signal });
+  })));
+};
+
+/** The old copy API (dockerd's containerCopy): every symlink followed, the resolved name kept. */
+async function legacySource(root: string, userPath: string, container: string): Promise<Source> {
+  try {
+    const rel = await resolveFollow(root, userPath);
+    await lstat(path.join(root, rel));
+    return { rel, name: rel === '' ? '/' : path.posix.basename(rel) };
+  } catch (err) {
+    if (isMissing(err)) throw fileNotFound(userPath, container, err);
+    throw err;
+  }
+}
+

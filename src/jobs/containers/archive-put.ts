@@ -1,0 +1,46 @@
+import type { BigIntStats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidParameter, System } from '../../engine/errors.js';
+import type { Handler } from '../context.js';
+import { extractInto } from './archive-extract.js';
+import { containerOwner } from './archive-owner.js';
+import { resolveFollow } from './archive-path.js';
+import { fileNotFound, frozen, isMissing, underLock, withRootfs } from './archive-rootfs.js';
+import { containersOf, publish } from './common.js';
+
+/**
+ * `PUT /containers/{id}/archive?path=DIR`: extract the request body (a tar) into the
+ * directory DIR of the container, as dockerd's ContainerExtractToDir: DIR is
+ * resolved with its final symlink followed, must exist and be a directory, and the
+ * rootfs must not be read-only. Volumes and binds mounted into the container are
+ * not looked through yet: a copy lands in the rootfs under their mount point.
+ */
+export const containerArchivePut: Handler<'container_archive_put'> = async (job, ctx) => {
+  const { name, path: userPath, noOverwriteDirNonDir, copyUIDGID } = job.args;
+  const stdin = job.stdin;
+  if (!stdin) throw new InvalidParameter('the archive to extract is missing from the request body');
+  try {
+    const c = containersOf(ctx).get(name);
+    await underLock(ctx, c.Id, () => frozen(ctx, c, () => withRootfs(ctx, c.Id, async (root) => {
+      let dest: string;
+      let st: BigIntStats;
+      try {
+        dest = await resolveFollow(root, userPath);
+        st = await lstat(path.join(root, dest), { bigint: true });
+      } catch (err) {
+        if (isMissing(err)) throw fileNotFound(userPath, name, err);
+        throw err;
+      }
+      if (!st.isDirectory()) throw new System('extraction point is not a directory');
+      if (c.HostConfig['ReadonlyRootfs'] === true) throw new System('container rootfs is marked read-only');
+      const owner = copyUIDGID ? await containerOwner(root, c.Config.User) : null;
+      await extractInto(stdin, { root, dest, noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal: job.signal });
+      publish(ctx, c, 'extract-to-dir');
+    })));
+  } catch (err) {
+    // Read the rest of the body away, so that the client gets the error, not a broken pipe.
+    if (!stdin.destroyed) stdin.resume();
+    throw err;
+  }
+};
