@@ -9,6 +9,7 @@ import { containerJobs } from '../../jobs/containers/index.js';
 import { imageJobs } from '../../jobs/images/index.js';
 import { systemJobs } from '../../jobs/system/index.js';
 import { NOT_A_MANAGER, NOT_IN_A_SWARM } from '../../jobs/system/swarm.js';
+import { volumeJobs } from '../../jobs/volumes/index.js';
 import { createApp } from '../app.js';
 import { pendingRoutes } from './pending.js';
 import { routes } from './index.js';
@@ -21,6 +22,7 @@ function engine(): Engine<JobContext> {
   e.install(systemJobs);
   e.install(imageJobs);
   e.install(containerJobs);
+  e.install(volumeJobs);
   return e;
 }
 
