@@ -181,3 +181,19 @@ test('container mounts: -v, --mount, --tmpfs and image VOLUMEs at create', { tim
   for (const v of left) await ok(d, ['volume', 'rm', v]);
   assert.match(await ok(d, ['system', 'df']), /Local Volumes\s+0\s+0\s+0B/);
 });
+
+test('volumes and their users survive a daemon restart', { timeout: 120_000 }, async (t: TestContext) => {
+  const d = await startDaemon(t);
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  await ok(d, ['volume', 'create', '--label', 'k=v', 'kept']);
+  const id = (await ok(d, ['create', '-v', 'kept:/k', '-v', '/anon', 'busybox'])).trim();
+  d.kill('SIGKILL');
+  await d.exited;
+  await d.restart();
+  assert.deepEqual(JSON.parse(await ok(d, ['volume', 'inspect', 'kept']))[0].Labels, { k: 'v' });
+  assert.match(await fails(d, ['volume', 'rm', 'kept']), new RegExp(`remove kept: volume is in use - \\[${id}\\]`));
+  assert.equal(lines(await ok(d, ['volume', 'ls', '-q', '--filter', 'dangling=false'])).length, 2);
+  await ok(d, ['rm', '-v', id]);
+  assert.deepEqual(lines(await ok(d, ['volume', 'ls', '-q'])), ['kept']);
+  await ok(d, ['volume', 'rm', 'kept']);
+});
