@@ -40,14 +40,19 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
   for (const id of await rt.driver.list()) {
     if (!live.has(id)) await rt.driver.remove(id).catch((err: Error) => ctx.log.warn(`container ${id}: removing its bundle: ${err.message}`));
   }
+  // As dockerd: the API serves only once these starts are done, so a client never
+  // sees a restart-policy container as exited right after the daemon came up.
+  const starts: Promise<void>[] = [];
   for (const c of store.all()) {
     if (c.State.Running || !restartsAtBoot(c)) continue;
-    void rt.locked(c.Id, async () => {
+    ctx.log.info(`container ${c.Id}: starting it at boot (restart policy ${c.HostConfig.RestartPolicy?.Name})`);
+    starts.push(rt.locked(c.Id, async () => {
       const now = store.find(c.Id);
       if (!now || now.State.Running) return;
       await startContainer(ctx, now);
-    }).catch((err: Error) => ctx.log.error(`container ${c.Id}: restart at boot failed: ${err.message}`));
+    }).catch((err: Error) => { ctx.log.error(`container ${c.Id}: restart at boot failed: ${err.message}`); }));
   }
+  await Promise.all(starts);
 }
 
 /**

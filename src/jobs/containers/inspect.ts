@@ -1,5 +1,6 @@
 import type { Handler } from '../context.js';
 import { containersOf } from './common.js';
+import { hostFilePaths } from './host-files.js';
 import { mountsView } from './mounts.js';
 import { networkSettings, sizes } from './view.js';
 
@@ -14,11 +15,9 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
     Args: c.Args,
     State: c.State,
     Image: c.Image,
-    // Set at start by the container's network setup and logger; empty until then, as dockerd.
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
-    LogPath: '',
+    // Set at the first start by the container's network setup and logger; empty until then, as dockerd.
+    ...(c.LogPath ? hostFilePaths(ctx, c) : { ResolvConfPath: '', HostnamePath: '', HostsPath: '' }),
+    LogPath: c.LogPath ?? '',
     Name: c.Name,
     RestartCount: c.RestartCount,
     Driver: c.Driver,

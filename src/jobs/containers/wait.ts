@@ -29,10 +29,13 @@ export const containerWait: Handler<'container_wait'> = async (job, ctx) => {
       job.signal.addEventListener('abort', () => off(), { once: true });
     });
     sendHead(out);
-    note = await new Promise<ExitNote>((resolve, reject) => {
+    const got = await new Promise<ExitNote | null>((resolve) => {
       void wanted.then(resolve);
-      job.signal.addEventListener('abort', () => reject(new Error('wait cancelled')), { once: true });
+      // The client gave up waiting (or the daemon stops): nothing to answer.
+      job.signal.addEventListener('abort', () => resolve(null), { once: true });
     });
+    if (!got) return;
+    note = got;
   }
   out?.end(JSON.stringify({ Error: null, StatusCode: note.exitCode }) + '\n');
 };
