@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Conflict, InvalidParameter, NotFound } from '../engine/errors.js';
+import { Conflict, InvalidParameter, NotFound, System } from '../engine/errors.js';
 import type { EventBus } from '../engine/events.js';
 import type { Store } from '../engine/store.js';
 import { du } from './du.js';
+import { isMountpoint, mountWith, unmountFrom } from './mount.js';
 import { checkOptions } from './options.js';
 
 /** A volume as the Engine API shows it (types.Volume); UsageData only in /system/df. */
@@ -59,6 +61,8 @@ export class LocalVolumes {
   readonly root: string;
   /** Ids of the containers whose records reference a volume; installed by the composition root. */
   usedBy: (name: string) => string[] = () => [];
+  /** Containers running with each volume; a volume with mount options is mounted while this is non-empty. */
+  private readonly active = new Map<string, Set<string>>();
   /** Volumes taken by containers being created, not yet in their records (container id → names). */
   private readonly held = new Map<string, Set<string>>();
 
@@ -149,6 +153,12 @@ export class LocalVolumes {
     }
     const users = this.users(name).filter((id) => id !== opts.except);
     if (users.length > 0) throw new Conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+    // Never delete through a mount: a bind or NFS volume's files are not ours.
+    const data = this.mountpoint(name);
+    if (existsSync(data) && await isMountpoint(await realpath(data))) {
+      unmountFrom(data);
+      if (await isMountpoint(await realpath(data))) throw new System(`remove ${name}: ${data} is still mounted`);
+    }
     this.store.prepare('DELETE FROM volumes WHERE name = ?').run(name);
     await rm(join(this.root, name), { recursive: true, force: true });
     this.publish('destroy', name, r.driver);
@@ -174,6 +184,45 @@ export class LocalVolumes {
   /** The container's record now says it (or it was never made): drop the holds. */
   unhold(containerId: string): void {
     this.held.delete(containerId);
+  }
+
+  /**
+   * A container starts with the volume: mount its filesystem first if it has mount
+   * options and nothing is mounted there yet (a live-restored run keeps its mount).
+   */
+  async mount(name: string, containerId: string): Promise<string> {
+    const v = this.get(name);
+    const users = this.active.get(name) ?? new Set<string>();
+    const o = v.Options;
+    if (o && (o.type || o.device) && users.size === 0 && !(await isMountpoint(await realpath(v.Mountpoint)))) {
+      try {
+        mountWith(o.device ?? '', v.Mountpoint, o.type ?? '', o.o ?? '');
+      } catch (err) {
+        throw new System(`error while mounting volume '${v.Mountpoint}': ${(err as Error).message}`, { cause: err });
+      }
+    }
+    users.add(containerId);
+    this.active.set(name, users);
+    return v.Mountpoint;
+  }
+
+  /** Count a running container restored at daemon start, without mounting again. */
+  restoreActive(name: string, containerId: string): void {
+    const users = this.active.get(name) ?? new Set<string>();
+    users.add(containerId);
+    this.active.set(name, users);
+  }
+
+  /** A container's run ended: the last one out unmounts a volume with mount options. */
+  async unmount(name: string, containerId: string): Promise<void> {
+    const users = this.active.get(name);
+    if (!users?.delete(containerId) || users.size > 0) return;
+    this.active.delete(name);
+    const r = this.row(name);
+    if (!r?.options) return;
+    const data = this.mountpoint(name);
+    // A run that started meanwhile found the mount in place and uses it.
+    if (await isMountpoint(await realpath(data)) && !this.active.has(name)) unmountFrom(data);
   }
 
   /** Bytes used by a volume's data, for prune and df. */

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { BUSYBOX, busyboxImage, layerTar } from '../helpers/fixtures.js';
@@ -16,6 +16,8 @@ async function ok(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string
   assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
+
+const lines = (s: string) => s.split('\n').filter(Boolean);
 
 async function run(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<{ code: number; out: string }> {
   const r = await d.docker(['run', '--rm', '--network', 'none', ...args]);
@@ -62,6 +64,26 @@ test('volumes, binds and tmpfs in running containers', { timeout: 180_000 }, asy
   assert.match(r.out, /^tmpfs \/t tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k/m);
   assert.match(r.out, /^tmpfs \/u tmpfs /m);
   assert.match(r.out, /^1770$/m);
+
+  // Volumes with the local driver's mount options: mounted while used, never deleted through.
+  await ok(d, ['volume', 'create', '--label', 'opt', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m,mode=700', 'tv']);
+  r = await run(d, ['-v', 'tv:/tv', 'busybox', 'sh', '-c', 'grep " /tv " /proc/mounts; echo x > /tv/f; stat -c %a /tv']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^tmpfs \/tv tmpfs rw,.*size=1024k/m);
+  assert.match(r.out, /^700$/m);
+  const tvData = (await ok(d, ['volume', 'inspect', '--format', '{{.Mountpoint}}', 'tv'])).trim();
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${tvData} `), 'unmounted after the run');
+  assert.equal(readdirSync(tvData).length, 0, 'the tmpfs content went with it');
+  mkdirSync(join(host, 'bound'));
+  writeFileSync(join(host, 'bound', 'mine'), 'host data\n');
+  await ok(d, ['volume', 'create', '--label', 'opt', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${host}/bound`, 'bv']);
+  r = await run(d, ['-v', 'bv:/bv', 'busybox', 'sh', '-c', 'cat /bv/mine; echo new > /bv/theirs']);
+  assert.equal(r.out, 'host data\n');
+  assert.equal(readFileSync(join(host, 'bound', 'theirs'), 'utf8'), 'new\n');
+  assert.match(await ok(d, ['volume', 'prune', '-f', '--filter', 'label=opt']), /Total reclaimed space: 0B/);
+  assert.deepEqual(lines(await ok(d, ['volume', 'ls', '-q', '--filter', 'name=^[bt]v$'])).sort(), ['bv', 'tv'], 'prune skips volumes with options');
+  await ok(d, ['volume', 'rm', 'bv', 'tv']);
+  assert.equal(readFileSync(join(host, 'bound', 'mine'), 'utf8'), 'host data\n', 'rm never deletes through the mount');
 
   // The image's VOLUME: its content is copied into the new anonymous volume.
   const layer = await layerTar([

@@ -171,8 +171,7 @@ export async function mountInputs(ctx: JobContext, record: ContainerRecord, root
   for (const m of points) {
     if (m.Type === 'tmpfs' || m.Destination in tmpfs) continue;
     if (m.Type === 'volume') {
-      const v = volumesOf(ctx).get(m.Name);
-      m.Source = v.Mountpoint;
+      m.Source = await volumesOf(ctx).mount(m.Name, record.Id);
       if (m.CopyData) {
         await copyUp(rootfs, m);
         m.CopyData = false;
@@ -206,8 +205,15 @@ export function publishUnmounts(ctx: JobContext, record: ContainerRecord): void 
   const tmpfs = tmpfsOf(record);
   for (const m of mountPointsOf(record)) {
     if (m.Type !== 'volume' || m.Destination in tmpfs) continue;
+    unmountVolume(ctx, m.Name, record.Id);
     ctx.events.publish({ Type: 'volume', Action: 'unmount', id: m.Name, attributes: { container: record.Id, driver: m.Driver } });
   }
+}
+
+/** Drop a run's use of a volume; the last user unmounts a volume with mount options. */
+function unmountVolume(ctx: JobContext, name: string, containerId: string): void {
+  ctx.volumes?.unmount(name, containerId)
+    .catch((err: Error) => ctx.log.warn(`unmounting volume ${name} for container ${containerId}: ${err.message}`));
 }
 
 /** The record holding the mount points is written (or was never made): its volumes no longer need holding. */
@@ -222,6 +228,8 @@ export function settleMounts(ctx: JobContext, record: ContainerRecord): void {
  */
 export async function releaseMounts(ctx: JobContext, record: ContainerRecord, removeAnonymous: boolean): Promise<void> {
   settleMounts(ctx, record);
+  // A start that failed after mounting leaves a use behind: drop it.
+  for (const m of mountPointsOf(record)) if (m.Type === 'volume') await ctx.volumes?.unmount(m.Name, record.Id).catch(() => undefined);
   if (!removeAnonymous || !ctx.volumes) return;
   for (const m of mountPointsOf(record)) {
     if (m.Type !== 'volume' || m.SpecSource !== '') continue;

@@ -1,6 +1,6 @@
 import './types.js';
 import type { LocalVolumes } from '../../volumes/local.js';
-import { volumeUsers } from '../containers/mounts.js';
+import { mountPointsOf, volumeUsers } from '../containers/mounts.js';
 import type { ContainerStore } from '../containers/store.js';
 import type { HandlerTable } from '../context.js';
 import { volumeCreate } from './create.js';
@@ -21,4 +21,9 @@ export const volumeJobs: HandlerTable = {
 /** Give the volumes their users: the containers whose mount points name them. */
 export function hookVolumes(volumes: LocalVolumes, containers: ContainerStore): void {
   volumes.usedBy = (name) => volumeUsers(containers, name);
+  // Runs that outlived the daemon keep their volumes' mounts: count them in.
+  for (const c of containers.all()) {
+    if (!c.State.Running) continue;
+    for (const m of mountPointsOf(c)) if (m.Type === 'volume') volumes.restoreActive(m.Name, c.Id);
+  }
 }
