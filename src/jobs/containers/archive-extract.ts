@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
-import { cleanName, resolveEntry } from '../../drivers/graphdriver/archive/confine.js';
+import { resolveEntry } from '../../drivers/graphdriver/archive/confine.js';
 import { encodeHeaders, padding, type HeaderOut } from '../../drivers/graphdriver/archive/tar-header.js';
 import { TarReader, type EntryType, type TarEntry } from '../../drivers/graphdriver/archive/tar-reader.js';
 import { END_OF_ARCHIVE } from '../../drivers/graphdriver/archive/tar-writer.js';
 import { InvalidParameter, System, isErrno } from '../../engine/errors.js';
-import { inContainer, joinRel } from './archive-path.js';
+import { inContainer } from './archive-path.js';
 
 /*
  * `docker cp` into a container. dockerd unpacks the archive at the destination
@@ -41,13 +41,15 @@ export async function extractInto(tar: Readable, opts: ExtractOptions): Promise<
 async function* rebase(tar: Readable, opts: ExtractOptions): AsyncGenerator<Buffer> {
   // Not destroyed when we stop early: the caller drains the rest so its error reaches the client.
   const reader = new TarReader(tar.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, opts.signal ? { signal: opts.signal } : {});
+  const dest = inContainer(opts.dest);
   try {
     for (let e = await reader.next(); e !== null; e = await reader.next()) {
-      const rel = outsideCheck(() => cleanName(e.name), `${JSON.stringify(e.name)} is outside of ${JSON.stringify(inContainer(opts.dest))}`);
+      if (e.name.includes('\0')) throw new InvalidParameter(`invalid tar header: path ${JSON.stringify(e.name)} contains NUL`);
+      const full = underRoot(dest, e.name);
+      if (!within(dest, full)) throw new System(`${JSON.stringify(e.name)} is outside of ${JSON.stringify(dest)}`);
       // The destination's own entry (`./`) is skipped: the directory is there already.
-      if (rel === '') continue;
-      const target = joinRel(opts.dest, rel);
-      const h = await header(e, rel, target, opts);
+      if (full === dest) continue;
+      const h = await header(e, full, opts);
       yield encodeHeaders(h);
       for await (const chunk of reader.body()) yield chunk;
       const pad = padding(e.size);
@@ -59,19 +61,36 @@ async function* rebase(tar: Readable, opts: ExtractOptions): AsyncGenerator<Buff
   }
 }
 
-async function header(e: TarEntry, rel: string, target: string, opts: ExtractOptions): Promise<HeaderOut> {
+/**
+ * `name` joined to the container directory `dir` the way dockerd's chrooted
+ * extraction joins it: `..` stops at the container's root, so a name may wander
+ * and come back (`../tmp/x` into `/tmp` is `/tmp/x`).
+ */
+function underRoot(dir: string, name: string): string {
+  return path.posix.normalize(`/${dir}/${name}`).replace(/(.)\/+$/, '$1');
+}
+
+/** `p` is `dir` or below it (both absolute and clean). */
+function within(dir: string, p: string): boolean {
+  return p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
+/** The entry renamed to its rootfs path, links checked as dockerd checks them, owner replaced if asked. */
+async function header(e: TarEntry, full: string, opts: ExtractOptions): Promise<HeaderOut> {
+  const dest = inContainer(opts.dest);
   let linkname = e.linkname;
   if (e.type === 'hardlink') {
     // A hardlink names a file of the same archive: relative to the destination too.
-    const from = outsideCheck(() => cleanName(e.linkname, 'hardlink target'), `invalid hardlink ${JSON.stringify(inContainer(target))} -> ${JSON.stringify(e.linkname)}`);
-    linkname = joinRel(opts.dest, from);
-  } else if (e.type === 'symlink' && !e.linkname.startsWith('/')) {
-    // As dockerd: a relative target must stay under the destination, read from the link's directory.
-    const joined = path.posix.normalize(path.posix.join(path.posix.dirname(rel), e.linkname));
-    if (joined === '..' || joined.startsWith('../')) {
-      throw new InvalidParameter(`invalid symlink ${JSON.stringify(inContainer(target))} -> ${JSON.stringify(e.linkname)}`);
+    const target = underRoot(dest, e.linkname);
+    if (!within(dest, target)) throw new System(`invalid hardlink ${JSON.stringify(target)} -> ${JSON.stringify(e.linkname)}`);
+    linkname = target.slice(1);
+  } else if (e.type === 'symlink') {
+    // Read from the link's directory, the target must stay under the destination.
+    if (!within(dest, underRoot(path.posix.dirname(full), e.linkname))) {
+      throw new System(`invalid symlink ${JSON.stringify(full)} -> ${JSON.stringify(e.linkname)}`);
     }
   }
+  const target = full.slice(1);
   if (opts.noOverwriteDirNonDir) await checkOverwrite(e, target, opts);
   return {
     name: target,
@@ -86,16 +105,6 @@ async function header(e: TarEntry, rel: string, target: string, opts: ExtractOpt
     devminor: e.devminor,
     xattrs: e.xattrs,
   };
-}
-
-/** cleanName's refusal reworded as dockerd's breakout error. */
-function outsideCheck(clean: () => string, message: string): string {
-  try {
-    return clean();
-  } catch (err) {
-    if (err instanceof InvalidParameter) throw new InvalidParameter(message, { cause: err });
-    throw err;
-  }
 }
 
 /** dockerd's NoOverwriteDirNonDir: a directory and a non-directory never replace each other. */

@@ -16,6 +16,12 @@ import { containerInspect } from './inspect.js';
 import { containerList } from './list.js';
 import { containerLogs } from './logs.js';
 import { containerRename } from './rename.js';
+import { containerPause } from './pause.js';
+import { containerPrune } from './prune.js';
+import { containerStats } from './stats.js';
+import { containerTop } from './top.js';
+import { containerUnpause } from './unpause.js';
+import { containerUpdate } from './update.js';
 import type { ContainerStore } from './store.js';
 
 /** The containers area's jobs. */
@@ -33,6 +39,12 @@ export const containerJobs: HandlerTable = {
   container_wait: containerWait,
   container_attach: containerAttach,
   container_resize: containerResize,
+  container_pause: containerPause,
+  container_unpause: containerUnpause,
+  container_top: containerTop,
+  container_stats: containerStats,
+  container_update: containerUpdate,
+  container_prune: containerPrune,
   ...containerFileJobs,
 };
 

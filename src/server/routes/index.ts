@@ -1,6 +1,7 @@
 import type { Route } from '../route.js';
 import { containerFileRoutes } from './container-files.js';
 import { containerLogsRoutes } from './container-logs.js';
+import { containerRuntimeRoutes } from './container-runtime.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
@@ -22,5 +23,6 @@ export const routes: Route[] = [
   ...containerLogsRoutes,
   ...containerFileRoutes,
   ...swarmRoutes,
+  ...containerRuntimeRoutes,
   ...pendingRoutes,
 ];

@@ -21,12 +21,6 @@ function pending(method: Method, path: string, feature: string): Route {
  */
 export const pendingRoutes: Route[] = [
   // containers
-  pending('post', '/containers/prune', 'container pruning'),
-  pending('get', '/containers/:name/top', 'listing container processes'),
-  pending('get', '/containers/:name/stats', 'container stats'),
-  pending('post', '/containers/:name/update', 'container update'),
-  pending('post', '/containers/:name/pause', 'container pause'),
-  pending('post', '/containers/:name/unpause', 'container unpause'),
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
   // exec
   pending('post', '/containers/:name/exec', 'exec'),

@@ -1,0 +1,78 @@
+import { InvalidParameter, System } from '../../engine/errors.js';
+import '../../jobs/containers/runtime-types.js';
+import type { UpdateBody } from '../../jobs/containers/runtime-types.js';
+import type { Query } from '../query.js';
+import { route, type Route } from '../route.js';
+
+/**
+ * dockerd's BoolValueOrDefault: absent is the default; present, anything but
+ * "", "0", "no", "false" and "none" (any case) is true.
+ */
+function goBool(q: Query, name: string, dflt: boolean): boolean {
+  if (!q.has(name)) return dflt;
+  const v = (q.string(name) ?? '').trim().toLowerCase();
+  return !['', '0', 'no', 'false', 'none'].includes(v);
+}
+
+const UPDATE_NUMBERS = [
+  'Memory', 'MemorySwap', 'MemoryReservation', 'KernelMemory', 'CpuShares', 'NanoCpus', 'CpuPeriod', 'CpuQuota',
+  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight',
+] as const;
+
+const goType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v);
+
+/**
+ * The body of `POST /containers/{id}/update`. dockerd decodes it without classifying
+ * decoder errors, so an empty or mistyped body is a 500 with Go's words.
+ */
+function updateBody(body: unknown): UpdateBody {
+  if (body === undefined) throw new System('EOF');
+  if (body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new System(`json: cannot unmarshal ${goType(body)} into Go value of type container.UpdateConfig`);
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of UPDATE_NUMBERS) {
+    const v = b[k];
+    if (v !== undefined && v !== null && !Number.isInteger(v)) {
+      throw new System(`json: cannot unmarshal ${goType(v)} into Go struct field UpdateConfig.${k} of type int64`);
+    }
+  }
+  for (const k of ['CpusetCpus', 'CpusetMems'] as const) {
+    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
+      throw new System(`json: cannot unmarshal ${goType(b[k])} into Go struct field UpdateConfig.${k} of type string`);
+    }
+  }
+  return b as UpdateBody;
+}
+
+/** Routes of the jobs that act on running containers: pause, top, stats, update; and prune. */
+export const containerRuntimeRoutes: Route[] = [
+  route({ method: 'post', path: '/containers/prune', job: 'container_prune', args: (r) => ({ filters: r.query.filters() }) }),
+  route({
+    method: 'post', path: '/containers/:name/pause', job: 'container_pause', reply: 'empty', body: 'none',
+    args: (r) => ({ name: r.params.name ?? '' }),
+  }),
+  route({
+    method: 'post', path: '/containers/:name/unpause', job: 'container_unpause', reply: 'empty', body: 'none',
+    args: (r) => ({ name: r.params.name ?? '' }),
+  }),
+  route({
+    method: 'get', path: '/containers/:name/top', job: 'container_top',
+    args: (r) => ({ name: r.params.name ?? '', psArgs: r.query.string('ps_args') ?? '' }),
+  }),
+  route({
+    // dockerd sends a stream without Content-Type and stream=0 as application/json; clients decode both alike.
+    method: 'get', path: '/containers/:name/stats', job: 'container_stats', reply: 'binary', contentType: 'application/json',
+    args: (r) => {
+      const stream = goBool(r.query, 'stream', true);
+      const oneShot = goBool(r.query, 'one-shot', false);
+      if (stream && oneShot) throw new InvalidParameter('cannot have stream=true and one-shot=true');
+      return { name: r.params.name ?? '', stream, oneShot };
+    },
+  }),
+  route({
+    method: 'post', path: '/containers/:name/update', job: 'container_update',
+    args: (r) => ({ name: r.params.name ?? '', body: updateBody(r.body) }),
+  }),
+];
