@@ -65,9 +65,9 @@ test('pending routes come last and shadow no route an area serves', () => {
 
 test('routes not served yet answer 501 naming the feature, even with a non-JSON body', async (t) => {
   const call = await serve(t);
-  const prune = await call('POST', '/v1.41/containers/prune', '{"Image":"busybox"}');
-  assert.equal(prune.status, 501);
-  assert.deepEqual(JSON.parse(prune.body), { message: 'container pruning (POST /containers/prune) is not implemented yet in berth' });
+  const session = await call('POST', '/v1.41/session', '{"Image":"busybox"}');
+  assert.equal(session.status, 501);
+  assert.deepEqual(JSON.parse(session.body), { message: 'build sessions (POST /session) is not implemented yet in berth' });
   const start = await call('POST', '/containers/web/start');
   assert.equal(start.status, 501);
   assert.match(JSON.parse(start.body).message, /^container start \(POST \/containers\/\{name\}\/start\) is not implemented yet/);
