@@ -94,4 +94,30 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Networks (bridge, host, null drivers): the whole network as JSON (subnet,
+      -- gateway, options, labels, the bridge device and whether berth created it).
+      CREATE TABLE networks (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        record     TEXT NOT NULL
+      );
+
+      -- A container's attachment to a network, from create/connect until rm/disconnect:
+      -- the requested config (aliases, --ip) always, and while it runs the live part
+      -- (address lease, MAC, host veth, published ports) as JSON. The address column
+      -- is the IP lease itself: unique per network.
+      CREATE TABLE endpoints (
+        container_id TEXT NOT NULL,
+        network_id   TEXT NOT NULL REFERENCES networks(id),
+        address      TEXT,
+        record       TEXT NOT NULL,
+        PRIMARY KEY (container_id, network_id),
+        UNIQUE (network_id, address)
+      );
+    `,
+  },
 ];
