@@ -244,6 +244,10 @@ test('update: limits reach the cgroup files, the record is kept, dockerd\'s refu
   if (shares.endsWith('cpu.shares')) assert.equal(readCg(shares), '512');
   assert.equal(readCg(cgroupFile(pid, 'pids', 'pids.max', 'pids.max')), '10');
   assert.equal(await inspect(d, 'lim', '{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}}'), '500000000 512 10');
+  // Any limit under 1 means no limit, recorded as 0 (dockerd's router).
+  assert.equal((await api(d, 'POST', '/containers/lim/update', JSON.stringify({ PidsLimit: -5 }))).status, 200);
+  assert.equal(readCg(cgroupFile(pid, 'pids', 'pids.max', 'pids.max')), 'max');
+  assert.equal(await inspect(d, 'lim', '{{.HostConfig.PidsLimit}}'), '0');
   await fails(d, ['update', '--cpu-quota', '20000', 'lim'], /Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set/);
   await fails(d, ['update', '--memory', '1000', 'lim'], /Minimum memory limit allowed is 6MB/);
   await fails(d, ['update', '--cpuset-cpus', '0-999', 'lim'], /Requested CPUs are not available - requested 0-999, available: /);

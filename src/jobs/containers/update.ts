@@ -149,8 +149,8 @@ function liveResources(h: HostConfig, u: UpdateBody): Resources {
   }
   if (u.CpusetCpus) r.cpusetCpus = u.CpusetCpus;
   if (u.CpusetMems) r.cpusetMems = u.CpusetMems;
-  // runc leaves the pids limit alone for 0; negative means unlimited.
-  if (n(u.PidsLimit)) r.pidsLimit = n(u.PidsLimit);
+  // The route turned "unlimited" (0 or negative) into 0: written as no limit.
+  if (u.PidsLimit !== undefined && u.PidsLimit !== null) r.pidsLimit = u.PidsLimit > 0 ? u.PidsLimit : -1;
   if (n(u.BlkioWeight)) r.blkioWeight = u.BlkioWeight;
   return r;
 }

@@ -3,6 +3,7 @@ import '../../jobs/containers/runtime-types.js';
 import type { UpdateBody } from '../../jobs/containers/runtime-types.js';
 import type { Query } from '../query.js';
 import { route, type Route } from '../route.js';
+import { compareVersions } from '../version.js';
 
 /**
  * dockerd's BoolValueOrDefault: absent is the default; present, anything but
@@ -25,7 +26,7 @@ const goType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null 
  * The body of `POST /containers/{id}/update`. dockerd decodes it without classifying
  * decoder errors, so an empty or mistyped body is a 500 with Go's words.
  */
-function updateBody(body: unknown): UpdateBody {
+function updateBody(body: unknown, version: string): UpdateBody {
   if (body === undefined) throw new System('EOF');
   if (body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body)) {
@@ -43,7 +44,11 @@ function updateBody(body: unknown): UpdateBody {
       throw new System(`json: cannot unmarshal ${goType(b[k])} into Go struct field UpdateConfig.${k} of type string`);
     }
   }
-  return b as UpdateBody;
+  const u = { ...b } as UpdateBody;
+  // As dockerd's router: PidsLimit came with API 1.40, and 0 or any negative value means unlimited.
+  if (compareVersions(version, '1.40') < 0) delete u.PidsLimit;
+  else if (typeof u.PidsLimit === 'number' && u.PidsLimit <= 0) u.PidsLimit = 0;
+  return u;
 }
 
 /** Routes of the jobs that act on running containers: pause, top, stats, update; and prune. */
@@ -73,6 +78,6 @@ export const containerRuntimeRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/containers/:name/update', job: 'container_update',
-    args: (r) => ({ name: r.params.name ?? '', body: updateBody(r.body) }),
+    args: (r) => ({ name: r.params.name ?? '', body: updateBody(r.body, r.version) }),
   }),
 ];
