@@ -305,3 +305,32 @@ test('commit a running container, then run the committed image', { timeout: 120_
   assert.equal(readFileSync(join(local, 'made'), 'utf8'), 'made\n');
   await ok(d, ['rm', '-f', 'live']);
 });
+
+test('docker cp sees volumes and binds, read-only ones refused, whether the container runs or not', { timeout: 120_000 }, async (t) => {
+  const d = await setup(t);
+  const bindSrc = tempDir(t);
+  writeFileSync(join(bindSrc, 'from-host'), 'host\n');
+  const local = tempDir(t);
+  writeFileSync(join(local, 'f'), 'copied\n');
+  await ok(d, ['create', '--name', 'vols', '--read-only', '-v', 'vol1:/data', '-v', `${bindSrc}:/bind:ro`, 'busybox']);
+  const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(d.dir)).length;
+
+  // Into the volume (a read-only rootfs does not matter there), out of the bind.
+  await ok(d, ['cp', join(local, 'f'), 'vols:/data/f']);
+  assert.equal((await ok(d, ['run', '--rm', '--network', 'none', '-v', 'vol1:/v', 'busybox', 'cat', '/v/f'])), 'copied\n');
+  await ok(d, ['cp', 'vols:/bind/from-host', join(local, 'back')]);
+  assert.equal(readFileSync(join(local, 'back'), 'utf8'), 'host\n');
+  assert.match(await fails(d, ['cp', join(local, 'f'), 'vols:/bind/']), /mounted volume is marked read-only/);
+  assert.match(await fails(d, ['cp', join(local, 'f'), 'vols:/tmp/']), /container rootfs is marked read-only/);
+  assert.deepEqual(readdirSync(bindSrc), ['from-host']);
+
+  // A running container: the copy reaches the volume its process sees.
+  await ok(d, ['run', '-d', '--name', 'vrun', '--network', 'none', '-v', 'vol2:/data', 'busybox', 'sleep', '300']);
+  writeFileSync(join(local, 'g'), 'while running\n');
+  await ok(d, ['cp', join(local, 'g'), 'vrun:/data/']);
+  assert.equal(await ok(d, ['run', '--rm', '--network', 'none', '-v', 'vol2:/v', 'busybox', 'cat', '/v/g']), 'while running\n');
+  await ok(d, ['rm', '-f', 'vrun']);
+
+  const mountsAfter = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(d.dir)).length;
+  assert.equal(mountsAfter, mountsBefore, 'the copies left no mount behind');
+});

@@ -4,7 +4,7 @@ import { lstat } from 'node:fs/promises';
 import { InvalidParameter } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { goBase, resolveFollow } from './archive-path.js';
-import { fileNotFound, frozen, isMissing, underLock, withRootfs } from './archive-rootfs.js';
+import { fileNotFound, isMissing, withCopyView } from './archive-rootfs.js';
 import { announceStat, statPath } from './archive-stat.js';
 import { packPath } from './archive-tar.js';
 import { containersOf, publish } from './common.js';
@@ -26,7 +26,7 @@ export const containerArchiveGet: Handler<'container_archive_get'> = async (job,
   const out = job.stdout;
   if (!out) throw new InvalidParameter('archive needs an output stream');
   const c = containersOf(ctx).get(name);
-  await underLock(ctx, c.Id, () => frozen(ctx, c, () => withRootfs(ctx, c.Id, async (root) => {
+  await withCopyView(ctx, c, async (root) => {
     let src: Source;
     if (legacy) {
       src = await legacySource(root, userPath, name);
@@ -37,7 +37,7 @@ export const containerArchiveGet: Handler<'container_archive_get'> = async (job,
     }
     publish(ctx, c, legacy ? 'copy' : 'archive-path');
     await pipeline(packPath(root, src.rel, src.name), out, { signal: job.signal });
-  })));
+  });
 };
 
 /** The old copy API (dockerd's containerCopy): every symlink followed, the resolved name kept. */

@@ -5,16 +5,17 @@ import { InvalidParameter, System } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { extractInto } from './archive-extract.js';
 import { containerOwner } from './archive-owner.js';
-import { resolveFollow } from './archive-path.js';
-import { fileNotFound, frozen, isMissing, underLock, withRootfs } from './archive-rootfs.js';
+import { inContainer, resolveFollow } from './archive-path.js';
+import { fileNotFound, isMissing, withCopyView } from './archive-rootfs.js';
+import { mountHolding } from './archive-volumes.js';
 import { containersOf, publish } from './common.js';
 
 /**
  * `PUT /containers/{id}/archive?path=DIR`: extract the request body (a tar) into the
  * directory DIR of the container, as dockerd's ContainerExtractToDir: DIR is
  * resolved with its final symlink followed, must exist and be a directory, and the
- * rootfs must not be read-only. Volumes and binds mounted into the container are
- * not looked through yet: a copy lands in the rootfs under their mount point.
+ * rootfs must not be read-only, nor the volume or bind holding DIR. Volumes and
+ * binds are mounted into the rootfs for the copy (archive-volumes.ts).
  */
 export const containerArchivePut: Handler<'container_archive_put'> = async (job, ctx) => {
   const { name, path: userPath, noOverwriteDirNonDir, copyUIDGID } = job.args;
@@ -22,7 +23,7 @@ export const containerArchivePut: Handler<'container_archive_put'> = async (job,
   if (!stdin) throw new InvalidParameter('the archive to extract is missing from the request body');
   try {
     const c = containersOf(ctx).get(name);
-    await underLock(ctx, c.Id, () => frozen(ctx, c, () => withRootfs(ctx, c.Id, async (root) => {
+    await withCopyView(ctx, c, async (root) => {
       let dest: string;
       let st: BigIntStats;
       try {
@@ -33,11 +34,14 @@ export const containerArchivePut: Handler<'container_archive_put'> = async (job,
         throw err;
       }
       if (!st.isDirectory()) throw new System('extraction point is not a directory');
-      if (c.HostConfig['ReadonlyRootfs'] === true) throw new System('container rootfs is marked read-only');
+      // A read-only rootfs still takes copies into its writable volumes, as in dockerd.
+      const volume = mountHolding(c, inContainer(dest));
+      if (volume && !volume.RW) throw new System('mounted volume is marked read-only');
+      if (!volume && c.HostConfig['ReadonlyRootfs'] === true) throw new System('container rootfs is marked read-only');
       const owner = copyUIDGID ? await containerOwner(root, c.Config.User) : null;
       await extractInto(stdin, { root, dest, noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal: job.signal });
       publish(ctx, c, 'extract-to-dir');
-    })));
+    });
   } catch (err) {
     // Read the rest of the body away, so that the client gets the error, not a broken pipe.
     if (!stdin.destroyed) stdin.resume();

@@ -1,5 +1,6 @@
 import { isErrno, NotFound } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
+import { withVolumes } from './archive-volumes.js';
 import type { ContainerRecord } from './types.js';
 
 /**
@@ -51,4 +52,12 @@ export async function frozen<T>(ctx: JobContext, c: ContainerRecord, fn: () => P
   } finally {
     await handle.resume();
   }
+}
+
+/**
+ * What `docker cp` works on, as dockerd sets it up: the container locked (and a
+ * running one frozen), its rootfs mounted, its volumes and binds mounted into it.
+ */
+export function withCopyView<T>(ctx: JobContext, c: ContainerRecord, fn: (root: string) => Promise<T>): Promise<T> {
+  return underLock(ctx, c.Id, () => frozen(ctx, c, () => withRootfs(ctx, c.Id, (root) => withVolumes(ctx, c, root, () => fn(root)))));
 }

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
 import type { Handler } from '../context.js';
 import { goBase, inContainer, resolvePath, type ResolvedPath } from './archive-path.js';
-import { fileNotFound, isMissing, underLock, withRootfs } from './archive-rootfs.js';
+import { fileNotFound, isMissing, withCopyView } from './archive-rootfs.js';
 import { containersOf } from './common.js';
 import { PATH_STAT_HEADER, type HeaderSink, type PathStat } from './files-types.js';
 
@@ -75,7 +75,7 @@ export function announceStat(stdout: Writable | null, stat: PathStat): void {
 /** `HEAD /containers/{id}/archive?path=`: what `docker cp` asks before copying. */
 export const containerArchiveStat: Handler<'container_archive_stat'> = async (job, ctx) => {
   const c = containersOf(ctx).get(job.args.name);
-  const { stat } = await underLock(ctx, c.Id, () => withRootfs(ctx, c.Id, (root) => statPath(root, job.args.path, job.args.name)));
+  const { stat } = await withCopyView(ctx, c, (root) => statPath(root, job.args.path, job.args.name));
   announceStat(job.stdout, stat);
   return stat;
 };
