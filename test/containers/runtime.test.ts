@@ -204,6 +204,11 @@ test('stats: docker stats --no-stream with real figures, the stream, and the v1.
   assert.equal(both.status, 400);
   assert.equal(JSON.parse(both.body).message, 'cannot have stream=true and one-shot=true');
 
+  // Before API 1.21: no name and id, one (zero) `network` instead.
+  const old = JSON.parse((await api(d, 'GET', '/v1.20/containers/busy/stats?stream=0')).body);
+  assert.deepEqual(Object.keys(old).slice(-2), ['memory_stats', 'network']);
+  assert.equal(old.network.rx_bytes, 0);
+
   // The stream: each object carries the previous one's reading as precpu.
   const [a, b] = await streamLines(d, '/containers/busy/stats', 2);
   assert.equal(a!['preread'], '0001-01-01T00:00:00Z');

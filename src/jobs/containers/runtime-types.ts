@@ -44,7 +44,8 @@ declare module '../../engine/job-table.js' {
     container_pause: { args: { name: string }; result: void };
     container_unpause: { args: { name: string }; result: void };
     container_top: { args: { name: string; psArgs: string }; result: TopResult };
-    container_stats: { args: { name: string; stream: boolean; oneShot: boolean }; result: void };
+    /** `legacy`: API before 1.21, whose objects carry one `network` instead of name and id. */
+    container_stats: { args: { name: string; stream: boolean; oneShot: boolean; legacy: boolean }; result: void };
     container_update: { args: { name: string; body: UpdateBody }; result: UpdateResult };
     container_prune: { args: { filters: Filters }; result: ContainerPruneReport };
   }

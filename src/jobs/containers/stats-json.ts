@@ -123,6 +123,18 @@ export function statsJson(c: { Name: string; Id: string }, sample: StatsSample |
   };
 }
 
+/**
+ * The object as API versions before 1.21 have it: no name and id, and one `network`
+ * (all zero: berth's containers report no interface figures yet).
+ */
+export function legacyStatsJson(json: Record<string, unknown>): Record<string, unknown> {
+  const { name: _name, id: _id, ...rest } = json;
+  return {
+    ...rest,
+    network: { rx_bytes: 0, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: 0, tx_packets: 0, tx_errors: 0, tx_dropped: 0 },
+  };
+}
+
 /** What this object leaves as the next one's precpu_stats and preread. */
 export function previousOf(json: Record<string, unknown>): PreviousSample {
   return { read: json['read'] as string, cpu: json['cpu_stats'] as ApiCpuStats };

@@ -4,7 +4,7 @@ import { sendHead } from '../io.js';
 import { containersOf } from './common.js';
 import { runtimeOf } from './runtime.js';
 import './runtime-types.js';
-import { NO_PREVIOUS, nowRfc3339Nano, previousOf, statsJson, type StatsSample } from './stats-json.js';
+import { legacyStatsJson, NO_PREVIOUS, nowRfc3339Nano, previousOf, statsJson, type StatsSample } from './stats-json.js';
 
 /** dockerd's stats collector reads every container once a second. */
 const INTERVAL_MS = 1000;
@@ -24,7 +24,8 @@ export const containerStats: Handler<'container_stats'> = async (job, ctx) => {
   const c = store.get(job.args.name);
   const out = job.stdout;
   if (!out) throw new Error('container_stats needs a stdout to stream to');
-  const { stream, oneShot } = job.args;
+  const { stream, oneShot, legacy } = job.args;
+  // dockerd answers this case before looking at the API version: always the 1.21 shape.
   if (!stream && (!c.State.Running || c.State.Restarting)) {
     out.end(`${JSON.stringify(statsJson(c, null, NO_PREVIOUS))}\n`);
     return;
@@ -35,8 +36,9 @@ export const containerStats: Handler<'container_stats'> = async (job, ctx) => {
   let priming = !stream && !oneShot;
   for (;;) {
     if (job.signal.aborted) return;
-    const json = statsJson(c, await sample(ctx, c.Id), prev);
-    prev = previousOf(json);
+    const current = statsJson(c, await sample(ctx, c.Id), prev);
+    prev = previousOf(current);
+    const json = legacy ? legacyStatsJson(current) : current;
     if (priming) {
       priming = false;
     } else if (!stream) {

@@ -71,9 +71,10 @@ export const containerRuntimeRoutes: Route[] = [
     method: 'get', path: '/containers/:name/stats', job: 'container_stats', reply: 'binary', contentType: 'application/json',
     args: (r) => {
       const stream = goBool(r.query, 'stream', true);
-      const oneShot = goBool(r.query, 'one-shot', false);
+      // one-shot came with API 1.41; older clients never send it and dockerd ignores it there.
+      const oneShot = compareVersions(r.version, '1.41') >= 0 && goBool(r.query, 'one-shot', false);
       if (stream && oneShot) throw new InvalidParameter('cannot have stream=true and one-shot=true');
-      return { name: r.params.name ?? '', stream, oneShot };
+      return { name: r.params.name ?? '', stream, oneShot, legacy: compareVersions(r.version, '1.21') < 0 };
     },
   }),
   route({
