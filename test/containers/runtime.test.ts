@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
+import { parsePsOutput } from '../../src/jobs/containers/top.js';
 
 /**
  * The jobs that act on running containers, through the real docker CLI (28 and
@@ -329,4 +330,25 @@ test('container prune: stopped containers only, with until and label filters', {
   assert.ok(seen.includes('container destroy created'));
   assert.ok(seen.filter((e) => e.startsWith('container prune')).length >= 3, seen.join('\n'));
   await ok(d, ['rm', '-f', 'paused', 'running']);
+});
+
+test('top\'s parser: titles, rows of the container only, thread rows after their process, commands with spaces', () => {
+  const out = [
+    'USER  PID  TID CMD',
+    'root    1    - init',
+    '-       -    1 -',
+    'root    7    - sleep 1000',
+    '-       -    7 -',
+    '-       -    8 -',
+    'root    9    - other thing',
+    '-       -    9 -',
+    '',
+  ].join('\n');
+  assert.deepEqual(parsePsOutput(out, new Set([7])), {
+    Titles: ['USER', 'PID', 'TID', 'CMD'],
+    Processes: [['root', '7', '-', 'sleep 1000'], ['-', '-', '7', '-'], ['-', '-', '8', '-']],
+  });
+  assert.deepEqual(parsePsOutput('PID CMD\n', new Set([1])), { Titles: ['PID', 'CMD'], Processes: null });
+  assert.throws(() => parsePsOutput('USER CMD\nroot x\n', new Set()), /Couldn't find PID field in ps output/);
+  assert.throws(() => parsePsOutput('PID CMD\nabc x\n', new Set()), /Unexpected pid 'abc': strconv.Atoi: parsing "abc": invalid syntax/);
 });
