@@ -128,6 +128,12 @@ test('docker cp both ways, the path stat, docker diff and export on a created co
   const opt = await readTar((await api(d, 'GET', '/containers/files/archive?path=/opt')).body);
   assert.deepEqual([...opt.keys()], ['opt/', 'opt/sub/', 'opt/sub/leaf']);
 
+  // The copy call of API < 1.24: symlinks followed, a directory as its contents; gone from 1.24.
+  const legacy = (resource: string, v: string) => api(d, 'POST', `/v${v}/containers/files/copy`, Buffer.from(JSON.stringify({ Resource: resource })), 'application/json');
+  assert.deepEqual([...(await readTar((await legacy('/bin/sh', '1.23')).body)).keys()], ['busybox']);
+  assert.ok((await readTar((await legacy('/etc/', '1.23')).body)).has('passwd'));
+  assert.equal((await legacy('/etc', '1.24')).status, 404);
+
   // Errors in dockerd's words.
   const missing = await api(d, 'GET', '/containers/files/archive?path=/nope');
   assert.equal(missing.status, 404);

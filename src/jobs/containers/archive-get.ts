@@ -6,13 +6,14 @@ import type { Handler } from '../context.js';
 import { goBase, resolveFollow } from './archive-path.js';
 import { fileNotFound, isMissing, withCopyView } from './archive-rootfs.js';
 import { announceStat, statPath } from './archive-stat.js';
-import { packPath } from './archive-tar.js';
+import { packPath, packTree } from './archive-tar.js';
 import { containersOf, publish } from './common.js';
 
-/** What to archive: the rootfs-relative path and the name its entries take. */
+/** What to archive: the rootfs-relative path and the name its entries take; `contents`: a directory's entries only. */
 interface Source {
   rel: string;
   name: string;
+  contents?: boolean;
 }
 
 /**
@@ -36,16 +37,20 @@ export const containerArchiveGet: Handler<'container_archive_get'> = async (job,
       src = { rel: resolved.rel, name: goBase(resolved.abs) };
     }
     publish(ctx, c, legacy ? 'copy' : 'archive-path');
-    await pipeline(packPath(root, src.rel, src.name), out, { signal: job.signal });
+    const tar = src.contents ? packTree(path.join(root, src.rel)) : packPath(root, src.rel, src.name);
+    await pipeline(tar, out, { signal: job.signal });
   });
 };
 
-/** The old copy API (dockerd's containerCopy): every symlink followed, the resolved name kept. */
+/**
+ * The old copy API (dockerd's containerCopy): every symlink followed; a file comes
+ * under its resolved name, a directory as its contents without a top entry.
+ */
 async function legacySource(root: string, userPath: string, container: string): Promise<Source> {
   try {
     const rel = await resolveFollow(root, userPath);
-    await lstat(path.join(root, rel));
-    return { rel, name: rel === '' ? '/' : path.posix.basename(rel) };
+    const st = await lstat(path.join(root, rel));
+    return { rel, name: path.posix.basename(rel), contents: st.isDirectory() };
   } catch (err) {
     if (isMissing(err)) throw fileNotFound(userPath, container, err);
     throw err;
