@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { DOCKER_CLI_20, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
@@ -166,6 +167,11 @@ test('docker cp both ways, the path stat, docker diff and export on a created co
   const all = await readTar(readFileSync(join(exported, 'files.tar')));
   for (const n of ['.dockerenv', 'bin/', 'bin/busybox', 'etc/passwd', 'tmp/hello.txt', 'opt/sub/leaf']) assert.ok(all.has(n), n);
   assert.equal(all.get('bin/sh')?.linkname, 'busybox');
+
+  // A gzipped archive is taken too, as dockerd's Untar takes it.
+  const zipped = await api(d, 'PUT', '/containers/files/archive?path=/tmp', gzipSync(await makeTar([{ name: 'zipped', body: 'z' }])));
+  assert.equal(zipped.status, 200, zipped.body.toString());
+  assert.equal((await readTar((await api(d, 'GET', '/containers/files/archive?path=/tmp/zipped')).body)).get('zipped')?.body, 'z');
 
   // cp -a: the files take the container user's ids (from the container's /etc/passwd).
   await ok(d, ['create', '--name', 'asuser', '--user', 'nobody', 'busybox']);

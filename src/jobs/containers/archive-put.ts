@@ -2,6 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidParameter, System } from '../../engine/errors.js';
+import { decompress } from '../../graph/archive/decompress.js';
 import type { Handler } from '../context.js';
 import { extractInto } from './archive-extract.js';
 import { containerOwner } from './archive-owner.js';
@@ -39,12 +40,13 @@ export const containerArchivePut: Handler<'container_archive_put'> = async (job,
       if (volume && !volume.RW) throw new System('mounted volume is marked read-only');
       if (!volume && c.HostConfig['ReadonlyRootfs'] === true) throw new System('container rootfs is marked read-only');
       const owner = copyUIDGID ? await containerOwner(root, c.Config.User) : null;
-      await extractInto(stdin, { root, dest, noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal: job.signal });
+      // dockerd's Untar takes gzip, bzip2 and xz as well as a plain tar.
+      await extractInto(await decompress(stdin), { root, dest, noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal: job.signal });
       publish(ctx, c, 'extract-to-dir');
     });
   } catch (err) {
     // Read the rest of the body away, so that the client gets the error, not a broken pipe.
-    if (!stdin.destroyed) stdin.resume();
+    if (!stdin.destroyed) stdin.unpipe().resume();
     throw err;
   }
 };

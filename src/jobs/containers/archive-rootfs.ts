@@ -43,7 +43,9 @@ export function isMissing(err: unknown): boolean {
  * a symlink while the daemon walks or writes there (CVE-2018-15664 was that race;
  * dockerd 19.03 closed it the same way before moving to a chroot, which Node lacks).
  */
-export async function frozen<T>(ctx: JobContext, c: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+export async function frozen<T>(ctx: JobContext, record: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+  // The state as it is now, under the lock, not as it was when the request came.
+  const c = ctx.containers?.find(record.Id) ?? record;
   const handle = c.State.Running && !c.State.Paused ? ctx.runtime?.handle(c.Id) : undefined;
   if (!handle) return fn();
   await handle.pause();

@@ -35,7 +35,8 @@ async function rwLayer(ctx: JobContext, c: ContainerRecord): Promise<LayerRecord
  * paused, and the events read pause, commit, unpause. A container that exits
  * meanwhile is left to its exit handling.
  */
-async function paused<T>(ctx: JobContext, c: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+async function paused<T>(ctx: JobContext, record: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+  const c = ctx.containers?.find(record.Id) ?? record;
   const handle = c.State.Running && !c.State.Paused ? ctx.runtime?.handle(c.Id) : undefined;
   if (!handle) return fn();
   const store = containersOf(ctx);
