@@ -264,6 +264,14 @@ test('update: limits reach the cgroup files, the record is kept, dockerd\'s refu
   assert.equal(badValue.status, 400);
   assert.equal((await api(d, 'POST', '/containers/lim/update', '')).status, 500);
   assert.deepEqual(JSON.parse((await api(d, 'POST', '/containers/lim/update', '{}')).body), { Warnings: null });
+  // Without CFQ/BFQ on a v1 host the weight is discarded with dockerd's warning.
+  const blkio = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[1]?.split(',').includes('blkio'));
+  const blkioDir = blkio ? join('/sys/fs/cgroup', blkio[1]!, blkio[2]!) : '';
+  if (blkio && !existsSync(join(blkioDir, 'blkio.weight')) && !existsSync(join(blkioDir, 'blkio.bfq.weight'))) {
+    assert.deepEqual(JSON.parse((await api(d, 'POST', '/containers/lim/update', JSON.stringify({ BlkioWeight: 300 }))).body),
+      { Warnings: ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.'] });
+    assert.equal(await inspect(d, 'lim', '{{.HostConfig.BlkioWeight}}'), '0');
+  }
 
   // Restart policies: recorded; refused with --rm.
   await ok(d, ['update', '--restart', 'on-failure:3', 'lim']);
