@@ -170,7 +170,7 @@ test('stats: docker stats --no-stream with real figures, the stream, and the v1.
   const row = (await ok(d, ['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}'])).trim();
   const m = /^busy (\d+\.\d+)% ([\d.]+)MiB \/ 64MiB 1$/.exec(row);
   assert.ok(m, row);
-  assert.ok(Number(m[1]) > 20, `a busy loop shows CPU: ${row}`);
+  assert.ok(Number(m[1]) > 5, `a busy loop shows CPU: ${row}`);
   assert.ok(Number(m[2]) >= 8, `the shm file counts as memory: ${row}`);
   // -a lists the stopped container with the zero figures.
   assert.match(await ok(d, ['stats', '--no-stream', '-a', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}'], DOCKER_CLI_20), /^idle 0B \/ 0B 0$/m);
@@ -187,7 +187,7 @@ test('stats: docker stats --no-stream with real figures, the stream, and the v1.
   assert.deepEqual(s.pids_stats, { current: 1 });
   assert.match(s.read, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   const gap = Date.parse(s.read) - Date.parse(s.preread);
-  assert.ok(gap >= 900 && gap < 3000, `preread a second before read: ${gap} ms`);
+  assert.ok(gap >= 900 && gap < 5000, `preread a second before read: ${gap} ms`);
   assert.ok(s.cpu_stats.cpu_usage.total_usage > s.precpu_stats.cpu_usage.total_usage);
   assert.ok(s.cpu_stats.system_cpu_usage > s.precpu_stats.system_cpu_usage);
   assert.ok(s.cpu_stats.online_cpus >= 1);
