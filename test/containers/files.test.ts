@@ -5,6 +5,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
+import { absolutePath, goBase } from '../../src/jobs/containers/archive-path.js';
+import { goTimeNs } from '../../src/jobs/containers/archive-stat.js';
+import { mergeCommitConfig } from '../../src/jobs/containers/commit-config.js';
 import { DOCKER_CLI_20, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
 
@@ -83,6 +86,25 @@ async function readTar(buf: Buffer): Promise<Map<string, { type: string; body: s
   await done;
   return out;
 }
+
+test('cp paths and commit config merging, as dockerd spells them', () => {
+  // PreserveTrailingDotOrSeparator: `/` asks to follow, `/.` asks for the contents.
+  assert.deepEqual(['tmp', '/tmp/', '/tmp/.', '.', '/', '//a/../b/./', 'a/.'].map(absolutePath), ['/tmp', '/tmp/', '/tmp/.', '/.', '/', '/b/./', '/a/.']);
+  assert.deepEqual(['/tmp/', '/', '/tmp/.', 'x'].map(goBase), ['tmp', '/', '.', 'x']);
+  assert.equal(goTimeNs(1_700_000_000_120_000_000n), '2023-11-14T22:13:20.12Z');
+  assert.equal(goTimeNs(1_700_000_000_000_000_000n), '2023-11-14T22:13:20Z');
+
+  const base = { Env: ['A=1', 'B=2'], Cmd: ['sh'], Entrypoint: null, Labels: { l: 'base' }, User: 'u', WorkingDir: '/w', ExposedPorts: { '80/tcp': {} } };
+  const merged = mergeCommitConfig({ Env: ['B=3'], Labels: { m: 'x' }, ExposedPorts: { '81/tcp': {} } }, base);
+  assert.deepEqual(merged.Env, ['B=3', 'A=1']);
+  assert.deepEqual(merged.Labels, { l: 'base', m: 'x' });
+  assert.deepEqual(Object.keys(merged.ExposedPorts ?? {}).sort(), ['80/tcp', '81/tcp']);
+  assert.deepEqual([merged.Cmd, merged.User, merged.WorkingDir], [['sh'], 'u', '/w']);
+  // An entrypoint of the user's keeps the container's Cmd out; an empty one inherits neither.
+  assert.equal(mergeCommitConfig({ Entrypoint: ['/e'] }, base).Cmd, undefined);
+  assert.deepEqual(mergeCommitConfig({ Entrypoint: [] }, { ...base, Entrypoint: ['/x'] }).Entrypoint, []);
+  assert.deepEqual(mergeCommitConfig({}, base).Labels, { l: 'base' });
+});
 
 async function setup(t: TestContext): Promise<TestDaemon> {
   const d = await startDaemon(t);
