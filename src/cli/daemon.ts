@@ -12,6 +12,7 @@ import { restoreContainers, shutdownContainers } from '../jobs/containers/boot.j
 import { LiveContainers } from '../jobs/containers/live.js';
 import { createNativeDriver } from '../drivers/execdriver/native/index.js';
 import { ContainerStore } from '../jobs/containers/store.js';
+import { buildJobs } from '../jobs/build/index.js';
 import { imageJobs } from '../jobs/images/index.js';
 import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
 import { systemJobs } from '../jobs/system/index.js';
@@ -53,6 +54,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
   engine.install(imageJobs);
+  engine.install(buildJobs);
   engine.install(containerJobs);
   engine.install(volumeJobs);
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),

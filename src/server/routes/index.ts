@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { buildRoutes } from './build.js';
 import { containerFileRoutes } from './container-files.js';
 import { containerLogsRoutes } from './container-logs.js';
 import { containerRuntimeRoutes } from './container-runtime.js';
@@ -24,5 +25,6 @@ export const routes: Route[] = [
   ...containerFileRoutes,
   ...swarmRoutes,
   ...containerRuntimeRoutes,
+  ...buildRoutes,
   ...pendingRoutes,
 ];

@@ -39,8 +39,6 @@ export const pendingRoutes: Route[] = [
   pending('post', '/networks/:id/connect', 'connecting a container to a network'),
   pending('post', '/networks/:id/disconnect', 'disconnecting a container from a network'),
   // build
-  pending('post', '/build', 'image build'),
-  pending('post', '/build/prune', 'build cache pruning'),
   pending('post', '/build/cancel', 'build cancellation'),
   pending('post', '/session', 'build sessions'),
   pending('post', '/grpc', 'the gRPC build endpoint'),

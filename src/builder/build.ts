@@ -1,0 +1,167 @@
+import { InvalidParameter } from '../engine/errors.js';
+import type { Backend } from './backend.js';
+import { dispatchCopy } from './dispatch-copy.js';
+import {
+  dispatchArg, dispatchCmd, dispatchEnv, dispatchExpose, dispatchHealthcheck, dispatchLabel,
+  dispatchOnbuild, dispatchShell, dispatchSimple, dispatchVolume, dispatchWorkdir,
+} from './dispatch-meta.js';
+import { dispatchRun } from './dispatch-run.js';
+import { toInstruction, type Instruction, type InstructionOf, type Step } from './instructions.js';
+import { parseDockerfile, parseLine } from './parser.js';
+import { expandWord } from './shell-words.js';
+import type { SourceRoot } from './sources.js';
+import { BuildArgs, type StageState } from './state.js';
+import { StepError, setImage, type BuildOptions, type BuildRun, type StageResult } from './step.js';
+
+/*
+ * The legacy builder's main loop (dockerd 20.10's Builder.build): parse, split into
+ * stages at each FROM (keeping those up to `--target`), then for every instruction
+ * print `Step N/M : ...`, dispatch it, remove the step's containers and print the
+ * resulting image ID. Image IDs of finished stages go out as aux messages (the
+ * CLI's `--iidfile`); the caller tags the result.
+ */
+
+export interface BuildIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  aux: (id: string) => void;
+}
+
+interface Stage {
+  from: Step;
+  steps: Step[];
+}
+
+/** Parse and split; parse errors throw before any output (a 400, as dockerd). */
+export function plan(dockerfile: string, opts: BuildOptions): { escape: string; meta: Step[]; stages: Stage[] } {
+  const parsed = parseDockerfile(dockerfile);
+  const nodes = [...parsed.nodes];
+  const labels = Object.entries(opts.labels).sort(([a], [b]) => a.localeCompare(b));
+  if (labels.length) {
+    // dockerd appends `--label`s as one more LABEL instruction, which then shows as a step.
+    nodes.push(parseLine(`LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}='${v}'`).join(' ')} `, nodes.at(-1)!.startLine + 1));
+  }
+  const meta: Step[] = [];
+  const stages: Stage[] = [];
+  for (const node of nodes) {
+    const step = { node, inst: toInstruction(node, parsed.escape) };
+    if (step.inst.kind === 'from') stages.push({ from: step, steps: [] });
+    else if (stages.length === 0) {
+      if (step.inst.kind !== 'arg') throw new InvalidParameter('Please provide a source image with `from` prior to commit');
+      meta.push(step);
+    } else stages.at(-1)!.steps.push(step);
+  }
+  if (stages.length === 0) throw new InvalidParameter('No image was generated. Is your Dockerfile empty?');
+  if (opts.target) {
+    const i = stages.findIndex((s) => (s.from.inst as InstructionOf<'from'>).stage === opts.target.toLowerCase());
+    if (i === -1) throw new InvalidParameter(`failed to reach build target ${opts.target} in Dockerfile`);
+    stages.splice(i + 1);
+  }
+  return { escape: parsed.escape, meta, stages };
+}
+
+async function dispatch(b: BuildRun, inst: Instruction): Promise<void> {
+  switch (inst.kind) {
+    case 'env': return dispatchEnv(b, inst as InstructionOf<'env'>);
+    case 'label': return dispatchLabel(b, inst as InstructionOf<'label'>);
+    case 'arg': return dispatchArg(b, inst);
+    case 'expose': return dispatchExpose(b, inst);
+    case 'volume': return dispatchVolume(b, inst);
+    case 'workdir': return dispatchWorkdir(b, inst as InstructionOf<'workdir'>);
+    case 'user': case 'stopsignal': case 'maintainer': return dispatchSimple(b, inst as InstructionOf<'user' | 'stopsignal' | 'maintainer'>);
+    case 'shell': return dispatchShell(b, inst);
+    case 'onbuild': return dispatchOnbuild(b, inst);
+    case 'cmd': case 'entrypoint': return dispatchCmd(b, inst as InstructionOf<'cmd' | 'entrypoint'>);
+    case 'healthcheck': return dispatchHealthcheck(b, inst);
+    case 'run': return dispatchRun(b, inst as InstructionOf<'run'>);
+    case 'copy': case 'add': return dispatchCopy(b, inst);
+    case 'from': throw new StepError('FROM is dispatched by the stage loop');
+  }
+}
+
+/** One instruction with dockerd's clean-up: the step's containers go (always with --force-rm). */
+async function runStep(b: BuildRun, inst: Instruction): Promise<void> {
+  b.containers = [];
+  let ok = false;
+  try {
+    await dispatch(b, inst);
+    ok = true;
+  } finally {
+    if (b.opts.forceRm || (b.opts.rm && ok)) {
+      for (const id of b.containers) {
+        await b.backend.removeContainer(id);
+        b.out(`Removing intermediate container ${id.slice(0, 12)}\n`);
+      }
+    }
+  }
+}
+
+/** FROM: a previous stage, `scratch`, or a local image; then the image's ONBUILD triggers. */
+async function dispatchFrom(b: BuildRun, inst: InstructionOf<'from'>): Promise<void> {
+  const metaEnv = new Map<string, string>();
+  for (const [k, v] of b.args.meta) {
+    const val = b.args.value(k, v);
+    if (val !== null) metaEnv.set(k, val);
+  }
+  const ref = expandWord(inst.image, metaEnv, b.escape);
+  const stage = b.stages.find((s) => s.name !== '' && s.name === ref.toLowerCase());
+  b.cacheBusted = false;
+  b.state = { imageId: '', image: null, runConfig: {}, args: new Map(), maintainer: '', cmdSet: false, name: inst.stage };
+  if (ref.toLowerCase() === 'scratch') {
+    return;
+  }
+  const img = stage ? b.backend.getImage(stage.imageId) : b.backend.findImage(ref);
+  if (!img) throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': No such image: ${ref}`);
+  setImage(b, img);
+  b.state.runConfig = structuredClone(img.config.config ?? {});
+  const triggers = b.state.runConfig.OnBuild ?? [];
+  b.state.runConfig.OnBuild = null;
+  if (triggers.length === 0) return;
+  b.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+  for (const t of triggers) {
+    const node = parseLine(t, 1);
+    await runStep(b, toInstruction(node, b.escape));
+  }
+}
+
+/**
+ * Run the build; resolves with the final image ID. Throws StepError (or another
+ * error) for a failed step, after the step's output went out.
+ */
+export async function build(backend: Backend, dockerfile: string, context: SourceRoot, opts: BuildOptions, io: BuildIO, signal: AbortSignal): Promise<string> {
+  const { escape, meta, stages } = plan(dockerfile, opts);
+  const args = new BuildArgs(opts.buildArgs);
+  const b: BuildRun = {
+    backend, opts, args, escape, context, stages: [], out: io.out, err: io.err, signal, cacheBusted: false, containers: [],
+    state: { imageId: '', image: null, runConfig: {}, args: new Map(), maintainer: '', cmdSet: false, name: '' },
+  };
+  const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);
+  let n = 0;
+  const print = (s: Step): void => io.out(`Step ${++n}/${total} : ${s.node.original}\n`);
+  for (const m of meta) {
+    print(m);
+    for (const a of (m.inst as InstructionOf<'arg'>).args) {
+      args.declare(a.key);
+      args.meta.set(a.key, a.value === null ? null : expandWord(a.value, new Map(), escape));
+    }
+  }
+  const done: StageResult[] = b.stages;
+  for (const stage of stages) {
+    signal.throwIfAborted();
+    print(stage.from);
+    await dispatchFrom(b, stage.from.inst as InstructionOf<'from'>);
+    io.out(` ---> ${b.state.imageId.replace(/^sha256:/, '').slice(0, 12)}\n`);
+    for (const s of stage.steps) {
+      signal.throwIfAborted();
+      print(s);
+      await runStep(b, s.inst);
+      io.out(` ---> ${b.state.imageId.replace(/^sha256:/, '').slice(0, 12)}\n`);
+    }
+    if (b.state.imageId) io.aux(b.state.imageId);
+    done.push({ name: b.state.name, imageId: b.state.imageId });
+  }
+  const unused = args.unused();
+  if (unused.length) io.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+  if (!b.state.imageId) throw new StepError('No image was generated. Is your Dockerfile empty?');
+  return b.state.imageId;
+}

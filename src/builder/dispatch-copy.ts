@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { resolveInRoot } from '../drivers/graphdriver/archive/confine.js';
+import type { BuildImage } from './backend.js';
+import { copySources, extractArchive, isTarFile, type Owner } from './copy.js';
+import type { Instruction, InstructionOf } from './instructions.js';
+import { expandWord } from './shell-words.js';
+import { findSources, SourceMissing, sourcesHash, type Source, type SourceRoot } from './sources.js';
+import { shellOf } from './state.js';
+import { StepError, commitFill, expansionEnv, tryCache, type BuildRun } from './step.js';
+
+/*
+ * COPY and ADD as dockerd 20.10's performCopy: the cache key is the instruction
+ * with the sources' checksum (`COPY file:<hex> in /dest `), so changed content
+ * misses; on a miss the files are written into a new layer over the current image
+ * with no container run. ADD also unpacks local tar archives and fetches URLs.
+ */
+
+type Of<K extends Instruction['kind']> = InstructionOf<K>;
+
+const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
+
+/** `--chown=user:group` against the image's /etc/passwd and /etc/group (read confined). */
+async function owner(root: string, spec: string): Promise<Owner> {
+  const [user, group] = spec.split(':', 2) as [string, string | undefined];
+  const lookup = async (file: string, name: string): Promise<{ id: number; gid: number }> => {
+    if (/^\d+$/.test(name)) return { id: Number(name), gid: Number(name) };
+    let text = '';
+    try {
+      text = await readFile(path.join(root, await resolveInRoot(root, file, true)), 'utf8');
+    } catch {
+      // no such file: the name cannot be found
+    }
+    for (const line of text.split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name) return { id: Number(f[2]), gid: Number(f[3]) };
+    }
+    throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${name}: no such user: ${name}`);
+  };
+  const u = await lookup('etc/passwd', user);
+  if (group === undefined) return { uid: u.id, gid: /^\d+$/.test(user) ? u.id : u.gid };
+  const g = await lookup('etc/group', group);
+  return { uid: u.id, gid: g.id };
+}
+
+/** Fetch a URL for ADD into a private temp dir: the file, its name and its mtime. */
+async function download(url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
+    req.on('error', reject);
+  });
+  if (res.statusCode !== 200) {
+    res.resume();
+    await rm(dir, { recursive: true, force: true });
+    throw new StepError(`failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}: `);
+  }
+  const name = path.posix.basename(new URL(url).pathname) || '__unnamed__';
+  const file = path.join(dir, name);
+  await pipeline(res, createWriteStream(file, { mode: 0o600 }));
+  const lm = res.headers['last-modified'];
+  return { dir, file: name, mtime: lm ? new Date(lm) : null };
+}
+
+async function fileSource(root: SourceRoot, rel: string): Promise<Source> {
+  const [s] = await findSources(root, [rel]);
+  const content = await readFile(path.join(root.dir, rel));
+  return { ...s!, hash: `file:${createHash('sha256').update(content).digest('hex')}` };
+}
+
+export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promise<void> {
+  const env = expansionEnv(b);
+  const name = inst.kind.toUpperCase();
+  const srcs = inst.sources.map((s) => expandWord(s, env, b.escape));
+  let dest = expandWord(inst.dest, env, b.escape);
+  const chown = inst.chown ? expandWord(inst.chown, env, b.escape) : '';
+  const written = dest;
+  if (!dest.startsWith('/')) {
+    const slash = dest.endsWith('/');
+    dest = path.posix.join('/', b.state.runConfig.WorkingDir || '/', dest) + (slash ? '/' : '');
+  }
+  const temps: string[] = [];
+  try {
+    const parts: { root: SourceRoot; sources: Source[] }[] = [];
+    const fromImage = inst.from ? await sourceImage(b, inst.from) : null;
+    const local = async (root: SourceRoot): Promise<void> => {
+      const plain = srcs.filter((s) => inst.kind === 'copy' || !isUrl(s));
+      try {
+        if (plain.length) parts.push({ root, sources: await findSources(root, plain) });
+      } catch (err) {
+        if (!(err instanceof SourceMissing)) throw err;
+        throw new StepError(`${name} failed: ${fromImage ? '' : 'file not found in build context or excluded by .dockerignore: '}${err.message}`);
+      }
+    };
+    if (inst.kind === 'add') {
+      for (const url of srcs.filter(isUrl)) {
+        const got = await download(url, b.signal);
+        temps.push(got.dir);
+        if (got.mtime) await utimes(path.join(got.dir, got.file), got.mtime, got.mtime);
+        const root = { dir: got.dir, ignore: null };
+        parts.push({ root, sources: [await fileSource(root, got.file)] });
+      }
+    }
+    const count = srcs.length;
+    if (count > 1 && !dest.endsWith('/')) {
+      throw new StepError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+    }
+    const run = async (root: SourceRoot): Promise<void> => {
+      await local(root);
+      const all = parts.flatMap((p) => p.sources);
+      const chownComment = chown ? `--chown=${chown} ` : '';
+      const comment = `${name} ${chownComment}${sourcesHash(all)} in ${written} `;
+      const probe = { ...b.state.runConfig, Cmd: [...shellOf(b.state.runConfig), `#(nop) ${comment}`] };
+      if (tryCache(b, probe)) return;
+      await commitFill(b, probe, '', async (rootfs) => {
+        const own = chown ? await owner(rootfs, chown) : null;
+        for (const p of parts) {
+          if (inst.kind === 'add' && p.root === root) {
+            for (const s of p.sources) {
+              if (s.stat.isFile() && await isTarFile(path.join(p.root.dir, s.rel))) await extractArchive(path.join(p.root.dir, s.rel), rootfs, dest);
+              else await copySources(p.root, [s], rootfs, all.length > 1 && !dest.endsWith('/') ? `${dest}/` : dest, own);
+            }
+          } else {
+            await copySources(p.root, p.sources, rootfs, dest, own);
+          }
+        }
+      });
+    };
+    if (fromImage) await b.backend.withImageRoot(fromImage, (dir) => run({ dir, ignore: null }));
+    else await run(b.context);
+  } finally {
+    for (const t of temps) await rm(t, { recursive: true, force: true });
+  }
+}
+
+/** `--from=`: a stage by name or index, else an image. */
+async function sourceImage(b: BuildRun, from: string): Promise<BuildImage> {
+  const f = from.toLowerCase();
+  const stage = b.stages.find((s) => s.name !== '' && s.name === f) ?? (/^\d+$/.test(from) ? b.stages[Number(from)] : undefined);
+  if (stage) return b.backend.getImage(stage.imageId);
+  if (/^\d+$/.test(from)) throw new StepError(`index out of bounds`);
+  const img = b.backend.findImage(from);
+  if (!img) throw new StepError(`invalid from flag value ${from}: No such image: ${from}`);
+  return img;
+}

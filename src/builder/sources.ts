@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveInRoot } from '../drivers/graphdriver/archive/confine.js';
+import { isErrno } from '../engine/errors.js';
+import type { IgnoreMatcher } from './dockerignore.js';
+
+/*
+ * The files a COPY or ADD takes from a root: the build context (extracted, with
+ * its .dockerignore) or another stage's rootfs (`--from`). Every source path is
+ * resolved with chroot semantics under that root (confine.ts), so `..` and
+ * symlinks pointing out of the context can never reach a file outside it.
+ */
+
+export interface SourceRoot {
+  dir: string;
+  ignore: IgnoreMatcher | null;
+}
+
+export interface Source {
+  /** Path relative to the root, resolved (no symlinks left on the way). */
+  rel: string;
+  stat: Stats;
+  /** `file:<hex>` or `dir:<hex>` for the cache key. */
+  hash: string;
+}
+
+export class SourceMissing extends Error {}
+
+const WILDCARD = /[*?[]/;
+
+function clean(p: string): string {
+  return path.posix.normalize(`/${p}`).slice(1).replace(/\/+$/, '');
+}
+
+function excluded(root: SourceRoot, rel: string): boolean {
+  return rel !== '' && root.ignore !== null && root.ignore.matches(rel);
+}
+
+/** Every path under the root (relative), for wildcard sources. */
+async function walk(root: SourceRoot, rel: string, out: string[]): Promise<void> {
+  for (const name of (await readdir(path.join(root.dir, rel))).sort()) {
+    const child = rel === '' ? name : `${rel}/${name}`;
+    if (excluded(root, child)) continue;
+    out.push(child);
+    const st = await lstat(path.join(root.dir, child));
+    if (st.isDirectory()) await walk(root, child, out);
+  }
+}
+
+/** A glob as filepath.Match reads it, over a whole relative path. */
+function globRe(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = glob.indexOf(']', i + 1);
+      const cls = glob.slice(i + 1, end);
+      re += `[${cls.startsWith('^') || cls.startsWith('!') ? `^${cls.slice(1)}` : cls}]`;
+      i = end;
+    } else if (ch === '\\' && i + 1 < glob.length) re += `\\${glob[++i]}`;
+    else re += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Content hash of one file or a whole tree: names, modes, owners, link targets and bytes. */
+async function hashTree(root: SourceRoot, rel: string, st: Stats, top: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
+  const abs = path.join(root.dir, rel);
+  h.update(`${path.posix.relative(top, rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
+  if (st.isSymbolicLink()) h.update(await readlink(abs));
+  else if (st.isFile()) {
+    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+  } else if (st.isDirectory()) {
+    for (const name of (await readdir(abs)).sort()) {
+      const child = rel === '' ? name : `${rel}/${name}`;
+      if (excluded(root, child)) continue;
+      await hashTree(root, child, await lstat(path.join(root.dir, child)), top, h);
+    }
+  }
+  return h;
+}
+
+async function source(root: SourceRoot, rel: string): Promise<Source> {
+  const stat = await lstat(path.join(root.dir, rel));
+  const h = await hashTree(root, rel, stat, rel);
+  // The name itself is not part of a file's identity: the same bytes hit the cache.
+  const kind = stat.isDirectory() ? 'dir' : 'file';
+  return { rel, stat, hash: `${kind}:${h.digest('hex')}` };
+}
+
+/**
+ * The sources a COPY/ADD names, in order. A missing one throws SourceMissing with
+ * the `stat <path>: file does not exist` that dockerd reports.
+ */
+export async function findSources(root: SourceRoot, patterns: readonly string[]): Promise<Source[]> {
+  const out: Source[] = [];
+  for (const p of patterns) {
+    const want = clean(p);
+    if (WILDCARD.test(want)) {
+      const all: string[] = [];
+      await walk(root, '', all);
+      const re = globRe(want);
+      for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, await resolveInRoot(root.dir, rel, true)));
+      continue;
+    }
+    let rel: string;
+    try {
+      rel = await resolveInRoot(root.dir, want, true);
+      if (excluded(root, want)) throw Object.assign(new Error('excluded'), { code: 'ENOENT' });
+      out.push(await source(root, rel));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new SourceMissing(`stat ${want || '.'}: file does not exist`);
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** dockerd's source hash in the cache comment: one source's own, else `multi:` over all. */
+export function sourcesHash(sources: readonly Source[]): string {
+  if (sources.length === 1) return sources[0]!.hash;
+  return `multi:${createHash('sha256').update(sources.map((s) => s.hash).join(',')).digest('hex')}`;
+}
+
+export function isExcluded(root: SourceRoot, rel: string): boolean {
+  return excluded(root, rel);
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { ContainerConfig } from '../graph/types.js';
+import type { Backend, BuildImage, CommitSpec, RunHostConfig } from './backend.js';
+import { probeCache } from './cache.js';
+import type { SourceRoot } from './sources.js';
+import { BuildArgs, shellOf, type StageState } from './state.js';
+import { envMap, type Env } from './shell-words.js';
+
+/** What a build was asked for (the `POST /build` query, decoded). */
+export interface BuildOptions {
+  tags: string[];
+  buildArgs: Map<string, string | null>;
+  target: string;
+  noCache: boolean;
+  pull: boolean;
+  quiet: boolean;
+  labels: Record<string, string>;
+  rm: boolean;
+  forceRm: boolean;
+  host: RunHostConfig;
+  platform: string;
+}
+
+/** A finished stage, for `FROM <stage>` and `COPY --from=<stage>`. */
+export interface StageResult {
+  name: string;
+  imageId: string;
+}
+
+/** The whole build's state that steps share (dockerd's Builder + dispatchRequest). */
+export interface BuildRun {
+  backend: Backend;
+  opts: BuildOptions;
+  args: BuildArgs;
+  escape: string;
+  context: SourceRoot;
+  stages: StageResult[];
+  /** Writes `{"stream": text}` (nothing with -q). */
+  out: (text: string) => void;
+  /** RUN's stderr, shown in red as dockerd's StderrFormatter does. */
+  err: (text: string) => void;
+  signal: AbortSignal;
+  /** After the first miss nothing later hits (dockerd's imageProber). */
+  cacheBusted: boolean;
+  /** Containers this step made, removed when it ends (`--rm`, `--force-rm`). */
+  containers: string[];
+  state: StageState;
+}
+
+/** A failed step; `code` travels in errorDetail and becomes the CLI's exit status. */
+export class StepError extends Error {
+  constructor(message: string, readonly code?: number) {
+    super(message);
+  }
+}
+
+/** The env variables are substituted against: build args, overridden by ENV (dockerd's order). */
+export function expansionEnv(b: BuildRun): Env {
+  const m = new Map<string, string>();
+  for (const [k, v] of b.state.args) if (v !== null) m.set(k, v);
+  for (const [k, v] of envMap(b.state.runConfig.Env)) m.set(k, v);
+  return m;
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Use the cache for a step probed with `probe`: true (and the image taken) on a hit. */
+export function tryCache(b: BuildRun, probe: ContainerConfig): boolean {
+  if (b.opts.noCache || b.cacheBusted) return false;
+  const hit = probeCache(b.backend, b.state.imageId, probe);
+  if (!hit) {
+    b.cacheBusted = true;
+    return false;
+  }
+  b.out(' ---> Using cache\n');
+  setImage(b, b.backend.getImage(hit));
+  return true;
+}
+
+export function setImage(b: BuildRun, img: BuildImage): void {
+  b.state.imageId = img.id;
+  b.state.image = img;
+}
+
+export function commitSpec(b: BuildRun, containerConfig: ContainerConfig, containerId: string): CommitSpec {
+  return {
+    parent: b.state.image,
+    config: { ...b.state.runConfig, Image: b.state.imageId },
+    containerConfig: { ...containerConfig, Image: b.state.imageId },
+    containerId,
+    author: b.state.maintainer,
+  };
+}
+
+/**
+ * A metadata step (ENV, LABEL, CMD ...) as dockerd 20.10's commit(): probe the cache
+ * with `#(nop) ` and the comment as Cmd, else commit a config-only image. dockerd
+ * creates a container that never runs for it; its config and the lines it prints
+ * are reproduced here without making one, which is what makes these steps cheap.
+ */
+export async function commitMeta(b: BuildRun, comment: string): Promise<void> {
+  const probe: ContainerConfig = { ...b.state.runConfig, Cmd: [...shellOf(b.state.runConfig), '#(nop) ', comment] };
+  if (tryCache(b, probe)) return;
+  const id = newContainerId();
+  b.out(` ---> Running in ${id.slice(0, 12)}\n`);
+  const cc = { ...probe, Hostname: id.slice(0, 12), Labels: probe.Labels ?? {} };
+  setImage(b, b.backend.getImage(await b.backend.commitConfig(commitSpec(b, cc, id))));
+  b.containers.push(id);
+}
+
+/** A step that writes into the rootfs without running anything (WORKDIR's mkdir, COPY, ADD). */
+export async function commitFill(b: BuildRun, probe: ContainerConfig, containerId: string, fill: (root: string) => Promise<void>): Promise<void> {
+  const spec = commitSpec(b, containerId ? { ...probe, Hostname: containerId.slice(0, 12) } : probe, containerId);
+  setImage(b, b.backend.getImage(await b.backend.commitLayer(spec, fill)));
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Backend, BuildImage, CommitSpec, RunHostConfig, RunOutput } from '../../builder/backend.js';
+import { NotFound } from '../../engine/errors.js';
+import { goArch } from '../../graph/archive/import.js';
+import type { ContainerConfig, ImageConfig, ImageRecord, LayerRecord } from '../../graph/types.js';
+import type { JobContext } from '../context.js';
+import { commitImageConfig } from '../containers/commit-config.js';
+import { containersOf } from '../containers/common.js';
+import { containerCreate } from '../containers/create.js';
+import { removeContainer } from '../containers/remove.js';
+import { runtimeOf } from '../containers/runtime.js';
+import { containerStart } from '../containers/start.js';
+import { createdMs, imageEvent } from '../images/common.js';
+import { callHandler } from './job.js';
+
+/*
+ * The builder's Backend over the graph and the containers area: RUN steps are real
+ * containers (created, started with their output attached, committed, removed
+ * through the containers area's own code); COPY, ADD and WORKDIR write into a
+ * scratch graphdriver layer over the image and commit it, as dockerd's
+ * exportImage does without a container.
+ */
+
+const scratchParent = (): ImageConfig => ({ architecture: goArch(), os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
+
+function toBuildImage(img: ImageRecord): BuildImage {
+  return { id: img.id, config: img.config, createdMs: createdMs(img) };
+}
+
+/** Split the shim's stdcopy frames (8-byte header: stream, 0, 0, 0, size) into stdout and stderr. */
+function demux(stream: Duplex, out: RunOutput): Promise<void> {
+  let buf: Buffer = Buffer.alloc(0);
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      while (buf.length >= 8) {
+        const size = buf.readUInt32BE(4);
+        if (buf.length < 8 + size) break;
+        const payload = buf.subarray(8, 8 + size);
+        if (buf[0] === 2) out.stderr(payload);
+        else out.stdout(payload);
+        buf = buf.subarray(8 + size);
+      }
+    });
+    stream.on('error', () => resolve());
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+  });
+}
+
+export class JobBackend implements Backend {
+  constructor(private readonly ctx: JobContext, private readonly signal: AbortSignal) {}
+
+  findImage(ref: string): BuildImage | null {
+    try {
+      return toBuildImage(this.ctx.graph.resolve(ref));
+    } catch (err) {
+      if (err instanceof NotFound) return null;
+      throw err;
+    }
+  }
+
+  getImage(id: string): BuildImage {
+    return toBuildImage(this.ctx.graph.getImage(id));
+  }
+
+  children(parent: string): BuildImage[] {
+    const g = this.ctx.graph;
+    if (parent === '') return g.listImages().filter((i) => i.parent === null && i.config.container_config?.Cmd).map(toBuildImage);
+    return g.children(parent).map((id) => toBuildImage(g.getImage(id)));
+  }
+
+  private createImage(spec: CommitSpec, diffId: string | null): string {
+    let bytes = commitImageConfig({
+      parent: spec.parent?.config ?? scratchParent(), config: spec.config, containerConfig: spec.containerConfig,
+      containerId: spec.containerId, author: spec.author, comment: '', diffId,
+    });
+    if (!spec.containerId) {
+      // Go omits an empty `container`, as for COPY and ADD steps.
+      const o = JSON.parse(bytes.toString()) as Record<string, unknown>;
+      delete o['container'];
+      bytes = Buffer.from(JSON.stringify(o));
+    }
+    return this.ctx.graph.createImage(bytes, spec.parent ? { parent: spec.parent.id } : {}).id;
+  }
+
+  async commitConfig(spec: CommitSpec): Promise<string> {
+    return this.createImage(spec, null);
+  }
+
+  /** A scratch graphdriver layer over the image's top layer, for `fn`, removed afterwards. */
+  private async scratchLayer<T>(image: BuildImage | null, fn: (id: string, root: string) => Promise<T>): Promise<T> {
+    const { driver } = this.ctx.graph;
+    const top = image ? this.ctx.graph.getImage(image.id).topLayer : null;
+    const id = `build-${randomBytes(16).toString('hex')}`;
+    await driver.create(id, top ? this.ctx.graph.getLayer(top).cacheId : null);
+    try {
+      const root = await driver.get(id);
+      try {
+        return await fn(id, root);
+      } finally {
+        await driver.put(id);
+      }
+    } finally {
+      await driver.remove(id);
+    }
+  }
+
+  /** The layer of what `id` changed over `top`, or null when nothing changed. */
+  private async layerOf(id: string, top: string | null): Promise<LayerRecord | null> {
+    const { driver } = this.ctx.graph;
+    if ((await driver.changes(id)).length === 0) return null;
+    return this.ctx.graph.createLayer(top, await driver.diff(id));
+  }
+
+  async commitLayer(spec: CommitSpec, fill: (root: string) => Promise<void>): Promise<string> {
+    const top = spec.parent ? this.ctx.graph.getImage(spec.parent.id).topLayer : null;
+    const layer = await this.scratchLayer(spec.parent, async (id, root) => {
+      await fill(root);
+      return this.layerOf(id, top);
+    });
+    return this.createImage(spec, layer?.diffId ?? null);
+  }
+
+  withImageRoot<T>(image: BuildImage, fn: (root: string) => Promise<T>): Promise<T> {
+    return this.scratchLayer(image, (_id, root) => fn(root));
+  }
+
+  async createContainer(image: string, config: ContainerConfig, host: RunHostConfig): Promise<string> {
+    const HostConfig: Record<string, unknown> = { NetworkMode: host.networkMode || 'default' };
+    if (host.extraHosts.length) HostConfig['ExtraHosts'] = host.extraHosts;
+    if (host.cpuShares) HostConfig['CpuShares'] = host.cpuShares;
+    if (host.memory) HostConfig['Memory'] = host.memory;
+    const body = { ...config, Image: image, AttachStdout: true, AttachStderr: true, HostConfig };
+    const r = await callHandler(this.ctx, containerCreate, 'container_create', { name: '', body }, this.signal);
+    return r.Id;
+  }
+
+  async runContainer(id: string, out: RunOutput, signal: AbortSignal): Promise<number> {
+    const rt = runtimeOf(this.ctx);
+    let output: Promise<void> = Promise.resolve();
+    const attached = new Promise<void>((resolve) => {
+      rt.addAttach(id, {
+        stdin: false, stdout: true, stderr: true,
+        onStream: (s) => { if (s) output = demux(s, out); resolve(); },
+      });
+    });
+    const exited = new Promise<number>((resolve) => {
+      const off = rt.onExit(id, (note) => { off(); resolve(note.exitCode); });
+    });
+    await callHandler(this.ctx, containerStart, 'container_start', { name: id, hostConfig: false }, signal);
+    await attached;
+    const code = await exited;
+    await rt.exited(id);
+    // The stream ends with the process; a stuck one must not hold the build.
+    await Promise.race([output, new Promise((r) => setTimeout(r, 2000).unref())]);
+    return code;
+  }
+
+  async commitContainer(id: string, spec: CommitSpec): Promise<string> {
+    const c = containersOf(this.ctx).get(id);
+    const layer = await this.layerOf(c.Id, c.ImageTopLayer);
+    return this.createImage(spec, layer?.diffId ?? null);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    // Metadata steps show a container ID but make none (see builder/step.ts).
+    if (!containersOf(this.ctx).find(id)) return;
+    await removeContainer(this.ctx, id, { force: true, removeVolumes: true });
+  }
+
+  tag(id: string, ref: string): void {
+    const r = this.ctx.graph.tag(id, ref);
+    imageEvent(this.ctx, 'tag', id, ref.includes(':') || ref.includes('@') ? ref : `${ref}:latest`);
+    void r;
+  }
+}

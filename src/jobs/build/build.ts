@@ -1,0 +1,63 @@
+import { rm } from 'node:fs/promises';
+import { build } from '../../builder/build.js';
+import { StepError } from '../../builder/step.js';
+import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
+import { makeScratch } from '../../graph/archive/tmp.js';
+import type { Handler } from '../context.js';
+import { JobBackend } from './backend.js';
+import { openContext } from './context.js';
+
+/**
+ * `POST /build` (`DOCKER_BUILDKIT=0 docker build`): open the context, run the
+ * legacy builder, tag the result. Output is dockerd's JSON message stream;
+ * a step's failure, once output has started, travels in it as errorDetail (with
+ * the command's exit code, which the CLI exits with). Nothing is tagged unless the
+ * whole build succeeded.
+ */
+export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
+  const a = job.args;
+  const stdin = job.stdin;
+  if (a.remote) throw new NotImplemented('remote build contexts are not supported by berth');
+  if (!stdin) throw new InvalidParameter('the build context is missing from the request body');
+  const out = job.stdout!;
+  let started = false;
+  const write = (msg: Record<string, unknown>): void => {
+    started = true;
+    if (!out.destroyed) out.write(`${JSON.stringify(msg)}\r\n`);
+  };
+  const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
+  const scratch = await makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
+  try {
+    let context;
+    try {
+      context = await openContext(stdin, scratch, a.dockerfile, job.signal);
+    } catch (err) {
+      if (!stdin.destroyed) stdin.resume();
+      throw err;
+    }
+    const backend = new JobBackend(ctx, job.signal);
+    let id: string;
+    try {
+      id = await build(backend, context.dockerfile, { dir: scratch, ignore: context.ignore }, a, {
+        out: text,
+        err: (s) => text(`\u001b[91m${s}\u001b[0m`),
+        aux: (imageId) => write({ aux: { ID: imageId } }),
+      }, job.signal);
+    } catch (err) {
+      if (!started) throw err;
+      const message = (err as Error).message;
+      const code = err instanceof StepError ? err.code : undefined;
+      write({ errorDetail: code !== undefined ? { code, message } : { message }, error: message });
+      return;
+    }
+    for (const t of a.tags) backend.tag(id, t);
+    if (a.quiet) {
+      write({ stream: `${id}\n` });
+      return;
+    }
+    text(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n`);
+    for (const t of a.tags) text(`Successfully tagged ${t.includes(':') || t.includes('@') ? t : `${t}:latest`}\n`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
+import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
+import { InvalidParameter, isErrno } from '../../engine/errors.js';
+import { decompress, peek } from '../../graph/archive/decompress.js';
+import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
+
+/*
+ * The build context: the request body, a tar (plain or compressed) extracted into
+ * scratch space under the data root with the layer extractor's confinement (no
+ * `..`, no absolute names, no writes through symlinks, no devices), or a bare
+ * Dockerfile (`docker build - < Dockerfile`). Its size is capped by
+ * BERTH_MAX_BUILD_CONTEXT (bytes, default 8 GiB): past it the build is refused.
+ */
+
+const DEFAULT_MAX = 8 * 1024 ** 3;
+
+export function maxContextBytes(): number {
+  const v = Number(process.env['BERTH_MAX_BUILD_CONTEXT']);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX;
+}
+
+function limited(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > max) cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${max} bytes`));
+      else cb(null, chunk);
+    },
+  });
+}
+
+export interface Context {
+  dockerfile: string;
+  ignore: IgnoreMatcher;
+}
+
+/** Unpack the body into `dir`; returns the Dockerfile's text and the .dockerignore rules. */
+export async function openContext(body: Readable, dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
+  const max = maxContextBytes();
+  const input = (await decompress(body)).pipe(limited(max));
+  const head = await peek(input, 512);
+  const isTar = head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  if (!isTar) {
+    const chunks: Buffer[] = [];
+    for await (const c of input) chunks.push(c as Buffer);
+    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]) };
+  }
+  await applyTar(dir, input, { whiteouts: 'aufs', signal });
+  let ignore = new IgnoreMatcher([]);
+  try {
+    ignore = new IgnoreMatcher(readIgnore(await readFile(path.join(dir, '.dockerignore'), 'utf8')));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  const name = dockerfileName || 'Dockerfile';
+  const read = async (n: string): Promise<string> => readFile(path.join(dir, await resolveInRoot(dir, cleanName(n), true)), 'utf8');
+  try {
+    return { dockerfile: await read(name), ignore };
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && !isErrno(err, 'EISDIR')) throw err;
+    // dockerd falls back to the lower-case name for the default.
+    if (!dockerfileName || dockerfileName === 'Dockerfile') {
+      try {
+        return { dockerfile: await read('dockerfile'), ignore };
+      } catch {
+        // reported below
+      }
+    }
+    throw new InvalidParameter(`Cannot locate specified Dockerfile: ${name}`);
+  }
+}

@@ -1,0 +1,10 @@
+import './types.js';
+import type { HandlerTable } from '../context.js';
+import { imageBuild } from './build.js';
+import { buildPrune } from './prune.js';
+
+/** The build area's jobs. */
+export const buildJobs: HandlerTable = {
+  image_build: imageBuild,
+  build_prune: buildPrune,
+};

@@ -1,0 +1,18 @@
+import type { BuildOptions } from '../../builder/step.js';
+
+/** `POST /build`: the query decoded; the body (a context tar or a bare Dockerfile) is the job's stdin. */
+export interface BuildArgs extends BuildOptions {
+  /** Path of the Dockerfile inside the context (`-f`); the CLI puts one from elsewhere or stdin in the tar. */
+  dockerfile: string;
+  /** `remote=`: a URL context, which berth does not fetch. */
+  remote: string;
+}
+
+declare module '../../engine/job-table.js' {
+  interface JobTable {
+    /** `POST /build`: the legacy builder; JSON messages on stdout as dockerd's. */
+    image_build: { args: BuildArgs; result: void };
+    /** `POST /build/prune` (`docker builder prune`). */
+    build_prune: { args: { all: boolean }; result: { CachesDeleted: string[] | null; SpaceReclaimed: number } };
+  }
+}

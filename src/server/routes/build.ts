@@ -1,0 +1,69 @@
+import '../../jobs/build/types.js';
+import { InvalidParameter } from '../../engine/errors.js';
+import { parseNamed } from '../../graph/reference.js';
+import type { Query } from '../query.js';
+import { route, type Route } from '../route.js';
+
+/** A JSON-object query parameter (`buildargs`, `labels`); `{}` when absent. */
+function jsonMap(q: Query, name: string): Record<string, string | null> {
+  const raw = q.string(name);
+  if (!raw) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameter(`error reading ${name}: ${raw}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidParameter(`error reading ${name}: ${raw}`);
+  return v as Record<string, string | null>;
+}
+
+/** `-t` values checked before anything is built, as dockerd does. */
+function tags(q: Query): string[] {
+  const out: string[] = [];
+  for (const t of q.all('t')) {
+    if (t === '') continue;
+    try {
+      parseNamed(t);
+    } catch {
+      throw new InvalidParameter(`invalid reference format: repository name must be lowercase`);
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** The legacy builder. */
+export const buildRoutes: Route[] = [
+  route({
+    method: 'post', path: '/build', job: 'image_build', body: 'stream', reply: 'json-stream',
+    args: (r) => {
+      const q = r.query;
+      const labels = jsonMap(q, 'labels');
+      return {
+        tags: tags(q),
+        dockerfile: q.string('dockerfile') ?? '',
+        buildArgs: new Map(Object.entries(jsonMap(q, 'buildargs'))),
+        target: q.string('target') ?? '',
+        noCache: q.bool('nocache'),
+        pull: q.bool('pull'),
+        quiet: q.bool('q'),
+        labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),
+        rm: q.bool('rm', true),
+        forceRm: q.bool('forcerm'),
+        host: {
+          networkMode: q.string('networkmode') || 'default',
+          extraHosts: q.all('extrahosts').flatMap((h) => h.split(',')).filter((h) => h !== ''),
+          cpuShares: q.int('cpushares', 0)!,
+          memory: q.int('memory', 0)!,
+        },
+        platform: q.string('platform') ?? '',
+        remote: q.string('remote') ?? '',
+      };
+    },
+  }),
+  route({
+    method: 'post', path: '/build/prune', job: 'build_prune', body: 'none',
+    args: (r) => ({ all: r.query.bool('all') }),
+  }),
+];
