@@ -1,7 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { Readable as ReadableStream } from 'node:stream';
+import { Readable } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { resolveEntry } from '../../drivers/graphdriver/archive/confine.js';
 import { encodeHeaders, padding, type HeaderOut } from '../../drivers/graphdriver/archive/tar-header.js';
@@ -34,7 +33,7 @@ export interface ExtractOptions {
 const TYPEFLAG: Record<EntryType, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
 
 export async function extractInto(tar: Readable, opts: ExtractOptions): Promise<void> {
-  const renamed = ReadableStream.from(rebase(tar, opts), { objectMode: false });
+  const renamed = Readable.from(rebase(tar, opts), { objectMode: false });
   await applyTar(opts.root, renamed, { whiteouts: 'aufs', allowDevices: true, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 

@@ -1,0 +1,125 @@
+import { Unauthorized } from '../../engine/errors.js';
+import type { Challenge } from './challenge.js';
+import { errorFrom } from './errors.js';
+import { readBody, send } from './http.js';
+import type { Endpoint } from './endpoint.js';
+import type { AuthConfig } from './types.js';
+
+/**
+ * Tokens of the Bearer flow, shared by every pull of the daemon: one per (realm,
+ * service, user, scope). A token is reused until shortly before it expires; a 401
+ * with a cached token drops it (`invalidate`) and the next request fetches a new one.
+ */
+export class TokenCache {
+  private readonly tokens = new Map<string, { token: string; until: number }>();
+
+  get(key: string): string | undefined {
+    const t = this.tokens.get(key);
+    if (t && t.until > Date.now()) return t.token;
+    this.tokens.delete(key);
+    return undefined;
+  }
+
+  set(key: string, token: string, ttlSec: number): void {
+    // Ten seconds of margin, so a token does not expire in flight.
+    this.tokens.set(key, { token, until: Date.now() + Math.max(0, ttlSec - 10) * 1000 });
+  }
+
+  invalidate(key: string): void {
+    this.tokens.delete(key);
+  }
+}
+
+/** Token servers may omit expires_in; the distribution spec says assume 60 seconds. */
+const DEFAULT_TOKEN_TTL = 60;
+
+/**
+ * The Authorization header for a registry, given the challenge its `/v2/` answered
+ * with: Basic with the user's credentials, or a Bearer token fetched from the
+ * challenge's realm for the scopes of the request (`repository:library/busybox:pull`).
+ */
+export class Authorizer {
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly challenge: Challenge | undefined,
+    private readonly creds: AuthConfig,
+    private readonly cache: TokenCache,
+  ) {}
+
+  get scheme(): string | undefined {
+    return this.challenge?.scheme;
+  }
+
+  /** The header for a request needing `scopes`, or undefined when the registry wants none. */
+  async header(scopes: string[], url: string): Promise<string | undefined> {
+    const { username, password } = credentials(this.creds);
+    if (this.challenge?.scheme === 'basic') {
+      if (!username && !password) throw new Unauthorized(`Get "${url}": no basic auth credentials`);
+      return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    if (this.challenge?.scheme !== 'bearer') return undefined;
+    if (this.creds.registrytoken) return `Bearer ${this.creds.registrytoken}`;
+    const key = this.key(scopes);
+    const cached = this.cache.get(key);
+    if (cached) return `Bearer ${cached}`;
+    const { token, ttl } = await this.fetchToken(scopes, url);
+    this.cache.set(key, token, ttl);
+    return `Bearer ${token}`;
+  }
+
+  /** Forget the token for `scopes` (the registry refused it). */
+  invalidate(scopes: string[]): void {
+    this.cache.invalidate(this.key(scopes));
+  }
+
+  private key(scopes: string[]): string {
+    const p = this.challenge?.params ?? {};
+    return [p['realm'], p['service'], credentials(this.creds).username ?? '', [...scopes].sort().join(' ')].join('|');
+  }
+
+  private async fetchToken(scopes: string[], url: string): Promise<{ token: string; ttl: number }> {
+    const p = this.challenge!.params;
+    const realm = p['realm'];
+    if (!realm) throw new Unauthorized(`Get "${url}": the registry's Bearer challenge has no realm`);
+    const q = new URLSearchParams();
+    if (p['service']) q.set('service', p['service']);
+    for (const s of scopes) q.append('scope', s);
+    const { username, password } = credentials(this.creds);
+    let res;
+    if (this.creds.identitytoken) {
+      // The OAuth2 refresh-token grant, as dockerd does with a stored identity token.
+      q.set('grant_type', 'refresh_token');
+      q.set('refresh_token', this.creds.identitytoken);
+      q.set('client_id', 'docker');
+      res = await send({ method: 'POST', url: realm, body: q.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, tls: this.tlsFor(realm) });
+    } else {
+      if (username) q.set('account', username);
+      const headers = username || password ? { authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` } : undefined;
+      res = await send({ method: 'GET', url: `${realm}${realm.includes('?') ? '&' : '?'}${q}`, headers, tls: this.tlsFor(realm) });
+    }
+    if (res.statusCode !== 200) {
+      const err = await errorFrom(res);
+      throw new Unauthorized(`Get "${url}": ${err.message}`, { cause: err });
+    }
+    const body = JSON.parse((await readBody(res, 1 << 20, 'token response')).toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new Unauthorized(`Get "${url}": the token server answered without a token`);
+    return { token, ttl: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_TTL };
+  }
+
+  /** The registry's own TLS settings also apply to a token realm on the same host. */
+  private tlsFor(realm: string): Endpoint['tls'] {
+    return new URL(realm).host === new URL(this.endpoint.base).host ? this.endpoint.tls : undefined;
+  }
+}
+
+/** Username and password, from the fields or from `auth` (`base64(user:pass)`). */
+export function credentials(c: AuthConfig): { username?: string; password?: string } {
+  if (c.username || c.password) return { username: c.username, password: c.password };
+  if (c.auth) {
+    const s = Buffer.from(c.auth, 'base64').toString('utf8');
+    const i = s.indexOf(':');
+    if (i > 0) return { username: s.slice(0, i), password: s.slice(i + 1) };
+  }
+  return {};
+}

@@ -1,0 +1,135 @@
+import { Transform, type Readable } from 'node:stream';
+import { decompress } from '../archive/decompress.js';
+import { chainIdOf } from '../layers.js';
+import type { LayerRecord } from '../types.js';
+import { blobStream } from './blob.js';
+import type { RegistryClient } from './client.js';
+import { Limit } from './limit.js';
+import { shortId, type PullProgress } from './progress.js';
+import type { Descriptor } from './types.js';
+
+/** The part of the Graph a pull writes layers through (src/graph/types.ts). */
+export interface LayerGraph {
+  hasLayer(chainId: string): boolean;
+  createLayer(parent: string | null, tar: Readable, opts?: { expectDiffId?: string }): Promise<LayerRecord>;
+  releaseLayer(chainId: string, own?: readonly string[]): Promise<unknown>;
+}
+
+export interface LayerJob {
+  client: RegistryClient;
+  repo: string;
+  layers: Descriptor[];
+  diffIds: string[];
+  graph: LayerGraph;
+  progress: PullProgress;
+  maxConcurrent: number;
+  signal: AbortSignal;
+}
+
+/**
+ * How far ahead of its extraction a layer may download. Extraction is in order (a
+ * layer is registered on top of its parent), downloads are parallel: while layer N
+ * extracts, layers N+1.. fill this much memory and then wait, so there is no
+ * temporary file and memory stays bounded.
+ */
+const READ_AHEAD = 16 << 20;
+
+/**
+ * Download and register an image's layers: those whose chain exists are skipped
+ * ("Already exists"); the others start downloading at once, at most
+ * `maxConcurrent` at a time, and each streams through digest verification,
+ * decompression and extraction in one pass. Any failure stops every transfer and
+ * releases the layers this pull added, so nothing half-pulled remains. Resolves with
+ * the number of layers written.
+ */
+export async function pullLayers(job: LayerJob): Promise<number> {
+  const { layers, diffIds, graph, progress } = job;
+  const chain: string[] = [];
+  let parent: string | null = null;
+  for (const d of diffIds) chain.push((parent = chainIdOf(parent, d)));
+  const first = chain.findIndex((c) => !graph.hasLayer(c));
+  const todo = first < 0 ? [] : layers.map((_, i) => i).slice(first);
+  for (let i = 0; i < layers.length; i++) if (first < 0 || i < first) progress.status('Already exists', shortId(layers[i]!.digest));
+  if (todo.length === 0) return 0;
+
+  for (const i of todo) progress.status('Pulling fs layer', shortId(layers[i]!.digest));
+  const limit = new Limit(job.maxConcurrent);
+  const streams = new Map<number, Readable>();
+  const added: string[] = [];
+  const fail = new AbortController();
+  const onAbort = (): void => fail.abort(job.signal.reason);
+  job.signal.addEventListener('abort', onAbort, { once: true });
+  fail.signal.addEventListener('abort', () => { for (const s of streams.values()) s.destroy(fail.signal.reason as Error); }, { once: true });
+
+  // Downloads start in layer order as slots free up; each resolves with its stream.
+  const downloads = todo.map((i) => download(job, i, limit, streams, fail.signal));
+  // Awaited in order below; a rejection before its turn must not count as unhandled.
+  for (const d of downloads) d.catch(() => undefined);
+  try {
+    for (const [k, i] of todo.entries()) {
+      job.signal.throwIfAborted();
+      const blob = await downloads[k]!;
+      const id = shortId(layers[i]!.digest);
+      const size = layers[i]!.size;
+      let consumed = 0;
+      const counting = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          consumed += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      blob.on('error', (e) => counting.destroy(e));
+      const timer = setInterval(() => { if (blob.readableEnded || streamDone(blob)) progress.bar(id, 'Extracting', consumed, size); }, 100);
+      try {
+        const tar = await decompress(blob.pipe(counting));
+        const layer = await graph.createLayer(i === 0 ? null : chain[i - 1]!, tar, { expectDiffId: diffIds[i]! });
+        added.push(layer.chainId);
+      } finally {
+        clearInterval(timer);
+      }
+      progress.bar(id, 'Extracting', size, size, true);
+      progress.status('Pull complete', id);
+    }
+    return todo.length;
+  } catch (err) {
+    fail.abort(err);
+    await Promise.allSettled(downloads);
+    if (added.length) await graph.releaseLayer(added.at(-1)!, added).catch(() => undefined);
+    throw fail.signal.aborted && job.signal.aborted ? (job.signal.reason as Error) : err;
+  } finally {
+    job.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const complete = new WeakSet<Readable>();
+const streamDone = (s: Readable): boolean => complete.has(s);
+
+/** Start one layer's transfer when a slot is free; the slot is held until its last byte arrived. */
+async function download(job: LayerJob, i: number, limit: Limit, streams: Map<number, Readable>, signal: AbortSignal): Promise<Readable> {
+  const desc = job.layers[i]!;
+  const id = shortId(desc.digest);
+  if (!limit.free) job.progress.status('Waiting', id);
+  const release = await limit.acquire();
+  if (signal.aborted) {
+    release();
+    throw signal.reason;
+  }
+  const blob = blobStream(job.client, job.repo, desc, {
+    highWaterMark: READ_AHEAD,
+    onBytes: (n) => job.progress.bar(id, 'Downloading', n, desc.size, n === desc.size),
+    onRetry: (ms) => job.progress.status(`Retrying in ${Math.ceil(ms / 1000)} second${ms > 1000 ? 's' : ''}`, id),
+    onComplete: () => {
+      complete.add(blob);
+      release();
+      job.progress.status('Verifying Checksum', id);
+      job.progress.status('Download complete', id);
+    },
+  });
+  blob.once('close', release);
+  // Swallowed here; the error reaches the extraction reading this stream.
+  blob.on('error', () => undefined);
+  streams.set(i, blob);
+  // read(0) makes the stream fetch ahead without consuming anything.
+  blob.read(0);
+  return blob;
+}
