@@ -15,6 +15,7 @@ import { ContainerStore } from '../jobs/containers/store.js';
 import { buildJobs } from '../jobs/build/index.js';
 import { imageJobs } from '../jobs/images/index.js';
 import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
+import { registryJobs } from '../jobs/registry/index.js';
 import { systemJobs } from '../jobs/system/index.js';
 import { LocalVolumes } from '../volumes/local.js';
 import { createApp } from '../server/app.js';
@@ -54,6 +55,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const engine = new Engine(ctx, log);
   engine.install(systemJobs);
   engine.install(imageJobs);
+  engine.install(registryJobs);
   engine.install(buildJobs);
   engine.install(containerJobs);
   engine.install(volumeJobs);

@@ -7,6 +7,7 @@ import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
 import { pendingRoutes } from './pending.js';
+import { registryRoutes } from './registry.js';
 import { swarmRoutes } from './swarm.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
@@ -17,6 +18,7 @@ import { volumeRoutes } from './volumes.js';
  */
 export const routes: Route[] = [
   ...systemRoutes,
+  ...registryRoutes,
   ...imagesArchiveRoutes,
   ...imageRoutes,
   ...containerRoutes,

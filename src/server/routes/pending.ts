@@ -42,6 +42,4 @@ export const pendingRoutes: Route[] = [
   pending('post', '/build/cancel', 'build cancellation'),
   pending('post', '/session', 'build sessions'),
   pending('post', '/grpc', 'the gRPC build endpoint'),
-  // registry login
-  pending('post', '/auth', 'registry login'),
 ];
