@@ -29,6 +29,34 @@ export interface DaemonConfig {
   liveRestore: boolean;
   /** `--shutdown-timeout`: seconds to wait for containers to stop at shutdown. */
   shutdownTimeout: number;
+  /** `--init`: run an init as PID 1 in every container unless it says otherwise. */
+  init: boolean;
+  /** `--init-path`: the static init binary (tini's); found on the machine when empty. */
+  initPath: string;
+  /** `-b/--bridge`: an existing bridge for the default network, or `none` for no default network. */
+  bridge: string;
+  /** The bridge berth creates for the default network when -b is not given (`berth0`). */
+  bridgeName: string;
+  /** Prefix of berth's own iptables chains (`BERTH`, `BERTH-ISOLATION-STAGE-1`...). */
+  iptablesChainPrefix: string;
+  /** `--bip`: the default bridge's address and prefix (`10.20.0.1/24`). */
+  bip: string;
+  /** `--fixed-cidr`: where default-bridge addresses are allocated from. */
+  fixedCidr: string;
+  iptables: boolean;
+  ipForward: boolean;
+  ipMasq: boolean;
+  icc: boolean;
+  userlandProxy: boolean;
+  /** `--ip`: the host address published ports bind to by default. */
+  ip: string;
+  dns: string[];
+  dnsSearch: string[];
+  dnsOpts: string[];
+  /** `--mtu`: 0 means 1500, as dockerd. */
+  mtu: number;
+  /** `--default-address-pools base=10.10.0.0/16,size=24` entries. */
+  defaultAddressPools: string[];
 }
 
 export const defaultConfig: DaemonConfig = {
@@ -52,6 +80,24 @@ export const defaultConfig: DaemonConfig = {
   cgroupParent: 'berth',
   liveRestore: false,
   shutdownTimeout: 15,
+  init: false,
+  initPath: '',
+  bridge: '',
+  bridgeName: 'berth0',
+  iptablesChainPrefix: 'BERTH',
+  bip: '',
+  fixedCidr: '',
+  iptables: true,
+  ipForward: true,
+  ipMasq: true,
+  icc: true,
+  userlandProxy: true,
+  ip: '0.0.0.0',
+  dns: [],
+  dnsSearch: [],
+  dnsOpts: [],
+  mtu: 0,
+  defaultAddressPools: [],
 };
 
 /** berth's version and the API range it serves (dockerd 20.10's). */

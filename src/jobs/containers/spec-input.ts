@@ -8,6 +8,7 @@ import type { BindInput, ContainerSpecInput, NamespaceChoice, UlimitSpec } from 
 import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
 import { containersOf } from './common.js';
+import { wantsInit, withInit } from './init-process.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
 let boundingCaps: Promise<string[]> | undefined;
@@ -114,5 +115,10 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   if (input.tty && consoleSize[0] && consoleSize[1]) input.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
   if (privileged) input.hostDevices = await hostDevices();
   if (input.args[0] === '') throw new System('container has no command');
+  if (wantsInit(ctx, c)) {
+    const init = await withInit(ctx, input.args);
+    input.args = init.args;
+    input.extraMounts = [...(input.extraMounts ?? []), init.mount];
+  }
   return input;
 }

@@ -130,6 +130,10 @@ static int make_devices(int rootfd, const struct spec *s, char *err) {
     snprintf(rel, sizeof rel, ".%s", d->path);
     char *slash = strrchr(rel, '/');
     *slash = 0;
+    /* Nested nodes (--privileged brings /dev/cpu/0/cpuid, /dev/dri/...) need their directories. */
+    int dir = open_target(rootfd, rel + 1, 'd', err);
+    if (dir < 0) return -1;
+    close(dir);
     int parent = openat2_in_root(rootfd, rel, O_PATH | O_DIRECTORY);
     if (parent < 0) return fail(err, errno, "create device %s", d->path);
     mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;

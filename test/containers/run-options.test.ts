@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { busyboxImage } from '../helpers/fixtures.js';
+
+/**
+ * `docker run` options as a user sees them inside the container, and the isolation a
+ * default container gets: the process, its environment and identity, its limits in
+ * the cgroup files, and what it cannot do or see.
+ */
+
+async function run(d: TestDaemon, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await d.docker(['run', '--rm', ...args]);
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
+
+async function runOk(d: TestDaemon, args: string[]): Promise<string> {
+  const r = await run(d, args);
+  assert.equal(r.code, 0, `docker run ${args.join(' ')}: ${r.err}`);
+  return r.out;
+}
+
+test('run options: env, workdir, user, entrypoint, hostname, labels, --init', { timeout: 180_000 }, async (t) => {
+  const d = await startDaemon(t);
+  await d.docker(['load', '-i', (await busyboxImage()).path]);
+  const envFile = join(d.dir, 'env.list');
+  writeFileSync(envFile, '# comment\nFROM_FILE=yes\n');
+  const env = await runOk(d, ['-e', 'A=1', '--env-file', envFile, 'busybox', 'env']);
+  assert.match(env, /^A=1$/m);
+  assert.match(env, /^FROM_FILE=yes$/m);
+  assert.match(env, /^HOME=\/root$/m);
+  assert.match(env, /^PATH=\/usr\/local\/sbin:/m);
+  assert.match(env, /^HOSTNAME=[0-9a-f]{12}$/m);
+
+  assert.equal(await runOk(d, ['-w', '/made/here', 'busybox', 'pwd']), '/made/here\n');
+  assert.equal(await runOk(d, ['-u', 'nobody', 'busybox', 'id', '-u']), '65534\n');
+  assert.equal(await runOk(d, ['-u', '1234:5678', 'busybox', 'id']), 'uid=1234 gid=5678 groups=5678\n');
+  const badUser = await run(d, ['-u', 'nosuchuser', 'busybox', 'id']);
+  assert.notEqual(badUser.code, 0);
+  assert.match(badUser.err, /unable to find user nosuchuser: no matching entries in passwd file/);
+  assert.equal(await runOk(d, ['--entrypoint', 'echo', 'busybox', 'via', 'entrypoint']), 'via entrypoint\n');
+  assert.equal(await runOk(d, ['-h', 'box.example', 'busybox', 'hostname']), 'box.example\n');
+  assert.equal(await runOk(d, ['busybox', 'cat', '/etc/hostname']).then((s) => s.trim().length), 12);
+
+  await d.docker(['create', '--name', 'labelled', '-l', 'tier=db', 'busybox', 'true']);
+  assert.equal((await d.docker(['ps', '-a', '--filter', 'label=tier=db', '--format', '{{.Names}}'])).stdout, 'labelled\n');
+
+  // --init: tini as PID 1, the command as its child; the record keeps the user's command.
+  const ps = await runOk(d, ['--init', 'busybox', 'ps', '-o', 'pid,args']);
+  assert.match(ps, /^\s*1 \/sbin\/docker-init -- ps -o pid,args$/m);
+  await d.docker(['create', '--name', 'withinit', '--init', 'busybox', 'sleep', '1']);
+  assert.equal((await d.docker(['inspect', '-f', '{{.Path}} {{.HostConfig.Init}}', 'withinit'])).stdout, 'sleep true\n');
+});
+
+test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctls, cgroup limits', { timeout: 180_000 }, async (t) => {
+  const d = await startDaemon(t);
+  await d.docker(['load', '-i', (await busyboxImage()).path]);
+
+  // A default container cannot mount, set the host's hostname, or see host processes.
+  const mount = await run(d, ['busybox', 'sh', '-c', 'mkdir /m && mount -t tmpfs x /m']);
+  assert.notEqual(mount.code, 0);
+  assert.match(mount.err, /permission denied|Operation not permitted/i);
+  const hostname = await run(d, ['busybox', 'hostname', 'changed']);
+  assert.notEqual(hostname.code, 0);
+  assert.deepEqual((await runOk(d, ['busybox', 'ps', '-o', 'pid'])).trim().split('\n').slice(1).map((s) => s.trim()), ['1']);
+  // Masked and read-only paths, /sys read-only, /dev with only the standard nodes.
+  assert.equal(await runOk(d, ['busybox', 'sh', '-c', 'wc -c < /proc/keys']), '0\n');
+  assert.notEqual((await run(d, ['busybox', 'sh', '-c', 'echo 1 > /proc/sys/kernel/ns_last_pid'])).code, 0);
+  assert.notEqual((await run(d, ['busybox', 'touch', '/sys/x'])).code, 0);
+  const dev = (await runOk(d, ['busybox', 'ls', '/dev'])).split('\n').filter(Boolean).sort();
+  for (const n of ['full', 'mqueue', 'null', 'ptmx', 'pts', 'random', 'shm', 'tty', 'urandom', 'zero']) assert.ok(dev.includes(n), `/dev/${n}: ${dev.join(' ')}`);
+  assert.ok(!dev.includes('sda') && !dev.includes('mem'), dev.join(' '));
+  // The default capability set; --cap-drop / --cap-add / --privileged change it.
+  const capEff = async (args: string[]) => (await runOk(d, [...args, 'busybox', 'grep', 'CapEff', '/proc/self/status'])).trim().split(/\s+/)[1];
+  assert.equal(await capEff([]), '00000000a80425fb');
+  assert.equal(await capEff(['--cap-drop', 'ALL']), '0000000000000000');
+  assert.equal(await capEff(['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN']), '0000000000001000');
+  await runOk(d, ['--privileged', 'busybox', 'sh', '-c', 'mkdir /m && mount -t tmpfs x /m']);
+  assert.equal(await runOk(d, ['--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']), 'NoNewPrivs:\t1\n');
+
+  const ro = await run(d, ['--read-only', 'busybox', 'touch', '/x']);
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.err, /Read-only file system/);
+  assert.equal(await runOk(d, ['--ulimit', 'nofile=123:456', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '123\n456\n');
+  assert.equal(await runOk(d, ['--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward']), '1\n');
+  const hostSysctl = await run(d, ['--sysctl', 'kernel.hostname=x', 'busybox', 'true']);
+  assert.notEqual(hostSysctl.code, 0);
+
+  // Resources land in the container's own cgroup files.
+  const id = (await d.docker(['run', '-d', '-m', '64m', '--memory-swap', '128m', '--cpus', '0.5', '--cpu-shares', '512',
+    '--cpuset-cpus', '0', '--pids-limit', '50', 'busybox', 'sleep', '60'])).stdout.trim();
+  const group = (ctrl: string) => {
+    const line = readFileSync(`/proc/${pidOf(d, id)}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]!.split(',').includes(ctrl))!;
+    return `/sys/fs/cgroup/${ctrl}${line.split(':')[2]}`;
+  };
+  await pidReady(d, id);
+  const read = (ctrl: string, file: string) => readFileSync(join(group(ctrl), file), 'utf8').trim();
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup/memory ')) {
+    assert.equal(read('memory', 'memory.limit_in_bytes'), String(64 << 20));
+    assert.equal(read('cpu', 'cpu.cfs_quota_us'), '50000');
+    assert.equal(read('cpu', 'cpu.shares'), '512');
+    assert.equal(read('cpuset', 'cpuset.cpus'), '0');
+    assert.equal(read('pids', 'pids.max'), '50');
+  }
+  await d.docker(['rm', '-f', id]);
+  const tiny = await d.docker(['run', '--rm', '-m', '1m', 'busybox', 'true']);
+  assert.notEqual(tiny.code, 0);
+  assert.match(tiny.stderr, /Minimum memory limit allowed is 6MB/);
+});
+
+const pids = new Map<string, number>();
+
+function pidOf(_d: TestDaemon, id: string): number {
+  return pids.get(id)!;
+}
+
+async function pidReady(d: TestDaemon, id: string): Promise<void> {
+  pids.set(id, Number((await d.docker(['inspect', '-f', '{{.State.Pid}}', id])).stdout.trim()));
+}
