@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
-import { blobFile, pushImage, putBlob, putManifest, readArchive, sha256, startRegistry } from './registry.js';
+import { blobFile, pushImage, putManifest, readArchive, sha256, startRegistry } from './registry.js';
 
 /**
  * `docker pull` into berth from a real registry (Debian's docker-registry on a
@@ -47,7 +47,7 @@ test('pull by tag and digest, up to date, Already exists, images --digests, run'
   assert.deepEqual(info.RepoTags, [`${name}:latest`]);
   assert.deepEqual(info.RepoDigests, [`${name}@${pushed.digest}`]);
   assert.match(await ok(d, ['images', '--digests', name]), new RegExp(`${name}\\s+latest\\s+${pushed.digest}\\s+${busybox.id.slice(7, 19)}`));
-  assert.equal((await ok(d, ['run', '--rm', name, 'echo', 'pulled'])).trim(), 'pulled');
+  assert.equal((await ok(d, ['run', '--rm', '--network', 'none', name, 'echo', 'pulled'])).trim(), 'pulled');
 
   // Again: nothing to download, and the status says so.
   const again = await ok(d, ['pull', name]);
@@ -65,7 +65,7 @@ test('pull by tag and digest, up to date, Already exists, images --digests, run'
   assert.equal((m.match(/Already exists/g) ?? []).length, 1, m);
   assert.equal((m.match(/Pull complete/g) ?? []).length, 2, m);
   assert.equal(JSON.parse(await ok(d, ['image', 'inspect', `${reg.host}/lib/multi:v1`]))[0].Id, multi.id);
-  assert.equal((await ok(d, ['run', '--rm', `${reg.host}/lib/multi:v1`, 'cat', '/etc/layer3'])).trim(), 'layer three');
+  assert.equal((await ok(d, ['run', '--rm', '--network', 'none', `${reg.host}/lib/multi:v1`, 'cat', '/etc/layer3'])).trim(), 'layer three');
 
   // Unknown tag and repository, in dockerd's words.
   assert.match(await fails(d, ['pull', `${name}:nosuch`]), new RegExp(`manifest for ${name}:nosuch not found: manifest unknown: manifest unknown`));
@@ -126,17 +126,23 @@ test('hostile registry content: digest mismatch, missing blob, tar escape; nothi
   assert.notEqual((await d.docker(['pull', `${reg.host}/missing`])).code, 0);
   assert.deepEqual(layerDirs(d), []);
 
-  // A layer that tries to write outside its root.
+  // Layers that try to write outside their root: `..` is refused; a symlink to an
+  // absolute path is followed inside the root only (as dockerd's chrooted untar).
   const { layerTar } = await import('../helpers/fixtures.js');
-  const evil = await layerTar([{ type: 'symlink', name: 'escape', target: '/tmp' }, { type: 'file', name: 'escape/berth-registry-escape', mode: 0o644, content: 'x' }]);
-  const evilConfig = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(evil)] } }));
-  await pushImage(reg, 'evil', 'latest', { config: evilConfig, layers: [evil] });
-  assert.notEqual((await d.docker(['pull', `${reg.host}/evil`])).code, 0);
-  assert.equal(existsSync('/tmp/berth-registry-escape'), false);
+  const evilImage = async (repo: string, layer: Buffer) => {
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+    await pushImage(reg, repo, 'latest', { config, layers: [layer] });
+  };
+  await evilImage('dotdot', await layerTar([{ type: 'file', name: '../../berth-registry-escape', mode: 0o644, content: 'x' }]));
+  assert.notEqual((await d.docker(['pull', `${reg.host}/dotdot`])).code, 0);
   assert.deepEqual(layerDirs(d), []);
+  await evilImage('symlink', await layerTar([{ type: 'symlink', name: 'escape', target: '/tmp' }, { type: 'file', name: 'escape/berth-registry-escape', mode: 0o644, content: 'x' }]));
+  await d.docker(['pull', `${reg.host}/symlink`]);
+  assert.equal(existsSync('/tmp/berth-registry-escape'), false);
+  assert.equal(existsSync('/berth-registry-escape'), false);
 
   // Still serving, and a good image pulls.
-  await putBlob(reg, 'good', Buffer.from('unused'));
-  await pushImage(reg, 'good', 'latest', img);
+  // (Blobs are shared across a registry's repositories: a fresh image, not the altered ones.)
+  await pushImage(reg, 'good', 'latest', await readArchive((await busyboxImage()).path));
   await ok(d, ['pull', `${reg.host}/good`]);
 });

@@ -69,6 +69,9 @@ export async function pullLayers(job: LayerJob): Promise<number> {
     for (const [k, i] of todo.entries()) {
       job.signal.throwIfAborted();
       const blob = await downloads[k]!;
+      // A transfer may have failed (digest, missing blob) before its turn to extract came.
+      if (blob.errored) throw blob.errored;
+      if (blob.destroyed) throw new Error(`download of ${layers[i]!.digest} was stopped`);
       const id = shortId(layers[i]!.digest);
       const size = layers[i]!.size;
       let consumed = 0;
