@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { System } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
 import type { ContainerStore } from './store.js';
@@ -17,10 +17,34 @@ export function containerDir(ctx: JobContext, id: string): string {
 }
 
 /**
+ * What dockerd's init layer holds, made only where the image lacks it: mount points
+ * the runtime covers (/proc, /sys, /dev/pts, /dev/shm), stubs of the files the daemon
+ * bind-mounts (mode 0755 as dockerd makes them), and /etc/mtab → /proc/mounts.
+ */
+const INIT_LAYER: readonly [string, 'dir' | 'file' | { link: string }][] = [
+  ['dev/pts', 'dir'], ['dev/shm', 'dir'], ['proc', 'dir'], ['sys', 'dir'],
+  ['.dockerenv', 'file'], ['etc/resolv.conf', 'file'], ['etc/hosts', 'file'], ['etc/hostname', 'file'],
+  ['dev/console', 'file'], ['etc/mtab', { link: '/proc/mounts' }],
+];
+
+async function fillInitLayer(root: string): Promise<void> {
+  for (const [rel, kind] of INIT_LAYER) {
+    const path = join(root, rel);
+    try {
+      await lstat(path);
+      continue; // the image has it
+    } catch { /* missing: make it */ }
+    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+    if (kind === 'dir') await mkdir(path, { mode: 0o755 });
+    else if (kind === 'file') await writeFile(path, '', { mode: 0o755 });
+    else await symlink(kind.link, path);
+  }
+}
+
+/**
  * The container's RW layer, as dockerd makes it: an `<id>-init` layer on the image's
- * top layer holding empty stubs of the files the daemon bind-mounts at start
- * (/etc/hosts, /etc/hostname, /etc/resolv.conf) and /.dockerenv, then `<id>` on it,
- * so that `docker diff` never reports those stubs as the container's changes.
+ * top layer (see INIT_LAYER), then `<id>` on it, so that `docker diff` and `commit`
+ * never report the init layer's entries as the container's changes.
  */
 export async function createRwLayer(ctx: JobContext, id: string, topLayer: string | null): Promise<void> {
   const { driver } = ctx.graph;
@@ -30,10 +54,7 @@ export async function createRwLayer(ctx: JobContext, id: string, topLayer: strin
   try {
     const root = await driver.get(init);
     try {
-      await mkdir(join(root, 'etc'), { recursive: true });
-      for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv']) {
-        await writeFile(join(root, f), '', { flag: 'a' });
-      }
+      await fillInitLayer(root);
     } finally {
       await driver.put(init);
     }
