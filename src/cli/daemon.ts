@@ -18,6 +18,8 @@ import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
 import { registryJobs } from '../jobs/registry/index.js';
 import { systemJobs } from '../jobs/system/index.js';
 import { LocalVolumes } from '../volumes/local.js';
+import { NetworkController } from '../network/controller.js';
+import { networkJobs } from '../jobs/networks/index.js';
 import { createApp } from '../server/app.js';
 import { listen, type Listeners } from '../server/listeners.js';
 import { routes } from '../server/routes/index.js';
@@ -50,6 +52,8 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const ctx: JobContext = { config, store, events: new EventBus(), log, graph, startedAt: new Date(), containers, runtime };
   ctx.volumes = new LocalVolumes(store, config.dataRoot, ctx.events);
   hookVolumes(ctx.volumes, containers);
+  // Networks before the containers' restore: live endpoints are reconciled there.
+  ctx.network = await NetworkController.open({ config, store, log, events: ctx.events, containers });
   await restoreContainers(ctx);
 
   const engine = new Engine(ctx, log);
@@ -59,10 +63,12 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   engine.install(buildJobs);
   engine.install(containerJobs);
   engine.install(volumeJobs);
+  engine.install(networkJobs);
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
   // then the driver unmounts what no running container holds, then the store closes.
   let keep = new Set<string>();
   engine.onShutdown(() => store.close());
+  engine.onShutdown(() => ctx.network?.shutdown(keep));
   engine.onShutdown(() => driver.cleanup(keep));
   engine.onShutdown(async () => { keep = await shutdownContainers(ctx); });
 

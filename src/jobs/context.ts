@@ -8,6 +8,7 @@ import type { Graph } from '../graph/graph.js';
 import type { ContainerStore } from './containers/store.js';
 import type { LiveContainers } from './containers/live.js';
 import type { LocalVolumes } from '../volumes/local.js';
+import type { NetworkController } from '../network/controller.js';
 
 /** The daemon's services, handed to every job by the engine. Built in src/cli/daemon.ts. */
 export interface JobContext {
@@ -23,6 +24,8 @@ export interface JobContext {
   runtime?: LiveContainers;
   /** The local volume driver; absent in tests that make no volumes. */
   volumes?: LocalVolumes;
+  /** Networks and the containers' endpoints; absent in tests that make no networks. */
+  network?: NetworkController;
 }
 
 export type Handler<N extends JobName> = EngineHandler<N, JobContext>;

@@ -37,6 +37,8 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
     watch(ctx, c.Id, h);
     ctx.log.info(`container ${c.Id}: restored (pid ${h.pid})`);
   }
+  // Live endpoints keep their links; those of containers that no longer run go.
+  await ctx.network?.restore(new Map([...live].map((id) => [id, rt.handle(id)?.pid ?? 0])));
   for (const id of await rt.driver.list()) {
     if (!live.has(id)) await rt.driver.remove(id).catch((err: Error) => ctx.log.warn(`container ${id}: removing its bundle: ${err.message}`));
   }

@@ -38,7 +38,8 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   const id = generateId();
   const config = mergeConfig(body, image.config.config, id);
   const hostConfig = withHostDefaults(body.HostConfig);
-  checkNetworkMode(String(hostConfig.NetworkMode));
+  const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;
+  if (!ctx.network) checkNetworkMode(String(hostConfig.NetworkMode));
   const { path, args } = pathAndArgs(config);
   const record: ContainerRecord = {
     Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Config: config,
@@ -56,6 +57,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
     await mkdir(containerDir(ctx, id), { recursive: true, mode: 0o710 });
     containers.insert(record);
     settleMounts(ctx, record);
+    ctx.network?.recorded(record, endpoint);
   } catch (err) {
     await releaseMounts(ctx, record, true);
     await removeRwLayer(ctx, id).catch(() => undefined);

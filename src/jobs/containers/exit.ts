@@ -19,6 +19,7 @@ export async function recordExit(ctx: JobContext, id: string, handle: ContainerH
   const store = containersOf(ctx);
   await handle.cleanup().catch((e: Error) => ctx.log.warn(`container ${id}: releasing its shim: ${e.message}`));
   await ctx.graph.driver.put(id).catch((e: Error) => ctx.log.warn(`container ${id}: unmounting its rootfs: ${e.message}`));
+  await ctx.network?.release(id).catch((e: Error) => ctx.log.warn(`container ${id}: releasing its network: ${e.message}`));
   rt.forget(id);
   const c = store.find(id);
   if (!c) return;

@@ -7,6 +7,7 @@ import { bindMount } from '../../libcontainer/mounts.js';
 import type { OciMount } from '../../libcontainer/oci.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf } from './common.js';
+import type { NetFiles } from '../../network/join.js';
 import type { ContainerRecord } from './types.js';
 
 const FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
@@ -25,7 +26,7 @@ async function hostText(path: string): Promise<string> {
  * with --read-only). `host` networking copies the host's own; `container:<x>` uses
  * the other container's files; otherwise they are written from the config.
  */
-export async function hostFiles(ctx: JobContext, c: ContainerRecord): Promise<OciMount[]> {
+export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFiles = {}): Promise<OciMount[]> {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
   const readOnly = c.HostConfig['ReadonlyRootfs'] === true;
   let dir = containerDir(ctx, c.Id);
@@ -42,8 +43,13 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord): Promise<Oc
       hosts = await hostText('/etc/hosts');
       resolv = hostResolv;
     } else {
-      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts') });
-      resolv = buildResolvConf(parseResolvConf(hostResolv), { dns: list('Dns'), dnsSearch: list('DnsSearch'), dnsOptions: list('DnsOptions') });
+      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts'), ...(net.ip ? { ip: net.ip } : {}) });
+      // The container's own --dns* win over the daemon's; on user networks berth's DNS server answers.
+      const pick = (k: string, dflt: string[]): string[] => (list(k).length ? list(k) : dflt);
+      resolv = buildResolvConf(parseResolvConf(hostResolv), {
+        dns: pick('Dns', ctx.config.dns), dnsSearch: pick('DnsSearch', ctx.config.dnsSearch), dnsOptions: pick('DnsOptions', ctx.config.dnsOpts),
+        ...(net.dnsServer ? { embeddedServer: net.dnsServer } : {}),
+      });
     }
     const name = mode === 'host' ? osHostname() : (c.Config.Hostname ?? c.Id.slice(0, 12));
     await writeFile(join(dir, 'hostname'), buildHostname(name));

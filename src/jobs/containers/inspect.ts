@@ -33,7 +33,7 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
     GraphDriver: { Data: graphData, Name: c.Driver },
     Mounts: mountsView(c),
     Config: c.Config,
-    NetworkSettings: networkSettings(c),
+    NetworkSettings: networkSettings(c, ctx),
   });
   return out;
 };

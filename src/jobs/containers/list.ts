@@ -4,7 +4,7 @@ import { compileFilters } from './filters.js';
 import { mountsView } from './mounts.js';
 import { statusText } from './state.js';
 import type { ContainerSummary } from './types.js';
-import { commandLine, networks, sizes } from './view.js';
+import { commandLine, networks, ports, sizes } from './view.js';
 
 /**
  * `GET /containers/json`: newest first; only running ones unless `all`, a `limit`,
@@ -30,12 +30,12 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       ImageID: c.Image,
       Command: commandLine(c),
       Created: Math.floor(Date.parse(c.Created) / 1000),
-      Ports: [],
+      Ports: ports(c, ctx),
       Labels: c.Config.Labels ?? {},
       State: c.State.Status,
       Status: statusText(c.State, now),
       HostConfig: { NetworkMode: String(c.HostConfig.NetworkMode ?? 'default') },
-      NetworkSettings: { Networks: networks(c) },
+      NetworkSettings: { Networks: networks(c, ctx) },
       Mounts: mountsView(c),
     };
     if (size) Object.assign(row, await sizes(ctx, c));

@@ -57,6 +57,7 @@ export async function removeContainer(ctx: JobContext, ref: string, opts: Remove
       store.save(c);
       throw new Conflict(`unable to remove filesystem for ${c.Id}: ${(err as Error).message}`, { cause: err });
     }
+    await ctx.network?.forget(c.Id).catch((e: Error) => ctx.log.warn(`container ${c.Id}: removing its endpoints: ${e.message}`));
     store.delete(c.Id);
     await releaseMounts(ctx, c, opts.removeVolumes);
     forgetBackoff(c.Id);

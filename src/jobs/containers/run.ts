@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { StartFailed, type ContainerHandle } from '../../drivers/execdriver/types.js';
+import type { PreparedNet } from '../../network/join.js';
 import { buildSpec } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish } from './common.js';
@@ -32,17 +33,22 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   const logPath = logPathOf(ctx, c.Id);
   let handle: ContainerHandle;
   const attaches: PendingAttach[] = rt.takeAttaches(c.Id);
+  let net: PreparedNet | undefined;
   try {
     const { binds, tmpfs } = await mountInputs(ctx, c, rootfs);
-    const extraMounts = await hostFiles(ctx, c);
+    // Addresses and host ports first: a port in use fails the start before anything runs.
+    net = await ctx.network?.prepare(c);
+    const extraMounts = await hostFiles(ctx, c, net?.files);
     const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
     const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent }));
     handle = await rt.driver.start({
       id: c.Id, spec, resources: resourcesOf(c.HostConfig), logPath,
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
       ...(attaches.length ? { attach: attaches } : {}),
+      ...(net ? { beforeStart: net.attach } : {}),
     });
   } catch (err) {
+    await net?.abort().catch((e: Error) => ctx.log.warn(`container ${c.Id}: releasing its network after a failed start: ${e.message}`));
     await driver.put(c.Id).catch((e: Error) => ctx.log.warn(`container ${c.Id}: unmounting after a failed start: ${e.message}`));
     // The attached clients saw nothing start: their connections end.
     for (const a of attaches) a.onStream(null);

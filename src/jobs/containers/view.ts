@@ -15,19 +15,26 @@ function endpoint(): Record<string, unknown> {
   };
 }
 
-export function networks(c: ContainerRecord): Record<string, unknown> {
+export function networks(c: ContainerRecord, ctx?: JobContext): Record<string, unknown> {
+  if (ctx?.network) return ctx.network.settings(c)['Networks'] as Record<string, unknown>;
   const name = networkName(String(c.HostConfig.NetworkMode ?? 'default'));
   return name ? { [name]: endpoint() } : {};
 }
 
 /** NetworkSettings of a container without a network endpoint yet (none/host/created), as dockerd 20.10. */
-export function networkSettings(c: ContainerRecord): Record<string, unknown> {
+export function networkSettings(c: ContainerRecord, ctx?: JobContext): Record<string, unknown> {
+  if (ctx?.network) return ctx.network.settings(c);
   return {
     Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
     SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
     GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
     Networks: networks(c),
   };
+}
+
+/** `Ports` of a `docker ps` row: published and exposed ports while it runs. */
+export function ports(c: ContainerRecord, ctx?: JobContext): unknown[] {
+  return ctx?.network ? ctx.network.portList(c) : [];
 }
 
 /** SizeRw (the RW layer's own bytes) and SizeRootFs (with the image), for `ps -s` and `inspect -s`. */

@@ -6,6 +6,7 @@ import { containerRuntimeRoutes } from './container-runtime.js';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
+import { networkRoutes } from './networks.js';
 import { pendingRoutes } from './pending.js';
 import { registryRoutes } from './registry.js';
 import { swarmRoutes } from './swarm.js';
@@ -28,5 +29,6 @@ export const routes: Route[] = [
   ...swarmRoutes,
   ...containerRuntimeRoutes,
   ...buildRoutes,
+  ...networkRoutes,
   ...pendingRoutes,
 ];

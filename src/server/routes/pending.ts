@@ -30,14 +30,6 @@ export const pendingRoutes: Route[] = [
   // images served by no area yet
   pending('get', '/images/search', 'image search'),
   pending('post', '/images/*name/push', 'image push'),
-  // networks
-  pending('get', '/networks', 'network listing'),
-  pending('post', '/networks/create', 'network creation'),
-  pending('post', '/networks/prune', 'network pruning'),
-  pending('get', '/networks/:id', 'network inspection'),
-  pending('delete', '/networks/:id', 'network removal'),
-  pending('post', '/networks/:id/connect', 'connecting a container to a network'),
-  pending('post', '/networks/:id/disconnect', 'disconnecting a container from a network'),
   // build
   pending('post', '/build/cancel', 'build cancellation'),
   pending('post', '/session', 'build sessions'),

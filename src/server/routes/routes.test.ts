@@ -7,6 +7,7 @@ import { createLogger } from '../../engine/log.js';
 import type { JobContext } from '../../jobs/context.js';
 import { containerJobs } from '../../jobs/containers/index.js';
 import { imageJobs } from '../../jobs/images/index.js';
+import { networkJobs } from '../../jobs/networks/index.js';
 import { systemJobs } from '../../jobs/system/index.js';
 import { NOT_A_MANAGER, NOT_IN_A_SWARM } from '../../jobs/system/swarm.js';
 import { volumeJobs } from '../../jobs/volumes/index.js';
@@ -23,6 +24,7 @@ function engine(): Engine<JobContext> {
   e.install(imageJobs);
   e.install(containerJobs);
   e.install(volumeJobs);
+  e.install(networkJobs);
   return e;
 }
 

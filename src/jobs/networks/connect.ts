@@ -1,0 +1,20 @@
+import { connect } from '../../network/ops.js';
+import { containersOf } from '../containers/common.js';
+import type { Handler } from '../context.js';
+import { networksOf } from './common.js';
+
+/**
+ * `POST /networks/{id}/connect`: under the container's lock, so a start or stop
+ * does not run in between; a running container is plugged at once.
+ */
+export const networkConnect: Handler<'network_connect'> = async (job, ctx) => {
+  const ctl = networksOf(ctx);
+  const c0 = containersOf(ctx).get(job.args.container);
+  const n = ctl.get(job.args.name);
+  const body = async (): Promise<void> => {
+    const c = containersOf(ctx).get(c0.Id);
+    const h = c.State.Running ? ctx.runtime?.handle(c.Id) : undefined;
+    await connect(ctl, n, c, job.args.endpoint, h ? h.pid : null);
+  };
+  return ctx.runtime ? ctx.runtime.locked(c0.Id, body) : body();
+};

@@ -1,0 +1,13 @@
+import { disconnect } from '../../network/ops.js';
+import { containersOf } from '../containers/common.js';
+import type { Handler } from '../context.js';
+import { networksOf } from './common.js';
+
+/** `POST /networks/{id}/disconnect`, under the container's lock. */
+export const networkDisconnect: Handler<'network_disconnect'> = async (job, ctx) => {
+  const ctl = networksOf(ctx);
+  const c0 = containersOf(ctx).get(job.args.container);
+  const n = ctl.get(job.args.name);
+  const body = async (): Promise<void> => disconnect(ctl, n, containersOf(ctx).get(c0.Id));
+  return ctx.runtime ? ctx.runtime.locked(c0.Id, body) : body();
+};

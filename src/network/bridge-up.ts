@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { deleteBridge, enableIpForward, ensureBridge, setRouteLocalnet } from '../drivers/networkdriver/bridge.js';
+import { DnsServer } from '../drivers/networkdriver/dns.js';
+import { parseCidr } from '../drivers/networkdriver/ipam.js';
+import type { Iptables, Rule } from '../drivers/networkdriver/iptables.js';
+import { parseResolvConf, upstreams } from '../drivers/networkdriver/resolvconf.js';
+import type { DaemonConfig } from '../engine/config.js';
+import type { Logger } from '../engine/log.js';
+import type { NetworkRecord } from './types.js';
+
+/** What bringing up a bridge network needs from the daemon. */
+export interface UpContext {
+  config: DaemonConfig;
+  log: Logger;
+  ipt: Iptables | null;
+}
+
+/** The iptables rules of one bridge network (none with --iptables=false). */
+export function networkRules(x: UpContext, n: NetworkRecord): Rule[] {
+  const b = n.bridge;
+  if (!x.ipt || !b) return [];
+  const rules = x.ipt.networkRules({ bridge: b.device, subnet: b.subnet, icc: b.icc, masquerade: b.masquerade, internal: n.Internal });
+  // Without the proxy, loopback clients are DNATed too and leave masqueraded (the
+  // OUTPUT jump for 127/8 is the controller's, shared by every network).
+  if (!x.config.userlandProxy && !n.Internal) rules.push(x.ipt.loopbackRules(b.device)[1]!);
+  return rules;
+}
+
+/**
+ * Adds a network's rules; those of the isolation chains go above the chain's final
+ * RETURN (inserted, as dockerd does), the rest are appended. All or nothing.
+ */
+export async function addRules(ipt: Iptables, rules: Rule[]): Promise<void> {
+  const done: Rule[] = [];
+  try {
+    for (const r of rules) {
+      await ipt.add(r, r.chain === ipt.isolation1 || r.chain === ipt.isolation2 ? 'insert' : 'append');
+      done.push(r);
+    }
+  } catch (err) {
+    await ipt.removeAll(done.reverse()).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Upstream resolvers for the embedded DNS: the daemon's --dns, else the host's (loopback ones dropped). */
+async function dnsUpstreams(config: DaemonConfig): Promise<string[]> {
+  if (config.dns.length) return config.dns;
+  let text = '';
+  try { text = await readFile('/etc/resolv.conf', 'utf8'); } catch { /* no host resolvers */ }
+  return upstreams(parseResolvConf(text));
+}
+
+/**
+ * Makes a bridge network usable: the device with its gateway address (created if
+ * missing, which is then recorded), the network's iptables rules, route_localnet
+ * without the userland proxy, and the DNS server of user-defined networks. Returns
+ * the DNS server when one was started. Idempotent: a restart runs it again.
+ */
+export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer | null> {
+  const b = n.bridge;
+  if (!b) return null;
+  const made = await ensureBridge({ name: b.device, gateway: b.gateway, prefix: parseCidr(b.subnet).prefix, mtu: b.mtu });
+  if (made) b.created = true;
+  try {
+    if (x.config.ipForward && !n.Internal) await enableIpForward();
+    if (!x.config.userlandProxy) await setRouteLocalnet(b.device);
+    if (x.ipt) await addRules(x.ipt, networkRules(x, n));
+    if (!b.dns) return null;
+    const server = new DnsServer({ address: b.gateway, upstreams: (await dnsUpstreams(x.config)).map((host) => ({ host, port: 53 })) });
+    await server.start();
+    return server;
+  } catch (err) {
+    await takeDown(x, n, null).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Undoes bringUp: the DNS server, the rules (exactly those), and the device if berth made it. */
+export async function takeDown(x: UpContext, n: NetworkRecord, dns: DnsServer | null): Promise<void> {
+  const b = n.bridge;
+  if (!b) return;
+  await dns?.stop();
+  if (x.ipt) await x.ipt.removeAll(networkRules(x, n));
+  await deleteBridge(b.device, b.created);
+}

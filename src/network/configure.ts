@@ -1,0 +1,70 @@
+/**
+ * The network half of `docker create`: the port specs must parse (400); the
+ * endpoint the container asks for on its network is recorded as asked. As in
+ * dockerd 20.10, an unknown network, a bad --ip or an alias on the default bridge
+ * are refused at start (a 404 from create would make the CLI try to pull the image).
+ */
+import { InvalidParameter } from '../engine/errors.js';
+import { contains, parseCidr, parseIp } from '../drivers/networkdriver/ipam.js';
+import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
+import type { ContainerRecord, HostConfig } from '../jobs/containers/types.js';
+import type { NetworkController } from './controller.js';
+import { modeNetwork } from './names.js';
+import { portRequests } from './ports.js';
+import type { EndpointConfig, NetworkRecord } from './types.js';
+
+/** EndpointSettings as the API sends it (create's NetworkingConfig, connect's EndpointConfig). */
+export interface EndpointSettingsBody {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  Aliases?: string[] | null;
+}
+
+export interface NetworkingConfigBody {
+  EndpointsConfig?: Record<string, EndpointSettingsBody | null> | null;
+}
+
+/** An endpoint request as recorded. */
+export function rawEndpointConfig(body: EndpointSettingsBody | null | undefined): EndpointConfig {
+  const ipv4 = body?.IPAMConfig?.IPv4Address || undefined;
+  const aliases = (body?.Aliases ?? []).filter((a) => typeof a === 'string' && a !== '');
+  return { aliases, ...(ipv4 ? { ipv4 } : {}) };
+}
+
+/** An endpoint request checked against its network, in dockerd's words. */
+export function checkEndpoint(n: NetworkRecord, config: EndpointConfig): EndpointConfig {
+  const { ipv4, aliases } = config;
+  if (n.predefined && ipv4) throw new InvalidParameter('user specified IP address is supported on user defined networks only');
+  if (n.predefined && aliases.length) throw new InvalidParameter('network-scoped alias is supported only for containers in user defined networks');
+  if (ipv4) {
+    if (!n.bridge?.userSubnet) throw new InvalidParameter('user specified IP address is supported only when connecting to networks with user configured subnets');
+    if (!contains(parseCidr(n.bridge.subnet), parseIp(ipv4))) {
+      throw new InvalidParameter(`Invalid address ${ipv4}: It does not belong to any of this network's subnets`);
+    }
+  }
+  return config;
+}
+
+export function endpointConfig(n: NetworkRecord, body: EndpointSettingsBody | null | undefined): EndpointConfig {
+  return checkEndpoint(n, rawEndpointConfig(body));
+}
+
+function endpointBody(networking: NetworkingConfigBody | undefined, mode: string, n: NetworkRecord): EndpointSettingsBody | null | undefined {
+  const all = networking?.EndpointsConfig ?? {};
+  return all[mode] ?? all[n.Name] ?? all[n.Id];
+}
+
+/** Everything that can be refused at create; returns the endpoint to record (or null). */
+export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: Record<string, unknown> | undefined, networking: NetworkingConfigBody | undefined): { network: NetworkRecord; config: EndpointConfig } | null {
+  const mode = String(h.NetworkMode ?? 'default');
+  portRequests(h['PortBindings'] as PortBindings | undefined, exposed, h['PublishAllPorts'] === true, '0.0.0.0');
+  const name = modeNetwork(mode);
+  if (!name) return null;
+  const n = ctl.find(name);
+  if (!n?.bridge) return null;
+  return { network: n, config: rawEndpointConfig(endpointBody(networking, mode, n)) };
+}
+
+/** Records the endpoint validateCreate accepted, once the container's row exists. */
+export function recordEndpoint(ctl: NetworkController, c: ContainerRecord, ep: { network: NetworkRecord; config: EndpointConfig } | null): void {
+  if (ep) ctl.records.saveEndpoint({ containerId: c.Id, networkId: ep.network.Id, config: ep.config });
+}

@@ -1,0 +1,108 @@
+/**
+ * `docker network create` for the bridge driver: the request checked in dockerd's
+ * words, a subnet (given, or the first free one of the pools), the bridge device
+ * (`-o com.docker.network.bridge.name`, else `bt-<id12>` as dockerd's `br-<id12>`),
+ * brought up before the record is written, so a failure leaves nothing.
+ */
+import { Conflict, Forbidden, InvalidParameter, NotFound } from '../engine/errors.js';
+import {
+  Allocator, contains, checkNoOverlap, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
+} from '../drivers/networkdriver/ipam.js';
+import { bringUp } from './bridge-up.js';
+import type { NetworkController } from './controller.js';
+import { addressPools, mtuOf } from './defaults.js';
+import { generateNetworkId, nowNano } from './names.js';
+import type { IpamConfigEntry, NetworkRecord } from './types.js';
+
+/** `POST /networks/create` (NetworkCreateRequest, API v1.41). */
+export interface NetworkCreateBody {
+  Name?: string;
+  CheckDuplicate?: boolean;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver?: string; Config?: IpamConfigEntry[] | null; Options?: Record<string, string> | null } | null;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+const OPT_NAME = 'com.docker.network.bridge.name';
+const PREDEFINED = ['bridge', 'host', 'none'];
+
+function checkDriver(driver: string): void {
+  if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
+  if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
+}
+
+function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): boolean {
+  const v = opts[key];
+  return v === undefined ? dflt : v === 'true' || v === '1';
+}
+
+/** The IPv4 config: given (checked) or picked. Returns what inspect shows and the settings. */
+async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: string): Promise<{ shown: IpamConfigEntry[]; subnet: string; gateway: string; range?: string; user: boolean }> {
+  const configs = (body.IPAM?.Config ?? []).filter((c) => !(c.Subnet ?? '').includes(':'));
+  if (configs.length > 1) throw new Forbidden('bridge driver doesn\'t support multiple subnets');
+  const others = ctl.all().flatMap((n) => (n.bridge ? [parseCidr(n.bridge.subnet)] : []));
+  const given = configs[0];
+  if (!given?.Subnet) {
+    if (given?.Gateway || given?.IPRange) throw new InvalidParameter('every ip-range or gateway must have a corresponding subnet');
+    const c = pickFreeSubnet(addressPools(ctl.config), [...others, ...(await hostSubnets())], body.Name);
+    const subnet = formatCidr(c);
+    const gateway = formatIp(c.base + 1);
+    return { shown: [{ Subnet: subnet, Gateway: gateway }], subnet, gateway, user: false };
+  }
+  const cidr = parseCidr(given.Subnet);
+  checkNoOverlap(cidr, others);
+  const subnet = formatCidr(cidr);
+  const gateway = given.Gateway || Allocator.defaultGateway(subnet);
+  if (given.Gateway && !contains(cidr, parseIp(given.Gateway))) {
+    throw new InvalidParameter(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
+  }
+  const shown: IpamConfigEntry = { Subnet: given.Subnet };
+  if (given.IPRange) {
+    const r = parseCidr(given.IPRange);
+    if (!contains(cidr, r.base) || r.prefix < cidr.prefix) throw new InvalidParameter(`failed to allocate pool ${given.IPRange}: Requested address is out of range`);
+    shown.IPRange = given.IPRange;
+  }
+  if (given.Gateway) shown.Gateway = given.Gateway;
+  return { shown: [shown], subnet, gateway, user: true, ...(given.IPRange ? { range: formatCidr(parseCidr(given.IPRange)) } : {}) };
+}
+
+export async function createNetwork(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
+  const name = body.Name ?? '';
+  if (!name) throw new InvalidParameter('network name must not be empty');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidParameter(`invalid network name "${name}": must match [a-zA-Z0-9][a-zA-Z0-9_.-]`);
+  if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);
+  checkDriver(body.Driver || 'bridge');
+  if (body.EnableIPv6) throw new InvalidParameter('berth does not support IPv6 networks');
+  const same = ctl.all().find((n) => n.Name === name);
+  if (same && body.CheckDuplicate) throw new Conflict(`network with name ${name} already exists`);
+  const id = generateNetworkId();
+  const opts = { ...(body.Options ?? {}) };
+  const device = opts[OPT_NAME] || `bt-${id.slice(0, 12)}`;
+  if (device.length > 15) throw new InvalidParameter(`bridge name ${device} is too long (at most 15 characters)`);
+  if (ctl.all().some((n) => n.bridge?.device === device)) throw new Conflict(`bridge name ${device} is already in use by another network`);
+  const ipam = await ipamOf(ctl, body, id);
+  const n: NetworkRecord = {
+    Id: id, Name: name, Created: nowNano(), Driver: 'bridge', Internal: body.Internal === true, Attachable: body.Attachable === true,
+    Labels: body.Labels ?? {}, Options: opts,
+    IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? {}, Config: ipam.shown },
+    predefined: false,
+    bridge: {
+      device, subnet: ipam.subnet, gateway: ipam.gateway, created: false,
+      icc: boolOpt(opts, 'com.docker.network.bridge.enable_icc', true),
+      masquerade: boolOpt(opts, 'com.docker.network.bridge.enable_ip_masquerade', true),
+      mtu: Number(opts['com.docker.network.driver.mtu']) || mtuOf(ctl.config),
+      hostBindingIp: opts['com.docker.network.bridge.host_binding_ipv4'] || ctl.config.ip || '0.0.0.0',
+      dns: true, userSubnet: ipam.user, ...(ipam.range ? { range: ipam.range } : {}),
+    },
+  };
+  const dns = await bringUp(ctl.up, n);
+  ctl.records.saveNetwork(n);
+  if (dns) ctl.dns.set(n.Id, dns);
+  ctl.deps.events.publish({ Type: 'network', Action: 'create', id: n.Id, attributes: { name: n.Name, type: n.Driver } });
+  return { Id: id, Warning: same ? `Network with name ${name} (id : ${same.Id}) already exists` : '' };
+}

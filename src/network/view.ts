@@ -1,0 +1,109 @@
+/** The network area's API shapes: NetworkResource, EndpointSettings, NetworkSettings, ps Ports. */
+import type { ContainerRecord } from '../jobs/containers/types.js';
+import type { NetworkController } from './controller.js';
+import { modeNetwork } from './names.js';
+import type { EndpointRecord, NetworkRecord, PublishedPort } from './types.js';
+
+/** `GET /networks/{id}` (Containers filled) and a row of `GET /networks` (Containers empty). */
+export function networkResource(ctl: NetworkController, n: NetworkRecord, withContainers: boolean): Record<string, unknown> {
+  const containers: Record<string, unknown> = {};
+  if (withContainers) {
+    for (const ep of ctl.records.endpointsIn(n.Id)) {
+      if (!ep.live) continue;
+      const c = ctl.deps.containers.find(ep.containerId);
+      containers[ep.containerId] = {
+        Name: c ? c.Name.replace(/^\//, '') : '', EndpointID: ep.live.endpointId, MacAddress: ep.live.mac,
+        IPv4Address: `${ep.live.address}/${ep.live.prefix}`, IPv6Address: '',
+      };
+    }
+  }
+  return {
+    Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
+    IPAM: n.IPAM, Internal: n.Internal, Attachable: n.Attachable, Ingress: false, ConfigFrom: { Network: '' },
+    ConfigOnly: false, Containers: containers, Options: n.Options, Labels: n.Labels,
+  };
+}
+
+/** EndpointSettings of one network in a container's NetworkSettings.Networks. */
+export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: EndpointRecord | undefined): Record<string, unknown> {
+  const live = ep?.live;
+  const userDefined = !n.predefined;
+  let aliases: string[] | null = ep?.config.aliases.length ? [...ep.config.aliases] : null;
+  if (userDefined && live) aliases = [...(aliases ?? []), c.Id.slice(0, 12)];
+  return {
+    IPAMConfig: ep?.config.ipv4 ? { IPv4Address: ep.config.ipv4 } : null,
+    Links: null,
+    Aliases: aliases,
+    NetworkID: live || n.Driver !== 'bridge' ? n.Id : '',
+    EndpointID: live?.endpointId ?? '',
+    Gateway: live?.gateway ?? '',
+    IPAddress: live?.address ?? '',
+    IPPrefixLen: live?.prefix ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: live?.mac ?? '',
+    DriverOpts: null,
+  };
+}
+
+/** The container's networks by name: its endpoints, or the network its mode names. */
+export function containerNetworks(ctl: NetworkController, c: ContainerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const eps = ctl.records.endpointsOf(c.Id);
+  for (const ep of eps) {
+    const n = ctl.records.network(ep.networkId);
+    if (n) out[n.Name] = endpointSettings(c, n, ep);
+  }
+  if (!eps.length) {
+    const name = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
+    const n = name ? ctl.find(name) : undefined;
+    if (n) out[n.Name] = endpointSettings(c, n, undefined);
+  }
+  return out;
+}
+
+/** `Ports` of inspect: exposed ports (null when unpublished) and bindings, while running. */
+export function portMap(c: ContainerRecord, published: PublishedPort[]): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
+  if (!c.State.Running) return {};
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  for (const key of Object.keys(c.Config.ExposedPorts ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const p of published) {
+    const key = `${p.containerPort}/${p.proto}`;
+    (out[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  }
+  return out;
+}
+
+/** `Ports` of a `GET /containers/json` row. */
+export function portList(c: ContainerRecord, published: PublishedPort[]): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  const seen = new Set<string>();
+  for (const p of published) {
+    seen.add(`${p.containerPort}/${p.proto}`);
+    out.push({ IP: p.hostIp, PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+  }
+  for (const key of Object.keys(c.Config.ExposedPorts ?? {})) {
+    const [port, proto = 'tcp'] = key.split('/');
+    if (!seen.has(`${port}/${proto}`)) out.push({ PrivatePort: Number(port), Type: proto });
+  }
+  return out;
+}
+
+/** The ports a running container published (its primary endpoint's). */
+export function publishedOf(ctl: NetworkController, c: ContainerRecord): PublishedPort[] {
+  return ctl.records.endpointsOf(c.Id).flatMap((e) => e.live?.ports ?? []);
+}
+
+/** NetworkSettings of inspect; the top-level address fields are the default bridge's, as dockerd. */
+export function networkSettings(ctl: NetworkController, c: ContainerRecord): Record<string, unknown> {
+  const bridgeEp = ctl.records.endpointsOf(c.Id).find((e) => ctl.records.network(e.networkId)?.predefined && e.live);
+  const live = bridgeEp?.live;
+  return {
+    Bridge: '', SandboxID: live ? live.endpointId.slice(0, 64) : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Ports: portMap(c, publishedOf(ctl, c)), SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: live?.endpointId ?? '', Gateway: live?.gateway ?? '',
+    GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: live?.address ?? '', IPPrefixLen: live?.prefix ?? 0,
+    IPv6Gateway: '', MacAddress: live?.mac ?? '', Networks: containerNetworks(ctl, c),
+  };
+}
