@@ -5,16 +5,23 @@
  */
 import type { Socket } from 'node:net';
 
+const NEWLINE = Buffer.from('\n');
+
 export class LineReader {
   private buf: Buffer = Buffer.alloc(0);
-  private queue: (string | null)[] = [];
-  private waiters: ((l: string | null) => void)[] = [];
+  /**
+   * Lines as raw bytes: when the stream's first bytes arrive in the same read as the
+   * reply, whatever they split into must go back to the stream unchanged (stdcopy
+   * headers are binary and may hold a 0x0a).
+   */
+  private queue: (Buffer | null)[] = [];
+  private waiters: ((l: Buffer | null) => void)[] = [];
   private ended = false;
   private readonly onData = (d: Buffer): void => {
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     let i;
     while ((i = this.buf.indexOf(10)) >= 0) {
-      this.push(this.buf.subarray(0, i).toString('utf8'));
+      this.push(this.buf.subarray(0, i));
       this.buf = this.buf.subarray(i + 1);
     }
   };
@@ -31,17 +38,16 @@ export class LineReader {
     sock.on('error', this.onEnd);
   }
 
-  private push(l: string | null): void {
+  private push(l: Buffer | null): void {
     const w = this.waiters.shift();
     if (w) w(l);
     else this.queue.push(l);
   }
 
   /** The next line, or null once the peer closed. */
-  next(): Promise<string | null> {
-    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((r) => this.waiters.push(r));
+  async next(): Promise<string | null> {
+    const l = this.queue.length ? this.queue.shift()! : this.ended ? null : await new Promise<Buffer | null>((r) => this.waiters.push(r));
+    return l === null ? null : l.toString('utf8');
   }
 
   /** The next line as a JSON object; null once closed. */
@@ -61,9 +67,12 @@ export class LineReader {
     s.off('close', this.onEnd);
     s.off('error', this.onEnd);
     s.pause();
-    // The shim sends exactly one reply line before it switches to bytes, so only what
-    // is in `buf` belongs to the stream.
-    const head = this.buf;
+    // The shim sends exactly one reply line before it switches to bytes: every line
+    // split off after it, and the rest in `buf`, belong to the stream.
+    const parts: Buffer[] = [];
+    for (const l of this.queue) if (l) parts.push(l, NEWLINE);
+    const head = Buffer.concat([...parts, this.buf]);
+    this.queue = [];
     this.buf = Buffer.alloc(0);
     return { sock: s, head };
   }
