@@ -15,6 +15,7 @@ import { ContainerStore } from '../jobs/containers/store.js';
 import { buildJobs } from '../jobs/build/index.js';
 import { imageJobs } from '../jobs/images/index.js';
 import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
+import { execJobs } from '../jobs/exec/index.js';
 import { registryJobs } from '../jobs/registry/index.js';
 import { systemJobs } from '../jobs/system/index.js';
 import { LocalVolumes } from '../volumes/local.js';
@@ -63,6 +64,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   engine.install(buildJobs);
   engine.install(containerJobs);
   engine.install(volumeJobs);
+  engine.install(execJobs);
   engine.install(networkJobs);
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
   // then the driver unmounts what no running container holds, then the store closes.

@@ -4,6 +4,7 @@ import { containerFileRoutes } from './container-files.js';
 import { containerLogsRoutes } from './container-logs.js';
 import { containerRuntimeRoutes } from './container-runtime.js';
 import { containerRoutes } from './containers.js';
+import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { imagesArchiveRoutes } from './images-archive.js';
 import { networkRoutes } from './networks.js';
@@ -27,6 +28,7 @@ export const routes: Route[] = [
   ...containerLogsRoutes,
   ...containerFileRoutes,
   ...swarmRoutes,
+  ...execRoutes,
   ...containerRuntimeRoutes,
   ...buildRoutes,
   ...networkRoutes,

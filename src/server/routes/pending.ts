@@ -22,11 +22,6 @@ function pending(method: Method, path: string, feature: string): Route {
 export const pendingRoutes: Route[] = [
   // containers
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
-  // exec
-  pending('post', '/containers/:name/exec', 'exec'),
-  pending('post', '/exec/:id/start', 'exec start'),
-  pending('post', '/exec/:id/resize', 'exec TTY resizing'),
-  pending('get', '/exec/:id/json', 'exec inspection'),
   // images served by no area yet
   pending('get', '/images/search', 'image search'),
   pending('post', '/images/*name/push', 'image push'),

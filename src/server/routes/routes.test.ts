@@ -6,6 +6,7 @@ import { Engine } from '../../engine/engine.js';
 import { createLogger } from '../../engine/log.js';
 import type { JobContext } from '../../jobs/context.js';
 import { containerJobs } from '../../jobs/containers/index.js';
+import { execJobs } from '../../jobs/exec/index.js';
 import { imageJobs } from '../../jobs/images/index.js';
 import { networkJobs } from '../../jobs/networks/index.js';
 import { systemJobs } from '../../jobs/system/index.js';
@@ -24,6 +25,7 @@ function engine(): Engine<JobContext> {
   e.install(imageJobs);
   e.install(containerJobs);
   e.install(volumeJobs);
+  e.install(execJobs);
   e.install(networkJobs);
   return e;
 }
