@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { reapContainers } from './containers.js';
 import { unmountUnder } from './mounts.js';
+import { networkArgs, sweepNetwork, testNetworkNames, type TestNetworkNames } from './network.js';
 import { repoRoot } from './paths.js';
 
 /** The docker CLIs on this machine: 28 (default) and Debian's 20.10. */
@@ -38,6 +39,8 @@ export interface TestDaemon {
   host: string;
   pidfile: string;
   logPath: string;
+  /** The default bridge, iptables chain prefix and --bip this daemon was given. */
+  network: TestNetworkNames;
   readonly pid: number;
   readonly process: ChildProcess;
   /** Resolves with the exit code (or signal name) when the daemon process ends. */
@@ -112,10 +115,12 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
   // Containers' cgroups go under a parent unique to this daemon, so cleanup and the
   // leak check find exactly this run's.
   const cgroupParent = `berth-test-${randomBytes(4).toString('hex')}`;
+  // Its own bridge, chains and subnet, so concurrent daemons never share them.
+  const net = testNetworkNames();
   const args = opts.rawArgs
     ? opts.rawArgs(dir)
     : ['-d', '-H', host, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', pidfile, '--cgroup-parent', cgroupParent,
-      ...(opts.storageDriver ? ['-s', opts.storageDriver] : []), ...(opts.args ?? [])];
+      ...networkArgs(net, opts.args), ...(opts.storageDriver ? ['-s', opts.storageDriver] : []), ...(opts.args ?? [])];
 
   let child!: ChildProcess;
   let exited!: Promise<number | string>;
@@ -151,6 +156,7 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
   const cleanup = async (): Promise<void> => {
     await stop();
     await reapContainers(join(dir, 'exec'), cgroupParent);
+    if (!opts.rawArgs) sweepNetwork(net, join(dir, 'data'));
     removeDir(dir);
   };
   t?.after(async () => {
@@ -170,7 +176,7 @@ export async function startDaemon(t?: TestContext, opts: DaemonOptions = {}): Pr
   }
 
   return {
-    dir, socket, host, pidfile, logPath,
+    dir, socket, host, pidfile, logPath, network: net,
     get pid() { return child.pid!; },
     get process() { return child; },
     get exited() { return exited; },
