@@ -69,11 +69,22 @@ test('docker run in the foreground: output, exit codes, stdin, a TTY, --rm', { t
   assert.equal(it.code, 4, it.out);
   assert.match(it.out, /in-42/);
 
-  // A command that cannot run: dockerd's 127 and its message; the record keeps both.
+  // A command that cannot run: dockerd's 127 and its message; the record keeps both,
+  // and nothing of the failed start stays mounted or running.
   const missing = await d.docker(['run', '--name', 'nosuch', 'busybox', 'nosuchcmd']);
   assert.equal(missing.code, 127);
   assert.match(missing.stderr, /exec: "nosuchcmd": executable file not found in \$PATH/);
   assert.equal(await inspect(d, 'nosuch', '{{.State.Status}} {{.State.ExitCode}}'), 'created 127');
+  const nosuchId = await inspect(d, 'nosuch', '{{.Id}}');
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(nosuchId), 'no mount of the failed container is left');
+  const notExec = await d.docker(['run', '--rm', 'busybox', '/etc/passwd']);
+  assert.equal(notExec.code, 126, notExec.stderr);
+
+  // Over its memory limit: the kernel's OOM killer ends it; exit 137 and OOMKilled.
+  const oom = await d.docker(['run', '--name', 'oom', '-m', '8m', '--memory-swap', '8m', 'busybox', 'tail', '/dev/zero']);
+  assert.equal(oom.code, 137, oom.stderr);
+  assert.equal(await inspect(d, 'oom', '{{.State.OOMKilled}} {{.State.ExitCode}}'), 'true 137');
+  assert.equal((await ok(d, ['ps', '-q'])).trim(), '', 'the daemon outlives its containers, and none is left running');
 });
 
 test('detached containers: stop, kill, restart, wait, rm -f, and the state machine errors', { timeout: 180_000 }, async (t) => {
