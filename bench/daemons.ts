@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,8 @@ import { execFileSync } from 'node:child_process';
 export interface BenchDaemon {
   name: string;
   socket: string;
+  /** Its temporary root (data, exec root, socket): engine processes are found by it. */
+  dir: string;
   version: string;
   stop(): Promise<void>;
 }
@@ -28,6 +30,8 @@ export async function startBerth(): Promise<BenchDaemon> {
     '--data-root', join(dir, 'data'),
     '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'berth.pid'),
+    // Its own cgroup parent; no default bridge: the reference runs without one too.
+    '--cgroup-parent', `berth-bench-${process.pid}`, '--bridge', 'none',
     '--log-level', 'warn',
   ], { stdio: ['ignore', 'ignore', openSync(join(dir, 'daemon.log'), 'a')] });
   return await ready('berth', child, dir, socket);
@@ -42,7 +46,7 @@ export async function startReference(): Promise<BenchDaemon | null> {
   if (given) {
     if (!given.startsWith('unix://')) throw new Error('REF_DOCKER_HOST must be a unix:// address');
     const socket = given.slice('unix://'.length);
-    return { name: 'dockerd', socket, version: await serverVersion(socket), stop: async () => {} };
+    return { name: 'dockerd', socket, dir: socket, version: await serverVersion(socket), stop: async () => {} };
   }
   const binary = '/usr/sbin/dockerd';
   if (!existsSync(binary)) return null;
@@ -71,10 +75,11 @@ async function ready(name: string, child: ChildProcess, dir: string, socket: str
     }
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
+    removeCgroupParent(`berth-bench-${process.pid}`);
   };
   for (let i = 0; i < 300 && !exited; i++) {
     try {
-      return { name, socket, version: await serverVersion(socket), stop };
+      return { name, socket, dir, version: await serverVersion(socket), stop };
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -115,5 +120,14 @@ function unmountUnder(dir: string): void {
     } catch {
       // already gone with its parent
     }
+  }
+}
+
+/** The benchmark daemon's (now empty) cgroup parent in every hierarchy. */
+function removeCgroupParent(name: string): void {
+  const roots = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]!);
+  for (const root of roots) {
+    try { rmdirSync(join(root, name)); } catch { /* absent or not ours */ }
   }
 }

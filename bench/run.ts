@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchArchive, ARCHIVE_TAG } from './archive.js';
+import { containerReport, measureContainers, type ContainerFigures } from './containers.js';
 import { startBerth, startReference, type BenchDaemon } from './daemons.js';
 import { httpLoad } from './http-load.js';
 import { fmt, median } from './stats.js';
@@ -24,6 +25,7 @@ interface Figures {
   saveMBs: number;
   pingRps: number;
   imagesRps: number;
+  containers: ContainerFigures | null;
 }
 
 async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
@@ -58,7 +60,9 @@ async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
   const pingRps = await rps('/_ping');
   const imagesRps = await rps('/images/json');
   await call(daemon.socket, 'DELETE', `/images/${ARCHIVE_TAG}?force=1`);
-  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps };
+  // BENCH_ONLY=foundation skips the containers section (minutes of container runs).
+  const containers = process.env.BENCH_ONLY === 'foundation' ? null : await measureContainers(daemon);
+  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps, containers };
 }
 
 interface Answer { status: number; body: string; bytes: number }
@@ -123,6 +127,7 @@ function report(berth: Figures, ref: Figures | null): string {
     'Node process, reaches parity there but not twice; the rest of berth\'s request path',
     '(route table, typed job, headers) adds a few µs. `/images/json` is ahead because the',
     'graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
+  if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null));
   return lines.join('\n');
 }
 

@@ -34,6 +34,12 @@ test('run options: env, workdir, user, entrypoint, hostname, labels, --init', { 
   assert.match(env, /^PATH=\/usr\/local\/sbin:/m);
   assert.match(env, /^HOSTNAME=[0-9a-f]{12}$/m);
 
+  // The process starts with default signal dispositions and nothing blocked (the shim
+  // ignores SIGPIPE itself): a pipeline whose reader quits ends at once.
+  const sig = await runOk(d, ['busybox', 'grep', '-E', '^Sig(Blk|Ign)', '/proc/self/status']);
+  assert.equal(sig, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+  assert.equal(await runOk(d, ['busybox', 'sh', '-c', 'yes | head -c 4']), 'y\ny\n');
+
   assert.equal(await runOk(d, ['-w', '/made/here', 'busybox', 'pwd']), '/made/here\n');
   assert.equal(await runOk(d, ['-u', 'nobody', 'busybox', 'id', '-u']), '65534\n');
   assert.equal(await runOk(d, ['-u', '1234:5678', 'busybox', 'id']), 'uid=1234 gid=5678 groups=5678\n');

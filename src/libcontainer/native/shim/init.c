@@ -81,6 +81,15 @@ int finish_and_exec(const struct process_spec *p, struct json_object *seccomp, c
      including the error pipe, whose EOF tells the shim that execve succeeded. */
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); /* the container outlives a dead shim, as with runc */
+  /* Ignored signals and the blocked mask survive execve: the shim ignores SIGPIPE and
+     SIGHUP and blocks SIGCHLD (and Node, which started it, ignores SIGPIPE too), so the
+     process must start with every disposition at its default, or `yes | head` spins
+     on EPIPE for ever instead of dying of SIGPIPE. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
   execve(path, p->args.v, p->env.v);
   *code = errno == ENOENT ? 127 : 126;
   return fail(err, errno, "exec: \"%s\"", p->args.v[0]);
