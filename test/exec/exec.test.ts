@@ -103,7 +103,7 @@ function demux(buf: Buffer): { stdout: string; stderr: string } {
 
 test('docker exec: output, exit codes, -e, -w, -u, stdin, and dockerd\'s errors (both CLIs)', { timeout: 180_000 }, async (t) => {
   const d = await setup(t);
-  await ok(d, ['run', '-d', '--name', 'box', '-e', 'FROM_RUN=1', '-w', '/tmp', 'busybox', 'sleep', '1000']);
+  await ok(d, ['run', '-d', '--name', 'box', '--stop-timeout', '1', '-e', 'FROM_RUN=1', '-w', '/tmp', 'busybox', 'sleep', '1000']);
   for (const cli of [DOCKER_CLI_28, DOCKER_CLI_20]) {
     assert.equal(await ok(d, ['exec', 'box', 'echo', 'hi'], { cli }), 'hi\n');
     const both = await d.docker(['exec', 'box', 'sh', '-c', 'echo out; echo err >&2; exit 7'], { cli });
@@ -152,7 +152,7 @@ test('docker exec: output, exit codes, -e, -w, -u, stdin, and dockerd\'s errors 
 
 test('docker exec -t, -d, detach keys and --privileged', { timeout: 180_000 }, async (t) => {
   const d = await setup(t);
-  await ok(d, ['run', '-d', '--name', 'box', '--security-opt', 'seccomp=unconfined', 'busybox', 'sleep', '1000']);
+  await ok(d, ['run', '-d', '--name', 'box', '--stop-timeout', '1', '--security-opt', 'seccomp=unconfined', 'busybox', 'sleep', '1000']);
 
   for (const cli of [DOCKER_CLI_28, DOCKER_CLI_20]) {
     const tty = await withTty(d, `${cli} exec -t box sh -c 'tty; echo $TERM; exit 5'`);
@@ -195,7 +195,7 @@ test('docker exec -t, -d, detach keys and --privileged', { timeout: 180_000 }, a
 
 test('the exec API: inspect, start twice, resize, errors before and inside the stream, events, and exec records that go with the container', { timeout: 180_000 }, async (t) => {
   const d = await setup(t);
-  const cid = (await ok(d, ['run', '-d', '--name', 'box', 'busybox', 'sleep', '1000'])).trim();
+  const cid = (await ok(d, ['run', '-d', '--name', 'box', '--stop-timeout', '1', 'busybox', 'sleep', '1000'])).trim();
   const since = Math.floor(Date.now() / 1000) - 1;
 
   assert.deepEqual(await call(d, 'POST', '/v1.41/containers/box/exec', { Cmd: [] }), { status: 400, body: '{"message":"No exec command specified"}\n' });
@@ -266,7 +266,7 @@ test('the exec API: inspect, start twice, resize, errors before and inside the s
 
 test('dockerode: exec create, start over a hijacked stream, inspect', { timeout: 120_000 }, async (t) => {
   const d = await setup(t);
-  await ok(d, ['run', '-d', '--name', 'box', 'busybox', 'sleep', '1000']);
+  await ok(d, ['run', '-d', '--name', 'box', '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
   const docker = d.client();
   const exec = await docker.getContainer('box').exec({ Cmd: ['sh', '-c', 'read x; echo got-$x; echo warn >&2; exit 2'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: true });
