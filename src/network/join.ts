@@ -38,8 +38,9 @@ export function ensureEndpoints(ctl: NetworkController, c: ContainerRecord): End
   const primary = modeNetwork(mode);
   let eps = ctl.records.endpointsOf(c.Id);
   if (primary && primary !== 'host' && primary !== 'none' && !eps.length) {
-    const n = ctl.get(primary); // NotFound `network X not found`, at start as dockerd
-    if (n.bridge) {
+    // With -b none there is no default network: such a container gets only loopback.
+    const n = mode === 'default' && !ctl.find('bridge') ? undefined : ctl.get(primary); // NotFound `network X not found`, at start as dockerd
+    if (n?.bridge) {
       ctl.records.saveEndpoint({ containerId: c.Id, networkId: n.Id, config: { aliases: [] } });
       eps = ctl.records.endpointsOf(c.Id);
     }
@@ -84,6 +85,7 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
   ctl.records.saveEndpoint(ep);
   const dns = ctl.dns.get(n.Id);
   if (dns) for (const name of dnsNames(c, ep)) dns.register(name, live.address);
+  ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
 /** Leases, ports and (in attach) links for a container about to start. */
@@ -136,6 +138,7 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
   if (live.veth) await teardownVeth(live.veth).catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: removing ${live.veth}: ${e.message}`));
   delete ep.live;
   ctl.records.saveEndpoint(ep);
+  if (n && live.veth) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: ep.containerId, name: n.Name, type: n.Driver } });
 }
 
 /** A container stopped (or never started): every endpoint leaves; the config stays. */

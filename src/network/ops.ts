@@ -41,7 +41,7 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
       throw err;
     }
   }
-  ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
+  if (pid === null) ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
 export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord): Promise<void> {
@@ -51,9 +51,10 @@ export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: Co
   const held = ctl.ports.get(c.Id);
   const primary = ctl.records.endpointsOf(c.Id)[0] === ep;
   if (primary) ctl.ports.delete(c.Id);
+  const live = ep.live !== undefined;
   await leave(ctl, c, ep, primary ? held : undefined);
   ctl.records.deleteEndpoint(c.Id, n.Id);
-  ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
+  if (!live) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
 /** A container removed: its endpoints leave and their records go. */
