@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidParameter, NotFound, Unauthorized, Unavailable, kindOf } from '../../engine/errors.js';
+import { InvalidParameter, NotFound, Unavailable, kindOf } from '../../engine/errors.js';
 import { readBody } from './http.js';
 
 /**
@@ -53,6 +53,10 @@ export function retryAfterMs(h: string | string[] | undefined): number | undefin
  * image; 401s stay unauthorized; everything else keeps the registry's text.
  */
 export function translatePullError(err: unknown, familiarName: string, familiarRef: string): Error {
+  // A 401 from the daemon makes the docker CLI prompt for a login on its stdin;
+  // dockerd answers a pull's auth failures as unknown errors (500), and so do we
+  // (no `cause`: the server would find the 401 through it).
+  if (kindOf(err) === 'unauthorized') return new Error((err as Error).message);
   if (kindOf(err)) return err as Error;
   if (err instanceof RegistryError) {
     switch (err.code) {
@@ -63,8 +67,7 @@ export function translatePullError(err: unknown, familiarName: string, familiarR
       case 'NAME_UNKNOWN':
         return new NotFound(`repository ${familiarName} not found: ${err.message}`, { cause: err });
       case 'UNAUTHORIZED':
-        // Without credentials a token server denies as "pull access denied" would.
-        return new Unauthorized(err.message, { cause: err });
+        return new Error(err.message);
       case 'TOOMANYREQUESTS':
         return new Unavailable(err.message, { cause: err });
       default:
