@@ -252,6 +252,13 @@ test('the exec API: inspect, start twice, resize, errors before and inside the s
   const mine = events.split('\n').filter((l) => l.includes(`|${id}|`));
   assert.deepEqual(mine, [`exec_create: sh -c echo out; echo err >&2; exit 3|${id}|`, `exec_start: sh -c echo out; echo err >&2; exit 3|${id}|`, `exec_die|${id}|3`]);
 
+  // A paused container: create names it as given, start by its ID (dockerd's two messages).
+  const early = await createExec(d, 'box', { Cmd: ['true'] });
+  await ok(d, ['pause', 'box']);
+  assert.deepEqual(await call(d, 'POST', '/v1.41/containers/box/exec', { Cmd: ['true'] }), { status: 409, body: '{"message":"Container box is paused, unpause the container before exec"}\n' });
+  assert.deepEqual(await call(d, 'POST', `/v1.41/exec/${early}/start`, { Detach: true }), { status: 409, body: `{"message":"Container ${cid} is paused, unpause the container before exec"}\n` });
+  await ok(d, ['unpause', 'box']);
+
   // An exec belongs to its container's run: gone once the container stops, and its
   // attached client sees the end.
   const longId = await createExec(d, 'box', { Cmd: ['sleep', '100'], AttachStdout: true });
