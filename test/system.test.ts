@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createConnection, createServer as createNetServer } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -234,3 +234,24 @@ test('docker-py: ping, version, info, df, plugins, and swarm.leave(force=True) a
 function hasDockerPy(): boolean {
   return spawnSync('python3', ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
 }
+
+test('an Upgrade request to a route that does not hijack is refused, and the daemon serves on', async (t) => {
+  const d = await startDaemon(t);
+  for (const path of ['/v1.41/_ping', '/v1.41/nope']) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = createConnection(d.socket);
+      let got = '';
+      sock.on('data', (c) => { got += c; });
+      sock.on('error', reject);
+      sock.on('close', () => resolve(got));
+      sock.write(`POST ${path} HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+  }
+  // A client that sends the upgrade and vanishes at once.
+  const gone = createConnection(d.socket);
+  gone.write('POST /v1.41/containers/x/attach?stream=1 HTTP/1.1\r\nHost: berth\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+  gone.destroy();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await ping(d.socket), true);
+});

@@ -18,6 +18,9 @@ export class HijackReply extends Writable {
 
   constructor(private readonly socket: Socket, private readonly upgrade: boolean, private readonly headers: OutgoingHttpHeaders) {
     super();
+    // A client gone mid-stream is an ordinary end, not an error anyone must handle:
+    // without this listener, the destroy below would throw from the socket's close.
+    this.on('error', () => undefined);
     socket.once('close', () => { if (!this.writableFinished) this.destroy(new Error('client went away')); });
   }
 

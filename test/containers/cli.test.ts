@@ -1,25 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { DOCKER_CLI_20, startDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
+import { ok, fails } from '../helpers/cli.js';
 
 /**
  * The container record through the real docker CLI: create, ps -a (and its filters),
  * inspect, rename, rm, with dockerd's messages for conflicts and unknown names, and
  * the image "in use" hook seen by rmi. Nothing is started here.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], cli?: string): Promise<string> {
-  const r = await d.docker(args, cli ? { cli } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-  return r.stderr;
-}
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 

@@ -1,4 +1,4 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -8,8 +8,9 @@ import tar from 'tar-stream';
 import { absolutePath, goBase } from '../../src/jobs/containers/archive-path.js';
 import { goTimeNs } from '../../src/jobs/containers/archive-stat.js';
 import { mergeCommitConfig } from '../../src/jobs/containers/commit-config.js';
-import { DOCKER_CLI_20, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { DOCKER_CLI_20, tempDir, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
+import { ok, fails, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
  * The container filesystem through the real docker CLI and the raw API: `docker cp`
@@ -18,18 +19,6 @@ import { busyboxImage } from '../helpers/fixtures.js';
  * hostile archives that try to write outside the rootfs, and a commit of a running
  * container whose image is then run.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], cli?: string): Promise<string> {
-  const r = await d.docker(args, cli ? { cli } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-  return r.stderr;
-}
 
 interface Reply {
   status: number;
@@ -105,12 +94,6 @@ test('cp paths and commit config merging, as dockerd spells them', () => {
   assert.deepEqual(mergeCommitConfig({ Entrypoint: [] }, { ...base, Entrypoint: ['/x'] }).Entrypoint, []);
   assert.deepEqual(mergeCommitConfig({}, base).Labels, { l: 'base' });
 });
-
-async function setup(t: TestContext): Promise<TestDaemon> {
-  const d = await startDaemon(t);
-  await ok(d, ['load', '-i', (await busyboxImage()).path]);
-  return d;
-}
 
 const stat = (r: Reply): Record<string, unknown> =>
   JSON.parse(Buffer.from(String(r.headers['x-docker-container-path-stat']), 'base64').toString()) as Record<string, unknown>;

@@ -1,9 +1,8 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import { busyboxImage } from '../helpers/fixtures.js';
+import { DOCKER_CLI_20, DOCKER_CLI_28, waitFor } from '../helpers/daemon.js';
+import { ok, inspect, withTty, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
  * Container lifecycle through the real docker CLI (28 and 20.10): run in the
@@ -12,38 +11,6 @@ import { busyboxImage } from '../helpers/fixtures.js';
  * restarted while containers run (they keep running and are found again), and a
  * clean shutdown that stops them.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], opts: { cli?: string; input?: string } = {}): Promise<string> {
-  const r = await d.docker(args, opts);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function inspect(d: TestDaemon, name: string, format: string): Promise<string> {
-  return (await ok(d, ['inspect', '-f', format, name])).trim();
-}
-
-async function setup(t: TestContext): Promise<TestDaemon> {
-  const d = await startDaemon(t);
-  await ok(d, ['load', '-i', (await busyboxImage()).path]);
-  return d;
-}
-
-/** `docker` under `script`, so that the CLI has a terminal for -t. */
-function withTty(d: TestDaemon, command: string, input = ''): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CLI_HINTS: 'false' }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { out += c; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out }); });
-    if (input) setTimeout(() => p.stdin.end(input), 1000);
-  });
-}
 
 test('docker run in the foreground: output, exit codes, stdin, a TTY, --rm', { timeout: 180_000 }, async (t) => {
   const d = await setup(t);

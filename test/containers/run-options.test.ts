@@ -42,6 +42,8 @@ test('run options: env, workdir, user, entrypoint, hostname, labels, --init', { 
 
   assert.equal(await runOk(d, ['-w', '/made/here', 'busybox', 'pwd']), '/made/here\n');
   assert.equal(await runOk(d, ['-u', 'nobody', 'busybox', 'id', '-u']), '65534\n');
+  // The working directory is entered while still root, as runc does: root's home works for nobody.
+  assert.equal(await runOk(d, ['-u', 'nobody', '-w', '/root', 'busybox', 'pwd']), '/root\n');
   assert.equal(await runOk(d, ['-u', '1234:5678', 'busybox', 'id']), 'uid=1234 gid=5678 groups=5678\n');
   const badUser = await run(d, ['-u', 'nosuchuser', 'busybox', 'id']);
   assert.notEqual(badUser.code, 0);

@@ -1,11 +1,11 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { busyboxImage } from '../helpers/fixtures.js';
+import { DOCKER_CLI_20, type TestDaemon } from '../helpers/daemon.js';
 import { parsePsOutput } from '../../src/jobs/containers/top.js';
+import { ok, fails, inspect, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
  * The jobs that act on running containers, through the real docker CLI (28 and
@@ -14,28 +14,6 @@ import { parsePsOutput } from '../../src/jobs/containers/top.js';
  * figures), update (limits written to the container's cgroup files, dockerd's
  * conflicts and the kernel's refusal), and container prune with its filters.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], cli?: string): Promise<string> {
-  const r = await d.docker(args, cli ? { cli } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(d: Pick<TestDaemon, 'docker'>, args: string[], pattern: RegExp): Promise<void> {
-  const r = await d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-  assert.match(r.stderr, pattern);
-}
-
-async function inspect(d: TestDaemon, name: string, format: string): Promise<string> {
-  return (await ok(d, ['inspect', '-f', format, name])).trim();
-}
-
-async function setup(t: TestContext): Promise<TestDaemon> {
-  const d = await startDaemon(t);
-  await ok(d, ['load', '-i', (await busyboxImage()).path]);
-  return d;
-}
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 

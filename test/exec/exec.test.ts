@@ -1,44 +1,17 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import { busyboxImage } from '../helpers/fixtures.js';
+import { DOCKER_CLI_20, DOCKER_CLI_28, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { ok, withTty, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
  * `docker exec` through the real docker CLIs (28 and 20.10) and dockerode: output and
  * exit codes, -e/-w/-u, stdin, a TTY, -d, --privileged, dockerd 20.10's errors; the
  * exec API (inspect, start twice, resize, events) on the daemon's socket.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], opts: { cli?: string; input?: string } = {}): Promise<string> {
-  const r = await d.docker(args, opts);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function setup(t: TestContext): Promise<TestDaemon> {
-  const d = await startDaemon(t);
-  await ok(d, ['load', '-i', (await busyboxImage()).path]);
-  return d;
-}
-
-/** `docker` under `script`, so that the CLI has a terminal for -t. */
-function withTty(d: TestDaemon, command: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CLI_HINTS: 'false' }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { out += c; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out }); });
-  });
-}
 
 interface Answer { status: number; body: string }
 

@@ -3,24 +3,13 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
+import { ok, fails } from '../helpers/cli.js';
 
 /**
  * docker images / tag / image inspect / history / rmi / image prune through a real
  * berth daemon and the real docker CLIs (28 and 20.10), on fixture images loaded
  * with `docker load`.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[], cli?: string): Promise<string> {
-  const r = await d.docker(args, cli ? { cli } : {});
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-  return r.stderr;
-}
 
 /** A raw API call on the daemon's socket. */
 function api(d: TestDaemon, method: string, path: string): Promise<{ status: number; body: string }> {

@@ -2,8 +2,9 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, tempDir } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
+import { ok, fails } from '../helpers/cli.js';
 
 /**
  * Volumes through the real docker CLI, as dockerd 20.10 answers: the volume
@@ -11,18 +12,6 @@ import { busyboxImage } from '../helpers/fixtures.js';
  * --mount, --tmpfs, the image's VOLUMEs) as inspect and ps show them. Nothing is
  * started here; run.test.ts covers what a running container sees.
  */
-
-async function ok(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
-  return r.stderr;
-}
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 

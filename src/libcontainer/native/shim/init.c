@@ -70,9 +70,12 @@ int finish_and_exec(const struct process_spec *p, struct json_object *seccomp, c
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we have it
      (runc's order); with no_new_privs it is the very last step. */
   if (!p->no_new_privs && apply_seccomp(seccomp, err)) return -1;
+  /* runc's order: enter the working directory while still root (a `-u nobody -w /root`
+     works, as with dockerd), and again as the user only if that failed. */
+  bool in_cwd = chdir(p->cwd) == 0;
   if (apply_user_and_caps(p, err)) return -1;
   if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(err, errno, "set no_new_privs");
-  if (chdir(p->cwd) < 0)
+  if (!in_cwd && chdir(p->cwd) < 0)
     return fail(err, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
   char path[4096];
   if (look_path(p->args.v[0], &p->env, path, sizeof path, err, code)) return -1;
