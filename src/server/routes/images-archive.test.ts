@@ -19,6 +19,8 @@ import { imageLoad } from '../../jobs/images/load.js';
 import { imageSave } from '../../jobs/images/save.js';
 import { createApp } from '../app.js';
 import { imagesArchiveRoutes } from './images-archive.js';
+import { registryJobs } from '../../jobs/registry/index.js';
+import { registryRoutes } from './registry.js';
 
 const log = createLogger('error');
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -52,8 +54,8 @@ async function serve(t: TestContext) {
   const events = new EventBus();
   const ctx = { config: { ...defaultConfig, dataRoot }, events, log, graph, startedAt: new Date() } as unknown as JobContext;
   const engine = new Engine(ctx, log);
-  engine.install({ image_load: imageLoad, image_save: imageSave, image_import: imageImport });
-  const server = createServer(createApp(engine, imagesArchiveRoutes, { experimental: false, log })).listen(0, '127.0.0.1');
+  engine.install({ image_load: imageLoad, image_save: imageSave, image_import: imageImport, ...registryJobs });
+  const server = createServer(createApp(engine, [...registryRoutes, ...imagesArchiveRoutes], { experimental: false, log })).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
   const port = (server.address() as AddressInfo).port;
@@ -191,7 +193,7 @@ test('POST /images/create?fromSrc=- imports a tar with changes, tag and message'
   assert.equal(graph.resolve('gz:latest').config.comment, 'Imported from -');
 });
 
-test('import refuses bad changes, garbage, URLs and (for now) pulls with the right status', async (t) => {
+test('import refuses bad changes, garbage, URLs and bad pull names with the right status', async (t) => {
   const { call, graph } = await serve(t);
   const rootfs = await tarOf([['a', 'b']]);
   const bad = await call('POST', '/images/create?fromSrc=-&changes=RUN%20rm%20-rf%20%2F', rootfs);
@@ -205,8 +207,9 @@ test('import refuses bad changes, garbage, URLs and (for now) pulls with the rig
   assert.equal(garbage.status, 400);
   assert.match(JSON.parse(garbage.body.toString()).message, /not a tar archive/);
   assert.equal((await call('POST', '/images/create?fromSrc=http://example.com/x.tar', rootfs)).status, 501);
-  const pull = await call('POST', '/images/create?fromImage=busybox&tag=latest');
-  assert.equal(pull.status, 501);
-  assert.match(JSON.parse(pull.body.toString()).message, /pulling images is not implemented yet/);
+  // fromImage is a pull (the registry area's); a bad name is refused before any network.
+  const pull = await call('POST', '/images/create?fromImage=Bad&tag=latest');
+  assert.equal(pull.status, 400);
+  assert.match(JSON.parse(pull.body.toString()).message, /invalid reference format: repository name must be lowercase/);
   assert.equal(graph.images.size, 0);
 });

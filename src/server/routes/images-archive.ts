@@ -1,21 +1,14 @@
 import '../../jobs/images/load.js';
 import '../../jobs/images/save.js';
 import '../../jobs/images/import.js';
-import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import type { ImageImportArgs } from '../../jobs/images/import.js';
 import { route, type Route, type RouteRequest } from '../route.js';
 
-/**
- * `POST /images/create?fromSrc=` (import). The daemon's table serves this path through
- * the registry area's route (./registry.ts), which pulls on `fromImage` and hands
- * everything else here.
- */
+/** `POST /images/create?fromSrc=` (import): its arguments. */
 export function importArgs(r: RouteRequest): ImageImportArgs {
   const src = r.query.string('fromSrc');
-  if (src === undefined || src === '') {
-    if (r.query.string('fromImage')) throw new NotImplemented('pulling images is not implemented yet');
-    throw new InvalidParameter('either fromSrc or fromImage must be given');
-  }
+  if (src === undefined || src === '') throw new InvalidParameter('either fromSrc or fromImage must be given');
   return {
     src,
     repo: r.query.string('repo') || undefined,
@@ -27,9 +20,9 @@ export function importArgs(r: RouteRequest): ImageImportArgs {
 }
 
 /**
- * docker-archive load and save, and import. `POST /images/create` is also the pull
- * route (`fromImage`): in the daemon's table the registry's route comes first and
- * serves both; this one serves import alone (tests of this table).
+ * docker-archive load and save. Import's `POST /images/create` is also the pull call
+ * (`fromImage`), so its one route is the registry area's (./registry.ts), built with
+ * `importArgs` above when there is no `fromImage`.
  */
 export const imagesArchiveRoutes: Route[] = [
   route({
@@ -47,9 +40,5 @@ export const imagesArchiveRoutes: Route[] = [
   route({
     method: 'get', path: '/images/*name/get', job: 'image_save', reply: 'binary', contentType: 'application/x-tar',
     args: (r) => ({ names: [r.params.name!] }),
-  }),
-  route({
-    method: 'post', path: '/images/create', job: 'image_import', body: 'stream', reply: 'json-stream',
-    args: importArgs,
   }),
 ];

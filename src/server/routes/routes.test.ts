@@ -9,6 +9,7 @@ import { containerJobs } from '../../jobs/containers/index.js';
 import { execJobs } from '../../jobs/exec/index.js';
 import { imageJobs } from '../../jobs/images/index.js';
 import { networkJobs } from '../../jobs/networks/index.js';
+import { registryJobs } from '../../jobs/registry/index.js';
 import { systemJobs } from '../../jobs/system/index.js';
 import { NOT_A_MANAGER, NOT_IN_A_SWARM } from '../../jobs/system/swarm.js';
 import { volumeJobs } from '../../jobs/volumes/index.js';
@@ -27,6 +28,7 @@ function engine(): Engine<JobContext> {
   e.install(volumeJobs);
   e.install(execJobs);
   e.install(networkJobs);
+  e.install(registryJobs);
   return e;
 }
 
