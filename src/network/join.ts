@@ -6,7 +6,6 @@
  * in the networks' DNS.
  */
 import { randomBytes } from 'node:crypto';
-import { setupVeth, teardownVeth } from '../drivers/networkdriver/bridge.js';
 import { Allocator, macFor, parseCidr } from '../drivers/networkdriver/ipam.js';
 import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
@@ -15,6 +14,7 @@ import type { NetworkController } from './controller.js';
 import { modeNetwork } from './names.js';
 import { activatePorts, portRequests, releasePorts, reservePorts, type HeldPorts } from './ports.js';
 import type { EndpointRecord, LiveEndpoint, NetworkRecord } from './types.js';
+import { plugVeth, unplugVeth } from './veth.js';
 
 /** What the container's /etc/hosts and /etc/resolv.conf need to know. */
 export interface NetFiles {
@@ -78,7 +78,7 @@ function lease(ctl: NetworkController, n: NetworkRecord, ep: EndpointRecord, ifn
 async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord, ep: EndpointRecord, pid: number, route: boolean): Promise<void> {
   const b = n.bridge!;
   const live = ep.live!;
-  live.veth = await setupVeth(b.device, pid, {
+  live.veth = await plugVeth(b.device, pid, {
     ifname: live.ifname, address: live.address, prefix: live.prefix, mac: live.mac, mtu: b.mtu,
     ...(route && !n.Internal ? { gateway: live.gateway } : {}),
   });
@@ -135,7 +135,7 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
   }
   const dns = n ? ctl.dns.get(n.Id) : undefined;
   if (dns && c) for (const name of dnsNames(c, ep)) dns.unregister(name, live.address);
-  if (live.veth) await teardownVeth(live.veth).catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: removing ${live.veth}: ${e.message}`));
+  if (live.veth) await unplugVeth(live.veth).catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: removing ${live.veth}: ${e.message}`));
   delete ep.live;
   ctl.records.saveEndpoint(ep);
   if (n && live.veth) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: ep.containerId, name: n.Name, type: n.Driver } });
