@@ -39,7 +39,7 @@ export interface RecordFormat {
  * for), written, or the end (after `until`: dockerd stops reading there, the file
  * being in time order).
  */
-export type Verdict = 'skip' | 'stop' | Buffer;
+export type Verdict = 'skip' | 'stop' | { stream: number; text: string };
 
 const STDOUT = 1;
 const STDERR = 2;
@@ -58,13 +58,7 @@ export function formatRecord(r: LogRecord, f: RecordFormat): Verdict {
   let text = r.log;
   if (f.details) text = `${attrsText(r.attrs)} ${text}`;
   if (f.timestamps) text = `${fixedTime(r.time)} ${text}`;
-  const body = Buffer.from(text, 'utf8');
-  if (!f.mux) return body;
-  const frame = Buffer.allocUnsafe(8 + body.length);
-  frame.writeUInt32BE(stream << 24, 0);
-  frame.writeUInt32BE(body.length, 4);
-  body.copy(frame, 8);
-  return frame;
+  return { stream, text };
 }
 
 /** dockerd's `details` prefix: attrs sorted by key, each `key=value` query-escaped as Go does, joined by ','. */

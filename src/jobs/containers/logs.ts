@@ -35,7 +35,7 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
     untilNs: a.until === '' || a.until === '0' ? null : parseLogTimestamp(a.until),
   };
   if (!job.stdout) throw new Error('container_logs needs a stdout to stream to');
-  const out = new LogOutput(job.stdout, job.signal);
+  const out = new LogOutput(job.stdout, job.signal, format.mux);
   const path = logPath(ctx, c);
   // dockerd follows only a running container, and not when `until` is already past.
   const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -99,7 +99,7 @@ async function pump(src: LineSource, out: LogOutput, f: RecordFormat): Promise<b
         await out.flush();
         return false;
       }
-      out.push(v);
+      out.push(v.stream, v.text);
     }
     await out.flush();
     if (!out.ok) return false;
