@@ -3,7 +3,7 @@ import type { DaemonConfig } from '../engine/config.js';
 import { run } from '../drivers/networkdriver/exec.js';
 import { linkExists } from '../drivers/networkdriver/bridge.js';
 import {
-  DEFAULT_POOLS, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet, type AddressPool, type Cidr,
+  Allocator, DEFAULT_POOLS, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet, type AddressPool, type Cidr,
 } from '../drivers/networkdriver/ipam.js';
 import { generateNetworkId, nowNano } from './names.js';
 import type { BridgeSettings, NetworkRecord } from './types.js';
@@ -89,10 +89,9 @@ export async function defaultBridgeSettings(config: DaemonConfig, previous: Brid
     device, subnet, gateway, created, icc: config.icc, masquerade: config.ipMasq, mtu: mtuOf(config),
     hostBindingIp: config.ip || '0.0.0.0', dns: false,
   };
-  if (config.fixedCidr) {
-    const range = parseCidr(config.fixedCidr);
-    settings.range = formatCidr(range);
-  }
+  if (config.fixedCidr) settings.range = formatCidr(parseCidr(config.fixedCidr));
+  // A --fixed-cidr outside the subnet, or a gateway outside it, stops the start here.
+  new Allocator({ subnet, gateway, ...(settings.range ? { range: settings.range } : {}), allocated: [] }, 'bridge');
   return settings;
 }
 

@@ -8,9 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { request } from 'node:http';
-import { bipOf, expectServed, fails, freePort, natRules, netDaemon, ok, readFrom, server } from './helpers.js';
+import { bipOf, expectServed, fails, freePort, freeSubnet, natRules, netDaemon, ok, readFrom, server } from './helpers.js';
 
 function api(socket: string, method: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -129,4 +130,21 @@ test('--userland-proxy=false and --icc=false', async (t) => {
   const r = await d.docker(['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '1', ip]);
   assert.notEqual(r.code, 0, 'icc=false lets containers reach each other');
   await ok(d, ['rm', '-f', 'srv']);
+});
+
+test('-b uses an existing bridge and its address, never deletes it; --fixed-cidr bounds the addresses', async (t) => {
+  const name = `berth${randomBytes(4).toString('hex')}`;
+  const subnet = freeSubnet();
+  const base = subnet.replace(/\.0\/24$/, '');
+  execFileSync('ip', ['link', 'add', 'name', name, 'type', 'bridge']);
+  t.after(() => { try { execFileSync('ip', ['link', 'del', 'dev', name]); } catch { /* gone */ } });
+  execFileSync('ip', ['addr', 'add', `${base}.1/24`, 'dev', name]);
+  execFileSync('ip', ['link', 'set', 'dev', name, 'up']);
+  const d = await netDaemon(t, { args: ['-b', name, '--fixed-cidr', `${base}.128/25`] });
+  const cfg = await ok(d, ['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge']);
+  assert.deepEqual(JSON.parse(cfg), [{ Subnet: subnet, Gateway: `${base}.1`, IPRange: `${base}.128/25` }]);
+  const ip = await ok(d, ['run', '--rm', 'busybox', 'sh', '-c', 'ip -o -4 addr show dev eth0']);
+  assert.match(ip, new RegExp(`inet ${base}\\.128/24`));
+  await d.stop();
+  assert.match(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }), new RegExp(` ${name}:`), 'berth deleted a bridge it did not make');
 });
