@@ -7,20 +7,15 @@ import { Graph } from '../graph/graph.js';
 import { sweepScratch } from '../graph/archive/tmp.js';
 import { selectDriver } from '../drivers/graphdriver/registry.js';
 import type { JobContext } from '../jobs/context.js';
-import { containerJobs, hookGraph } from '../jobs/containers/index.js';
+import { hookGraph } from '../jobs/containers/index.js';
+import { allJobs } from '../jobs/index.js';
 import { restoreContainers, shutdownContainers } from '../jobs/containers/boot.js';
 import { LiveContainers } from '../jobs/containers/live.js';
 import { createNativeDriver } from '../drivers/execdriver/native/index.js';
 import { ContainerStore } from '../jobs/containers/store.js';
-import { buildJobs } from '../jobs/build/index.js';
-import { imageJobs } from '../jobs/images/index.js';
-import { hookVolumes, volumeJobs } from '../jobs/volumes/index.js';
-import { execJobs } from '../jobs/exec/index.js';
-import { registryJobs } from '../jobs/registry/index.js';
-import { systemJobs } from '../jobs/system/index.js';
+import { hookVolumes } from '../jobs/volumes/index.js';
 import { LocalVolumes } from '../volumes/local.js';
 import { NetworkController } from '../network/controller.js';
-import { networkJobs } from '../jobs/networks/index.js';
 import { createApp } from '../server/app.js';
 import { listen, type Listeners } from '../server/listeners.js';
 import { routes } from '../server/routes/index.js';
@@ -58,14 +53,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   await restoreContainers(ctx);
 
   const engine = new Engine(ctx, log);
-  engine.install(systemJobs);
-  engine.install(imageJobs);
-  engine.install(registryJobs);
-  engine.install(buildJobs);
-  engine.install(containerJobs);
-  engine.install(volumeJobs);
-  engine.install(execJobs);
-  engine.install(networkJobs);
+  for (const table of allJobs) engine.install(table);
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
   // then the driver unmounts what no running container holds, then the store closes.
   let keep = new Set<string>();
