@@ -40,7 +40,8 @@
         "src/libcontainer/native/shim/util.c"
       ],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-D_GNU_SOURCE"],
-      "libraries": ["-Wl,-Bstatic", "-ljson-c", "-lseccomp", "-Wl,-Bdynamic"]
+      "ldflags": ["-static"],
+      "libraries": ["-ljson-c", "-lseccomp"]
     }
   ]
 }

@@ -4,6 +4,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -328,6 +329,8 @@ int main(int argc, char **argv) {
     format_time(S.started_at, sizeof S.started_at, &now);
     S.started = true;
     if (sync_fd >= 0) write_all(sync_fd, "{\"started\":true}\n", 17), close(sync_fd);
+    /* One shim lives as long as its container: hand back what starting it needed. */
+    malloc_trim(0);
     spec_free(&sp); /* the shim lives as long as the container: keep nothing it won't use */
     loop();
     unlink(S.sock_path);
