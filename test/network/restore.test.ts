@@ -41,6 +41,9 @@ test('live endpoints survive a daemon kill; dead ones are reconciled', async (t)
   assert.match(await ok(d, ['exec', 'peer', 'nslookup', 'ghost']), /Address: /);
   await waitFor('brief to be recorded exited', async () => (await ok(d, ['inspect', '-f', '{{.State.Running}}', 'brief'])) === 'false');
   assert.ok(!natRules(d.network.prefix).includes(`--dport ${gonePort}`), 'the dead container\'s DNAT rule was left');
+  assert.ok(natRules(d.network.prefix).includes(`--dport ${keepPort}`), 'the live container\'s DNAT rule was reconciled away');
+  const filter = execFileSync('iptables', ['-w', '-S', d.network.prefix], { encoding: 'utf8' });
+  assert.ok(filter.includes(`-d ${ip}/32`), 'the live container\'s ACCEPT rule was reconciled away');
   assert.match(execFileSync('iptables', ['-w', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }), new RegExp(mark));
   dropForeign();
   await ok(d, ['rm', '-f', 'keep', 'peer', 'ghost', 'brief']);
