@@ -93,6 +93,12 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
     out[k] = v;
   }
   if (out.RestartPolicy && out.RestartPolicy.Name === '') out.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+  // What the CLI sends as "unset" and dockerd shows as its default (checked against dockerd 20.10).
+  const log = out['LogConfig'] as { Type?: string; Config?: Record<string, string> } | undefined;
+  if (!log || !log.Type) out['LogConfig'] = { Type: 'json-file', Config: log?.Config ?? {} };
+  if (!out['ShmSize']) out['ShmSize'] = HOST_DEFAULTS['ShmSize'];
+  if (out['MemorySwappiness'] === -1) out['MemorySwappiness'] = null;
+  if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   return out;
 }

@@ -46,8 +46,15 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
       hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts'), ...(net.ip ? { ip: net.ip } : {}) });
       // The container's own --dns* win over the daemon's; on user networks berth's DNS server answers.
       const pick = (k: string, dflt: string[]): string[] => (list(k).length ? list(k) : dflt);
-      resolv = buildResolvConf(parseResolvConf(hostResolv), {
-        dns: pick('Dns', ctx.config.dns), dnsSearch: pick('DnsSearch', ctx.config.dnsSearch), dnsOptions: pick('DnsOptions', ctx.config.dnsOpts),
+      const host = parseResolvConf(hostResolv);
+      let dnsOptions = pick('DnsOptions', ctx.config.dnsOpts);
+      // As dockerd with its embedded DNS: ndots:0 unless the options say otherwise.
+      if (net.dnsServer) {
+        const base = dnsOptions.length ? dnsOptions : host.options;
+        dnsOptions = base.some((o) => o.startsWith('ndots:')) ? base : [...base, 'ndots:0'];
+      }
+      resolv = buildResolvConf(host, {
+        dns: pick('Dns', ctx.config.dns), dnsSearch: pick('DnsSearch', ctx.config.dnsSearch), dnsOptions,
         ...(net.dnsServer ? { embeddedServer: net.dnsServer } : {}),
       });
     }
@@ -60,7 +67,7 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
 }
 
 /** The paths dockerd shows on inspect (HostnamePath, HostsPath, ResolvConfPath). */
-export function hostFilePaths(ctx: JobContext, c: ContainerRecord): { HostnamePath: string; HostsPath: string; ResolvConfPath: string } {
+export function hostFilePaths(ctx: JobContext, c: ContainerRecord): { ResolvConfPath: string; HostnamePath: string; HostsPath: string } {
   const dir = containerDir(ctx, c.Id);
-  return { HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'), ResolvConfPath: join(dir, 'resolv.conf') };
+  return { ResolvConfPath: join(dir, 'resolv.conf'), HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts') };
 }
