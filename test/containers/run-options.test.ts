@@ -88,6 +88,17 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
   await runOk(d, ['--privileged', 'busybox', 'sh', '-c', 'mkdir /m && mount -t tmpfs x /m']);
   assert.equal(await runOk(d, ['--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']), 'NoNewPrivs:\t1\n');
 
+  // The default seccomp filter is on (mode 2), off when unconfined or privileged; it
+  // refuses what Docker's profile refuses even where capabilities would allow it.
+  const seccomp = async (args: string[]) => (await runOk(d, [...args, 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).trim();
+  assert.equal(await seccomp([]), 'Seccomp:\t2');
+  assert.equal(await seccomp(['--security-opt', 'seccomp=unconfined']), 'Seccomp:\t0');
+  assert.equal(await seccomp(['--privileged']), 'Seccomp:\t0');
+  // An unprivileged user namespace needs no capability in the kernel; Docker's profile
+  // refuses unshare without CAP_SYS_ADMIN, so only the filter can say no here.
+  assert.notEqual((await run(d, ['busybox', 'unshare', '-U', 'true'])).code, 0, 'unshare is refused by the default profile');
+  await runOk(d, ['--security-opt', 'seccomp=unconfined', 'busybox', 'unshare', '-U', 'true']);
+
   const ro = await run(d, ['--read-only', 'busybox', 'touch', '/x']);
   assert.notEqual(ro.code, 0);
   assert.match(ro.err, /Read-only file system/);
@@ -116,6 +127,12 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
   const tiny = await d.docker(['run', '--rm', '-m', '1m', 'busybox', 'true']);
   assert.notEqual(tiny.code, 0);
   assert.match(tiny.stderr, /Minimum memory limit allowed is 6MB/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '', 'refused at create: nothing was made');
+  const cpus = await d.docker(['create', '--cpus', '512', 'busybox', 'true']);
+  assert.match(cpus.stderr, /Range of CPUs is from 0\.01 to \d+\.00, as there are only \d+ CPUs available/);
+  const policy = await d.docker(['create', '--restart', 'bogus', 'busybox', 'true']);
+  assert.notEqual(policy.code, 0);
+  assert.match(policy.stderr, /invalid restart policy 'bogus'|invalid restart policy bogus/);
 });
 
 const pids = new Map<string, number>();
