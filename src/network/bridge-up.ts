@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { run } from '../drivers/networkdriver/exec.js';
 import { deleteBridge, enableIpForward, ensureBridge, setRouteLocalnet } from '../drivers/networkdriver/bridge.js';
 import { DnsServer } from '../drivers/networkdriver/dns.js';
 import { parseCidr } from '../drivers/networkdriver/ipam.js';
@@ -43,6 +45,11 @@ export async function addRules(ipt: Iptables, rules: Rule[]): Promise<void> {
   }
 }
 
+/** A locally administered unicast MAC in dockerd's 02:42 range. */
+function randomMac(): string {
+  return ['02', '42', ...[...randomBytes(4)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
 /** Upstream resolvers for the embedded DNS: the daemon's --dns, else the host's (loopback ones dropped). */
 async function dnsUpstreams(config: DaemonConfig): Promise<string[]> {
   if (config.dns.length) return config.dns;
@@ -63,6 +70,10 @@ export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer
   const made = await ensureBridge({ name: b.device, gateway: b.gateway, prefix: parseCidr(b.subnet).prefix, mtu: b.mtu });
   if (made) b.created = true;
   try {
+    // A bridge without a MAC of its own takes the lowest of its ports': each new veth
+    // could change it and leave the containers' ARP entries for the gateway stale for
+    // seconds. A fixed one, as dockerd sets, never moves.
+    if (made) await run('ip', ['link', 'set', 'dev', b.device, 'address', randomMac()]);
     if (x.config.ipForward && !n.Internal) await enableIpForward();
     if (!x.config.userlandProxy) await setRouteLocalnet(b.device);
     if (x.ipt) await addRules(x.ipt, networkRules(x, n));

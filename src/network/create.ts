@@ -74,7 +74,6 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
 export async function createNetwork(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
   const name = body.Name ?? '';
   if (!name) throw new InvalidParameter('network name must not be empty');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidParameter(`invalid network name "${name}": must match [a-zA-Z0-9][a-zA-Z0-9_.-]`);
   if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);
   checkDriver(body.Driver || 'bridge');
   if (body.EnableIPv6) throw new InvalidParameter('berth does not support IPv6 networks');

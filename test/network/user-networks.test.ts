@@ -58,7 +58,9 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     const worker = await ok(d, ['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'worker']);
     assert.ok(Number(worker.split('.')[3]) >= 128, `${worker} from the ip-range`);
     assert.match(await ok(d, ['exec', 'worker', 'ip', 'route']), new RegExp(`default via ${base}\\.254`));
-    assert.match(await ok(d, ['exec', 'worker', 'cat', '/etc/resolv.conf']), new RegExp(`nameserver ${base}\\.254`));
+    const resolv = await ok(d, ['exec', 'worker', 'cat', '/etc/resolv.conf']);
+    assert.match(resolv, new RegExp(`nameserver ${base}\\.254`));
+    assert.match(resolv, /options .*ndots:0/);
     await fails(d, ['run', '--rm', '--network', 'front', '--ip', `${base}.10`, 'busybox', 'true'], /Address already in use/);
     await fails(d, ['run', '--rm', '--network', 'front', '--ip', '10.1.2.3', 'busybox', 'true'], /Invalid address 10\.1\.2\.3: It does not belong to any of this network's subnets/);
     const aliases = await ok(d, ['inspect', '-f', '{{json .NetworkSettings.Networks.front.Aliases}}', 'api']);
