@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { request } from 'node:http';
+import { DOCKER_CLI_28 } from '../helpers/daemon.js';
 import { bipOf, expectServed, fails, freePort, freeSubnet, natRules, netDaemon, ok, readFrom, server } from './helpers.js';
 
 function api(socket: string, method: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
@@ -97,8 +98,9 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
   });
 
   await t.test('bad input in dockerd\'s words', async () => {
-    await fails(d, ['run', '--rm', '--ip', '10.1.1.1', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/);
-    await fails(d, ['run', '--rm', '--network-alias', 'x', 'busybox', 'true'], /network-scoped alias/);
+    // CLI 28 sends these for the default network (and dockerd refuses them); 20.10 drops them.
+    await fails(d, ['run', '--rm', '--ip', '10.1.1.1', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/, DOCKER_CLI_28);
+    await fails(d, ['run', '--rm', '--network-alias', 'x', 'busybox', 'true'], /network-scoped alias/, DOCKER_CLI_28);
     await fails(d, ['run', '--rm', '--network', 'nope', 'busybox', 'true'], /network nope not found/);
     const r = await api(d.socket, 'POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'x' }] } } });
     assert.equal(r.status, 400);

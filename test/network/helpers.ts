@@ -13,8 +13,8 @@ export async function ok(d: Pick<TestDaemon, 'docker'>, args: string[]): Promise
 }
 
 /** The command fails and its stderr says `pattern`. */
-export async function fails(d: Pick<TestDaemon, 'docker'>, args: string[], pattern: RegExp): Promise<void> {
-  const r = await d.docker(args);
+export async function fails(d: Pick<TestDaemon, 'docker'>, args: string[], pattern: RegExp, cli?: string): Promise<void> {
+  const r = await d.docker(args, cli ? { cli } : {});
   assert.notEqual(r.code, 0, `docker ${args.join(' ')} should fail`);
   assert.match(r.stderr, pattern);
 }
