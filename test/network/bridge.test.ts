@@ -120,8 +120,8 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
   });
 });
 
-test('--userland-proxy=false and --icc=false', async (t) => {
-  const d = await netDaemon(t, { args: ['--userland-proxy=false', '--icc=false'] });
+test('--userland-proxy=false, --icc=false, --dns*; host, none and container: modes', async (t) => {
+  const d = await netDaemon(t, { args: ['--userland-proxy=false', '--icc=false', '--dns', '10.9.9.9', '--dns-search', 'corp.test', '--dns-opt', 'ndots:3'] });
   const { gateway } = bipOf(d);
   assert.equal(execFileSync('cat', [`/proc/sys/net/ipv4/conf/${d.network.bridge}/route_localnet`], { encoding: 'utf8' }).trim(), '1');
   const hostPort = await freePort();
@@ -131,6 +131,13 @@ test('--userland-proxy=false and --icc=false', async (t) => {
   const ip = await ok(d, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv']);
   const r = await d.docker(['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '1', ip]);
   assert.notEqual(r.code, 0, 'icc=false lets containers reach each other');
+  assert.equal(await ok(d, ['exec', 'srv', 'cat', '/etc/resolv.conf']), 'search corp.test\nnameserver 10.9.9.9\noptions ndots:3');
+  assert.equal(await ok(d, ['run', '--rm', '--dns', '10.8.8.8', 'busybox', 'grep', 'nameserver', '/etc/resolv.conf']), 'nameserver 10.8.8.8');
+  // none: loopback only; host: the host's links; container:<x>: x's address.
+  assert.doesNotMatch(await ok(d, ['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']), /eth0/);
+  assert.match(await ok(d, ['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']), new RegExp(d.network.bridge));
+  assert.match(await ok(d, ['run', '--rm', '--network', 'container:srv', 'busybox', 'ip', '-o', '-4', 'addr']), new RegExp(`inet ${ip}/`));
+  assert.equal(await ok(d, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'srv']).then((j) => Object.keys(JSON.parse(j)).join()), 'bridge');
   await ok(d, ['rm', '-f', 'srv']);
 });
 
