@@ -1,4 +1,5 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { Conflict } from '../../engine/errors.js';
 import type { Handler, JobContext } from '../context.js';
 import { sendHead } from '../io.js';
 import { containersOf, publish } from './common.js';
@@ -65,9 +66,17 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
     return;
   }
   const h = rt.handle(c.Id);
-  let stream: Duplex | null;
+  let stream: Duplex | null = null;
   if (c.State.Running && h) {
-    stream = await h.attach(want);
+    // The process may have ended just now, its exit not yet recorded: then the attach
+    // waits for the next start like any attach to a stopped container, as in dockerd.
+    stream = await h.attach(want).catch(async (err: unknown) => {
+      if (!(err instanceof Conflict)) throw err;
+      await rt.exited(c.Id);
+      return null;
+    });
+  }
+  if (stream) {
     sendHead(out);
   } else {
     let off: () => void = () => undefined;

@@ -63,6 +63,8 @@ export async function removeContainer(ctx: JobContext, ref: string, opts: Remove
     forgetBackoff(c.Id);
     publish(ctx, c, 'destroy');
     rt?.notifyExit(c.Id, { exitCode: c.State.ExitCode, removed: true });
+    // Clients attached and waiting for a start that will never come: their streams end.
+    for (const a of rt?.takeAttaches(c.Id) ?? []) a.onStream(null);
   };
   return rt ? rt.locked(id, body) : body();
 }

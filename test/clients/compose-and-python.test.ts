@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { daemonWithBusybox } from '../helpers/cli.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+
+/**
+ * Clients no one here wrote, from Debian: docker-compose 1.29 and python3-docker
+ * (docker-py 5), run with the system python against a test daemon.
+ */
+
+function runTool(d: TestDaemon, file: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(file, args, {
+      cwd: opts.cwd ?? d.dir, stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host },
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c) => { out += c; });
+    p.stderr.on('data', (c) => { err += c; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('error', reject);
+    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });
+    p.stdin.end(opts.input ?? '');
+  });
+}
+
+test('docker-compose: up with a project network and name resolution, ps, logs, run --rm, down', { timeout: 300_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const proj = join(d.dir, 'proj');
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'docker-compose.yml'), [
+    'version: "3"',
+    'services:',
+    '  web:',
+    '    image: busybox',
+    '    command: sh -c "mkdir -p /www && echo served-by-web > /www/index.html && echo web up && httpd -f -p 8080 -h /www"',
+    '  client:',
+    '    image: busybox',
+    '    command: sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://web:8080/ && exit 0; sleep 0.5; done; exit 1"',
+    '    depends_on: [web]',
+    '',
+  ].join('\n'));
+  const compose = (args: string[]) => runTool(d, '/usr/bin/docker-compose', args, { cwd: proj });
+
+  const up = await compose(['up', '-d']);
+  assert.equal(up.code, 0, up.err);
+  assert.match(up.err, /Creating network "proj_default" with the default driver/);
+  const client = await runTool(d, '/usr/local/bin/docker', ['wait', 'proj_client_1']);
+  assert.equal(client.out.trim(), '0', 'the client reached web by its service name');
+  const logs = await compose(['logs', '--no-color']);
+  assert.equal(logs.code, 0, logs.err);
+  assert.match(logs.out, /client_1 +\| served-by-web/);
+  assert.match(logs.out, /web_1 +\| web up/);
+  const ps = await compose(['ps']);
+  assert.match(ps.out, /proj_web_1 .* Up/);
+  assert.match(ps.out, /proj_client_1 .* Exit 0/);
+  const run = await compose(['run', '--rm', '-T', 'client', 'sh', '-c', 'echo from-run; exit 4']);
+  assert.equal(run.code, 4, run.err);
+  assert.match(run.out, /from-run/);
+
+  const down = await compose(['down']);
+  assert.equal(down.code, 0, down.err);
+  assert.match(down.err, /Removing network proj_default/);
+  assert.equal((await runTool(d, '/usr/local/bin/docker', ['ps', '-aq'])).out, '');
+});
+
+test('docker-py (python3-docker): run, exec, logs, wait, volumes, networks, images', { timeout: 180_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const script = `
+import docker, json
+c = docker.from_env()
+out = {}
+out['run'] = c.containers.run('busybox', ['sh', '-c', 'echo hello; echo err >&2'], remove=True, stderr=True).decode()
+ct = c.containers.run('busybox', ['sh', '-c', 'trap "exit 5" TERM; while :; do sleep 0.1; done'], detach=True, name='py')
+r = ct.exec_run(['sh', '-c', 'echo in-exec; exit 3'])
+out['exec'] = [r.exit_code, r.output.decode()]
+ct.reload()
+out['status'] = ct.status
+ct.stop(timeout=5)
+out['wait'] = ct.wait()['StatusCode']
+ct.remove()
+out['volume'] = c.volumes.create('pyvol').name
+c.volumes.get('pyvol').remove()
+n = c.networks.create('pynet')
+out['network'] = c.networks.get('pynet').name
+n.remove()
+out['tags'] = c.images.get('busybox').tags
+out['left'] = len(c.containers.list(all=True))
+print(json.dumps(out))
+`;
+  const r = await runTool(d, '/usr/bin/python3', ['-c', script]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), {
+    run: 'hello\nerr\n', exec: [3, 'in-exec\n'], status: 'running', wait: 5, volume: 'pyvol', network: 'pynet', tags: ['busybox:latest'], left: 0,
+  });
+});
