@@ -72,9 +72,16 @@ export class NetworkController {
     await c.openDefaultBridge();
     for (const n of c.records.allNetworks()) {
       if (!n.bridge) continue;
-      const dns = await bringUp(c.up, n);
+      try {
+        const dns = await bringUp(c.up, n);
+        if (dns) c.dns.set(n.Id, dns);
+      } catch (err) {
+        // The default bridge is needed to serve at all; a user network that cannot
+        // come up is logged (as dockerd does) and its containers fail at start.
+        if (n.predefined) throw err;
+        deps.log.error(`network ${n.Name}: cannot bring it up: ${(err as Error).message}`);
+      }
       c.records.saveNetwork(n); // bringUp records whether it created the device
-      if (dns) c.dns.set(n.Id, dns);
     }
     return c;
   }
