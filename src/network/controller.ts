@@ -153,8 +153,9 @@ export class NetworkController {
     return networkSettings(this, c);
   }
 
+  /** `Ports` of ps: empty unless running, as dockerd. */
   portList(c: ContainerRecord): Array<Record<string, unknown>> {
-    return portList(c, c.State.Running ? publishedOf(this, c) : []);
+    return c.State.Running ? portList(c, publishedOf(this, c)) : [];
   }
 
   /**
