@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchArchive, ARCHIVE_TAG } from './archive.js';
+import { buildReport, measureBuild, type BuildFigures } from './build.js';
 import { containerReport, measureContainers, type ContainerFigures } from './containers.js';
 import { startBerth, startReference, type BenchDaemon } from './daemons.js';
 import { httpLoad } from './http-load.js';
@@ -26,6 +27,7 @@ interface Figures {
   pingRps: number;
   imagesRps: number;
   containers: ContainerFigures | null;
+  build: BuildFigures | null;
 }
 
 async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
@@ -60,9 +62,11 @@ async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
   const pingRps = await rps('/_ping');
   const imagesRps = await rps('/images/json');
   await call(daemon.socket, 'DELETE', `/images/${ARCHIVE_TAG}?force=1`);
-  // BENCH_ONLY=foundation skips the containers section (minutes of container runs).
-  const containers = process.env.BENCH_ONLY === 'foundation' ? null : await measureContainers(daemon);
-  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps, containers };
+  // BENCH_ONLY=foundation skips the containers and build sections (minutes of container runs).
+  const foundationOnly = process.env.BENCH_ONLY === 'foundation';
+  const containers = foundationOnly ? null : await measureContainers(daemon);
+  const build = foundationOnly ? null : await measureBuild(daemon);
+  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps, containers, build };
 }
 
 interface Answer { status: number; body: string; bytes: number }
@@ -128,6 +132,7 @@ function report(berth: Figures, ref: Figures | null): string {
     '(route table, typed job, headers) adds a few µs. `/images/json` is ahead because the',
     'graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
   if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null));
+  if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null));
   return lines.join('\n');
 }
 

@@ -13,9 +13,14 @@ import type { IgnoreMatcher } from './dockerignore.js';
  * symlinks pointing out of the context can never reach a file outside it.
  */
 
+/** sha256 (hex) of regular files' content by path under the root, taken while the context arrived. */
+export type ContentDigests = Map<string, { size: number; digest: string }>;
+
 export interface SourceRoot {
   dir: string;
   ignore: IgnoreMatcher | null;
+  /** Known content digests (build context only): files found here are not read again. */
+  digests?: ContentDigests | null;
 }
 
 export interface Source {
@@ -67,14 +72,22 @@ function globRe(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Content hash of one file or a whole tree: names, modes, owners, link targets and bytes. */
+/** sha256 of a regular file's content: the digest taken on arrival when the sizes agree, else read. */
+async function contentDigest(root: SourceRoot, rel: string, st: Stats): Promise<string> {
+  const known = root.digests?.get(rel);
+  if (known && known.size === st.size) return known.digest;
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path.join(root.dir, rel), { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Content hash of one file or a whole tree: names, modes, owners, link targets and content digests. */
 async function hashTree(root: SourceRoot, rel: string, st: Stats, top: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
   const abs = path.join(root.dir, rel);
   h.update(`${path.posix.relative(top, rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
   if (st.isSymbolicLink()) h.update(await readlink(abs));
-  else if (st.isFile()) {
-    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
-  } else if (st.isDirectory()) {
+  else if (st.isFile()) h.update(await contentDigest(root, rel, st));
+  else if (st.isDirectory()) {
     for (const name of (await readdir(abs)).sort()) {
       const child = rel === '' ? name : `${rel}/${name}`;
       if (excluded(root, child)) continue;

@@ -38,7 +38,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     const backend = new JobBackend(ctx, job.signal);
     let id: string;
     try {
-      id = await build(backend, context.dockerfile, { dir: scratch, ignore: context.ignore }, a, {
+      id = await build(backend, context.dockerfile, { dir: scratch, ignore: context.ignore, digests: context.digests }, a, {
         out: text,
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),
         aux: (imageId) => write({ aux: { ID: imageId } }),

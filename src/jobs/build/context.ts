@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
 import { InvalidParameter, isErrno } from '../../engine/errors.js';
 import { decompress, peek } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
+import type { ContentDigests } from '../../builder/sources.js';
+import { ContextTap } from './context-digest.js';
 
 /*
  * The build context: the request body, a tar (plain or compressed) extracted into
@@ -22,34 +24,27 @@ export function maxContextBytes(): number {
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX;
 }
 
-function limited(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      if (seen > max) cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${max} bytes`));
-      else cb(null, chunk);
-    },
-  });
-}
-
 export interface Context {
   dockerfile: string;
   ignore: IgnoreMatcher;
+  /** Files' content digests taken on the way in (see context-digest.ts), or null. */
+  digests: ContentDigests | null;
 }
 
 /** Unpack the body into `dir`; returns the Dockerfile's text and the .dockerignore rules. */
 export async function openContext(body: Readable, dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
   const max = maxContextBytes();
-  const input = (await decompress(body)).pipe(limited(max));
+  const tap = new ContextTap(max);
+  const input = (await decompress(body)).pipe(tap);
   const head = await peek(input, 512);
   const isTar = head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
   if (!isTar) {
     const chunks: Buffer[] = [];
     for await (const c of input) chunks.push(c as Buffer);
-    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]) };
+    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null };
   }
   await applyTar(dir, input, { whiteouts: 'aufs', signal });
+  const digests = tap.digests();
   let ignore = new IgnoreMatcher([]);
   try {
     ignore = new IgnoreMatcher(readIgnore(await readFile(path.join(dir, '.dockerignore'), 'utf8')));
@@ -59,13 +54,13 @@ export async function openContext(body: Readable, dir: string, dockerfileName: s
   const name = dockerfileName || 'Dockerfile';
   const read = async (n: string): Promise<string> => readFile(path.join(dir, await resolveInRoot(dir, cleanName(n), true)), 'utf8');
   try {
-    return { dockerfile: await read(name), ignore };
+    return { dockerfile: await read(name), ignore, digests };
   } catch (err) {
     if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && !isErrno(err, 'EISDIR')) throw err;
     // dockerd falls back to the lower-case name for the default.
     if (!dockerfileName || dockerfileName === 'Dockerfile') {
       try {
-        return { dockerfile: await read('dockerfile'), ignore };
+        return { dockerfile: await read('dockerfile'), ignore, digests };
       } catch {
         // reported below
       }

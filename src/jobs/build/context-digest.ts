@@ -1,0 +1,173 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { InvalidParameter } from '../../engine/errors.js';
+import { cleanName } from '../../drivers/graphdriver/archive/confine.js';
+import { BLOCK, decodeHeader, isZeroBlock, padding, parsePax } from '../../drivers/graphdriver/archive/tar-header.js';
+import type { ContentDigests } from '../../builder/sources.js';
+
+/*
+ * The build context on its way to the extractor. Three jobs in one pass over the
+ * bytes: refuse a context over the daemon's limit, hand the extractor chunks of at
+ * least 1 MiB (the socket delivers 64 KiB ones, and each becomes a write on the
+ * thread pool), and take the sha256 of every regular file's content as it goes
+ * by, so COPY's cache key never reads the context back from disk (dockerd's
+ * tarsum does the same while it extracts).
+ *
+ * The digests are a shortcut, never the truth: the walker gives up (and the
+ * builder reads the files) on anything it does not follow exactly — a symlink or
+ * hard link entry, which could make a name on disk differ from its tar entry, or
+ * bytes that are not a tar it understands. The extractor stays the judge of the
+ * archive's validity.
+ */
+
+const COALESCE = 1 << 20;
+
+type Phase = 'header' | 'extension' | 'data' | 'padding' | 'done';
+
+/** A synchronous tar walker that digests file contents; stops quietly on what it does not follow. */
+class DigestWalker {
+  readonly digests: ContentDigests = new Map();
+  private phase: Phase = 'header';
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes still expected in the current phase. */
+  private need = BLOCK;
+  private extensionType = '';
+  private longName: string | undefined;
+  private pax = new Map<string, Buffer>();
+  private extSize = 0;
+  private pad = 0;
+  private file: { name: string; size: number; hash: Hash } | null = null;
+  private broken = false;
+
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  write(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length && this.phase !== 'done') {
+      if (this.phase === 'data') {
+        const n = Math.min(this.need, chunk.length - off);
+        this.file?.hash.update(chunk.subarray(off, off + n));
+        off += n;
+        this.need -= n;
+        if (this.need === 0) this.endData();
+        continue;
+      }
+      const n = Math.min(this.need - this.pendingBytes, chunk.length - off);
+      this.pending.push(chunk.subarray(off, off + n));
+      this.pendingBytes += n;
+      off += n;
+      if (this.pendingBytes < this.need) continue;
+      const whole = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+      try {
+        this.step(whole);
+      } catch {
+        this.giveUp();
+      }
+    }
+  }
+
+  private giveUp(): void {
+    this.broken = true;
+    this.phase = 'done';
+    this.digests.clear();
+    this.file = null;
+  }
+
+  private expect(phase: Phase, bytes: number): void {
+    this.phase = phase;
+    this.need = bytes;
+    if (bytes === 0) {
+      if (phase === 'data') this.endData();
+      else if (phase === 'padding') this.expect('header', BLOCK);
+    }
+  }
+
+  private endData(): void {
+    if (this.file) this.digests.set(this.file.name, { size: this.file.size, digest: this.file.hash.digest('hex') });
+    this.file = null;
+    this.expect('padding', this.pad);
+  }
+
+  private step(block: Buffer): void {
+    if (this.phase === 'padding') return this.expect('header', BLOCK);
+    if (this.phase === 'extension') {
+      if (this.extensionType === 'L') this.longName = block.subarray(0, block.indexOf(0) === -1 ? block.length : block.indexOf(0)).toString('utf8');
+      else if (this.extensionType === 'x') this.pax = new Map([...this.pax, ...parsePax(block.subarray(0, this.extSize))]);
+      return this.expect('header', BLOCK);
+    }
+    // A header block.
+    if (isZeroBlock(block)) {
+      this.phase = 'done';
+      return;
+    }
+    const h = decodeHeader(block);
+    if (h.typeflag === 'L' || h.typeflag === 'x' || h.typeflag === 'g' || h.typeflag === 'K') {
+      if (h.size > COALESCE) throw new Error('extension too large');
+      this.extensionType = h.typeflag;
+      this.extSize = h.size;
+      // Read the extension with its padding as one piece.
+      this.expect('extension', h.size + padding(h.size));
+      if (this.need === 0) this.expect('header', BLOCK);
+      return;
+    }
+    const name = this.pax.get('path')?.toString('utf8') ?? this.longName ?? h.name;
+    const paxSize = this.pax.get('size')?.toString('latin1');
+    const sparse = [...this.pax.keys()].some((k) => k.startsWith('GNU.sparse.'));
+    this.longName = undefined;
+    this.pax = new Map();
+    if (h.typeflag === '1' || h.typeflag === '2' || sparse) throw new Error('links are not followed here');
+    const isFile = h.typeflag === '0' || h.typeflag === '7' || (h.typeflag === '\0' && !name.endsWith('/'));
+    const size = isFile ? (paxSize !== undefined ? Number(paxSize) : h.size) : 0;
+    if (!Number.isSafeInteger(size)) throw new Error('bad size');
+    this.file = isFile ? { name: cleanName(name), size, hash: createHash('sha256') } : null;
+    this.pad = padding(size);
+    this.expect('data', size);
+  }
+}
+
+/** The pass-through in front of the extractor; `digests()` once the input has ended. */
+export class ContextTap extends Transform {
+  private seen = 0;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private readonly walker = new DigestWalker();
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) {
+      cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${this.max} bytes`));
+      return;
+    }
+    this.walker.write(chunk);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes >= COALESCE) this.release();
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.release();
+    cb();
+  }
+
+  private release(): void {
+    if (this.heldBytes === 0) return;
+    this.push(this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes));
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  /** Content digests by cleaned name, or null when the walker could not vouch for them. */
+  digests(): ContentDigests | null {
+    return this.walker.usable ? this.walker.digests : null;
+  }
+}
