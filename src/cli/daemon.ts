@@ -63,7 +63,14 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   engine.onShutdown(async () => { keep = await shutdownContainers(ctx); });
 
   const app = createApp(engine, routes, { experimental: config.experimental, log });
-  const listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });
+  let listeners: Listeners;
+  try {
+    listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });
+  } catch (err) {
+    // Nothing serves: undo what the start made (network links and rules, mounts) as a stop would.
+    await engine.shutdown().catch(() => undefined);
+    throw err;
+  }
   log.info(`API listen on ${config.hosts.join(', ')}`);
 
   return {
