@@ -265,3 +265,15 @@ test('dockerode: exec create, start over a hijacked stream, inspect', { timeout:
   assert.equal(info.ExitCode, 2);
   assert.equal(info.Running, false);
 });
+
+test('an exec runs under the container seccomp filter, compiled once by the shim', { timeout: 120_000 }, async (t) => {
+  const d = await setup(t);
+  await ok(d, ['run', '-d', '--name', 'filtered', 'busybox', 'sleep', '300']);
+  await ok(d, ['run', '-d', '--name', 'open', '--security-opt', 'seccomp=unconfined', 'busybox', 'sleep', '300']);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await ok(d, ['exec', 'filtered', 'grep', '^Seccomp:', '/proc/self/status']), 'Seccomp:\t2\n');
+    assert.notEqual((await d.docker(['exec', 'filtered', 'unshare', '-U', 'true'])).code, 0, 'unshare is refused by the filter');
+  }
+  assert.equal(await ok(d, ['exec', 'open', 'grep', '^Seccomp:', '/proc/self/status']), 'Seccomp:\t0\n');
+  await ok(d, ['exec', 'open', 'unshare', '-U', 'true']);
+});

@@ -90,8 +90,11 @@ static void helper(struct process_spec *p, int sp, int pid_wr, int in, int out, 
   /* The container's seccomp profile applies to execs too; read it while the bundle is visible. */
   char path[4096];
   snprintf(path, sizeof path, "%s/config.json", S.bundle);
-  struct json_object *doc = json_object_from_file(path), *linux_ = NULL, *sc = NULL;
-  if (doc && json_object_object_get_ex(doc, "linux", &linux_)) json_object_object_get_ex(linux_, "seccomp", &sc);
+  struct json_object *doc = NULL, *linux_ = NULL, *sc = NULL;
+  if (!seccomp_precompiled()) {
+    doc = json_object_from_file(path);
+    if (doc && json_object_object_get_ex(doc, "linux", &linux_)) json_object_object_get_ex(linux_, "seccomp", &sc);
+  }
   join_cgroups(S.init_pid);
   if (join_namespaces(S.init_pid, err)) {
     report_error(sp, code, err);

@@ -329,9 +329,14 @@ int main(int argc, char **argv) {
     format_time(S.started_at, sizeof S.started_at, &now);
     S.started = true;
     if (sync_fd >= 0) write_all(sync_fd, "{\"started\":true}\n", 17), close(sync_fd);
+    /* Execs get the container's seccomp filter: compile it once now, after the start
+       has been answered, instead of in every exec (a failure here only means execs
+       compile it themselves). */
+    char scerr[512];
+    if (precompile_seccomp(sp.seccomp, scerr)) scerr[0] = 0;
+    spec_free(&sp); /* the shim lives as long as the container: keep nothing it won't use */
     /* One shim lives as long as its container: hand back what starting it needed. */
     malloc_trim(0);
-    spec_free(&sp); /* the shim lives as long as the container: keep nothing it won't use */
     loop();
     unlink(S.sock_path);
     unlink(S.pid_path);

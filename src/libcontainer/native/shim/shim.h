@@ -105,6 +105,9 @@ int apply_user_and_caps(const struct process_spec *p, char *err);
 
 /* ---- seccomp.c ---- */
 int apply_seccomp(struct json_object *seccomp, char *err);
+/* Compile the container's filter once in the shim, for every later exec (forked from it). */
+int precompile_seccomp(struct json_object *seccomp, char *err);
+bool seccomp_precompiled(void);
 
 /* ---- mounts.c ---- */
 int setup_rootfs(const struct spec *s, char *err);       /* mounts, devices, pivot_root */
