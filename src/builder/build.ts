@@ -11,7 +11,7 @@ import { parseDockerfile, parseLine } from './parser.js';
 import { expandWord } from './shell-words.js';
 import type { SourceRoot } from './sources.js';
 import { BuildArgs, type StageState } from './state.js';
-import { StepError, setImage, type BuildOptions, type BuildRun, type StageResult } from './step.js';
+import { StepError, setImage, type BuildOptions, type BuildRun, type ProgressMessage, type StageResult } from './step.js';
 
 /*
  * The legacy builder's main loop (dockerd 20.10's Builder.build): parse, split into
@@ -24,6 +24,7 @@ import { StepError, setImage, type BuildOptions, type BuildRun, type StageResult
 export interface BuildIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  progress: (msg: ProgressMessage) => void;
   aux: (id: string) => void;
 }
 
@@ -132,7 +133,7 @@ export async function build(backend: Backend, dockerfile: string, context: Sourc
   const { escape, meta, stages } = plan(dockerfile, opts);
   const args = new BuildArgs(opts.buildArgs);
   const b: BuildRun = {
-    backend, opts, args, escape, context, stages: [], out: io.out, err: io.err, signal, cacheBusted: false, containers: [],
+    backend, opts, args, escape, context, stages: [], out: io.out, err: io.err, progress: io.progress, signal, cacheBusted: false, containers: [],
     state: { imageId: '', image: null, runConfig: {}, args: new Map(), maintainer: '', cmdSet: false, name: '' },
   };
   const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);

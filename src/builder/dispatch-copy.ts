@@ -5,11 +5,13 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveInRoot } from '../drivers/graphdriver/archive/confine.js';
 import type { BuildImage } from './backend.js';
 import { copySources, extractArchive, isTarFile, type Owner } from './copy.js';
 import type { Instruction, InstructionOf } from './instructions.js';
+import { goProgress } from './format.js';
 import { expandWord } from './shell-words.js';
 import { findSources, SourceMissing, sourcesHash, type Source, type SourceRoot } from './sources.js';
 import { shellOf } from './state.js';
@@ -49,8 +51,34 @@ async function owner(root: string, spec: string): Promise<Owner> {
   return { uid: u.id, gid: g.id };
 }
 
+/**
+ * dockerd's progress reader: a `Downloading` message every 512 KiB (at most ten a
+ * second) and one at the end.
+ */
+function downloadProgress(b: BuildRun, total: number): Transform {
+  let current = 0;
+  let last = 0;
+  let lastAt = 0;
+  const report = (): void => {
+    last = current;
+    lastAt = Date.now();
+    b.progress({ status: 'Downloading', progressDetail: total > 0 ? { current, total } : { current }, progress: goProgress(current, total) });
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      current += chunk.length;
+      if (current - last >= 512 * 1024 && Date.now() - lastAt >= 100) report();
+      cb(null, chunk);
+    },
+    flush(cb) {
+      report();
+      cb();
+    },
+  });
+}
+
 /** Fetch a URL for ADD into a private temp dir: the file, its name and its mtime. */
-async function download(url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
+async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
@@ -63,7 +91,9 @@ async function download(url: string, signal: AbortSignal): Promise<{ dir: string
   }
   const name = path.posix.basename(new URL(url).pathname) || '__unnamed__';
   const file = path.join(dir, name);
-  await pipeline(res, createWriteStream(file, { mode: 0o600 }));
+  const length = Number(res.headers['content-length'] ?? -1);
+  await pipeline(res, downloadProgress(b, Number.isFinite(length) ? length : -1), createWriteStream(file, { mode: 0o600 }));
+  b.out('\n');
   const lm = res.headers['last-modified'];
   return { dir, file: name, mtime: lm ? new Date(lm) : null };
 }
@@ -100,7 +130,7 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
     };
     if (inst.kind === 'add') {
       for (const url of srcs.filter(isUrl)) {
-        const got = await download(url, b.signal);
+        const got = await download(b, url, b.signal);
         temps.push(got.dir);
         if (got.mtime) await utimes(path.join(got.dir, got.file), got.mtime, got.mtime);
         const root = { dir: got.dir, ignore: null };

@@ -57,3 +57,27 @@ export function parseGoDuration(s: string): number | null {
   }
   return pos === s.length && pos > 0 ? Math.round(total) : null;
 }
+
+/** go-units' HumanSize: decimal units, `%.4g`. */
+export function goHumanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
+/**
+ * jsonmessage's JSONProgress.String() as dockerd renders it server-side (no
+ * terminal: width 200, so the bar is drawn): `[====>     ]     7B/7B`.
+ */
+export function goProgress(current: number, total: number): string {
+  if (total <= 0) return goHumanSize(current).padStart(8);
+  const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
+  const bar = `[${'='.repeat(pct)}>${' '.repeat(50 - pct)}] `;
+  const cur = goHumanSize(current).padStart(8);
+  return bar + (current > total ? cur : `${cur}/${goHumanSize(total)}`);
+}

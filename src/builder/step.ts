@@ -21,6 +21,14 @@ export interface BuildOptions {
   platform: string;
 }
 
+/** dockerd's JSON progress message: `{"status":"Downloading","progressDetail":{...},"progress":"[==>] 7B/7B"}`. */
+export interface ProgressMessage {
+  status: string;
+  /** `total` is left out when the size is unknown, as Go's omitempty does. */
+  progressDetail: { current: number; total?: number };
+  progress: string;
+}
+
 /** A finished stage, for `FROM <stage>` and `COPY --from=<stage>`. */
 export interface StageResult {
   name: string;
@@ -39,6 +47,8 @@ export interface BuildRun {
   out: (text: string) => void;
   /** RUN's stderr, shown in red as dockerd's StderrFormatter does. */
   err: (text: string) => void;
+  /** A progress message (ADD's download), nothing with -q. */
+  progress: (msg: ProgressMessage) => void;
   signal: AbortSignal;
   /** After the first miss nothing later hits (dockerd's imageProber). */
   cacheBusted: boolean;

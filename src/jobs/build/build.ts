@@ -41,6 +41,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
       id = await build(backend, context.dockerfile, { dir: scratch, ignore: context.ignore, digests: context.digests }, a, {
         out: text,
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),
+        progress: (m) => { if (!a.quiet) write({ ...m }); },
         aux: (imageId) => write({ aux: { ID: imageId } }),
       }, job.signal);
     } catch (err) {

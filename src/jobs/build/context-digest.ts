@@ -6,18 +6,21 @@ import { BLOCK, decodeHeader, isZeroBlock, padding, parsePax } from '../../drive
 import type { ContentDigests } from '../../builder/sources.js';
 
 /*
- * The build context on its way to the extractor. Three jobs in one pass over the
- * bytes: refuse a context over the daemon's limit, hand the extractor chunks of at
+ * The build context on its way to the extractor. One pass over the bytes does four
+ * things: refuse a context over the daemon's limit; hand the extractor chunks of at
  * least 1 MiB (the socket delivers 64 KiB ones, and each becomes a write on the
- * thread pool), and take the sha256 of every regular file's content as it goes
- * by, so COPY's cache key never reads the context back from disk (dockerd's
- * tarsum does the same while it extracts).
+ * thread pool); take the sha256 of every regular file's content as it goes by, so
+ * COPY's cache key never reads the context back from disk (dockerd's tarsum does
+ * the same while it extracts); and finish an archive that stops right after its
+ * last file's content. The docker CLI sends such a tar whenever it adds the
+ * Dockerfile itself (`-f -`, or `-f` outside the context): its
+ * AddDockerfileToBuildContext never writes the padding or the end marker, and Go's
+ * tar reader in dockerd takes the clean EOF there as the end of the archive.
  *
- * The digests are a shortcut, never the truth: the walker gives up (and the
- * builder reads the files) on anything it does not follow exactly — a symlink or
- * hard link entry, which could make a name on disk differ from its tar entry, or
- * bytes that are not a tar it understands. The extractor stays the judge of the
- * archive's validity.
+ * The digests are a shortcut, never the truth: they are dropped (and the builder
+ * reads the files) after a symlink or hard link entry, which could make a name on
+ * disk differ from its tar entry, and the walker stops on bytes it does not follow.
+ * The extractor stays the judge of the archive's validity.
  */
 
 const COALESCE = 1 << 20;
@@ -38,10 +41,18 @@ class DigestWalker {
   private extSize = 0;
   private pad = 0;
   private file: { name: string; size: number; hash: Hash } | null = null;
-  private broken = false;
+  /** Set when the walker cannot follow the bytes: it stops, and vouches for nothing. */
+  private lost = false;
+  /** Cleared by link entries: the walk goes on, the digests are not used. */
+  private trusted = true;
 
   get usable(): boolean {
-    return !this.broken;
+    return !this.lost && this.trusted;
+  }
+
+  /** Padding the input lacks when it ended cleanly right after a file's content; 0 otherwise. */
+  missingPadding(): number {
+    return !this.lost && this.phase === 'padding' && this.pendingBytes === 0 ? this.need : 0;
   }
 
   write(chunk: Buffer): void {
@@ -72,7 +83,7 @@ class DigestWalker {
   }
 
   private giveUp(): void {
-    this.broken = true;
+    this.lost = true;
     this.phase = 'done';
     this.digests.clear();
     this.file = null;
@@ -120,7 +131,8 @@ class DigestWalker {
     const sparse = [...this.pax.keys()].some((k) => k.startsWith('GNU.sparse.'));
     this.longName = undefined;
     this.pax = new Map();
-    if (h.typeflag === '1' || h.typeflag === '2' || sparse) throw new Error('links are not followed here');
+    if (sparse) throw new Error('sparse files are not followed here');
+    if (h.typeflag === '1' || h.typeflag === '2') this.trusted = false;
     const isFile = h.typeflag === '0' || h.typeflag === '7' || (h.typeflag === '\0' && !name.endsWith('/'));
     const size = isFile ? (paxSize !== undefined ? Number(paxSize) : h.size) : 0;
     if (!Number.isSafeInteger(size)) throw new Error('bad size');
@@ -156,6 +168,8 @@ export class ContextTap extends Transform {
 
   override _flush(cb: TransformCallback): void {
     this.release();
+    const pad = this.walker.missingPadding();
+    if (pad > 0) this.push(Buffer.alloc(pad + 2 * BLOCK));
     cb();
   }
 
