@@ -1,4 +1,4 @@
-import { Conflict, System, kindOf } from '../../engine/errors.js';
+import { Conflict, InvalidParameter } from '../../engine/errors.js';
 import { checkFilters, matchLabels, parseTimestamp } from '../../graph/filters.js';
 import type { Filters } from '../../server/query.js';
 import type { Handler } from '../context.js';
@@ -48,13 +48,12 @@ function pruneFilter(filters: Filters): (c: ContainerRecord) => boolean {
   checkFilters(filters, ['label', 'label!', 'until']);
   let until: number | undefined;
   const untils = filters['until'] ?? [];
-  if (untils.length > 1) throw new System('more than one until filter specified');
+  // Bad filters are the client's input: 400s in dockerd's words (dockerd itself answers 500).
+  if (untils.length > 1) throw new InvalidParameter('more than one until filter specified');
   if (untils.length === 1) {
     try {
       until = parseTimestamp(untils[0]!);
     } catch (err) {
-      // dockerd passes the time parser's error on unclassified.
-      if (kindOf(err) === 'invalid_parameter') throw new System((err as Error).message, { cause: err });
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { Conflict, System } from '../../engine/errors.js';
+import { Conflict, InvalidParameter, System } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
 import { runtimeOf } from './runtime.js';
@@ -42,7 +42,7 @@ const fieldsASCII = (s: string): string[] => s.split(/[\t\n\f\r ]+/).filter((f) 
 /** dockerd refuses to let the client rename another column to PID: the filter would be fooled. */
 function validatePsArgs(psArgs: string): void {
   for (const m of psArgs.matchAll(/[\t\n\f\r ]+([^\t\n\f\r ]*)=[\t\n\f\r ]*(PID[^\t\n\f\r ]*)/g)) {
-    if (m[1] !== 'pid') throw new System(`specifying "${m[1]}=${m[2]}" is not allowed`);
+    if (m[1] !== 'pid') throw new InvalidParameter(`specifying "${m[1]}=${m[2]}" is not allowed`);
   }
 }
 
@@ -57,7 +57,10 @@ function ps(args: string[]): Promise<string> {
         : e.code === 'ENOENT' ? 'exec: "ps": executable file not found in $PATH'
           : e.signal ? `signal: ${signalName(e.signal)}`
             : typeof e.code === 'number' ? `exit status ${e.code}` : e.message;
-      reject(new System(`ps: ${why}`, { cause: err }));
+      // ps refusing its arguments is the client's bad input: a 400 (dockerd says 500),
+      // in dockerd's words; ps missing or killed is the daemon's problem.
+      const client = first !== '' || typeof e.code === 'number';
+      reject(client ? new InvalidParameter(`ps: ${why}`, { cause: err }) : new System(`ps: ${why}`, { cause: err }));
     });
   });
 }

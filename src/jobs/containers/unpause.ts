@@ -1,4 +1,4 @@
-import { System } from '../../engine/errors.js';
+import { Conflict, System } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
 import { runtimeOf } from './runtime.js';
@@ -6,8 +6,8 @@ import './runtime-types.js';
 
 /**
  * `POST /containers/{id}/unpause`: thaw the container's cgroup and record it
- * `running` again. dockerd 20.10 answers a container that is not paused with a plain
- * error, so a 500 (not a 409) with its words.
+ * `running` again. Unpausing a container that is not paused is an illegal transition:
+ * a 409 in dockerd's words (dockerd 20.10 leaves it unclassified, a 500).
  */
 export const containerUnpause: Handler<'container_unpause'> = async (job, ctx) => {
   const store = containersOf(ctx);
@@ -16,7 +16,7 @@ export const containerUnpause: Handler<'container_unpause'> = async (job, ctx) =
   await rt.locked(id, async () => {
     const c = store.get(id);
     const h = rt.handle(id);
-    if (!c.State.Paused || !h) throw new System(`Container ${id} is not paused`);
+    if (!c.State.Paused || !h) throw new Conflict(`Container ${id} is not paused`);
     try {
       await h.resume();
     } catch (err) {

@@ -1,4 +1,4 @@
-import { InvalidParameter, System } from '../../engine/errors.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/containers/runtime-types.js';
 import type { UpdateBody } from '../../jobs/containers/runtime-types.js';
 import type { Query } from '../query.js';
@@ -23,25 +23,26 @@ const UPDATE_NUMBERS = [
 const goType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v);
 
 /**
- * The body of `POST /containers/{id}/update`. dockerd decodes it without classifying
- * decoder errors, so an empty or mistyped body is a 500 with Go's words.
+ * The body of `POST /containers/{id}/update`. An empty or mistyped body gets Go's
+ * decoder words as dockerd's, but as a 400 (dockerd leaves them unclassified: 500):
+ * bad input is the client's, and berth says so.
  */
 function updateBody(body: unknown, version: string): UpdateBody {
-  if (body === undefined) throw new System('EOF');
+  if (body === undefined) throw new InvalidParameter('EOF');
   if (body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body)) {
-    throw new System(`json: cannot unmarshal ${goType(body)} into Go value of type container.UpdateConfig`);
+    throw new InvalidParameter(`json: cannot unmarshal ${goType(body)} into Go value of type container.UpdateConfig`);
   }
   const b = body as Record<string, unknown>;
   for (const k of UPDATE_NUMBERS) {
     const v = b[k];
     if (v !== undefined && v !== null && !Number.isInteger(v)) {
-      throw new System(`json: cannot unmarshal ${goType(v)} into Go struct field UpdateConfig.${k} of type int64`);
+      throw new InvalidParameter(`json: cannot unmarshal ${goType(v)} into Go struct field UpdateConfig.${k} of type int64`);
     }
   }
   for (const k of ['CpusetCpus', 'CpusetMems'] as const) {
     if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
-      throw new System(`json: cannot unmarshal ${goType(b[k])} into Go struct field UpdateConfig.${k} of type string`);
+      throw new InvalidParameter(`json: cannot unmarshal ${goType(b[k])} into Go struct field UpdateConfig.${k} of type string`);
     }
   }
   const u = { ...b } as UpdateBody;

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { routes } from '../src/server/routes/index.js';
+import { ping, startDaemon } from './helpers/daemon.js';
+
+/**
+ * Every route of the table, with names that do not exist, bodies that are not the
+ * JSON it wants and query values that do not parse: each answer is an answer (a 4xx,
+ * the 501/503 of what berth does not serve, or a 2xx where the route ignores what it
+ * does not read, as dockerd does), never a 500 or a dropped connection, and the daemon
+ * serves on.
+ */
+
+function call(socket: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: socket, method, path, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; if (text.length > 4096) res.destroy(); });
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, body: text.slice(0, 200) }));
+    });
+    req.on('error', (e) => resolve({ status: 0, body: e.message }));
+    // Streams that legitimately stay open (events) are cut after a while.
+    req.setTimeout(3000, () => { req.destroy(); resolve({ status: -1, body: 'kept open' }); });
+    req.end(body);
+  });
+}
+
+test('bad input on every route gets a 4xx, and the daemon serves on', { timeout: 300_000 }, async (t) => {
+  const d = await startDaemon(t);
+  const bad: string[] = [];
+  const seen = new Set<string>();
+  for (const r of routes) {
+    const path = r.path.replace(/:(\w+)/g, 'nosuch').replace(/\*(\w+)/g, 'nosuch/x');
+    if (seen.has(r.method + path)) continue;
+    seen.add(r.method + path);
+    const method = r.method.toUpperCase();
+    const withBody = method !== 'GET' && method !== 'HEAD';
+    for (const [body, query] of [['{not json', '?filters=%7Bbad&t=x&signal=FOO&tail=abc&since=zz'], ['[1,2]', '?all=maybe&limit=-5&size=2']] as const) {
+      const got = await call(d.socket, method, `/v1.41${path}${query}`, withBody ? body : undefined);
+      if (got.status === -1 && path === '/events') continue;
+      if (got.status <= 0 || (got.status >= 500 && got.status !== 501 && got.status !== 503)) {
+        bad.push(`${got.status} ${method} ${path}${query} ${got.body}`);
+      }
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.equal(await ping(d.socket), true);
+});
