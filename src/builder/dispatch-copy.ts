@@ -31,7 +31,7 @@ const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 /** `--chown=user:group` against the image's /etc/passwd and /etc/group (read confined). */
 async function owner(root: string, spec: string): Promise<Owner> {
   const [user, group] = spec.split(':', 2) as [string, string | undefined];
-  const lookup = async (file: string, name: string): Promise<{ id: number; gid: number }> => {
+  const lookup = async (file: 'etc/passwd' | 'etc/group', name: string): Promise<{ id: number; gid: number }> => {
     if (/^\d+$/.test(name)) return { id: Number(name), gid: Number(name) };
     let text = '';
     try {
@@ -43,7 +43,8 @@ async function owner(root: string, spec: string): Promise<Owner> {
       const f = line.split(':');
       if (f[0] === name) return { id: Number(f[2]), gid: Number(f[3]) };
     }
-    throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find uid for user ${name}: no such user: ${name}`);
+    const [kind, what] = file === 'etc/passwd' ? ['uid', 'user'] : ['gid', 'group'];
+    throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find ${kind} for ${what} ${name}: no such ${what}: ${name}`);
   };
   const u = await lookup('etc/passwd', user);
   if (group === undefined) return { uid: u.id, gid: /^\d+$/.test(user) ? u.id : u.gid };
@@ -77,25 +78,67 @@ function downloadProgress(b: BuildRun, total: number): Transform {
   });
 }
 
-/** Fetch a URL for ADD into a private temp dir: the file, its name and its mtime. */
-async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
-    req.on('error', reject);
-  });
-  if (res.statusCode !== 200) {
+/** GET with redirects followed (up to 10, as Go's http.Get); the final response and its URL. */
+async function httpGetFollowing(url: string, signal: AbortSignal): Promise<{ res: IncomingMessage; url: string }> {
+  for (let hops = 0; ; hops++) {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
+      req.on('error', reject);
+    });
+    const code = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (code < 300 || code >= 400 || !location) return { res, url };
     res.resume();
-    await rm(dir, { recursive: true, force: true });
-    throw new StepError(`failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}: `);
+    if (hops === 9) throw new StepError(`Get "${location}": stopped after 10 redirects`);
+    url = new URL(location, url).toString();
   }
-  const name = path.posix.basename(new URL(url).pathname) || '__unnamed__';
-  const file = path.join(dir, name);
-  const length = Number(res.headers['content-length'] ?? -1);
-  await pipeline(res, downloadProgress(b, Number.isFinite(length) ? length : -1), createWriteStream(file, { mode: 0o600 }));
-  b.out('\n');
-  const lm = res.headers['last-modified'];
-  return { dir, file: name, mtime: lm ? new Date(lm) : null };
+}
+
+/** The file name ADD gives a download: the URL path's last element, else Content-Disposition's. */
+function downloadName(url: string, res: IncomingMessage): string {
+  const raw = new URL(url).pathname;
+  let p = raw;
+  try {
+    p = decodeURIComponent(raw);
+  } catch {
+    // a malformed escape: keep the name as written
+  }
+  if (p !== '' && !p.endsWith('/')) return path.posix.basename(p);
+  const m = /filename="?([^";]+)"?/i.exec(res.headers['content-disposition'] ?? '');
+  if (m && !m[1]!.endsWith('/')) return path.posix.basename(m[1]!);
+  return '__unnamed__';
+}
+
+/**
+ * Fetch a URL for ADD into a private temp dir: the file, its name and its mtime.
+ * A status of 400 or more fails with the response body in the message, as dockerd's
+ * GetWithStatusError words it.
+ */
+async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
+  const { res } = await httpGetFollowing(url, signal);
+  if ((res.statusCode ?? 0) >= 400) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res) {
+      // Only the start of an error page is worth a message.
+      if (size < 64 * 1024) chunks.push(c as Buffer);
+      size += (c as Buffer).length;
+    }
+    const body = Buffer.concat(chunks).subarray(0, 64 * 1024).toString('utf8').trim();
+    throw new StepError(`ADD failed: failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}: ${body}`);
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
+  try {
+    const name = downloadName(url, res);
+    const length = Number(res.headers['content-length'] ?? -1);
+    await pipeline(res, downloadProgress(b, Number.isFinite(length) ? length : -1), createWriteStream(path.join(dir, name), { mode: 0o600 }));
+    b.out('\n');
+    const lm = res.headers['last-modified'];
+    return { dir, file: name, mtime: lm ? new Date(lm) : null };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 async function fileSource(root: SourceRoot, rel: string): Promise<Source> {

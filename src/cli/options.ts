@@ -65,6 +65,7 @@ export const daemonOptions: readonly DaemonOption[] = [
   { flag: 'mtu', key: 'mtu', field: 'mtu', kind: 'number', reloadable: false, describe: 'Set the containers network MTU' },
   { flag: 'default-address-pools', key: 'default-address-pools', field: 'defaultAddressPools', kind: 'list', reloadable: false, describe: 'Default address pools for node specific local networks (base=CIDR,size=N)' },
   { flag: 'experimental', key: 'experimental', field: 'experimental', kind: 'boolean', reloadable: false, describe: 'Enable experimental features' },
+  { flag: 'max-build-context', key: 'max-build-context', field: 'maxBuildContext', kind: 'number', reloadable: false, describe: 'Largest build context accepted, in bytes (default: $BERTH_MAX_BUILD_CONTEXT, else 8 GiB)' },
 ];
 
 /** The log levels dockerd accepts (logrus names; `warning` is an alias of warn). */

@@ -57,6 +57,8 @@ export interface DaemonConfig {
   mtu: number;
   /** `--default-address-pools base=10.10.0.0/16,size=24` entries. */
   defaultAddressPools: string[];
+  /** `--max-build-context`: largest build context in bytes; 0: $BERTH_MAX_BUILD_CONTEXT, else 8 GiB. */
+  maxBuildContext: number;
 }
 
 export const defaultConfig: DaemonConfig = {
@@ -98,6 +100,7 @@ export const defaultConfig: DaemonConfig = {
   dnsOpts: [],
   mtu: 0,
   defaultAddressPools: [],
+  maxBuildContext: 0,
 };
 
 /** berth's version and the API range it serves (dockerd 20.10's). */

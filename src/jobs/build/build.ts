@@ -5,7 +5,7 @@ import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
 import { makeScratch } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
-import { openContext } from './context.js';
+import { maxContextBytes, openContext } from './context.js';
 
 /**
  * `POST /build` (`DOCKER_BUILDKIT=0 docker build`): open the context, run the
@@ -30,7 +30,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   try {
     let context;
     try {
-      context = await openContext(stdin, scratch, a.dockerfile, job.signal);
+      context = await openContext(stdin, scratch, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal);
     } catch (err) {
       if (!stdin.destroyed) stdin.resume();
       throw err;

@@ -156,7 +156,7 @@ export class ContextTap extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.max) {
-      cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${this.max} bytes`));
+      cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${this.max} bytes (--max-build-context)`));
       return;
     }
     this.walker.write(chunk);

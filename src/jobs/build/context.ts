@@ -13,13 +13,17 @@ import { ContextTap } from './context-digest.js';
  * The build context: the request body, a tar (plain or compressed) extracted into
  * scratch space under the data root with the layer extractor's confinement (no
  * `..`, no absolute names, no writes through symlinks, no devices), or a bare
- * Dockerfile (`docker build - < Dockerfile`). Its size is capped by
- * BERTH_MAX_BUILD_CONTEXT (bytes, default 8 GiB): past it the build is refused.
+ * Dockerfile (`docker build - < Dockerfile`). Its size, counted after any
+ * decompression (so a small gzip cannot unpack past it), is capped by the daemon's
+ * --max-build-context, else BERTH_MAX_BUILD_CONTEXT, else 8 GiB: past it the build
+ * is refused.
  */
 
 const DEFAULT_MAX = 8 * 1024 ** 3;
 
-export function maxContextBytes(): number {
+/** The cap in bytes: the daemon option when set (> 0), else the environment, else the default. */
+export function maxContextBytes(configured: number): number {
+  if (configured > 0) return configured;
   const v = Number(process.env['BERTH_MAX_BUILD_CONTEXT']);
   return Number.isFinite(v) && v > 0 ? v : DEFAULT_MAX;
 }
@@ -32,8 +36,7 @@ export interface Context {
 }
 
 /** Unpack the body into `dir`; returns the Dockerfile's text and the .dockerignore rules. */
-export async function openContext(body: Readable, dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
-  const max = maxContextBytes();
+export async function openContext(body: Readable, dir: string, dockerfileName: string, max: number, signal: AbortSignal): Promise<Context> {
   const tap = new ContextTap(max);
   const input = (await decompress(body)).pipe(tap);
   const head = await peek(input, 512);
