@@ -10,6 +10,12 @@ export class NetworkStore {
   private readonly networks = new Map<string, NetworkRecord>();
   /** Keyed `<container>/<network>`. */
   private readonly endpoints = new Map<string, EndpointRecord>();
+  /**
+   * The same endpoints by container (network id → endpoint, in the order they were
+   * made): ps and inspect ask per container, and a scan of every endpoint for each of
+   * 1000 containers made `docker ps -a` quadratic.
+   */
+  private readonly byContainer = new Map<string, Map<string, EndpointRecord>>();
 
   constructor(private readonly store: Store) {
     for (const r of store.prepare('SELECT record FROM networks').all() as Array<{ record: string }>) {
@@ -18,8 +24,22 @@ export class NetworkStore {
     }
     for (const r of store.prepare('SELECT record FROM endpoints ORDER BY rowid').all() as Array<{ record: string }>) {
       const e = JSON.parse(r.record) as EndpointRecord;
-      this.endpoints.set(key(e.containerId, e.networkId), e);
+      this.remember(e);
     }
+  }
+
+  private remember(e: EndpointRecord): void {
+    this.endpoints.set(key(e.containerId, e.networkId), e);
+    let mine = this.byContainer.get(e.containerId);
+    if (!mine) this.byContainer.set(e.containerId, (mine = new Map()));
+    mine.set(e.networkId, e);
+  }
+
+  private forgetEndpoint(containerId: string, networkId: string): void {
+    this.endpoints.delete(key(containerId, networkId));
+    const mine = this.byContainer.get(containerId);
+    mine?.delete(networkId);
+    if (mine?.size === 0) this.byContainer.delete(containerId);
   }
 
   allNetworks(): NetworkRecord[] {
@@ -41,7 +61,7 @@ export class NetworkStore {
       this.store.prepare('DELETE FROM endpoints WHERE network_id = ?').run(id);
       this.store.prepare('DELETE FROM networks WHERE id = ?').run(id);
     });
-    for (const [k, e] of this.endpoints) if (e.networkId === id) this.endpoints.delete(k);
+    for (const e of [...this.endpoints.values()]) if (e.networkId === id) this.forgetEndpoint(e.containerId, id);
     this.networks.delete(id);
   }
 
@@ -51,7 +71,8 @@ export class NetworkStore {
 
   /** A container's endpoints, in the order they were made (the first is its primary network). */
   endpointsOf(containerId: string): EndpointRecord[] {
-    return [...this.endpoints.values()].filter((e) => e.containerId === containerId);
+    const mine = this.byContainer.get(containerId);
+    return mine ? [...mine.values()] : [];
   }
 
   endpointsIn(networkId: string): EndpointRecord[] {
@@ -66,12 +87,12 @@ export class NetworkStore {
   saveEndpoint(e: EndpointRecord): void {
     this.store.prepare('INSERT INTO endpoints (container_id, network_id, address, record) VALUES (?, ?, ?, ?) ON CONFLICT(container_id, network_id) DO UPDATE SET address = excluded.address, record = excluded.record')
       .run(e.containerId, e.networkId, e.live?.address ?? null, JSON.stringify(e));
-    this.endpoints.set(key(e.containerId, e.networkId), e);
+    this.remember(e);
   }
 
   deleteEndpoint(containerId: string, networkId: string): void {
     this.store.prepare('DELETE FROM endpoints WHERE container_id = ? AND network_id = ?').run(containerId, networkId);
-    this.endpoints.delete(key(containerId, networkId));
+    this.forgetEndpoint(containerId, networkId);
   }
 }
 
