@@ -1,0 +1,120 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { goHumanSize, goProgress } from '../../src/builder/format.js';
+import { ContextTap } from '../../src/jobs/build/context-digest.js';
+import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
+
+/**
+ * The build context on its way in: the tap's content digests (the shortcut COPY's
+ * cache key takes), the archive the docker CLI sends without its end, the size
+ * limit, and the progress line of ADD's download.
+ */
+
+type Entry = { name: string; content?: string | Buffer; type?: 'file' | 'symlink' | 'directory'; linkname?: string };
+
+async function tarOf(entries: Entry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
+  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  for (const e of entries) {
+    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname! });
+    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory' });
+    else pack.entry({ name: e.name }, e.content ?? '');
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** Run bytes through a tap in pieces of `size` (odd sizes cross every block boundary). */
+async function tap(bytes: Buffer, size: number, max = 1 << 30): Promise<{ out: Buffer; tap: ContextTap }> {
+  const t = new ContextTap(max);
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+  const out: Buffer[] = [];
+  t.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<void>((resolve, reject) => { t.on('end', resolve); t.on('error', reject); });
+  Readable.from(pieces).pipe(t);
+  await done;
+  return { out: Buffer.concat(out), tap: t };
+}
+
+const sha = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
+
+function scratch(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-ctx-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('the tap passes the bytes unchanged and digests every file, whatever the chunking', async () => {
+  const long = `${'d'.repeat(120)}/${'f'.repeat(120)}.txt`;
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+  const bytes = await tarOf([
+    { name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'dir', type: 'directory' }, { name: './dir/empty', content: '' },
+    { name: long, content: 'long name\n' }, { name: 'big.bin', content: big }, { name: 'dir/empty', content: 'replaced\n' },
+  ]);
+  for (const size of [7, 512, 65536, bytes.length]) {
+    const r = await tap(bytes, size);
+    assert.ok(r.out.equals(bytes), `chunks of ${size}`);
+    assert.deepEqual(Object.fromEntries(r.tap.digests()!), {
+      Dockerfile: { size: 13, digest: sha('FROM busybox\n') },
+      // The later entry of the same name wins, as on disk.
+      'dir/empty': { size: 9, digest: sha('replaced\n') },
+      [long]: { size: 10, digest: sha('long name\n') },
+      'big.bin': { size: big.length, digest: sha(big) },
+    }, `chunks of ${size}`);
+  }
+});
+
+test('the tap vouches for nothing after a link, or for bytes that are not a tar', async () => {
+  const linked = await tarOf([{ name: 'a', content: 'x' }, { name: 'l', type: 'symlink', linkname: 'a' }, { name: 'b', content: 'y' }]);
+  assert.equal((await tap(linked, 100)).tap.digests(), null);
+  assert.equal((await tap(Buffer.from('FROM busybox\n'.repeat(100)), 100)).tap.digests(), null);
+});
+
+test('the tap refuses a context over its limit', async () => {
+  const bytes = await tarOf([{ name: 'blob', content: Buffer.alloc(10_000) }]);
+  await assert.rejects(tap(bytes, 1000, 5000), /the build context is larger than the daemon's limit of 5000 bytes \(--max-build-context\)/);
+  assert.equal(maxContextBytes(1234), 1234);
+  const prev = process.env['BERTH_MAX_BUILD_CONTEXT'];
+  try {
+    process.env['BERTH_MAX_BUILD_CONTEXT'] = '4321';
+    assert.equal(maxContextBytes(0), 4321);
+    assert.equal(maxContextBytes(99), 99);
+    delete process.env['BERTH_MAX_BUILD_CONTEXT'];
+    assert.equal(maxContextBytes(0), 8 * 1024 ** 3);
+  } finally {
+    if (prev === undefined) delete process.env['BERTH_MAX_BUILD_CONTEXT'];
+    else process.env['BERTH_MAX_BUILD_CONTEXT'] = prev;
+  }
+});
+
+test('a context that ends right after its last file (the CLI\'s -f -) opens; one cut inside the padding does not', async (t) => {
+  const dockerfile = 'FROM busybox\nCOPY a.txt /\n';
+  const full = await tarOf([{ name: 'a.txt', content: 'a\n' }, { name: '.dockerfile.x', content: dockerfile }]);
+  // Header, data block, header, then the Dockerfile's bytes and nothing more.
+  const cut = full.subarray(0, 3 * 512 + dockerfile.length);
+  const dir = scratch(t);
+  const ctx = await openContext(Readable.from([cut]), dir, '.dockerfile.x', 1 << 20, new AbortController().signal);
+  assert.equal(ctx.dockerfile, dockerfile);
+  assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'a\n');
+  assert.equal(ctx.digests?.get('a.txt')?.digest, sha('a\n'));
+  await assert.rejects(openContext(Readable.from([full.subarray(0, 3 * 512 + 100)]), scratch(t), '.dockerfile.x', 1 << 20, new AbortController().signal),
+    /unexpected end of archive/);
+});
+
+test('ADD\'s download progress is drawn as dockerd draws it server-side', () => {
+  assert.equal(goProgress(7, 7), '[==================================================>]       7B/7B');
+  assert.equal(goProgress(32768, 3_000_000), '[>                                                  ]  32.77kB/3MB');
+  assert.equal(goProgress(545_792, 3_000_000), '[=========>                                         ]  545.8kB/3MB');
+  assert.equal(goProgress(1234, -1), ' 1.234kB');
+  assert.equal(goHumanSize(20_000_000), '20MB');
+});
