@@ -24,6 +24,7 @@ import type { ContentDigests } from '../../builder/sources.js';
  */
 
 const COALESCE = 1 << 20;
+const AHEAD = 4 << 20;
 
 type Phase = 'header' | 'extension' | 'data' | 'padding' | 'done';
 
@@ -150,7 +151,9 @@ export class ContextTap extends Transform {
   private readonly walker = new DigestWalker();
 
   constructor(private readonly max: number) {
-    super();
+    // A few MiB of slack on both sides: the socket keeps being read while the
+    // extractor waits on a write, so upload and extraction overlap.
+    super({ writableHighWaterMark: AHEAD, readableHighWaterMark: AHEAD });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
