@@ -38,7 +38,15 @@ function bcrypt(password: string): string {
   return execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', password], { encoding: 'utf8' }).trim();
 }
 
-export async function startRegistry(t: TestContext, opts: { user?: string; password?: string } = {}): Promise<TestRegistry> {
+export interface RegistryOptions {
+  /** htpasswd Basic auth with this one user. */
+  user?: string;
+  password?: string;
+  /** distribution's `auth: token` (see ./token-server.ts); the test sets `headers` for its own writes. */
+  token?: { realm: string; service: string; issuer: string; rootcertbundle: string };
+}
+
+export async function startRegistry(t: TestContext, opts: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = tempDir(t, 'berth-registry-');
   const port = await freePort();
   const root = join(dir, 'storage');
@@ -47,6 +55,9 @@ export async function startRegistry(t: TestContext, opts: { user?: string; passw
   if (opts.user) {
     writeFileSync(join(dir, 'htpasswd'), `${opts.user}:${bcrypt(opts.password ?? '')}\n`);
     auth = `auth:\n  htpasswd:\n    realm: berth-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  } else if (opts.token) {
+    const k = opts.token;
+    auth = `auth:\n  token:\n    realm: ${k.realm}\n    service: ${k.service}\n    issuer: ${k.issuer}\n    rootcertbundle: ${k.rootcertbundle}\n`;
   }
   const config = join(dir, 'config.yml');
   writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`);

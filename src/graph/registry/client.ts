@@ -104,7 +104,12 @@ export class RegistryClient {
         continue;
       }
       if (status === 401) {
+        const denied = bearerError(res.headers['www-authenticate']);
         const err = await errorFrom(res);
+        // A valid token without the access asked for: dockerd reads the challenge's
+        // error first (`denied: requested access to the resource is denied`), which a
+        // pull reports as "pull access denied", not as a login problem.
+        if (denied) throw denied;
         throw new Unauthorized(err.message, { cause: err });
       }
       if (retry && [429, 502, 503, 504].includes(status) && attempt < this.attempts) {
@@ -128,4 +133,15 @@ export class RegistryClient {
   get maxAttempts(): number {
     return this.attempts;
   }
+}
+
+/**
+ * RFC 6750's `error="insufficient_scope"` in a Bearer challenge, as dockerd's
+ * HandleErrorResponse reads it: a DENIED error (its description, or the code's own
+ * message). `invalid_token` stays an authentication failure.
+ */
+function bearerError(header: string | string[] | undefined): RegistryError | undefined {
+  const c = parseChallenges(header).find((x) => x.scheme === 'bearer');
+  if (c?.params['error'] !== 'insufficient_scope') return undefined;
+  return new RegistryError(401, 'DENIED', c.params['error_description'] || 'requested access to the resource is denied');
 }

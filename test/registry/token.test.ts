@@ -1,0 +1,71 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { DOCKER_CLI_20, startDaemon } from '../helpers/daemon.js';
+import { ok } from '../helpers/cli.js';
+import { busyboxImage } from '../helpers/fixtures.js';
+import { pushImage, readArchive, startRegistry } from './registry.js';
+import { startTokenServer } from './token-server.js';
+
+/**
+ * Debian's docker-registry configured for token auth (`auth: token`), with the
+ * test's own token server signing the JWTs (./token-server.ts). The messages are
+ * dockerd 20.10's, read off a reference dockerd against this same setup.
+ */
+test('token auth: anonymous and logged-in pulls, login, an expired token refreshed', { timeout: 240_000 }, async (t: TestContext) => {
+  const ts = await startTokenServer(t, { alice: 's3cret' });
+  const reg = await startRegistry(t, { token: ts.registryAuth });
+  const busybox = await busyboxImage();
+  const img = await readArchive(busybox.path);
+  for (const [repo, tags] of [['public/busybox', ['latest']], ['private/busybox', ['latest', 'v1', 'v2']]] as const) {
+    // The test's writes carry a token it minted itself.
+    reg.headers['authorization'] = `Bearer ${ts.mint([{ type: 'repository', name: repo, actions: ['pull', 'push'] }])}`;
+    for (const tag of tags) await pushImage(reg, repo, tag, img);
+  }
+  const d = await startDaemon(t);
+  const pub = `${reg.host}/public/busybox`;
+  const priv = `${reg.host}/private/busybox`;
+
+  // Anonymous: a token with pull access for the public repository, none for the private.
+  assert.match(await ok(d, ['pull', pub]), new RegExp(`Status: Downloaded newer image for ${pub}:latest`));
+  assert.ok(ts.requests.some((r) => r.account === undefined && r.scopes.includes('repository:public/busybox:pull')));
+  for (const cli of [undefined, DOCKER_CLI_20]) {
+    const anon = await d.docker(['pull', priv], { cli });
+    assert.notEqual(anon.code, 0);
+    assert.match(anon.stderr, new RegExp(`Error response from daemon: pull access denied for ${priv}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`));
+  }
+
+  // Login: the token server's 401 comes back in dockerd's words; the right password succeeds.
+  const wrong = await d.docker(['login', reg.host, '-u', 'alice', '--password-stdin'], { input: 'wrong\n' });
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, new RegExp(`Error response from daemon: Get "http://${reg.host}/v2/": unauthorized: incorrect username or password`));
+  assert.match(await ok(d, ['login', reg.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' }), /Login Succeeded/);
+  assert.ok(ts.requests.some((r) => r.account === 'alice' && r.granted && r.scopes.length === 0), 'login asked for a token with the credentials');
+
+  // Logged in: the private repository pulls with alice's token.
+  ts.validFor = 3; // this token dies in 3 s, though the client is told 300
+  assert.match(await ok(d, ['pull', priv]), new RegExp(`Status: Downloaded newer image for ${priv}:latest`));
+  assert.equal(JSON.parse(await ok(d, ['image', 'inspect', priv]))[0].Id, busybox.id);
+  assert.ok(ts.requests.some((r) => r.account === 'alice' && r.scopes.includes('repository:private/busybox:pull')));
+
+  // The token is cached per scope: another pull of the repository asks for none.
+  const before = ts.requests.length;
+  await ok(d, ['pull', `${priv}:v1`]);
+  assert.equal(ts.requests.length, before, 'the cached token was reused');
+
+  // Once the registry refuses it as expired, one fresh token and the pull goes on.
+  ts.validFor = 300;
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.match(await ok(d, ['pull', `${priv}:v2`]), new RegExp(`Status: Downloaded newer image for ${priv}:v2`));
+  const fresh = ts.requests.slice(before);
+  assert.equal(fresh.length, 1, JSON.stringify(fresh));
+  assert.equal(fresh[0]!.account, 'alice');
+  assert.deepEqual(fresh[0]!.scopes, ['repository:private/busybox:pull']);
+
+  // Logged out again: back to anonymous, and refused.
+  await ok(d, ['logout', reg.host]);
+  const out = await d.docker(['pull', `${priv}:v1`]);
+  assert.notEqual(out.code, 0);
+  assert.match(out.stderr, /pull access denied for .*: denied: requested access to the resource is denied/);
+  // The daemon serves on.
+  await ok(d, ['version']);
+});
