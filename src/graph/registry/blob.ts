@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { InvalidParameter, NotFound } from '../../engine/errors.js';
 import type { RegistryClient } from './client.js';
 import { errorFrom, RegistryError } from './errors.js';
-import { TransportError } from './http.js';
+import { silenceLimitMs, TransportError } from './http.js';
 import type { Descriptor } from './types.js';
 
 export interface BlobOptions {
@@ -184,13 +184,14 @@ class BlobReader extends Readable {
 
   /** A stall is silence while we want data; a paused body (the consumer is busy) is not one. */
   private startWatchdog(): void {
-    const stallMs = this.opts.stallMs ?? DEFAULT_STALL_MS;
+    const stallMs = this.opts.stallMs ?? silenceLimitMs(DEFAULT_STALL_MS);
     this.stopWatchdog();
     this.watchdog = setInterval(() => {
       const res = this.res;
       if (!res || res.isPaused()) { this.lastData = Date.now(); return; }
       if (Date.now() - this.lastData > stallMs) {
-        this.broken(res, new TransportError(`no data received for ${Math.round(stallMs / 1000)}s`, ''));
+        const url = this.client.url(this.repo, `blobs/${this.desc.digest}`);
+        this.broken(res, new TransportError(`Get "${url}": the registry sent no data for ${Math.round(stallMs / 1000)}s`, url));
       }
     }, Math.min(1000, stallMs));
     this.watchdog.unref();

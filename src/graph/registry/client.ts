@@ -4,7 +4,7 @@ import { Authorizer, TokenCache } from './auth.js';
 import { parseChallenges } from './challenge.js';
 import { endpointsFor, type Endpoint } from './endpoint.js';
 import { RegistryError, errorFrom } from './errors.js';
-import { TransportError, send, type HttpRequest } from './http.js';
+import { TransportError, send, silenceLimitMs, type HttpRequest } from './http.js';
 import type { AuthConfig, RegistrySettings } from './types.js';
 
 export interface ConnectOptions {
@@ -47,7 +47,7 @@ export class RegistryClient {
     for (const ep of endpoints) {
       try {
         const url = `${ep.base}/v2/`;
-        const res = await send({ method: 'GET', url, tls: ep.tls, signal: opts.signal, timeoutMs: 15_000 });
+        const res = await send({ method: 'GET', url, tls: ep.tls, signal: opts.signal, timeoutMs: silenceLimitMs(15_000) });
         res.resume();
         if (res.statusCode !== 200 && res.statusCode !== 401) {
           lastErr = new RegistryError(res.statusCode ?? 0, 'UNKNOWN', `${url} is not a v2 registry (status ${res.statusCode})`);

@@ -30,6 +30,17 @@ const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32 });
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a registry may stay silent (no response head; no body bytes while we
+ * read) before the transfer counts as broken: $BERTH_REGISTRY_TIMEOUT in seconds,
+ * else `fallbackMs`. dockerd waits forever on a stalled body; berth gives up and
+ * retries. The variable lets tests see a stall end in seconds rather than minutes.
+ */
+export function silenceLimitMs(fallbackMs: number): number {
+  const v = Number(process.env['BERTH_REGISTRY_TIMEOUT']);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : fallbackMs;
+}
 const MAX_REDIRECTS = 5;
 
 export async function send(req: HttpRequest): Promise<IncomingMessage> {
@@ -64,8 +75,8 @@ function once(req: HttpRequest): Promise<IncomingMessage> {
       r.setTimeout(0);
       resolve(res);
     });
-    r.setTimeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
-      r.destroy(new TransportError(`${req.method} "${req.url}": net/http: request canceled (Client.Timeout exceeded while awaiting headers)`, req.url));
+    r.setTimeout(req.timeoutMs ?? silenceLimitMs(DEFAULT_TIMEOUT_MS), () => {
+      r.destroy(new TransportError(`${titleCase(req.method)} "${req.url}": net/http: request canceled (Client.Timeout exceeded while awaiting headers)`, req.url));
     });
     r.on('error', (err) => {
       if (err instanceof TransportError || req.signal?.aborted) reject(err);

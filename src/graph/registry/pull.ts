@@ -13,6 +13,7 @@ import { fetchManifest, isIndex } from './manifest.js';
 import { saveManifest } from './manifest-store.js';
 import { configMatches, formatWant, parseWant, selectManifest, type Want } from './platform.js';
 import { PullProgress } from './progress.js';
+import { BlobSources } from './push-sources.js';
 import type { AuthConfig, FetchedManifest, ImageManifest, RegistrySettings } from './types.js';
 
 export interface PullOptions {
@@ -119,6 +120,8 @@ async function pullOne(graph: Graph, client: RegistryClient, path: string, ref: 
   const record = graph.createImage(configBytes);
   saveManifest(graph.store, top);
   if (manifest !== top) saveManifest(graph.store, manifest);
+  // Where these blobs are, for a later push to skip or mount them (./push-sources.ts).
+  new BlobSources(graph.store).addPulled(client.endpoint.host, path, image.layers, diffIds);
   if (ref.digest === undefined) graph.tag(record.id, ref);
   // The digest reference makes `images --digests` and a later pull by digest work.
   graph.tag(record.id, { repo: ref.repo, digest: top.digest });
@@ -142,7 +145,8 @@ async function fetchConfig(client: RegistryClient, path: string, m: ImageManifes
   try {
     for await (const c of blobStream(client, path, m.config)) chunks.push(c as Buffer);
   } catch (err) {
-    if (err instanceof NotFound) throw new NotFound(`error pulling image configuration: ${err.message}`, { cause: err });
+    // dockerd 20.10's words for a config the registry does not have (not retried).
+    if (err instanceof NotFound) throw new NotFound(`error pulling image configuration: download failed after attempts=1: ${err.message}`, { cause: err });
     if (err instanceof InvalidParameter) throw new InvalidParameter(`error pulling image configuration: image config verification failed for digest ${m.config.digest}`, { cause: err });
     throw err;
   }
