@@ -120,4 +120,22 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Where a layer's compressed blob is known to be, as dockerd's v2 metadata: the
+      -- repository it was pulled from, pushed to or mounted into, by registry host.
+      -- A push HEADs and mounts from these, and finds again the digest of a layer it
+      -- compressed before, so pushing twice needs no upload.
+      CREATE TABLE layer_blobs (
+        diff_id    TEXT NOT NULL,
+        digest     TEXT NOT NULL,
+        registry   TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        seen_at    INTEGER NOT NULL,
+        PRIMARY KEY (diff_id, registry, repository, digest)
+      );
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import type { SearchResult } from '../../graph/registry/search-result.js';
 import type { AuthConfig } from '../../graph/registry/types.js';
 
 export interface ImagePullArgs {
@@ -32,5 +33,32 @@ export type ImageCreateArgs =
 declare module '../../engine/job-table.js' {
   interface JobTable {
     image_create: { args: ImageCreateArgs; result: void };
+  }
+}
+
+export interface ImagePushArgs {
+  /** The name from the path (`127.0.0.1:5000/app`), perhaps with a tag. */
+  name: string;
+  /** `tag`: empty pushes every tag of the repository. */
+  tag: string;
+  /** From `X-Registry-Auth`. */
+  auth: AuthConfig;
+}
+
+export interface ImageSearchArgs {
+  term: string;
+  limit: number;
+  filters: Record<string, string[]>;
+  auth: AuthConfig;
+}
+
+export type { SearchResult } from '../../graph/registry/search-result.js';
+
+declare module '../../engine/job-table.js' {
+  interface JobTable {
+    /** `POST /images/{name}/push`: push to a registry, streaming progress. */
+    image_push: { args: ImagePushArgs; result: void };
+    /** `GET /images/search`: repositories of a registry matching a term. */
+    image_search: { args: ImageSearchArgs; result: SearchResult[] };
   }
 }

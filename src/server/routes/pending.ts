@@ -22,9 +22,6 @@ function pending(method: Method, path: string, feature: string): Route {
 export const pendingRoutes: Route[] = [
   // containers
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
-  // images served by no area yet
-  pending('get', '/images/search', 'image search'),
-  pending('post', '/images/*name/push', 'image push'),
   // build
   pending('post', '/build/cancel', 'build cancellation'),
   pending('post', '/session', 'build sessions'),

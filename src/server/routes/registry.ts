@@ -17,9 +17,27 @@ function authBody(body: unknown): AuthConfig {
   return out;
 }
 
+/** dockerd's default and its Atoi of `limit` (a 400 here, where dockerd lets the parse error be a 500). */
+const DEFAULT_SEARCH_LIMIT = 25;
+
+function searchLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_SEARCH_LIMIT;
+  if (!/^[+-]?\d+$/.test(raw)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || Math.abs(n) > 2 ** 63) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(raw)}: value out of range`);
+  return n;
+}
+
+/** An image name from the path (`*name` keeps the `/` of `localhost:5000/a/b`). */
+function pathName(params: Record<string, string>): string {
+  const name = params['name'] ?? '';
+  if (name === '') throw new InvalidParameter('image name cannot be blank');
+  return name;
+}
+
 /**
- * Registry routes: pull (and, on the same path, import; see images-archive.ts) and
- * login. Installed before the images-archive table so that this route wins.
+ * Registry routes: pull (and, on the same path, import; see images-archive.ts),
+ * push, search and login. Installed before the images-archive table so that this route wins.
  */
 export const registryRoutes: Route[] = [
   route({
@@ -38,4 +56,17 @@ export const registryRoutes: Route[] = [
     },
   }),
   route({ method: 'post', path: '/auth', job: 'auth', args: (r) => authBody(r.body) }),
+  route({
+    method: 'post', path: '/images/*name/push', job: 'image_push', body: 'none', reply: 'json-stream',
+    args: (r) => ({ name: pathName(r.params), tag: r.query.string('tag') ?? '', auth: decodeRegistryAuth(r.headers['x-registry-auth']) }),
+  }),
+  route({
+    method: 'get', path: '/images/search', job: 'image_search',
+    args: (r) => ({
+      term: r.query.string('term') ?? '',
+      limit: searchLimit(r.query.string('limit')),
+      filters: r.query.filters(),
+      auth: decodeRegistryAuth(r.headers['x-registry-auth']),
+    }),
+  }),
 ];
