@@ -17,9 +17,16 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The harness's roots for a daemon run by hand in `dir`. */
+/**
+ * No network for daemons run by hand: without these, a daemon that gets as far as
+ * networking would make the default berth0 bridge and BERTH chains, which another
+ * daemon may be using.
+ */
+const NO_NETWORK = ['-b', 'none', '--iptables=false'];
+
+/** The harness's roots for a daemon run by hand in `dir`, without a network. */
 function roots(dir: string): string[] {
-  return ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid')];
+  return ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid'), ...NO_NETWORK];
 }
 
 test('berth -v prints the version', async () => {
@@ -44,7 +51,7 @@ test('a second daemon on the same pidfile is refused; SIGTERM removes pidfile an
   const d = await startDaemon(t);
   const other = tempDir(t);
   const r = await runBerth(['-d', '-H', `unix://${join(other, 's.sock')}`, '--data-root', join(other, 'data'),
-    '--exec-root', join(other, 'exec'), '--pidfile', d.pidfile]);
+    '--exec-root', join(other, 'exec'), '--pidfile', d.pidfile, ...NO_NETWORK]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `pid file found, ensure berth is not running or delete ${d.pidfile}\n`);
   assert.ok(await ping(d.socket), 'the first daemon still serves');
@@ -113,7 +120,7 @@ test('unknown config keys, unknown flags, bad log levels and a missing named fil
 
 test('-g still sets the data root, with a deprecation warning', async (t) => {
   const d = await startDaemon(t, {
-    rawArgs: (dir) => ['-d', '-H', `unix://${dir}/berth.sock`, '-g', join(dir, 'graph'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid')],
+    rawArgs: (dir) => ['-d', '-H', `unix://${dir}/berth.sock`, '-g', join(dir, 'graph'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid'), ...NO_NETWORK],
   });
   assert.match(d.log(), /Flag --graph has been deprecated, Use --data-root instead/);
   assert.ok(existsSync(join(d.dir, 'graph')), 'data root created where -g says');

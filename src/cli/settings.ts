@@ -30,6 +30,7 @@ const goTypes: Record<DaemonOption['kind'], string> = { string: 'string', boolea
  * encoding/json's, which is what dockerd reports for a mistyped daemon.json key.
  */
 export function fileValue(option: DaemonOption, value: unknown): string | boolean | number | string[] {
+  if (option.key === 'default-address-pools') return addressPoolsValue(value);
   const jsType = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   const ok =
     (option.kind === 'string' && typeof value === 'string') ||
@@ -40,4 +41,28 @@ export function fileValue(option: DaemonOption, value: unknown): string | boolea
     throw new InvalidParameter(`json: cannot unmarshal ${jsType} into Go struct field Config.${option.key} of type ${goTypes[option.kind]}`);
   }
   return value as string | boolean | number | string[];
+}
+
+/**
+ * daemon.json's `default-address-pools` is a list of objects, as dockerd reads it
+ * (`[{"base":"10.10.0.0/16","size":24}]`); each becomes the flag's `base=...,size=...`
+ * form, which the network area parses. Errors are encoding/json's, as dockerd's.
+ */
+function addressPoolsValue(value: unknown): string[] {
+  const field = 'Go struct field Config.default-address-pools';
+  const jsType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    // dockerd flattens a nested object into top-level keys, then refuses them.
+    throw new InvalidParameter(`the following directives don't match any configuration option: ${Object.keys(value).sort().join(', ')}`);
+  }
+  if (!Array.isArray(value)) throw new InvalidParameter(`json: cannot unmarshal ${jsType(value)} into ${field} of type []*ipamutils.NetworkToSplit`);
+  return value.map((pool: unknown) => {
+    if (pool === null || typeof pool !== 'object' || Array.isArray(pool)) {
+      throw new InvalidParameter(`json: cannot unmarshal ${jsType(pool)} into ${field} of type ipamutils.NetworkToSplit`);
+    }
+    const { base = '', size = 0 } = pool as { base?: unknown; size?: unknown };
+    if (typeof base !== 'string') throw new InvalidParameter(`json: cannot unmarshal ${jsType(base)} into ${field} of type string`);
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw new InvalidParameter(`json: cannot unmarshal ${jsType(size)} into ${field} of type int`);
+    return `base=${base},size=${size}`;
+  });
 }

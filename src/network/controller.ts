@@ -149,6 +149,18 @@ export class NetworkController {
     return restoreEndpoints(this, running);
   }
 
+  /** `docker rename`: the embedded DNS answers the new name and no longer the old one. */
+  renamed(c: ContainerRecord, oldName: string): void {
+    const before = oldName.replace(/^\//, '');
+    const after = c.Name.replace(/^\//, '');
+    for (const ep of this.records.endpointsOf(c.Id)) {
+      const dns = ep.live ? this.dns.get(ep.networkId) : undefined;
+      if (!dns || !ep.live) continue;
+      if (!ep.config.aliases.includes(before)) dns.unregister(before, ep.live.address);
+      dns.register(after, ep.live.address);
+    }
+  }
+
   settings(c: ContainerRecord): Record<string, unknown> {
     return networkSettings(this, c);
   }

@@ -4,6 +4,11 @@
  * in use fails the start with nothing made), then, once the init sits in its new
  * network namespace, a veth per network, the port rules and proxies, and its names
  * in the networks' DNS.
+ *
+ * As in dockerd (libnetwork's endpoint heap), a container's endpoints are ordered
+ * non-internal first, then by network name: the first is eth0, and the first
+ * non-internal one is the *gateway endpoint*, which holds the default route and
+ * the published ports. A connect or disconnect that changes it moves both.
  */
 import { randomBytes } from 'node:crypto';
 import { Allocator, macFor, parseCidr } from '../drivers/networkdriver/ipam.js';
@@ -12,14 +17,15 @@ import type { ContainerRecord } from '../jobs/containers/types.js';
 import { checkEndpoint } from './configure.js';
 import type { NetworkController } from './controller.js';
 import { modeNetwork } from './names.js';
-import { activatePorts, portRequests, releasePorts, reservePorts, type HeldPorts } from './ports.js';
+import { addHostsLine } from './hosts-file.js';
+import { activatePorts, portRequests, releasePorts, reservePorts, type PortRequest } from './ports.js';
 import type { EndpointRecord, LiveEndpoint, NetworkRecord } from './types.js';
-import { plugVeth, unplugVeth } from './veth.js';
+import { plugVeth, setDefaultRoute, unplugVeth } from './veth.js';
 
 /** What the container's /etc/hosts and /etc/resolv.conf need to know. */
 export interface NetFiles {
-  /** The address on its primary network (absent with none). */
-  ip?: string;
+  /** Its addresses, one per network in join order (none with --network none). */
+  ips?: string[];
   /** The embedded DNS server, on user-defined networks. */
   dnsServer?: string;
 }
@@ -48,6 +54,28 @@ export function ensureEndpoints(ctl: NetworkController, c: ContainerRecord): End
   eps = eps.filter((e) => ctl.records.network(e.networkId)?.bridge);
   for (const e of eps) checkEndpoint(ctl.byId(e.networkId), e.config);
   return eps;
+}
+
+/** libnetwork's endpoint order: non-internal networks first, then by network name. */
+export function joinOrder(ctl: NetworkController, eps: EndpointRecord[]): EndpointRecord[] {
+  const key = (e: EndpointRecord): [number, string] => {
+    const n = ctl.records.network(e.networkId);
+    return [n?.Internal ? 1 : 0, n?.Name ?? ''];
+  };
+  return [...eps].sort((a, b) => {
+    const [ia, na] = key(a);
+    const [ib, nb] = key(b);
+    return ia - ib || (na < nb ? -1 : na > nb ? 1 : 0);
+  });
+}
+
+/** The endpoint that gives the container its default route and published ports. */
+export function gatewayEndpoint(ctl: NetworkController, eps: EndpointRecord[]): EndpointRecord | undefined {
+  return joinOrder(ctl, eps).find((e) => !ctl.records.network(e.networkId)?.Internal);
+}
+
+function liveEndpoints(ctl: NetworkController, containerId: string): EndpointRecord[] {
+  return ctl.records.endpointsOf(containerId).filter((e) => e.live);
 }
 
 /** The names a container answers to on a user-defined network: name, aliases, short id. */
@@ -88,50 +116,66 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
   ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
+/** The container's port requests as published on network `n` (its host binding address). */
+function requestsOn(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord): PortRequest[] {
+  const h = c.HostConfig;
+  return portRequests(h['PortBindings'] as PortBindings | undefined, c.Config.ExposedPorts as Record<string, unknown> | undefined,
+    h['PublishAllPorts'] === true, n.bridge!.hostBindingIp, ctl.config.userlandProxy);
+}
+
+/** Reserves the container's host ports for endpoint `ep` (its gateway endpoint); recorded on it. */
+async function reserveFor(ctl: NetworkController, c: ContainerRecord, ep: EndpointRecord): Promise<void> {
+  const reqs = requestsOn(ctl, c, ctl.byId(ep.networkId));
+  if (!reqs.length) return;
+  const held = await reservePorts(reqs, ctl.cursor, { name: c.Name.replace(/^\//, ''), id: ep.live!.endpointId });
+  ctl.ports.set(c.Id, held);
+  ep.live!.ports = held.ports;
+  ctl.records.saveEndpoint(ep);
+}
+
+/** The reserved ports of `ep` go live: rules and proxies towards its address. */
+async function activateFor(ctl: NetworkController, c: ContainerRecord, ep: EndpointRecord): Promise<void> {
+  const held = ctl.ports.get(c.Id);
+  if (!held || !ep.live?.ports.length) return;
+  await activatePorts(held, ctl.ipt, ctl.config.userlandProxy, ctl.byId(ep.networkId).bridge!.device, ep.live.address);
+}
+
 /** Leases, ports and (in attach) links for a container about to start. */
 export async function prepare(ctl: NetworkController, c: ContainerRecord): Promise<PreparedNet> {
-  const eps = ensureEndpoints(ctl, c);
+  const eps = joinOrder(ctl, ensureEndpoints(ctl, c));
   const prepared: PreparedNet = { files: {}, attach: async () => undefined, abort: () => release(ctl, c.Id) };
   if (!eps.length) return prepared;
+  const gw = gatewayEndpoint(ctl, eps);
   try {
     eps.forEach((ep, i) => lease(ctl, ctl.byId(ep.networkId), ep, `eth${i}`));
-    const primary = eps[0]!;
-    const pn = ctl.byId(primary.networkId);
-    const h = c.HostConfig;
-    const reqs = portRequests(h['PortBindings'] as PortBindings | undefined, c.Config.ExposedPorts as Record<string, unknown> | undefined,
-      h['PublishAllPorts'] === true, pn.bridge!.hostBindingIp);
-    const held = await reservePorts(reqs, ctl.cursor, { name: c.Name.replace(/^\//, ''), id: primary.live!.endpointId });
-    ctl.ports.set(c.Id, held);
-    primary.live!.ports = held.ports;
-    ctl.records.saveEndpoint(primary);
-    prepared.files = { ip: primary.live!.address, ...(pn.bridge!.dns ? { dnsServer: pn.bridge!.gateway } : {}) };
+    if (gw) await reserveFor(ctl, c, gw);
+    const dnsNet = eps.map((e) => ctl.byId(e.networkId)).find((n) => n.bridge!.dns);
+    prepared.files = { ips: eps.map((e) => e.live!.address), ...(dnsNet ? { dnsServer: dnsNet.bridge!.gateway } : {}) };
   } catch (err) {
     await release(ctl, c.Id);
     throw err;
   }
   prepared.attach = async (pid) => {
-    let routed = false;
-    for (const ep of eps) {
-      const n = ctl.byId(ep.networkId);
-      await plug(ctl, c, n, ep, pid, !routed);
-      routed ||= !n.Internal;
-    }
-    const primary = eps[0]!;
-    const b = ctl.byId(primary.networkId).bridge!;
-    await activatePorts(ctl.ports.get(c.Id)!, ctl.ipt, ctl.config.userlandProxy, b.device, primary.live!.address);
+    for (const ep of eps) await plug(ctl, c, ctl.byId(ep.networkId), ep, pid, ep === gw);
+    if (gw) await activateFor(ctl, c, gw);
   };
   return prepared;
 }
 
-/** One endpoint's live part undone: ports (primary), DNS names, the veth, the lease. */
-export async function leave(ctl: NetworkController, c: ContainerRecord | undefined, ep: EndpointRecord, held?: HeldPorts): Promise<void> {
+/** One endpoint's live part undone: its ports (if it holds them), DNS names, the veth, the lease. */
+export async function leave(ctl: NetworkController, c: ContainerRecord | undefined, ep: EndpointRecord): Promise<void> {
   const live = ep.live;
   if (!live) return;
   const n = ctl.records.network(ep.networkId);
   const b = n?.bridge;
-  if (b && (held || live.ports.length)) {
-    await releasePorts(held ?? { ports: live.ports, reservations: [], proxies: [] }, ctl.ipt, b.device, live.address)
-      .catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: releasing its ports: ${e.message}`));
+  if (live.ports.length) {
+    // In memory while the daemon ran the start; after a daemon restart only the record says.
+    const held = ctl.ports.get(ep.containerId) ?? { ports: live.ports, reservations: [], proxies: [] };
+    ctl.ports.delete(ep.containerId);
+    if (b) {
+      await releasePorts(held, ctl.ipt, b.device, live.address)
+        .catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: releasing its ports: ${e.message}`));
+    }
   }
   const dns = n ? ctl.dns.get(n.Id) : undefined;
   if (dns && c) for (const name of dnsNames(c, ep)) dns.unregister(name, live.address);
@@ -144,23 +188,70 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
 /** A container stopped (or never started): every endpoint leaves; the config stays. */
 export async function release(ctl: NetworkController, containerId: string): Promise<void> {
   const c = ctl.deps.containers.find(containerId);
+  for (const ep of ctl.records.endpointsOf(containerId)) await leave(ctl, c, ep);
   const held = ctl.ports.get(containerId);
   ctl.ports.delete(containerId);
-  const eps = ctl.records.endpointsOf(containerId);
-  for (const [i, ep] of eps.entries()) await leave(ctl, c, ep, i === 0 ? held : undefined);
+  if (held) await releasePorts(held, null, '', ''); // reserved, never recorded on an endpoint
+}
+
+/**
+ * The gateway endpoint of a running container changed from `from` to `to` (either
+ * may be absent): the default route follows, and the published ports are let go on
+ * `from` and published again on `to`, as dockerd revokes and programs external
+ * connectivity (ephemeral host ports are chosen anew, as there). A port that cannot
+ * be had again is logged, as dockerd logs it, and the container keeps running.
+ */
+async function moveGateway(ctl: NetworkController, c: ContainerRecord, from: EndpointRecord | undefined, to: EndpointRecord | undefined, pid: number): Promise<void> {
+  if (from?.live) {
+    const n = ctl.byId(from.networkId);
+    const held = ctl.ports.get(c.Id) ?? { ports: from.live.ports, reservations: [], proxies: [] };
+    ctl.ports.delete(c.Id);
+    await releasePorts(held, ctl.ipt, n.bridge!.device, from.live.address)
+      .catch((e: Error) => ctl.log.warn(`container ${c.Id}: releasing its ports: ${e.message}`));
+    from.live.ports = [];
+    ctl.records.saveEndpoint(from);
+  }
+  if (!to?.live) return;
+  await setDefaultRoute(pid, to.live.gateway, to.live.ifname);
+  try {
+    await reserveFor(ctl, c, to);
+    await activateFor(ctl, c, to);
+  } catch (err) {
+    ctl.log.warn(`container ${c.Id}: driver failed programming external connectivity on endpoint ${c.Name.replace(/^\//, '')}: ${(err as Error).message}`);
+    const held = ctl.ports.get(c.Id);
+    ctl.ports.delete(c.Id);
+    if (held) await releasePorts(held, ctl.ipt, ctl.byId(to.networkId).bridge!.device, to.live.address).catch(() => undefined);
+    to.live.ports = [];
+    ctl.records.saveEndpoint(to);
+  }
 }
 
 /** `network connect` on a running container: one more endpoint, plugged at once. */
 export async function joinLive(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord, ep: EndpointRecord, pid: number): Promise<void> {
-  const used = new Set(ctl.records.endpointsOf(c.Id).flatMap((e) => (e.live ? [e.live.ifname] : [])));
+  const before = gatewayEndpoint(ctl, liveEndpoints(ctl, c.Id));
+  const used = new Set(liveEndpoints(ctl, c.Id).map((e) => e.live!.ifname));
   let i = 0;
   while (used.has(`eth${i}`)) i++;
   lease(ctl, n, ep, `eth${i}`);
   try {
-    const routed = ctl.records.endpointsOf(c.Id).some((e) => e !== ep && e.live && !ctl.records.network(e.networkId)?.Internal);
-    await plug(ctl, c, n, ep, pid, !routed);
+    await plug(ctl, c, n, ep, pid, false);
+    await addHostsLine(ctl, c, ep.live!.address);
+    const after = gatewayEndpoint(ctl, liveEndpoints(ctl, c.Id));
+    if (after !== before) await moveGateway(ctl, c, before, after, pid);
   } catch (err) {
     await leave(ctl, c, ep);
     throw err;
   }
+}
+
+/**
+ * `network disconnect` of a running container: the endpoint leaves; if it was the
+ * gateway endpoint, the next one (if any) takes the default route and the ports.
+ */
+export async function leaveLive(ctl: NetworkController, c: ContainerRecord, ep: EndpointRecord, pid: number | null): Promise<void> {
+  const wasGateway = gatewayEndpoint(ctl, liveEndpoints(ctl, c.Id)) === ep;
+  await leave(ctl, c, ep);
+  if (pid === null || !wasGateway) return;
+  const next = gatewayEndpoint(ctl, liveEndpoints(ctl, c.Id).filter((e) => e !== ep));
+  await moveGateway(ctl, c, undefined, next, pid);
 }

@@ -4,7 +4,8 @@ import type { ContainerRecord } from '../jobs/containers/types.js';
 import { takeDown } from './bridge-up.js';
 import { endpointConfig, type EndpointSettingsBody } from './configure.js';
 import type { NetworkController } from './controller.js';
-import { joinLive, leave } from './join.js';
+import { dropHostsLines } from './hosts-file.js';
+import { joinLive, leave, leaveLive } from './join.js';
 import type { NetworkRecord } from './types.js';
 
 function hasActiveEndpoints(ctl: NetworkController, n: NetworkRecord): boolean {
@@ -44,28 +45,30 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
   if (pid === null) ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
-export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord): Promise<void> {
+/**
+ * `network disconnect`: the record goes; a running container (`pid`) leaves at once,
+ * its /etc/hosts edited as dockerd does, and the default route and published ports
+ * move to the next network if they were on this one.
+ */
+export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord, pid: number | null): Promise<void> {
   if (!n.bridge || sharesNamespace(c)) throw new Forbidden('container cannot be disconnected from host network or connected to host network');
   const ep = ctl.records.endpoint(c.Id, n.Id);
   if (!ep) throw new Forbidden(`container ${c.Id} is not connected to network ${n.Name}`);
-  const held = ctl.ports.get(c.Id);
-  const primary = ctl.records.endpointsOf(c.Id)[0] === ep;
-  if (primary) ctl.ports.delete(c.Id);
   const live = ep.live !== undefined;
-  await leave(ctl, c, ep, primary ? held : undefined);
+  if (live) await leaveLive(ctl, c, ep, pid);
   ctl.records.deleteEndpoint(c.Id, n.Id);
+  if (live && pid !== null && !n.predefined) await dropHostsLines(ctl, c);
   if (!live) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }
 
 /** A container removed: its endpoints leave and their records go. */
 export async function forgetContainer(ctl: NetworkController, containerId: string): Promise<void> {
   const c = ctl.deps.containers.find(containerId);
-  const held = ctl.ports.get(containerId);
-  ctl.ports.delete(containerId);
-  for (const [i, ep] of ctl.records.endpointsOf(containerId).entries()) {
-    await leave(ctl, c, ep, i === 0 ? held : undefined);
+  for (const ep of ctl.records.endpointsOf(containerId)) {
+    await leave(ctl, c, ep);
     ctl.records.deleteEndpoint(containerId, ep.networkId);
   }
+  ctl.ports.delete(containerId);
 }
 
 /** `network prune`: user-defined networks without active endpoints that `match`. */

@@ -39,3 +39,25 @@ test('ephemeral ports go upwards from 32768 and wrap', () => {
   assert.equal(c.take(), 60999);
   assert.equal(c.take(), 32768);
 });
+
+test('with the userland proxy, a binding without an address is published on :: too, as dockerd 20.10', () => {
+  const reqs = portRequests({
+    '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+    '81/tcp': [{ HostIp: '0.0.0.0', HostPort: '8081' }],
+    '82/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    '83/tcp': [{ HostIp: '::1', HostPort: '8083' }],
+  }, { '90/udp': {} }, true, '0.0.0.0', true);
+  assert.deepEqual(reqs.map((r) => `${r.containerPort}/${r.proto} ${r.hostIp}${r.optional ? ' optional' : ''}`), [
+    '80/tcp 0.0.0.0', '80/tcp :: optional', '81/tcp 0.0.0.0', '82/tcp 127.0.0.1', '83/tcp ::1', '90/udp 0.0.0.0', '90/udp :: optional',
+  ]);
+  // Without the proxy nothing would carry IPv6 to the container: IPv4 only, a v6 address dropped.
+  const plain = portRequests({ '80/tcp': [{ HostPort: '8080' }], '83/tcp': [{ HostIp: '::1', HostPort: '8083' }] }, undefined, false, '0.0.0.0', false);
+  assert.deepEqual(plain.map((r) => r.hostIp), ['0.0.0.0']);
+  // A default address other than 0.0.0.0 (--ip) is IPv4 only.
+  assert.deepEqual(portRequests({ '80/tcp': [{ HostPort: '' }] }, undefined, false, '127.0.0.1', true).map((r) => r.hostIp), ['127.0.0.1']);
+});
+
+test('ephemeral ports: one cursor per host address and protocol', () => {
+  const c = new PortCursor();
+  assert.deepEqual([c.take('0.0.0.0/tcp'), c.take('::/tcp'), c.take('0.0.0.0/tcp'), c.take('0.0.0.0/udp')], [32768, 32768, 32769, 32768]);
+});

@@ -2,10 +2,14 @@
  * Published ports of one endpoint: the API's PortBindings (plus -P's exposed ports)
  * as mappings, host ports reserved by binding them (ephemeral ones chosen upwards from
  * 32768 as dockerd's allocator does), then DNAT rules and the userland proxy.
+ *
+ * As in dockerd 20.10, a binding without a host address is published on IPv6 too
+ * when the userland proxy is on: `0.0.0.0:P` and `:::P`, the latter proxied to the
+ * container's IPv4 address (no ip6tables rules; without the proxy, IPv4 only).
  */
 import { InvalidParameter } from '../engine/errors.js';
 import type { Iptables, Rule } from '../drivers/networkdriver/iptables.js';
-import { reserve, type PortBindings, type Proto, type Reservation } from '../drivers/networkdriver/portmapper.js';
+import { isV6, noIpv6, reserve, type PortBindings, type Proto, type Reservation } from '../drivers/networkdriver/portmapper.js';
 import { startProxy, type Proxy } from '../drivers/networkdriver/proxy.js';
 import type { PublishedPort } from './types.js';
 
@@ -15,6 +19,8 @@ export interface PortRequest {
   containerPort: number;
   hostIp: string;
   hostPorts: [number, number];
+  /** The `::` twin of a binding that named no address: skipped on a host without IPv6. */
+  optional?: boolean;
 }
 
 /** dockerd's words for any bad part of a binding (nat.ParsePortSpec at the API). */
@@ -36,10 +42,30 @@ function portKey(key: string): { proto: Proto; port: number } {
   return { proto, port: num(m[1]!) };
 }
 
-/** The requests of PortBindings and, with -P, of every exposed port not bound already. */
-export function portRequests(bindings: PortBindings | undefined, exposed: Record<string, unknown> | undefined, publishAll: boolean, defaultIp: string): PortRequest[] {
+/**
+ * The host addresses one binding is published on, as dockerd's bridge driver picks
+ * them: a named address alone; none named, the default (`--ip`, the network's
+ * host_binding_ipv4) and, with the proxy, `::` beside `0.0.0.0`.
+ */
+function hostAddresses(given: string, defaultIp: string, ipv6: boolean): Array<{ hostIp: string; optional?: boolean }> {
+  if (given) return isV6(given) && !ipv6 ? [] : [{ hostIp: given }];
+  const out: Array<{ hostIp: string; optional?: boolean }> = [];
+  if (!isV6(defaultIp)) out.push({ hostIp: defaultIp });
+  if (ipv6 && defaultIp === '0.0.0.0') out.push({ hostIp: '::', optional: true });
+  else if (ipv6 && isV6(defaultIp)) out.push({ hostIp: defaultIp });
+  return out;
+}
+
+/**
+ * The requests of PortBindings and, with -P, of every exposed port not bound already.
+ * `ipv6`: the userland proxy is on, so IPv6 host addresses can be served.
+ */
+export function portRequests(bindings: PortBindings | undefined, exposed: Record<string, unknown> | undefined, publishAll: boolean, defaultIp: string, ipv6 = false): PortRequest[] {
   const out: PortRequest[] = [];
   const bound = new Set<string>();
+  const add = (proto: Proto, containerPort: number, given: string, hostPorts: [number, number]): void => {
+    for (const a of hostAddresses(given, defaultIp, ipv6)) out.push({ proto, containerPort, hostIp: a.hostIp, hostPorts, ...(a.optional ? { optional: true } : {}) });
+  };
   for (const [key, list] of Object.entries(bindings ?? {})) {
     const { proto, port } = portKey(key);
     bound.add(`${port}/${proto}`);
@@ -51,13 +77,13 @@ export function portRequests(bindings: PortBindings | undefined, exposed: Record
         range = [num(lo!), hi === undefined ? num(lo!) : num(hi)];
         if (range[1] < range[0]) throw badSpec(hp);
       }
-      out.push({ proto, containerPort: port, hostIp: b.HostIp || defaultIp, hostPorts: range });
+      add(proto, port, b.HostIp ?? '', range);
     }
   }
   if (publishAll) {
     for (const key of Object.keys(exposed ?? {})) {
       const { proto, port } = portKey(key);
-      if (!bound.has(`${port}/${proto}`)) out.push({ proto, containerPort: port, hostIp: defaultIp, hostPorts: [0, 0] });
+      if (!bound.has(`${port}/${proto}`)) add(proto, port, '', [0, 0]);
     }
   }
   return out;
@@ -73,13 +99,17 @@ export interface HeldPorts {
 const EPHEMERAL_START = 32768;
 const EPHEMERAL_END = 60999;
 
-/** The allocator's cursor: ephemeral ports go upwards and wrap, as dockerd's do. */
+/**
+ * The allocator's cursors: ephemeral ports go upwards and wrap, one cursor per host
+ * address and protocol as in dockerd's allocator (so `-p 80` on a fresh daemon gets
+ * 32768 on both 0.0.0.0 and ::).
+ */
 export class PortCursor {
-  private next = EPHEMERAL_START;
+  private readonly next = new Map<string, number>();
 
-  take(): number {
-    const p = this.next;
-    this.next = p >= EPHEMERAL_END ? EPHEMERAL_START : p + 1;
+  take(key = ''): number {
+    const p = this.next.get(key) ?? EPHEMERAL_START;
+    this.next.set(key, p >= EPHEMERAL_END ? EPHEMERAL_START : p + 1);
     return p;
   }
 }
@@ -89,10 +119,11 @@ async function reserveOne(r: PortRequest, cursor: PortCursor, ep: { name: string
   const tries = r.hostPorts[0] === 0 ? EPHEMERAL_END - EPHEMERAL_START + 1 : r.hostPorts[1] - r.hostPorts[0] + 1;
   let last: unknown;
   for (let i = 0; i < tries; i++) {
-    const port = r.hostPorts[0] === 0 ? cursor.take() : r.hostPorts[0] + i;
+    const port = r.hostPorts[0] === 0 ? cursor.take(`${r.hostIp}/${r.proto}`) : r.hostPorts[0] + i;
     try {
       return await reserve(r.proto, r.hostIp, port, ep);
     } catch (err) {
+      if (noIpv6(err)) throw err; // no other port would do better
       last = err;
     }
   }
@@ -104,7 +135,13 @@ export async function reservePorts(reqs: PortRequest[], cursor: PortCursor, ep: 
   const held: HeldPorts = { ports: [], reservations: [], proxies: [] };
   try {
     for (const r of reqs) {
-      const res = await reserveOne(r, cursor, ep);
+      let res: Reservation;
+      try {
+        res = await reserveOne(r, cursor, ep);
+      } catch (err) {
+        if (r.optional && noIpv6(err)) continue;
+        throw err;
+      }
       held.reservations.push(res);
       held.ports.push({ proto: r.proto, containerPort: r.containerPort, hostIp: r.hostIp, hostPort: res.port });
     }
@@ -115,8 +152,9 @@ export async function reservePorts(reqs: PortRequest[], cursor: PortCursor, ep: 
   return held;
 }
 
+/** DNAT and ACCEPT rules of the IPv4 bindings (`::` ones are served by the proxy alone). */
 export function portRulesOf(ipt: Iptables, ports: PublishedPort[], bridge: string, containerIp: string): Rule[] {
-  return ports.flatMap((p) => ipt.portRules({ bridge, proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
+  return ports.filter((p) => !isV6(p.hostIp)).flatMap((p) => ipt.portRules({ bridge, proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
 }
 
 /**

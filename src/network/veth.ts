@@ -52,6 +52,14 @@ export async function plugVeth(bridge: string, pid: number, spec: VethSpec): Pro
   return host;
 }
 
+/**
+ * Points the default route of the netns of `pid` at `gateway` on `ifname`: the
+ * network that provides external connectivity changed (a connect or disconnect).
+ */
+export async function setDefaultRoute(pid: number, gateway: string, ifname: string): Promise<void> {
+  await batch(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifname], '');
+}
+
 /** Deletes the pair (both ends go); gone already (its namespace ended) is fine. */
 export async function unplugVeth(host: string): Promise<void> {
   // Usually gone with the container's namespace already: a stat, not a spawn, says so.

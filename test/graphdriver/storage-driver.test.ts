@@ -11,6 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
 import { runBerth, startDaemon, tempDir } from '../helpers/daemon.js';
 
+/** Daemons run with raw arguments get no network, so none touches the default berth0/BERTH names. */
+const NO_NETWORK = ['-b', 'none', '--iptables=false'];
+
 test('docker info shows overlay, its backing filesystem and driver status by default', async (t) => {
   const d = await startDaemon(t);
   const r = await d.docker(['info', '--format', '{{.Driver}}|{{json .DriverStatus}}']);
@@ -32,7 +35,7 @@ test('-s aufs without aufs in the kernel stops the daemon with a clear message',
   if (readFileSync('/proc/filesystems', 'utf8').includes('\taufs\n')) return t.skip('this kernel has aufs');
   const dir = tempDir(t);
   const r = await runBerth(['-d', '-H', `unix://${join(dir, 's.sock')}`, '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'p.pid'), '-s', 'aufs']);
+    '--pidfile', join(dir, 'p.pid'), '-s', 'aufs', ...NO_NETWORK]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /error initializing graphdriver: driver not supported: aufs/);
 });
@@ -73,7 +76,7 @@ test('without -s, a data root holding vfs layers starts on vfs again, not on ove
   await first.stop();
   const dataRoot = join(first.dir, 'data');
   const second = await startDaemon(t, {
-    rawArgs: (dir) => ['-d', '-H', `unix://${join(dir, 'berth.sock')}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid')],
+    rawArgs: (dir) => ['-d', '-H', `unix://${join(dir, 'berth.sock')}`, '--data-root', dataRoot, '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'berth.pid'), ...NO_NETWORK],
   });
   assert.equal((await second.docker(['info', '--format', '{{.Driver}}'])).stdout.trim(), 'vfs');
   const r = await second.docker(['image', 'inspect', '--format', '{{.GraphDriver.Name}}', img.tag]);

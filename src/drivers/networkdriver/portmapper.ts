@@ -50,15 +50,22 @@ export function portInUse(endpoint: { name: string; id: string }, hostIp: string
   return new System(`driver failed programming external connectivity on endpoint ${endpoint.name} (${endpoint.id}): Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
 }
 
+/** An IPv6 host address (`::`): bound IPv6-only, beside the IPv4 socket of the same port. */
+export function isV6(hostIp: string): boolean {
+  return hostIp.includes(':');
+}
+
 /**
  * Binds hostIp:hostPort (0 = let the kernel pick from its ephemeral range). The
  * caller keeps the reservation until the proxy takes the port over, or closes it.
+ * A failure is dockerd's "port is already allocated", the socket error as its cause.
  */
 export function reserve(proto: Proto, hostIp: string, hostPort: number, endpoint: { name: string; id: string }): Promise<Reservation> {
+  const v6 = isV6(hostIp);
   return new Promise((resolve, reject) => {
-    const fail = (): void => reject(portInUse(endpoint, hostIp, hostPort));
+    const fail = (err: Error): void => reject(new System(portInUse(endpoint, hostIp, hostPort).message, { cause: err }));
     if (proto === 'udp') {
-      const s = createSocket('udp4');
+      const s = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
       s.once('error', fail);
       s.bind(hostPort, hostIp, () => {
         s.off('error', fail);
@@ -68,11 +75,17 @@ export function reserve(proto: Proto, hostIp: string, hostPort: number, endpoint
     }
     const srv: Server = createServer();
     srv.once('error', fail);
-    srv.listen({ port: hostPort, host: hostIp, exclusive: true }, () => {
+    srv.listen({ port: hostPort, host: hostIp, exclusive: true, ipv6Only: v6 }, () => {
       srv.off('error', fail);
       const addr = srv.address();
       const p = typeof addr === 'object' && addr ? addr.port : hostPort;
       resolve({ port: p, close: () => new Promise((r) => srv.close(() => r())) });
     });
   });
+}
+
+/** The host has no IPv6 (disabled, or no such address): dockerd then skips the `::` binding. */
+export function noIpv6(err: unknown): boolean {
+  const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL';
 }

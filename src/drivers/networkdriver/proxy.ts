@@ -8,7 +8,7 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import type { Proto } from './portmapper.js';
+import { isV6, type Proto } from './portmapper.js';
 
 export interface ProxySpec {
   proto: Proto;
@@ -45,7 +45,7 @@ function tcpProxy(spec: ProxySpec): Promise<Proxy> {
   });
   return new Promise((resolve, reject) => {
     srv.once('error', reject);
-    srv.listen({ host: spec.hostIp, port: spec.hostPort, exclusive: true }, () => {
+    srv.listen({ host: spec.hostIp, port: spec.hostPort, exclusive: true, ipv6Only: isV6(spec.hostIp) }, () => {
       srv.off('error', reject);
       resolve({
         close: () => new Promise((r) => {
@@ -59,7 +59,8 @@ function tcpProxy(spec: ProxySpec): Promise<Proxy> {
 
 /** UDP: one upstream socket per client address, dropped after 90 s without traffic. */
 function udpProxy(spec: ProxySpec): Promise<Proxy> {
-  const sock = createSocket('udp4');
+  const v6 = isV6(spec.hostIp);
+  const sock = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
   const flows = new Map<string, { up: UdpSocket; timer: NodeJS.Timeout }>();
   const drop = (key: string): void => {
     const f = flows.get(key);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildResolvConf, parseResolvConf, upstreams } from './resolvconf.js';
-import { buildHosts, parseExtraHost } from './hosts.js';
+import { buildHosts, parseExtraHost, selfNames, withoutHost } from './hosts.js';
 
 const HOST = 'domain corp.example\nnameserver 127.0.0.53\nnameserver 10.0.0.2 # office\nnameserver ::1\noptions edns0\n';
 
@@ -23,11 +23,22 @@ test('--dns, --dns-search, --dns-opt replace the host lines; user networks use t
 });
 
 test('/etc/hosts has the localhost lines, extra hosts and the container itself', () => {
-  const text = buildHosts({ hostname: 'abc123', ip: '172.17.0.2', extraHosts: ['db:10.0.0.9', 'v6:fe80::1'] });
+  const text = buildHosts({ hostname: 'abc123', ips: ['172.17.0.2'], extraHosts: ['db:10.0.0.9', 'v6:fe80::1'] });
   const lines = text.trimEnd().split('\n');
   assert.equal(lines[0], '127.0.0.1\tlocalhost');
   assert.equal(lines[1], '::1\tlocalhost ip6-localhost ip6-loopback');
   assert.deepEqual(lines.slice(-3), ['10.0.0.9\tdb', 'fe80::1\tv6', '172.17.0.2\tabc123']);
-  assert.match(buildHosts({ hostname: 'h', domainname: 'd.test', ip: '10.0.0.3' }), /10\.0\.0\.3\th\.d\.test h\n$/);
+  assert.match(buildHosts({ hostname: 'h', domainname: 'd.test', ips: ['10.0.0.3'] }), /10\.0\.0\.3\th\.d\.test h\n$/);
   assert.throws(() => parseExtraHost('nohost'), /--add-host/);
+});
+
+test('/etc/hosts: a line per network, dockerd\'s names, and its disconnect edit', () => {
+  assert.deepEqual(buildHosts({ hostname: 'h', ips: ['10.0.0.3', '10.0.1.3'] }).trimEnd().split('\n').slice(-2), ['10.0.0.3\th', '10.0.1.3\th']);
+  // dockerd 20.10: `--hostname a.b` is `a.b a`; with `--domainname c.d`, `a.b.c.d a`.
+  assert.equal(selfNames('a.b'), 'a.b a');
+  assert.equal(selfNames('a.b', 'c.d'), 'a.b.c.d a');
+  assert.equal(selfNames('abc'), 'abc');
+  // Every line of the hostname goes, whatever its address; `foo.d foo` lines stay.
+  assert.equal(withoutHost('127.0.0.1\tlocalhost\n1.2.3.4\textra\n10.0.0.3\th\n10.0.1.3\th\n', 'h'), '127.0.0.1\tlocalhost\n1.2.3.4\textra\n');
+  assert.equal(withoutHost('10.0.0.3\tfoo.d foo\n', 'foo'), '10.0.0.3\tfoo.d foo\n');
 });

@@ -43,7 +43,7 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
       hosts = await hostText('/etc/hosts');
       resolv = hostResolv;
     } else {
-      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts'), ...(net.ip ? { ip: net.ip } : {}) });
+      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts'), ...(net.ips ? { ips: net.ips } : {}) });
       // The container's own --dns* win over the daemon's; on user networks berth's DNS server answers.
       const pick = (k: string, dflt: string[]): string[] => (list(k).length ? list(k) : dflt);
       const host = parseResolvConf(hostResolv);

@@ -15,5 +15,6 @@ export const containerRename: Handler<'container_rename'> = async (job, ctx) => 
   store.reserveCheck(wanted);
   c.Name = wanted;
   store.save(c);
+  ctx.network?.renamed(c, old);
   publish(ctx, c, 'rename', { oldName: old });
 };
