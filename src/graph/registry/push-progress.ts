@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { progressBar, writeMessage, type JsonMessage } from '../archive/messages.js';
+import { writeMessage, type JsonMessage } from '../archive/messages.js';
 
 /** How often a layer's bar is redrawn. */
 const TICK_MS = 100;
@@ -32,7 +32,7 @@ export class PushProgress {
     const now = Date.now();
     if (!force && now - (this.last.get(id) ?? 0) < TICK_MS) return;
     this.last.set(id, now);
-    writeMessage(this.out, { status: 'Pushing', progressDetail: { current, total }, progress: progressBar(current, total), id });
+    writeMessage(this.out, { status: 'Pushing', progressDetail: { current, total }, progress: jsonProgress(current, total), id });
   }
 
   /** `{"progressDetail":{},"aux":{"Tag":...,"Digest":...,"Size":...}}` after each tag. */
@@ -43,3 +43,25 @@ export class PushProgress {
 
 /** A layer's id in the stream: `sha256:0123456789abcdef…` → `0123456789ab`. */
 export const layerId = (diffId: string): string => diffId.slice(diffId.indexOf(':') + 1, diffId.indexOf(':') + 13);
+
+/** go-units' HumanSize: decimal units, four significant digits (`33.79kB`, `1.982MB`). */
+function humanSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
+/**
+ * The `progress` text as dockerd's JSONProgress.String renders it for a daemon (no
+ * terminal: the bar is always drawn): `[====>     ]  1.2MB/2.4MB`; the total is left
+ * out once the count passes it (a layer's tar is larger than its content size).
+ */
+export function jsonProgress(current: number, total: number): string {
+  if (total <= 0) return humanSize(current).padStart(8);
+  const pct = Math.min(50, Math.trunc(Math.trunc((current / total) * 100) / 2));
+  const bar = `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] `;
+  const numbers = current > total ? humanSize(current).padStart(8) : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
+  return bar + numbers;
+}
