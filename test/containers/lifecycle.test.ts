@@ -135,3 +135,27 @@ test('restart policies, --rm of a detached container, and the daemon killed and 
   assert.equal(await inspect(d, 'boot', '{{.State.Status}}'), 'running');
   assert.equal(await inspect(d, 'survivor', '{{.State.Status}}'), 'exited');
 });
+
+test('docker attach to a running container, the detach keys, and start -a', { timeout: 120_000 }, async (t) => {
+  const d = await setup(t);
+  await ok(d, ['run', '-dit', '--name', 'shell', 'busybox', 'sh']);
+  // Type a command, then ctrl-p ctrl-q: the CLI detaches ("read escape sequence", as
+  // against dockerd) and the shell keeps running.
+  const attached = await withTty(d, 'docker attach shell', ['echo attached-$((2*21))\n', '\x10\x11']);
+  assert.match(attached.out, /attached-42/);
+  assert.match(attached.out, /read escape sequence/);
+  assert.equal(await inspect(d, 'shell', '{{.State.Running}}'), 'true');
+  // Custom keys.
+  const custom = await withTty(d, 'docker attach --detach-keys ctrl-a,x shell', ['echo custom\n', '\x01x']);
+  assert.match(custom.out, /read escape sequence/);
+  assert.equal(await inspect(d, 'shell', '{{.State.Running}}'), 'true');
+  // start -a of a stopped container streams its whole output and its exit code.
+  await ok(d, ['create', '--name', 'again', 'busybox', 'sh', '-c', 'echo first; echo second >&2; exit 2']);
+  for (const cli of [DOCKER_CLI_28, DOCKER_CLI_20]) {
+    const r = await d.docker(['start', '-a', 'again'], { cli });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, 'first\n');
+    assert.equal(r.stderr, 'second\n');
+  }
+});
+

@@ -38,8 +38,11 @@ export async function daemonWithBusybox(t: TestContext): Promise<TestDaemon> {
   return d;
 }
 
-/** `command` (a shell line running docker) under `script`, so the CLI has a terminal for -t; `input` is typed after a second. */
-export function withTty(d: Pick<TestDaemon, 'host'>, command: string, input = ''): Promise<{ code: number; out: string }> {
+/**
+ * `command` (a shell line running docker) under `script`, so the CLI has a terminal for
+ * -t; `input` is typed after a second (a list: one piece a second, then stdin ends).
+ */
+export function withTty(d: Pick<TestDaemon, 'host'>, command: string, input: string | string[] = ''): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn('script', ['-qec', command, '/dev/null'], {
       env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CLI_HINTS: 'false' }, stdio: ['pipe', 'pipe', 'pipe'],
@@ -50,6 +53,10 @@ export function withTty(d: Pick<TestDaemon, 'host'>, command: string, input = ''
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
     p.on('error', reject);
     p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out }); });
-    if (input) setTimeout(() => p.stdin.end(input), 1000);
+    const pieces = typeof input === 'string' ? (input ? [input] : []) : input;
+    pieces.forEach((piece, i) => setTimeout(() => {
+      if (p.stdin.writable) p.stdin.write(piece);
+      if (i === pieces.length - 1) p.stdin.end();
+    }, 1000 * (i + 1)));
   });
 }
