@@ -23,7 +23,7 @@ import { prepare, release, type PreparedNet } from './join.js';
 import { findNetwork, getNetwork } from './names.js';
 import { forgetContainer } from './ops.js';
 import { restoreEndpoints } from './restore.js';
-import { networkSettings, portList, publishedOf } from './view.js';
+import { detached, networkSettings, portList, publishedOf } from './view.js';
 import type { ContainerRecord, HostConfig } from '../jobs/containers/types.js';
 import { PortCursor, type HeldPorts } from './ports.js';
 import { NetworkStore } from './store.js';
@@ -167,7 +167,7 @@ export class NetworkController {
 
   /** `Ports` of ps: empty unless running, as dockerd. */
   portList(c: ContainerRecord): Array<Record<string, unknown>> {
-    return c.State.Running ? portList(c, publishedOf(this, c)) : [];
+    return c.State.Running && !detached(this, c) ? portList(c, publishedOf(this, c)) : [];
   }
 
   /**

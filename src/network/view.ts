@@ -90,6 +90,16 @@ export function portList(c: ContainerRecord, published: PublishedPort[]): Array<
   return out;
 }
 
+/**
+ * A running container of a bridge network that was disconnected from every network:
+ * dockerd then shows no ports at all, exposed ones included.
+ */
+export function detached(ctl: NetworkController, c: ContainerRecord): boolean {
+  const name = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
+  if (!c.State.Running || !name || name === 'host' || name === 'none') return false;
+  return !ctl.records.endpointsOf(c.Id).some((e) => e.live);
+}
+
 /** The ports a running container published (its primary endpoint's). */
 export function publishedOf(ctl: NetworkController, c: ContainerRecord): PublishedPort[] {
   return ctl.records.endpointsOf(c.Id).flatMap((e) => e.live?.ports ?? []);
@@ -101,7 +111,7 @@ export function networkSettings(ctl: NetworkController, c: ContainerRecord): Rec
   const live = bridgeEp?.live;
   return {
     Bridge: '', SandboxID: live ? live.endpointId.slice(0, 64) : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    Ports: portMap(c, publishedOf(ctl, c)), SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
+    Ports: detached(ctl, c) ? {} : portMap(c, publishedOf(ctl, c)), SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
     SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: live?.endpointId ?? '', Gateway: live?.gateway ?? '',
     GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: live?.address ?? '', IPPrefixLen: live?.prefix ?? 0,
     IPv6Gateway: '', MacAddress: live?.mac ?? '', Networks: containerNetworks(ctl, c),

@@ -46,7 +46,8 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
   const hex = ip.split('.').map((n) => Number(n).toString(16).padStart(2, '0')).join(':');
   assert.equal(ns['MacAddress'], `02:42:${hex}`);
   assert.equal(ns['Networks'].bridge.IPAddress, ip);
-  assert.deepEqual(ns['Ports']['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(hostPort) }]);
+  // As dockerd 20.10 with its userland proxy: published on IPv4 and IPv6 alike.
+  assert.deepEqual(ns['Ports']['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(hostPort) }, { HostIp: '::', HostPort: String(hostPort) }]);
   assert.equal(ns['Ports']['5000/tcp'], null);
   const udp = Number(ns['Ports']['81/udp'][0].HostPort);
   assert.ok(udp >= 32768, `ephemeral port ${udp}`);
@@ -128,6 +129,8 @@ test('--userland-proxy=false, --icc=false, --dns*; host, none and container: mod
   await ok(d, ['run', '-d', '--name', 'srv', '-p', `${hostPort}:80`, 'busybox', ...server(80, 'direct')]);
   await expectServed('127.0.0.1', hostPort, 'direct');
   await expectServed(gateway, hostPort, 'direct');
+  // No proxy, no IPv6 binding (dockerd 20.10 has no ip6tables rules by default either).
+  assert.equal(await ok(d, ['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'srv']), `{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"${hostPort}"}]}`);
   const ip = await ok(d, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv']);
   const r = await d.docker(['run', '--rm', 'busybox', 'ping', '-c', '1', '-W', '1', ip]);
   assert.notEqual(r.code, 0, 'icc=false lets containers reach each other');
