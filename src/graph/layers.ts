@@ -203,6 +203,9 @@ export class Layers {
     });
     tar.on('error', (e) => hashing.destroy(e));
     tar.pipe(hashing);
+    // The input may have failed before the listener above existed (a download that
+    // broke while the layer dir was made): its error must still end the apply.
+    if (tar.destroyed && !tar.readableEnded) hashing.destroy((tar.errored as Error | null) ?? new Error('layer stream closed before its end'));
     // The driver gzips the record itself and ends the stream (ApplyOptions.split).
     const splitFile = createWriteStream(join(tmp, 'tar-split.gz'));
     let size: number;

@@ -20,6 +20,8 @@ export type Fault =
   | { kind: 'stall'; after: number }
   /** Pass the body at about this many bytes per second. */
   | { kind: 'slow'; bytesPerSec: number }
+  /** Ask the registry without the Range header (a registry that ignores Range). */
+  | { kind: 'noRange' }
   /** Never answer (not even the head); the connection stays open. */
   | { kind: 'hang' }
   /** Answer without asking the registry. */
@@ -79,11 +81,13 @@ export async function startFaultProxy(t: TestContext, reg: TestRegistry): Promis
       res.writeHead(fault.status, Object.fromEntries(head)).end(body);
       return;
     }
-    const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+    const headers = { ...req.headers };
+    if (fault?.kind === 'noRange') delete headers.range;
+    const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       open++;
       res.once('close', () => { open--; ur.destroy(); });
-      relay(ur, res, fault);
+      relay(ur, res, fault?.kind === 'noRange' ? undefined : fault);
     });
     up.on('error', () => res.destroy());
     req.pipe(up);

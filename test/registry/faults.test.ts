@@ -1,7 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { request } from 'node:http';
+import { startDaemon, waitFor, type RunResult, type TestDaemon } from '../helpers/daemon.js';
 import { ok } from '../helpers/cli.js';
 import { multiLayerImage } from '../helpers/fixtures.js';
 import { onBlob, onManifest, startFaultProxy, type FaultProxy } from './fault-proxy.js';
@@ -16,11 +17,11 @@ import { assertEmptyStore, storeState } from './store-state.js';
  * nothing half-registered in the store.
  */
 
-async function pullFails(d: TestDaemon, ref: string, pattern: RegExp): Promise<string> {
+async function pullFails(d: TestDaemon, ref: string, pattern: RegExp): Promise<RunResult> {
   const r = await d.docker(['pull', ref], { timeoutMs: 120_000 });
   assert.notEqual(r.code, 0, `pull ${ref} should fail: ${r.stdout}`);
   assert.match(r.stderr, pattern);
-  return r.stderr;
+  return r;
 }
 
 /** Pull, check the image and its content, remove it again. */
@@ -159,6 +160,62 @@ test('the daemon killed mid-pull: nothing half-pulled after the restart, and the
   await assertEmptyStore(d, 'killed mid-extraction');
 
   // A pull now completes, with the right image.
+  proxy.rule = () => undefined;
+  await pullGood(d, name, multi.id);
+});
+
+test('registry trouble berth recovers from or reports: 503 with Retry-After, Range ignored, a blob longer than its size, the client gone', { timeout: 300_000 }, async (t: TestContext) => {
+  const reg = await startRegistry(t);
+  const multi = await multiLayerImage();
+  const pushed = await pushImage(reg, 'multi', 'latest', await readArchive(multi.path));
+  const big = pushed.layers[0]!;
+  const proxy = await startFaultProxy(t, reg);
+  const d = await startDaemon(t);
+  const name = `${proxy.host}/multi`;
+
+  // Busy for a second on the manifest and on a blob: waited out as Retry-After says.
+  const busy = { kind: 'answer', status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: '{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}' } as const;
+  const manifestOnce = onManifest(busy);
+  let manifestLeft = 1;
+  const blobOnce = onBlob(big.digest, busy);
+  proxy.rule = (r) => (manifestLeft > 0 && manifestOnce(r) ? (manifestLeft--, busy) : blobOnce(r));
+  proxy.seen.length = 0;
+  const started = Date.now();
+  await pullGood(d, name, multi.id);
+  assert.ok(Date.now() - started >= 2000, 'each Retry-After was waited out');
+  assert.equal(proxy.seen.filter((s) => s.fault === 'answer').length, 2);
+  await assertEmptyStore(d, 'after the retried pull was removed');
+
+  // Cut mid-blob by a registry that ignores Range: the resumed GET gets the whole
+  // blob again and berth skips what it already had.
+  const cut = onBlob(big.digest, { kind: 'cut', after: 100_000 });
+  proxy.rule = (r) => cut(r) ?? (r.headers.range ? { kind: 'noRange' } : undefined);
+  proxy.seen.length = 0;
+  await pullGood(d, name, multi.id);
+  assert.deepEqual(proxy.seen.filter((s) => s.path.endsWith(big.digest)).map((s) => [s.range, s.fault]), [[undefined, 'cut'], ['bytes=100000-', 'noRange']]);
+  await assertEmptyStore(d, 'after the skip-resumed pull was removed');
+
+  // A blob that runs past its descriptor's size is a verification failure.
+  proxy.rule = onBlob(big.digest, { kind: 'answer', status: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(big.size + 4096) }, Infinity);
+  // (It arrives whole before the layer's extraction has begun: the error must still end it.)
+  const long = await pullFails(d, name, new RegExp(`filesystem layer verification failed for digest ${big.digest}`));
+  assert.doesNotMatch(long.stdout, /Retrying/, 'a verification failure is not retried');
+  await assertEmptyStore(d, 'blob longer than its size');
+
+  // The client hangs up mid-pull: the pull stops, its connections close, nothing remains.
+  proxy.rule = onBlob(big.digest, { kind: 'slow', bytesPerSec: 64 << 10 });
+  proxy.seen.length = 0;
+  const req = request({ socketPath: d.socket, method: 'POST', path: `/v1.41/images/create?fromImage=${encodeURIComponent(name)}&tag=latest` });
+  req.on('error', () => undefined);
+  req.end();
+  const res = await new Promise<import('node:http').IncomingMessage>((r) => req.once('response', r));
+  res.resume();
+  await waitFor('the slow layer to be under way', () => proxy.seen.some((s) => s.fault === 'slow'), 30_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  req.destroy();
+  await closed(proxy);
+  await waitFor('the store to be empty', () => JSON.stringify(storeState(d)) === JSON.stringify({ layers: [], writing: [], driver: [], spool: [] }), 10_000);
+  await assertEmptyStore(d, 'client gone');
   proxy.rule = () => undefined;
   await pullGood(d, name, multi.id);
 });

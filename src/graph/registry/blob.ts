@@ -177,8 +177,11 @@ class BlobReader extends Readable {
 
   private fail(err: Error): void {
     this.stopWatchdog();
-    this.res?.destroy();
+    // Forget the response before destroying it: its 'aborted' may fire at once, and
+    // must not count as a broken transfer to retry ("Retrying in 1 second").
+    const res = this.res;
     this.res = null;
+    res?.destroy();
     this.destroy(err);
   }
 

@@ -1,4 +1,5 @@
 import { Transform, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { decompress } from '../archive/decompress.js';
 import { chainIdOf } from '../layers.js';
 import type { LayerRecord } from '../types.js';
@@ -82,11 +83,17 @@ export async function pullLayers(job: LayerJob): Promise<number> {
         },
       });
       blob.on('error', (e) => counting.destroy(e));
+      // The extraction may have stopped reading (its tar ended) when the blob fails
+      // afterwards: the error must not go unheard and crash the daemon.
+      counting.on('error', () => undefined);
       const timer = setInterval(() => { if (blob.readableEnded || streamDone(blob)) progress.bar(id, 'Extracting', consumed, size); }, 100);
       try {
         const tar = await decompress(blob.pipe(counting));
         const layer = await graph.createLayer(i === 0 ? null : chain[i - 1]!, tar, { expectDiffId: diffIds[i]! });
         added.push(layer.chainId);
+        // A tar ends at its zero blocks, which may come before the blob's last byte:
+        // the layer stands only once the whole blob was read and matched its digest.
+        if (!complete.has(blob)) await verifyRest(blob, counting);
       } finally {
         clearInterval(timer);
       }
@@ -105,6 +112,13 @@ export async function pullLayers(job: LayerJob): Promise<number> {
 }
 
 const complete = new WeakSet<Readable>();
+
+/** Read what is left of `blob` past the extraction, through its digest check. */
+async function verifyRest(blob: Readable, counting: Transform): Promise<void> {
+  blob.unpipe(counting);
+  blob.resume();
+  await finished(blob);
+}
 const streamDone = (s: Readable): boolean => complete.has(s);
 
 /** Start one layer's transfer when a slot is free; the slot is held until its last byte arrived. */
