@@ -14,7 +14,8 @@ import { tempDir } from '../helpers/daemon.js';
  * the test made (openssl), the self-signed certificate in the header's `x5c`, which
  * is also the registry's `rootcertbundle`. Policy: a known user gets every action
  * asked for; anonymous clients get `pull` on repositories outside `private/`; a
- * wrong password is a 401 with Docker Hub's `details` body.
+ * wrong password is a 401 with Docker Hub's `details` body. `offline_token=true` also
+ * gets a refresh token, good for the OAuth2 refresh-token grant (POST).
  */
 export interface TokenServer {
   /** The `auth: token` block for the registry's config. */
@@ -30,6 +31,8 @@ export interface TokenServer {
   advertisedTtl: number;
   /** A token with `access` to hand to the registry's own API (the test's writes). */
   mint(access: Access[], ttlSec?: number): string;
+  /** A refresh token for `user`, as an earlier `docker login` would have stored it. */
+  refreshTokenFor(user: string): string;
 }
 
 export interface Access { type: string; name: string; actions: string[] }
@@ -65,9 +68,13 @@ export async function startTokenServer(t: TestContext, users: Record<string, str
     };
   };
 
+  /** Refresh tokens handed out (OAuth2 offline access), by token: the user they stand for. */
+  const refresh = new Map<string, string>();
+
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname !== '/token') { res.writeHead(404).end(); return; }
+    if (req.method === 'POST') { void oauth(req, res); return; }
     const who = basicUser(req);
     const scopes = u.searchParams.getAll('scope');
     if (who && users[who.user] !== who.password) {
@@ -78,9 +85,30 @@ export async function startTokenServer(t: TestContext, users: Record<string, str
     const access = scopes.flatMap((s) => grant(s, who?.user));
     ts.requests.push({ account: who?.user, scopes, granted: true, method: req.method ?? '' });
     const token = jwt(claimsFor(who?.user ?? '', access, ts.validFor));
+    // `offline_token=true` (docker login) gets a refresh token: the CLI keeps it as
+    // its identity token instead of the password.
+    let refreshToken: string | undefined;
+    if (who && u.searchParams.get('offline_token') === 'true') refresh.set((refreshToken = randomBytes(16).toString('hex')), who.user);
     res.writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ token, access_token: token, expires_in: ts.advertisedTtl, issued_at: new Date().toISOString() }));
+      .end(JSON.stringify({ token, access_token: token, expires_in: ts.advertisedTtl, issued_at: new Date().toISOString(), ...(refreshToken ? { refresh_token: refreshToken } : {}) }));
   });
+
+  /** The OAuth2 refresh-token grant: a form POST with grant_type, refresh_token, service and scope. */
+  const oauth = async (req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> => {
+    let body = '';
+    for await (const c of req) body += c;
+    const form = new URLSearchParams(body);
+    const scopes = form.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    const user = form.get('grant_type') === 'refresh_token' ? refresh.get(form.get('refresh_token') ?? '') : undefined;
+    ts.requests.push({ account: user, scopes, granted: user !== undefined, method: 'POST' });
+    if (!user) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ details: 'invalid refresh token' }));
+      return;
+    }
+    const token = jwt(claimsFor(user, scopes.flatMap((sc) => grant(sc, user)), ts.validFor));
+    res.writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: token, expires_in: ts.advertisedTtl, scope: scopes.join(' ') }));
+  };
   server.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
@@ -92,6 +120,11 @@ export async function startTokenServer(t: TestContext, users: Record<string, str
     validFor: 300,
     advertisedTtl: 300,
     mint: (access, ttlSec = 3600) => jwt(claimsFor('test-writer', access, ttlSec)),
+    refreshTokenFor: (user) => {
+      const token = randomBytes(16).toString('hex');
+      refresh.set(token, user);
+      return token;
+    },
   };
   return ts;
 }

@@ -1,5 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { referenceSkipReason, startReferenceDockerd, type ReferenceDockerd } from '../archive/reference-dockerd.js';
 import { DOCKER_CLI_20, startDaemon } from '../helpers/daemon.js';
 import { ok } from '../helpers/cli.js';
 import { busyboxImage } from '../helpers/fixtures.js';
@@ -68,4 +71,44 @@ test('token auth: anonymous and logged-in pulls, login, an expired token refresh
   assert.match(out.stderr, /pull access denied for .*: denied: requested access to the resource is denied/);
   // The daemon serves on.
   await ok(d, ['version']);
+});
+
+test('identity tokens: a login dockerd made (OAuth2 refresh token) pulls through berth', { timeout: 240_000 }, async (t: TestContext) => {
+  const ts = await startTokenServer(t, { alice: 's3cret' });
+  const reg = await startRegistry(t, { token: ts.registryAuth });
+  const busybox = await busyboxImage();
+  reg.headers['authorization'] = `Bearer ${ts.mint([{ type: 'repository', name: 'private/busybox', actions: ['pull', 'push'] }])}`;
+  await pushImage(reg, 'private/busybox', 'latest', await readArchive(busybox.path));
+  const d = await startDaemon(t);
+  const priv = `${reg.host}/private/busybox`;
+  const cliConfig = (token: string): void => writeFileSync(join(d.dir, 'docker-config', 'config.json'),
+    JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:').toString('base64'), identitytoken: token } } }));
+
+  // What `docker login` against dockerd leaves in config.json: an identity token, no password.
+  let ref: ReferenceDockerd | undefined;
+  if (!referenceSkipReason()) {
+    ref = await startReferenceDockerd(t);
+    const login = await ref.docker(['login', reg.host, '-u', 'alice', '--password-stdin'], Buffer.from('s3cret\n'));
+    assert.equal(login.code, 0, login.stderr);
+    const saved = JSON.parse(readFileSync(join(ref.dir, 'cli', 'config.json'), 'utf8')).auths[reg.host];
+    assert.match(saved.identitytoken, /^[0-9a-f]{32}$/, JSON.stringify(saved));
+    cliConfig(saved.identitytoken);
+  } else {
+    cliConfig(ts.refreshTokenFor('alice'));
+  }
+  const before = ts.requests.length;
+  assert.match(await ok(d, ['pull', priv]), new RegExp(`Status: Downloaded newer image for ${priv}:latest`));
+  const grants = ts.requests.slice(before);
+  assert.ok(grants.length > 0 && grants.every((r) => r.method === 'POST' && r.account === 'alice' && r.granted), JSON.stringify(grants));
+  assert.deepEqual(grants[0]!.scopes, ['repository:private/busybox:pull']);
+
+  // A refresh token the server no longer knows: refused in the token server's words.
+  cliConfig('0123456789abcdef0123456789abcdef');
+  const refused = await d.docker(['pull', priv]);
+  // (Within the cached token's lifetime: the cache is keyed by the credential, not the user name.)
+  assert.notEqual(refused.code, 0);
+  // dockerd's words, but for its HEAD of the manifest where berth GETs it.
+  assert.match(refused.stderr, new RegExp(`Error response from daemon: (Get|Head) "http://${reg.host}/v2/private/busybox/manifests/latest": unauthorized: invalid refresh token`));
+  // The token cached for the good identity token was not handed to the bad one.
+  assert.equal(ts.requests.at(-1)!.granted, false);
 });

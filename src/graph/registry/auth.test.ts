@@ -39,6 +39,8 @@ test('Retry-After: seconds or a date', () => {
 async function fakeRegistry(t: TestContext, opts: { ttl?: number } = {}) {
   const issued: string[] = [];
   const seen: string[] = [];
+  /** Tokens the registry no longer accepts. */
+  const revoked = new Set<string>();
   let n = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url!, 'http://x');
@@ -56,7 +58,7 @@ async function fakeRegistry(t: TestContext, opts: { ttl?: number } = {}) {
     const auth = String(req.headers.authorization ?? '');
     seen.push(auth);
     const port = (server.address() as AddressInfo).port;
-    if (!auth.startsWith('Bearer ') || (url.pathname !== '/v2/' && !auth.includes('repository:x/y:pull'))) {
+    if (!auth.startsWith('Bearer ') || revoked.has(auth.slice(7)) || (url.pathname !== '/v2/' && !auth.includes('repository:x/y:pull'))) {
       res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="fake"`, 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
       return;
@@ -65,7 +67,7 @@ async function fakeRegistry(t: TestContext, opts: { ttl?: number } = {}) {
   }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, issued, seen };
+  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, issued, seen, revoked };
 }
 
 const settings = { insecureRegistries: [], registryMirrors: [], maxDownloadAttempts: 2, certsDir: '/nonexistent' };
@@ -80,10 +82,13 @@ test('Bearer flow: the token is fetched with Basic credentials for the scope, ca
   assert.equal((await client.request('x/y', 'pull', { method: 'GET', url })).statusCode, 200);
   assert.deepEqual(fake.issued, ['t1:repository:x/y:pull']);
   // A revoked token: the registry says 401, one new token is fetched and used.
-  tokens.set(['http://' + fake.host + '/token', 'fake', 'bob', 'repository:x/y:pull'].join('|'), 'revoked', 300);
+  fake.revoked.add(fake.issued[0]!);
   assert.equal((await client.request('x/y', 'pull', { method: 'GET', url })).statusCode, 200);
   assert.equal(fake.issued.length, 2);
   assert.equal(fake.seen.at(-1), `Bearer ${fake.issued[1]}`);
+  // The cache is the daemon's: the same user name with another password gets no cached token.
+  const other = await RegistryClient.connect(fake.host, { settings, creds: { username: 'bob', password: 'guess' }, tokens, forPull: true });
+  await assert.rejects(other.request('x/y', 'pull', { method: 'GET', url }), /incorrect username or password/);
 });
 
 test('Bearer flow: a token server refusing the password is an Unauthorized with its message', async (t) => {

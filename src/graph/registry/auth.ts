@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Unauthorized } from '../../engine/errors.js';
 import type { Challenge } from './challenge.js';
 import { errorFrom } from './errors.js';
@@ -72,9 +73,17 @@ export class Authorizer {
     this.cache.invalidate(this.key(scopes));
   }
 
+  /**
+   * The cache key: realm, service, scopes and the whole credential (hashed), not just
+   * the user name. The cache is the daemon's, shared by every client: a token fetched
+   * with alice's password must not serve a request that names alice with another
+   * password or a stale identity token.
+   */
   private key(scopes: string[]): string {
     const p = this.challenge?.params ?? {};
-    return [p['realm'], p['service'], credentials(this.creds).username ?? '', [...scopes].sort().join(' ')].join('|');
+    const { username, password } = credentials(this.creds);
+    const secret = createHash('sha256').update(JSON.stringify([username ?? '', password ?? '', this.creds.identitytoken ?? ''])).digest('hex');
+    return [p['realm'], p['service'], secret, [...scopes].sort().join(' ')].join('|');
   }
 
   private async fetchToken(scopes: string[], url: string): Promise<{ token: string; ttl: number }> {
