@@ -102,8 +102,12 @@ test('push: a berth-built image and a big layer (chunked upload) pull into berth
   const d = await startDaemon(t, { args: ['--max-concurrent-uploads', '1'] });
   await ok(d, ['load', '-i', (await busyboxImage()).path]);
 
-  // 12 MB that gzip cannot shrink: an upload of two PATCHes and a PUT.
-  const big = await layerTar([{ type: 'file', name: 'big.bin', mode: 0o644, content: randomBytes(12 << 20) }]);
+  // 10 MiB that gzip cannot shrink and 4 MiB of text: a blob of several gzip members
+  // (stored and compressed), uploaded as two PATCHes and a PUT.
+  const big = await layerTar([
+    { type: 'file', name: 'big.bin', mode: 0o644, content: randomBytes(10 << 20) },
+    { type: 'file', name: 'text.txt', mode: 0o644, content: 'all work and no play\n'.repeat(200_000) },
+  ]);
   const archive = await dockerArchive('bigimage:latest', [big], ['ADD big.bin /']);
   const dir = tempDir(t, 'berth-push-');
   writeFileSync(join(dir, 'big.tar'), archive.archive);
@@ -135,6 +139,9 @@ test('push: a berth-built image and a big layer (chunked upload) pull into berth
 
   if (referenceSkipReason()) return;
   const ref = await startReferenceDockerd(t);
+  const pulledBig = await ref.docker(['pull', bigName]);
+  assert.equal(pulledBig.code, 0, pulledBig.stderr);
+  assert.equal(JSON.parse((await ref.docker(['image', 'inspect', bigName])).stdout.toString())[0].Id, archive.id);
   const pulled = await ref.docker(['pull', built]);
   assert.equal(pulled.code, 0, pulled.stderr);
   const theirs = JSON.parse((await ref.docker(['image', 'inspect', built])).stdout.toString())[0];

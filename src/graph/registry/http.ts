@@ -12,7 +12,8 @@ export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers?: OutgoingHttpHeaders;
-  body?: Buffer | string;
+  /** Several buffers go out as they are, without being joined first (large upload chunks). */
+  body?: Buffer | string | readonly Buffer[];
   tls?: Endpoint['tls'];
   /** Give up when no response head arrives in this time. */
   timeoutMs?: number;
@@ -82,7 +83,12 @@ function once(req: HttpRequest): Promise<IncomingMessage> {
       if (err instanceof TransportError || req.signal?.aborted) reject(err);
       else reject(new TransportError(`${req.method === 'HEAD' ? 'Head' : titleCase(req.method)} "${req.url}": ${describe(err)}`, req.url, { cause: err }));
     });
-    r.end(req.body);
+    if (Array.isArray(req.body)) {
+      for (const b of req.body as readonly Buffer[]) r.write(b);
+      r.end();
+    } else {
+      r.end(req.body as Buffer | string | undefined);
+    }
   });
 }
 

@@ -1,6 +1,4 @@
-import type { Readable } from 'node:stream';
-import { Transform, pipeline } from 'node:stream';
-import { constants, createGzip } from 'node:zlib';
+import { Readable, Transform, pipeline } from 'node:stream';
 import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { TransportError } from './http.js';
@@ -8,6 +6,7 @@ import type { BlobSource, BlobSources } from './push-sources.js';
 import { layerId, type PushProgress } from './push-progress.js';
 import { MediaType, type Descriptor } from './types.js';
 import { cancelUpload, startUpload, uploadBlob } from './upload.js';
+import { gzipBlocks } from './upload-gzip.js';
 
 /** What a layer push needs of the daemon and the registry. */
 export interface LayerPushContext {
@@ -30,12 +29,6 @@ export interface LocalLayer {
 
 /** dockerd's upload manager tries a layer five times. */
 const MAX_ATTEMPTS = 5;
-/**
- * gzip level of uploaded layers. zlib's output depends only on its input and
- * settings, so the same layer always compresses to the same digest; it is stored
- * too (BlobSources), so a change here only costs one more upload per layer.
- */
-const GZIP_LEVEL = constants.Z_DEFAULT_COMPRESSION;
 
 /**
  * How hard to look for a copy of the blob before uploading, by layer size, as
@@ -159,7 +152,11 @@ async function upload(ctx: LayerPushContext, layer: LocalLayer, session: string 
   }
 }
 
-/** The layer's tar through a byte counter (the `Pushing` bar) and gzip. */
+/**
+ * The layer's tar through a byte counter (the `Pushing` bar) and gzip in parallel
+ * blocks (./upload-gzip.ts: the same tar always gives the same blob, and its digest
+ * is kept in BlobSources as well, so a change of settings costs one upload).
+ */
 async function compressed(ctx: LayerPushContext, layer: LocalLayer): Promise<Readable> {
   const id = layerId(layer.diffId);
   const tar = await ctx.layerTar(layer.chainId);
@@ -175,5 +172,5 @@ async function compressed(ctx: LayerPushContext, layer: LocalLayer): Promise<Rea
       cb();
     },
   });
-  return pipeline(tar, counter, createGzip({ level: GZIP_LEVEL }), () => undefined);
+  return Readable.from(gzipBlocks(pipeline(tar, counter, () => undefined)), { objectMode: false });
 }
