@@ -5,7 +5,7 @@ import { TransportError } from './http.js';
 import type { BlobSource, BlobSources } from './push-sources.js';
 import { layerId, type PushProgress } from './push-progress.js';
 import { MediaType, type Descriptor } from './types.js';
-import { cancelUpload, startUpload, uploadBlob } from './upload.js';
+import { cancelUpload, openUpload, startUpload, uploadBlob } from './upload.js';
 import { gzipBlocks } from './upload-gzip.js';
 
 /** What a layer push needs of the daemon and the registry. */
@@ -137,7 +137,7 @@ async function upload(ctx: LayerPushContext, layer: LocalLayer, session: string 
     let location = session;
     session = undefined;
     try {
-      location ??= ((await startUpload(ctx.client, ctx.repo)) as { location: string }).location;
+      location ??= await openUpload(ctx.client, ctx.repo);
       const { digest, size } = await uploadBlob(ctx.client, ctx.repo, location, await compressed(ctx, layer));
       ctx.sources.add({ diffId: layer.diffId, digest, registry: ctx.host, repository: ctx.repo, size });
       ctx.progress.update(id, 'Pushed');

@@ -15,7 +15,7 @@ import { pushLayer, type LayerPushContext, type LocalLayer } from './push-layer.
 import { layerId, PushProgress } from './push-progress.js';
 import { BlobSources } from './push-sources.js';
 import { MediaType, type AuthConfig, type Descriptor, type RegistrySettings } from './types.js';
-import { startUpload, uploadBlob } from './upload.js';
+import { openUpload, uploadBlob } from './upload.js';
 
 export interface PushOptions {
   /** Normalised; with a tag, or a bare name for every tag of the repository. */
@@ -135,9 +135,7 @@ async function pushManifest(ctx: LayerPushContext, graph: Graph, repo: string, t
   const head = await client.request(ctx.repo, 'pull,push', { method: 'HEAD', url: client.url(ctx.repo, `blobs/${image.id}`) });
   head.resume();
   if (head.statusCode !== 200) {
-    const started = await startUpload(client, ctx.repo);
-    if (started.mounted) throw new Error('unexpected mount');
-    await uploadBlob(client, ctx.repo, started.location, [config]);
+    await uploadBlob(client, ctx.repo, await openUpload(client, ctx.repo), [config]);
   }
   // Go's json.MarshalIndent with three spaces, as distribution's schema2 package writes it.
   const bytes = Buffer.from(JSON.stringify({

@@ -37,6 +37,13 @@ export async function startUpload(client: RegistryClient, repo: string, mount?: 
   return { mounted: false, location: nextLocation(res.headers.location, url) };
 }
 
+/** A plain upload session's URL. */
+export async function openUpload(client: RegistryClient, repo: string): Promise<string> {
+  const started = await startUpload(client, repo);
+  if (started.mounted) throw new RegistryError(0, 'BLOB_UPLOAD_INVALID', 'the registry answered an upload as a mount');
+  return started.location;
+}
+
 function nextLocation(location: string | undefined, current: string): string {
   if (!location) throw new RegistryError(0, 'BLOB_UPLOAD_INVALID', 'the registry answered an upload without a Location');
   return new URL(location, current).toString();
