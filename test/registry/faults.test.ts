@@ -100,6 +100,11 @@ test('broken registry answers: digest mismatch, cut and stalled transfers, big m
   assert.ok(Date.now() - started < 30_000);
   await closed(proxy);
   await assertEmptyStore(d, 'hanging manifest');
+  // ... or sends the head of its manifest answer and then nothing.
+  proxy.rule = onManifest({ kind: 'stall', after: 10 });
+  await pullFails(d, name, new RegExp(`Get "http://${proxy.host}/v2/multi/manifests/latest": the registry sent no data for 2s`));
+  await closed(proxy);
+  await assertEmptyStore(d, 'stalled manifest body');
 
   // A manifest over 4 MiB is refused before it is read whole (dockerd 20.10 reads it all).
   const huge = JSON.stringify({ ...JSON.parse(pushed.manifest.toString()), annotations: { pad: 'x'.repeat(5 << 20) } });

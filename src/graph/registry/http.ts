@@ -114,15 +114,32 @@ export async function readBody(res: IncomingMessage, limit: number, what: string
   }
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of res as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > limit) {
-      res.destroy();
-      throw new BodyTooLarge(`${what} exceeds the ${limit}-byte limit`);
+  // A body that stops coming (a stalled registry) is a transport failure, not a hang.
+  const quiet = silenceLimitMs(DEFAULT_TIMEOUT_MS);
+  const socket = res.socket;
+  const url = urlOf(res);
+  const method = titleCase((res as IncomingMessage & { req?: { method?: string } }).req?.method ?? 'GET');
+  res.setTimeout(quiet, () => res.destroy(new TransportError(`${method} "${url}": the registry sent no data for ${Math.round(quiet / 1000)}s`, url)));
+  try {
+    for await (const c of res as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (n > limit) {
+        res.destroy();
+        throw new BodyTooLarge(`${what} exceeds the ${limit}-byte limit`);
+      }
+      chunks.push(c);
     }
-    chunks.push(c);
+  } finally {
+    // The socket goes back to the keep-alive pool: no timer on it any more.
+    socket?.setTimeout(0);
   }
   return Buffer.concat(chunks);
+}
+
+/** The URL a response answers, for messages. */
+function urlOf(res: IncomingMessage): string {
+  const req = (res as IncomingMessage & { req?: { protocol?: string; path?: string; getHeader(n: string): unknown } }).req;
+  return req ? `${req.protocol ?? 'http:'}//${String(req.getHeader('host') ?? '')}${req.path ?? ''}` : '';
 }
 
 export class BodyTooLarge extends Error {}
