@@ -9,6 +9,7 @@ import { busyboxImage, dockerArchive, layerTar, multiLayerImage } from '../helpe
 import { referenceSkipReason, startReferenceDockerd } from '../archive/reference-dockerd.js';
 import { call, startRegistry, type TestRegistry } from './registry.js';
 import { startTokenServer } from './token-server.js';
+import { startFaultProxy } from './fault-proxy.js';
 
 /**
  * `docker push` from berth into Debian's docker-registry on a loopback port: the
@@ -178,4 +179,36 @@ test('push errors in dockerd\'s words: no such image or tag, no credentials, den
   // Nothing listens there.
   await ok(d, ['tag', 'busybox', '127.0.0.1:1/busybox']);
   assert.match(await fails(d, ['push', '127.0.0.1:1/busybox']), /connect: connection refused/);
+});
+
+test('push: a big layer goes up in chunks, and an upload the registry fails is tried again', { timeout: 240_000 }, async (t: TestContext) => {
+  const reg = await startRegistry(t);
+  const proxy = await startFaultProxy(t, reg);
+  const d = await startDaemon(t);
+  const big = await layerTar([{ type: 'file', name: 'big.bin', mode: 0o644, content: randomBytes(18 << 20) }]);
+  const archive = await dockerArchive('bigimage:latest', [big], ['ADD big.bin /']);
+  const dir = tempDir(t, 'berth-push-');
+  writeFileSync(join(dir, 'big.tar'), archive.archive);
+  await ok(d, ['load', '-i', join(dir, 'big.tar')]);
+  const name = `${proxy.host}/retried`;
+  await ok(d, ['tag', 'bigimage', name]);
+
+  // The first PATCH is refused with a 503: dockerd's "Retrying in 5 seconds", then a new session.
+  let failed = false;
+  proxy.rule = ({ method }) => {
+    if (method !== 'PATCH' || failed) return undefined;
+    failed = true;
+    return { kind: 'answer', status: 503, body: '' };
+  };
+  const out = await ok(d, ['push', name], DOCKER_CLI_20);
+  assert.match(out, new RegExp(`${archive.diffIds[0]!.slice(7, 19)}: Retrying in 5 seconds\\n`));
+  assert.match(out, new RegExp(`${archive.diffIds[0]!.slice(7, 19)}: Pushed\\n`));
+  const patches = proxy.seen.filter((s) => s.method === 'PATCH');
+  // 18 MiB that do not compress: three chunks, after the refused one.
+  assert.equal(patches.length, 4, JSON.stringify(proxy.seen));
+  assert.equal(proxy.seen.filter((s) => s.method === 'POST').length, 3, 'a session for the first try, the retry and the config');
+
+  const e = await startDaemon(t);
+  await ok(e, ['pull', name]);
+  assert.equal(JSON.parse(await ok(e, ['image', 'inspect', name]))[0].Id, archive.id);
 });
