@@ -116,6 +116,10 @@ test('broken registry answers: digest mismatch, cut and stalled transfers, big m
     await pullFails(d, name, /Error response from daemon: manifest too large: manifest exceeds the 4194304-byte limit/);
     await assertEmptyStore(d, 'oversized manifest');
   }
+  // Pulled by digest, a manifest whose bytes hash to something else.
+  proxy.rule = onManifest({ kind: 'answer', status: 200, headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: `${pushed.manifest.toString()}\n` });
+  await pullFails(d, `${name}@${pushed.digest}`, new RegExp(`manifest verification failed for digest ${pushed.digest}`));
+  await assertEmptyStore(d, 'manifest not matching its digest');
   proxy.rule = () => undefined;
 
   // A manifest naming blobs the registry does not have: dockerd's "unknown blob".
