@@ -1,7 +1,7 @@
 import { Conflict, System } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
-import { runtimeOf } from './runtime.js';
+import { underContainerLock } from './runtime.js';
 import './runtime-types.js';
 
 /**
@@ -9,13 +9,9 @@ import './runtime-types.js';
  * cgroup on v1, `cgroup.freeze` on v2) and record it `paused`, as dockerd's
  * containerPause: 409 when it does not run, is already paused or is restarting.
  */
-export const containerPause: Handler<'container_pause'> = async (job, ctx) => {
-  const store = containersOf(ctx);
-  const rt = runtimeOf(ctx);
-  const id = store.get(job.args.name).Id;
-  await rt.locked(id, async () => {
-    const c = store.get(id);
-    const h = rt.handle(id);
+export const containerPause: Handler<'container_pause'> = (job, ctx) =>
+  underContainerLock(ctx, job.args.name, async (c, h) => {
+    const id = c.Id;
     if (!c.State.Running) throw new Conflict(`Container ${id} is not running`);
     if (c.State.Paused) throw new Conflict(`Container ${id} is already paused`);
     if (c.State.Restarting) throw new Conflict(`Container ${id} is restarting, wait until the container is running`);
@@ -26,7 +22,6 @@ export const containerPause: Handler<'container_pause'> = async (job, ctx) => {
     } catch (err) {
       throw new System(`Cannot pause container ${id}: ${(err as Error).message}`, { cause: err });
     }
-    store.transition(c, 'paused');
+    containersOf(ctx).transition(c, 'paused');
     publish(ctx, c, 'pause');
   });
-};

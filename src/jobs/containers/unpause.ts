@@ -1,7 +1,7 @@
 import { Conflict, System } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
-import { runtimeOf } from './runtime.js';
+import { underContainerLock } from './runtime.js';
 import './runtime-types.js';
 
 /**
@@ -9,20 +9,14 @@ import './runtime-types.js';
  * `running` again. Unpausing a container that is not paused is an illegal transition:
  * a 409 in dockerd's words (dockerd 20.10 leaves it unclassified, a 500).
  */
-export const containerUnpause: Handler<'container_unpause'> = async (job, ctx) => {
-  const store = containersOf(ctx);
-  const rt = runtimeOf(ctx);
-  const id = store.get(job.args.name).Id;
-  await rt.locked(id, async () => {
-    const c = store.get(id);
-    const h = rt.handle(id);
-    if (!c.State.Paused || !h) throw new Conflict(`Container ${id} is not paused`);
+export const containerUnpause: Handler<'container_unpause'> = (job, ctx) =>
+  underContainerLock(ctx, job.args.name, async (c, h) => {
+    if (!c.State.Paused || !h) throw new Conflict(`Container ${c.Id} is not paused`);
     try {
       await h.resume();
     } catch (err) {
-      throw new System(`Cannot unpause container ${id}: ${(err as Error).message}`, { cause: err });
+      throw new System(`Cannot unpause container ${c.Id}: ${(err as Error).message}`, { cause: err });
     }
-    store.transition(c, 'running');
+    containersOf(ctx).transition(c, 'running');
     publish(ctx, c, 'unpause');
   });
-};

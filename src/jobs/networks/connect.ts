@@ -1,5 +1,6 @@
 import { connect } from '../../network/ops.js';
 import { containersOf } from '../containers/common.js';
+import { underContainerLock } from '../containers/runtime.js';
 import type { Handler } from '../context.js';
 import { networksOf } from './common.js';
 
@@ -9,12 +10,7 @@ import { networksOf } from './common.js';
  */
 export const networkConnect: Handler<'network_connect'> = async (job, ctx) => {
   const ctl = networksOf(ctx);
-  const c0 = containersOf(ctx).get(job.args.container);
+  containersOf(ctx).get(job.args.container); // an unknown container is the first 404, as dockerd
   const n = ctl.get(job.args.name);
-  const body = async (): Promise<void> => {
-    const c = containersOf(ctx).get(c0.Id);
-    const h = c.State.Running ? ctx.runtime?.handle(c.Id) : undefined;
-    await connect(ctl, n, c, job.args.endpoint, h ? h.pid : null);
-  };
-  return ctx.runtime ? ctx.runtime.locked(c0.Id, body) : body();
+  await underContainerLock(ctx, job.args.container, (c, h) => connect(ctl, n, c, job.args.endpoint, h ? h.pid : null));
 };
