@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { referenceSkipReason, startReferenceDockerd, type ReferenceDockerd } from '../archive/reference-dockerd.js';
 import { DOCKER_CLI_20, startDaemon } from '../helpers/daemon.js';
 import { ok } from '../helpers/cli.js';
-import { busyboxImage } from '../helpers/fixtures.js';
+import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
 import { pushImage, readArchive, startRegistry } from './registry.js';
 import { startTokenServer } from './token-server.js';
 
@@ -111,4 +111,40 @@ test('identity tokens: a login dockerd made (OAuth2 refresh token) pulls through
   assert.match(refused.stderr, new RegExp(`Error response from daemon: (Get|Head) "http://${reg.host}/v2/private/busybox/manifests/latest": unauthorized: invalid refresh token`));
   // The token cached for the good identity token was not handed to the bad one.
   assert.equal(ts.requests.at(-1)!.granted, false);
+});
+
+test('token auth on push: denied anonymously, one token per scope set, a cross-repository mount asks for both', { timeout: 240_000 }, async (t: TestContext) => {
+  const ts = await startTokenServer(t, { alice: 's3cret' });
+  const reg = await startRegistry(t, { token: ts.registryAuth });
+  const multi = await multiLayerImage();
+  const d = await startDaemon(t);
+  await ok(d, ['load', '-i', multi.path]);
+  const a = `${reg.host}/private/a:v1`;
+  const b = `${reg.host}/private/b:v1`;
+  await ok(d, ['tag', multi.tag, a]);
+  await ok(d, ['tag', multi.tag, b]);
+
+  // dockerd's words for a token without push access.
+  const anon = await d.docker(['push', a]);
+  assert.notEqual(anon.code, 0);
+  assert.match(anon.stderr, /denied: requested access to the resource is denied/);
+
+  await ok(d, ['login', reg.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' });
+  let before = ts.requests.length;
+  assert.match(await ok(d, ['push', a]), /v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+  // Three layers and a config go up in parallel, with one token between them.
+  assert.deepEqual(ts.requests.slice(before).map((r) => [r.account, r.scopes.join(' ')]), [['alice', 'repository:private/a:pull,push']]);
+
+  before = ts.requests.length;
+  const mounted = await ok(d, ['push', b]);
+  assert.match(mounted, /Mounted from private\/a/);
+  const scopes = ts.requests.slice(before).map((r) => r.scopes.join(' '));
+  assert.ok(scopes.includes('repository:private/b:pull,push repository:private/a:pull'), JSON.stringify(scopes));
+  assert.equal(new Set(scopes).size, scopes.length, `one token per scope set: ${JSON.stringify(scopes)}`);
+
+  // What went up pulls back into a fresh daemon with its ID.
+  const e = await startDaemon(t);
+  await ok(e, ['login', reg.host, '-u', 'alice', '--password-stdin'], { input: 's3cret\n' });
+  await ok(e, ['pull', b]);
+  assert.equal(JSON.parse(await ok(e, ['image', 'inspect', b]))[0].Id, multi.id);
 });

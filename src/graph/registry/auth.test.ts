@@ -100,3 +100,16 @@ test('Bearer flow: a token server refusing the password is an Unauthorized with 
     return true;
   });
 });
+
+test('Bearer flow: parallel requests share one token fetch, and a refused token is replaced once', async (t) => {
+  const fake = await fakeRegistry(t);
+  const client = await RegistryClient.connect(fake.host, { settings, creds: { username: 'bob', password: 'pw' }, tokens: new TokenCache(), forPull: true });
+  const url = client.url('x/y', 'manifests/latest');
+  const all = (): Promise<unknown> => Promise.all([1, 2, 3, 4].map(async () => (await client.request('x/y', 'pull', { method: 'GET', url })).resume()));
+  await all();
+  assert.equal(fake.issued.length, 1);
+  // Every one of them is refused the cached token: one new token, not four.
+  fake.revoked.add(fake.issued[0]!);
+  await all();
+  assert.equal(fake.issued.length, 2, JSON.stringify(fake.issued));
+});

@@ -8,11 +8,13 @@ import type { AuthConfig } from './types.js';
 
 /**
  * Tokens of the Bearer flow, shared by every pull of the daemon: one per (realm,
- * service, user, scope). A token is reused until shortly before it expires; a 401
+ * service, credential, scope). A token is reused until shortly before it expires; a 401
  * with a cached token drops it (`invalidate`) and the next request fetches a new one.
  */
 export class TokenCache {
   private readonly tokens = new Map<string, { token: string; until: number }>();
+  /** Fetches under way, so parallel transfers needing the same token ask the token server once. */
+  private readonly fetching = new Map<string, Promise<string>>();
 
   get(key: string): string | undefined {
     const t = this.tokens.get(key);
@@ -26,8 +28,23 @@ export class TokenCache {
     this.tokens.set(key, { token, until: Date.now() + Math.max(0, ttlSec - 10) * 1000 });
   }
 
-  invalidate(key: string): void {
-    this.tokens.delete(key);
+  /** Forget the token for `key`: any, or only `refused` (a fresher one may have replaced it). */
+  invalidate(key: string, refused?: string): void {
+    if (refused === undefined || this.tokens.get(key)?.token === refused) this.tokens.delete(key);
+  }
+
+  /** The cached token, else one from `fetch`, shared with every caller asking while it runs. */
+  obtain(key: string, fetch: () => Promise<{ token: string; ttl: number }>): Promise<string> {
+    const cached = this.get(key);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.fetching.get(key);
+    if (!pending) {
+      pending = fetch()
+        .then(({ token, ttl }) => { this.set(key, token, ttl); return token; })
+        .finally(() => this.fetching.delete(key));
+      this.fetching.set(key, pending);
+    }
+    return pending;
   }
 }
 
@@ -60,17 +77,16 @@ export class Authorizer {
     }
     if (this.challenge?.scheme !== 'bearer') return undefined;
     if (this.creds.registrytoken) return `Bearer ${this.creds.registrytoken}`;
-    const key = this.key(scopes);
-    const cached = this.cache.get(key);
-    if (cached) return `Bearer ${cached}`;
-    const { token, ttl } = await this.fetchToken(scopes, url);
-    this.cache.set(key, token, ttl);
-    return `Bearer ${token}`;
+    return `Bearer ${await this.cache.obtain(this.key(scopes), () => this.fetchToken(scopes, url))}`;
   }
 
-  /** Forget the token for `scopes` (the registry refused it). */
-  invalidate(scopes: string[]): void {
-    this.cache.invalidate(this.key(scopes));
+  /**
+   * Forget the token for `scopes`: the registry refused it (`refused`, the header
+   * sent). Parallel transfers refused the same token drop it once, not the fresh
+   * token the first of them already fetched.
+   */
+  invalidate(scopes: string[], refused?: string): void {
+    this.cache.invalidate(this.key(scopes), refused?.replace(/^Bearer /, ''));
   }
 
   /**

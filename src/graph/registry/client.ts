@@ -98,7 +98,7 @@ export class RegistryClient {
       if (status === 401 && this.auth.scheme === 'bearer' && !refreshed) {
         // The token may have expired or been revoked early: one fresh token, then give up.
         res.resume();
-        this.auth.invalidate(scopes);
+        this.auth.invalidate(scopes, authz);
         refreshed = true;
         attempt--;
         continue;
