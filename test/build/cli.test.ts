@@ -1,11 +1,11 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
+import { context } from './helpers.js';
 
 /**
  * `docker build` with the legacy builder (DOCKER_BUILDKIT=0) through the real CLI
@@ -15,16 +15,6 @@ import { busyboxImage } from '../helpers/fixtures.js';
  */
 
 process.env['DOCKER_BUILDKIT'] = '0';
-
-function context(t: TestContext, files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
 
 async function build(d: TestDaemon, args: string[], dir: string): Promise<{ code: number; out: string }> {
   const r = await d.docker(['build', ...args, dir], { cli: DOCKER_CLI_20, timeoutMs: 120_000 });

@@ -1,15 +1,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { daemonWithBusybox, ok } from '../helpers/cli.js';
 import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage, layerTar } from '../helpers/fixtures.js';
 import { referenceSkipReason, startReferenceDockerd } from '../archive/reference-dockerd.js';
+import { context } from './helpers.js';
 
 /**
  * `docker build` options and instructions the first build tests left out, through
@@ -21,16 +21,6 @@ import { referenceSkipReason, startReferenceDockerd } from '../archive/reference
  */
 
 process.env['DOCKER_BUILDKIT'] = '0';
-
-function context(t: TestContext, files: Record<string, string | Buffer>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-build-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return dir;
-}
 
 async function build(d: Pick<TestDaemon, 'docker'>, args: string[], opts: { cli?: string; input?: string } = {}): Promise<{ code: number; out: string }> {
   const r = await d.docker(['build', ...args], { cli: opts.cli ?? DOCKER_CLI_20, timeoutMs: 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}) });
