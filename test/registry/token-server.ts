@@ -29,6 +29,8 @@ export interface TokenServer {
    */
   validFor: number;
   advertisedTtl: number;
+  /** When set, every token request gets this answer instead (a broken token server). */
+  override?: { status: number; contentType?: string; body: string };
   /** A token with `access` to hand to the registry's own API (the test's writes). */
   mint(access: Access[], ttlSec?: number): string;
   /** A refresh token for `user`, as an earlier `docker login` would have stored it. */
@@ -74,6 +76,12 @@ export async function startTokenServer(t: TestContext, users: Record<string, str
   const server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname !== '/token') { res.writeHead(404).end(); return; }
+    if (ts.override) {
+      const o = ts.override;
+      ts.requests.push({ scopes: u.searchParams.getAll('scope'), granted: false, method: req.method ?? '' });
+      res.writeHead(o.status, { 'content-type': o.contentType ?? 'application/json' }).end(o.body);
+      return;
+    }
     if (req.method === 'POST') { void oauth(req, res); return; }
     const who = basicUser(req);
     const scopes = u.searchParams.getAll('scope');

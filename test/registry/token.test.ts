@@ -149,3 +149,29 @@ test('token auth on push: denied anonymously, one token per scope set, a cross-r
   await ok(e, ['pull', b]);
   assert.equal(JSON.parse(await ok(e, ['image', 'inspect', b]))[0].Id, multi.id);
 });
+
+test('a broken token server: unreachable, not JSON, no token, 500, 403 with details; in dockerd 20.10 words', { timeout: 120_000 }, async (t: TestContext) => {
+  const ts = await startTokenServer(t, {});
+  const reg = await startRegistry(t, { token: ts.registryAuth });
+  // The same service and keys, but a realm where nothing listens.
+  const dead = await startRegistry(t, { token: { ...ts.registryAuth, realm: 'http://127.0.0.1:9/token' } });
+  const d = await startDaemon(t);
+  const manifest = (r: { host: string }): string => `(Get|Head) "http://${r.host}/v2/public/bb/manifests/latest"`;
+
+  const refused = await d.docker(['pull', `${dead.host}/public/bb`]);
+  assert.match(refused.stderr, new RegExp(`Error response from daemon: ${manifest(dead)}: Get "http://127.0.0.1:9/token\\?scope=repository%3Apublic%2Fbb%3Apull&service=berth-test-registry": dial tcp 127.0.0.1:9: connect: connection refused`));
+
+  const cases: [NonNullable<typeof ts.override>, string][] = [
+    [{ status: 200, body: 'this is not json' }, 'unable to decode token response: '],
+    [{ status: 200, body: '{"expires_in": 60}' }, 'authorization server did not include a token in the response'],
+    [{ status: 500, contentType: 'text/plain', body: 'token service exploded' }, 'received unexpected HTTP status: 500 Internal Server Error'],
+    [{ status: 403, body: '{"details":"forbidden for you"}' }, 'denied: forbidden for you'],
+  ];
+  for (const [answer, words] of cases) {
+    ts.override = answer;
+    const r = await d.docker(['pull', `${reg.host}/public/bb`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`Error response from daemon: ${manifest(reg)}: ${words}`), JSON.stringify(answer));
+  }
+  await ok(d, ['version']);
+});

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Unauthorized } from '../../engine/errors.js';
 import type { Challenge } from './challenge.js';
-import { errorFrom } from './errors.js';
-import { readBody, send } from './http.js';
+import { errorFrom, RegistryError } from './errors.js';
+import { readBody, send, TransportError } from './http.js';
 import type { Endpoint } from './endpoint.js';
 import type { AuthConfig } from './types.js';
 
@@ -106,31 +107,46 @@ export class Authorizer {
     const p = this.challenge!.params;
     const realm = p['realm'];
     if (!realm) throw new Unauthorized(`Get "${url}": the registry's Bearer challenge has no realm`);
-    const q = new URLSearchParams();
-    if (p['service']) q.set('service', p['service']);
-    for (const s of scopes) q.append('scope', s);
     const { username, password } = credentials(this.creds);
+    // Parameters in the order Go's url.Values encodes them (sorted by name), as dockerd sends them.
+    const q = new URLSearchParams();
     let res;
-    if (this.creds.identitytoken) {
-      // The OAuth2 refresh-token grant, as dockerd does with a stored identity token.
-      q.set('grant_type', 'refresh_token');
-      q.set('refresh_token', this.creds.identitytoken);
-      q.set('client_id', 'docker');
-      res = await send({ method: 'POST', url: realm, body: q.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, tls: this.tlsFor(realm) });
-    } else {
-      if (username) q.set('account', username);
-      const headers = username || password ? { authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` } : undefined;
-      res = await send({ method: 'GET', url: `${realm}${realm.includes('?') ? '&' : '?'}${q}`, headers, tls: this.tlsFor(realm) });
+    try {
+      if (this.creds.identitytoken) {
+        // The OAuth2 refresh-token grant, as dockerd does with a stored identity token
+        // (scopes space-separated in one field, as OAuth2 has them).
+        q.set('client_id', 'docker');
+        q.set('grant_type', 'refresh_token');
+        q.set('refresh_token', this.creds.identitytoken);
+        if (scopes.length) q.set('scope', scopes.join(' '));
+        if (p['service']) q.set('service', p['service']);
+        res = await send({ method: 'POST', url: realm, body: q.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, tls: this.tlsFor(realm) });
+      } else {
+        if (username) q.set('account', username);
+        for (const s of scopes) q.append('scope', s);
+        if (p['service']) q.set('service', p['service']);
+        const headers = username || password ? { authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` } : undefined;
+        res = await send({ method: 'GET', url: `${realm}${realm.includes('?') ? '&' : '?'}${q}`, headers, tls: this.tlsFor(realm) });
+      }
+    } catch (err) {
+      // dockerd's words: the registry request that needed the token, then the token request's failure.
+      if (err instanceof TransportError) throw new TransportError(`Get "${url}": ${err.message}`, url, { cause: err });
+      throw err;
     }
-    if (res.statusCode !== 200) {
-      const err = await errorFrom(res);
-      throw new Unauthorized(`Get "${url}": ${err.message}`, { cause: err });
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) throw await tokenError(res, url);
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse((await readBody(res, 1 << 20, 'token response')).toString('utf8')) as typeof body;
+    } catch (err) {
+      if (err instanceof TransportError) throw err;
+      throw new Error(`Get "${url}": unable to decode token response: ${(err as Error).message}`);
     }
-    const body = JSON.parse((await readBody(res, 1 << 20, 'token response')).toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new Unauthorized(`Get "${url}": the token server answered without a token`);
+    const token = body?.token || body?.access_token;
+    if (!token) throw new Error(`Get "${url}": authorization server did not include a token in the response`);
     return { token, ttl: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_TTL };
   }
+
 
   /** The registry's own TLS settings also apply to a token realm on the same host. */
   private tlsFor(realm: string): Endpoint['tls'] {
@@ -147,4 +163,33 @@ export function credentials(c: AuthConfig): { username?: string; password?: stri
     if (i > 0) return { username: s.slice(0, i), password: s.slice(i + 1) };
   }
   return {};
+}
+
+/**
+ * A token server's refusal as dockerd reads it (distribution's HandleErrorResponse):
+ * a 4xx with registry errors or Docker Hub's `{"details"}` (401 unauthorized, 403
+ * denied, 429 toomanyrequests); anything else is an unexpected status. Only a 401 is
+ * an authentication failure.
+ */
+async function tokenError(res: IncomingMessage, url: string): Promise<Error> {
+  const status = res.statusCode ?? 0;
+  if (status < 400 || status > 499) {
+    res.resume();
+    return new Error(`Get "${url}": received unexpected HTTP status: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
+  }
+  const err = await errorFrom(res);
+  let message = err.message;
+  const detail = detailsOf(err.detail);
+  if (detail !== undefined) message = new RegistryError(status, status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'DENIED' : status === 429 ? 'TOOMANYREQUESTS' : 'UNKNOWN', detail).message;
+  return status === 401 ? new Unauthorized(`Get "${url}": ${message}`, { cause: err }) : new Error(`Get "${url}": ${message}`);
+}
+
+/** `{"details": "..."}` (Docker Hub's token server errors), when `body` is that. */
+function detailsOf(body: string): string | undefined {
+  try {
+    const d = (JSON.parse(body) as { details?: unknown }).details;
+    return typeof d === 'string' && d !== '' ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }
