@@ -96,15 +96,19 @@ test('the shim outlives its parent; a new connection gets the state; logging goe
   assert.equal((await waitExit(c)).exitCode, 137);
 });
 
-test('memory: the shim of a running container stays well under 1 MiB private', async (t) => {
+test('memory: the shim of a running container stays well under 1 MiB of its own memory', async (t) => {
   const { container: c } = await start(t, { args: ['sh', '-c', 'while true; do echo tick; sleep 0.05; done'] });
   await sleep(300);
   const status = readFileSync(`/proc/${c.shimPid}/status`, 'utf8');
   const rollup = readFileSync(`/proc/${c.shimPid}/smaps_rollup`, 'utf8');
   const kb = (text: string, key: string) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))?.[1]);
-  const priv = kb(rollup, 'Private_Clean') + kb(rollup, 'Private_Dirty');
-  t.diagnostic(`shim VmRSS ${kb(status, 'VmRSS')} kB, Pss ${kb(rollup, 'Pss')} kB, private ${priv} kB`);
-  assert.ok(priv < 1024, `private memory ${priv} kB`);
+  // The shim is linked statically: its text pages are file-backed and shared by every
+  // shim (one running here counts them as private). What each shim adds on its own is
+  // its dirty memory: heap, stack, data.
+  const own = kb(rollup, 'Private_Dirty');
+  t.diagnostic(`shim VmRSS ${kb(status, 'VmRSS')} kB, Pss ${kb(rollup, 'Pss')} kB, private dirty ${own} kB`);
+  assert.ok(own < 1024, `private dirty memory ${own} kB`);
+  assert.ok(kb(status, 'VmRSS') < 2048, `RSS ${kb(status, 'VmRSS')} kB`);
   await request(c, { op: 'kill', signal: 9 });
   await waitExit(c);
 });
