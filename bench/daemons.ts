@@ -3,12 +3,16 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync } fr
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { sweepNetwork } from '../test/helpers/network.js';
+import { benchNames, freeSubnet, gatewayCidr } from './bridge.js';
 
 /**
  * The daemons a benchmark run compares: berth built from this tree, and a reference
  * dockerd. Both get their own temporary socket, data root, exec root and pidfile, so
- * the run touches nothing it did not make; the reference runs with its bridge and
- * iptables off because none of these benchmarks need a network.
+ * the run touches nothing it did not make. berth gets a bridge and iptables chains
+ * named for this run (the network section uses them; the others run `--network none`);
+ * the reference runs with its bridge and iptables off, and the network section starts
+ * a second one on a bridge it made (startReference's `bridge`).
  */
 export interface BenchDaemon {
   name: string;
@@ -24,26 +28,31 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 export async function startBerth(): Promise<BenchDaemon> {
   const dir = mkdtempSync('/tmp/berth-bench-');
   const socket = join(dir, 'berth.sock');
+  // Names no test daemon uses (their leak check matches berth* links and BERTH* chains).
+  const net = { ...benchNames(), bip: gatewayCidr(await freeSubnet()) };
   const child = spawn(process.execPath, [
     join(repoRoot, 'dist/src/cli/main.js'), '-d',
     '-H', `unix://${socket}`,
     '--data-root', join(dir, 'data'),
     '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'berth.pid'),
-    // Its own cgroup parent; no default bridge: the reference runs without one too.
-    '--cgroup-parent', `berth-bench-${process.pid}`, '--bridge', 'none',
+    '--cgroup-parent', `berth-bench-${process.pid}`,
+    '--bridge-name', net.bridge, '--iptables-chain-prefix', net.prefix, '--bip', net.bip, '--ip-forward=false',
     '--log-level', 'warn',
   ], { stdio: ['ignore', 'ignore', openSync(join(dir, 'daemon.log'), 'a')] });
-  return await ready('berth', child, dir, socket);
+  // A clean stop removes the bridge and chains itself; this finds them only after a kill.
+  return await ready('berth', child, dir, socket, () => sweepNetwork(net, join(dir, 'data')));
 }
 
 /**
  * A reference dockerd: the one REF_DOCKER_HOST points at (left running), or else
  * /usr/sbin/dockerd started here on temporary roots. Null when neither is there.
+ * With `bridge`, always one started here, on that (existing) bridge with iptables on;
+ * the caller removes what it adds to the firewall.
  */
-export async function startReference(): Promise<BenchDaemon | null> {
+export async function startReference(opts: { bridge?: string } = {}): Promise<BenchDaemon | null> {
   const given = process.env.REF_DOCKER_HOST;
-  if (given) {
+  if (given && !opts.bridge) {
     if (!given.startsWith('unix://')) throw new Error('REF_DOCKER_HOST must be a unix:// address');
     const socket = given.slice('unix://'.length);
     return { name: 'dockerd', socket, dir: socket, version: await serverVersion(socket), stop: async () => {} };
@@ -57,13 +66,14 @@ export async function startReference(): Promise<BenchDaemon | null> {
     '--data-root', join(dir, 'data'),
     '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'docker.pid'),
-    '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip-forward=false',
+    ...(opts.bridge ? ['--bridge', opts.bridge] : ['--bridge', 'none', '--iptables=false', '--ip-masq=false']),
+    '--ip-forward=false', '--cgroup-parent', `/berth-bench-${process.pid}`,
     '--log-level', 'warn',
   ], { stdio: ['ignore', 'ignore', openSync(join(dir, 'daemon.log'), 'a')] });
   return await ready('dockerd', child, dir, socket);
 }
 
-async function ready(name: string, child: ChildProcess, dir: string, socket: string): Promise<BenchDaemon> {
+async function ready(name: string, child: ChildProcess, dir: string, socket: string, afterExit = (): void => {}): Promise<BenchDaemon> {
   let exited = false;
   child.on('exit', () => { exited = true; });
   const stop = async () => {
@@ -73,6 +83,7 @@ async function ready(name: string, child: ChildProcess, dir: string, socket: str
       await new Promise((r) => child.once('exit', r));
       clearTimeout(killer);
     }
+    afterExit();
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
     removeCgroupParent(`berth-bench-${process.pid}`);

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
 /**
- * A minimal HTTP/1.1 keep-alive load generator over a unix socket: `concurrency`
+ * A minimal HTTP/1.1 keep-alive load generator over a unix socket or TCP: `concurrency`
  * connections each send the next request as soon as the previous response is
  * complete, until `total` requests are done. Hand-written rather than Node's http
  * client so the client spends as little CPU as possible on this 2-core machine and
@@ -15,14 +15,28 @@ export interface LoadResult {
   errors: number;
 }
 
-export async function httpLoad(socketPath: string, path: string, concurrency: number, total: number): Promise<LoadResult> {
+/** A unix socket's path, or a TCP address. */
+export type LoadTarget = string | { host: string; port: number };
+
+function open(target: LoadTarget): Socket {
+  return typeof target === 'string' ? connect(target) : connect({ host: target.host, port: target.port, noDelay: true });
+}
+
+/**
+ * `keepAlive: false` opens a connection per request (`Connection: close`) and reads
+ * each answer to the server's close: for servers without keep-alive (busybox httpd),
+ * so what is measured includes the connection's set-up, as every such client pays.
+ * A request that fails on the wire counts as an error and the run goes on.
+ */
+export async function httpLoad(target: LoadTarget, path: string, concurrency: number, total: number, opts: { keepAlive?: boolean } = {}): Promise<LoadResult> {
+  if (opts.keepAlive === false) return closingLoad(target, path, concurrency, total);
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: berth-bench\r\n\r\n`);
   let started = 0;
   let done = 0;
   let errors = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, () => new Promise<void>((resolve, reject) => {
-    const sock: Socket = connect(socketPath);
+    const sock: Socket = open(target);
     let buf: Buffer = Buffer.alloc(0);
     const next = () => {
       if (started >= total) {
@@ -48,6 +62,38 @@ export async function httpLoad(socketPath: string, path: string, concurrency: nu
       }
     });
   })));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { requests: done, seconds, rps: done / seconds, errors };
+}
+
+async function closingLoad(target: LoadTarget, path: string, concurrency: number, total: number): Promise<LoadResult> {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: berth-bench\r\nConnection: close\r\n\r\n`);
+  let started = 0;
+  let done = 0;
+  let errors = 0;
+  /** One request on a connection of its own; resolves whether it worked or not. */
+  const once = (): Promise<void> => new Promise((resolve) => {
+    const sock = open(target);
+    const chunks: Buffer[] = [];
+    let failed = false;
+    sock.on('connect', () => sock.write(request));
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', () => { failed = true; });
+    sock.on('close', () => {
+      const buf = Buffer.concat(chunks);
+      const ok = !failed && completeResponse(buf) >= 0 && buf.subarray(9, 12).toString() === '200';
+      if (!ok) errors++;
+      done++;
+      resolve();
+    });
+  });
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, async () => {
+    while (started < total) {
+      started++;
+      await once();
+    }
+  }));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { requests: done, seconds, rps: done / seconds, errors };
 }

@@ -7,6 +7,8 @@ import { buildReport, measureBuild, type BuildFigures } from './build.js';
 import { containerReport, measureContainers, type ContainerFigures } from './containers.js';
 import { startBerth, startReference, type BenchDaemon } from './daemons.js';
 import { httpLoad } from './http-load.js';
+import { measureNetwork, measureReferenceNetwork, networkReport, type NetworkResult } from './network.js';
+import { measureRegistry, registryReport, startBenchRegistry, type BenchRegistry, type RegistryFigures } from './registry.js';
 import { fmt, median } from './stats.js';
 
 /**
@@ -28,9 +30,11 @@ interface Figures {
   imagesRps: number;
   containers: ContainerFigures | null;
   build: BuildFigures | null;
+  network: NetworkResult | null;
+  registry: RegistryFigures | null;
 }
 
-async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
+async function measure(daemon: BenchDaemon, archive: string, registry: BenchRegistry | null): Promise<Figures> {
   const size = statSync(archive).size;
   const loads: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -66,7 +70,10 @@ async function measure(daemon: BenchDaemon, archive: string): Promise<Figures> {
   const foundationOnly = process.env.BENCH_ONLY === 'foundation';
   const containers = foundationOnly ? null : await measureContainers(daemon);
   const build = foundationOnly ? null : await measureBuild(daemon);
-  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps, containers, build };
+  // The reference's figures come from a second dockerd of its own, with a bridge.
+  const network = foundationOnly ? null : daemon.name === 'berth' ? await measureNetwork(daemon) : await measureReferenceNetwork();
+  const pulled = registry ? await measureRegistry(daemon, registry) : null;
+  return { daemon, loadMBs: median(loads), saveMBs: median(saves), pingRps, imagesRps, containers, build, network, registry: pulled };
 }
 
 interface Answer { status: number; body: string; bytes: number }
@@ -133,26 +140,34 @@ function report(berth: Figures, ref: Figures | null): string {
     'graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
   if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null));
   if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null));
+  if (berth.network) lines.push(...networkReport(berth.network, ref?.network ?? null));
+  if (berth.registry) lines.push(...registryReport(berth.registry, ref?.registry ?? null));
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const archive = await benchArchive(join(repoRoot, '.tmp', 'bench'));
-  const berthDaemon = await startBerth();
+  // One registry for both daemons, so they pull the same blobs from the same server.
+  const registry = process.env.BENCH_ONLY === 'foundation' ? null : await startBenchRegistry(archive);
   let berth: Figures;
-  try {
-    berth = await measure(berthDaemon, archive);
-  } finally {
-    await berthDaemon.stop();
-  }
-  const refDaemon = await startReference();
   let ref: Figures | null = null;
-  if (refDaemon) {
+  try {
+    const berthDaemon = await startBerth();
     try {
-      ref = await measure(refDaemon, archive);
+      berth = await measure(berthDaemon, archive, registry);
     } finally {
-      await refDaemon.stop();
+      await berthDaemon.stop();
     }
+    const refDaemon = await startReference();
+    if (refDaemon) {
+      try {
+        ref = await measure(refDaemon, archive, registry);
+      } finally {
+        await refDaemon.stop();
+      }
+    }
+  } finally {
+    await registry?.stop();
   }
   const text = report(berth, ref);
   writeFileSync(join(repoRoot, 'docs', 'BENCHMARKS.md'), text);
