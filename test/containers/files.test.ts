@@ -9,7 +9,7 @@ import { absolutePath, goBase } from '../../src/jobs/containers/archive-path.js'
 import { goTimeNs } from '../../src/jobs/containers/archive-stat.js';
 import { mergeCommitConfig } from '../../src/jobs/containers/commit-config.js';
 import { DOCKER_CLI_20, tempDir, type TestDaemon } from '../helpers/daemon.js';
-import { busyboxImage } from '../helpers/fixtures.js';
+import { busyboxImage, packTar } from '../helpers/fixtures.js';
 import { ok, fails, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
@@ -44,21 +44,13 @@ const message = (r: Reply): string => (JSON.parse(r.body.toString()) as { messag
 type Entry = Partial<tar.Header> & { name: string; body?: string };
 
 /** A tar written with tar-stream, as a hostile client would send it. */
-async function makeTar(entries: Entry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((res, rej) => {
-    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-    pack.on('end', () => res());
-    pack.on('error', rej);
+function makeTar(entries: Entry[]): Promise<Buffer> {
+  return packTar((pack) => {
+    for (const { body, ...h } of entries) {
+      if (body === undefined) pack.entry(h);
+      else pack.entry(h, body);
+    }
   });
-  for (const { body, ...h } of entries) {
-    if (body === undefined) pack.entry(h);
-    else pack.entry(h, body);
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 /** Entry names and bodies of a tar. */

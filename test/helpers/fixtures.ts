@@ -36,8 +36,8 @@ function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A layer tar from a list of entries, in order. */
-export async function layerTar(entries: Entry[]): Promise<Buffer> {
+/** A tar written with tar-stream: `write` adds the entries; the whole archive in memory. */
+export async function packTar(write: (pack: tar.Pack) => void): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((res, rej) => {
@@ -45,15 +45,22 @@ export async function layerTar(entries: Entry[]): Promise<Buffer> {
     pack.on('end', () => res());
     pack.on('error', rej);
   });
-  for (const e of entries) {
-    const common = { name: e.name, mtime: EPOCH, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-    if (e.type === 'file') pack.entry({ ...common, type: 'file', mode: e.mode }, Buffer.from(e.content));
-    else if (e.type === 'directory') pack.entry({ ...common, type: 'directory', mode: e.mode });
-    else pack.entry({ ...common, type: 'symlink', mode: 0o777, linkname: e.target });
-  }
+  write(pack);
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
+}
+
+/** A layer tar from a list of entries, in order. */
+export function layerTar(entries: Entry[]): Promise<Buffer> {
+  return packTar((pack) => {
+    for (const e of entries) {
+      const common = { name: e.name, mtime: EPOCH, uid: 0, gid: 0, uname: 'root', gname: 'root' };
+      if (e.type === 'file') pack.entry({ ...common, type: 'file', mode: e.mode }, Buffer.from(e.content));
+      else if (e.type === 'directory') pack.entry({ ...common, type: 'directory', mode: e.mode });
+      else pack.entry({ ...common, type: 'symlink', mode: 0o777, linkname: e.target });
+    }
+  });
 }
 
 /** The busybox root filesystem: the binary, a symlink per applet, users, /tmp. */
