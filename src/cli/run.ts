@@ -35,6 +35,12 @@ export async function runDaemon(inv: DaemonInvocation): Promise<void> {
     throw err;
   }
   log.info(`Daemon has completed initialization (pid ${process.pid})`);
+  // The last line of defence of "the daemon never dies with a container": a stray
+  // stream error (a child's pipe, a client gone mid-write) that no handler caught is
+  // logged with its stack instead of ending the daemon and every API client with it.
+  // Containers do not depend on it (their shims live on), but the API does.
+  process.on('uncaughtException', (err) => log.error(`uncaught error (the daemon serves on): ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => log.error(`unhandled rejection (the daemon serves on): ${(err as Error)?.stack ?? String(err)}`));
 
   const running = daemon;
   handleSignals({

@@ -21,6 +21,10 @@ function batch(argv: string[], script: string): Promise<void> {
       if (code === 0) resolve();
       else reject(new System(`${argv.join(' ')}: ${err.trim() || `exit ${code}`}`));
     });
+    // A child that dies before reading (nsenter into a container that has just exited)
+    // breaks the pipe: its exit status reports the failure; the EPIPE itself must not
+    // become an unhandled error that takes the daemon down.
+    p.stdin.on('error', () => undefined);
     p.stdin.end(script);
   });
 }
