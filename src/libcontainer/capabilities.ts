@@ -104,8 +104,15 @@ export function capabilitiesOfMask(mask: bigint): string[] {
   return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
 }
 
-/** The daemon's bounding set, read from /proc/self/status. */
-export async function hostBoundingCapabilities(): Promise<string[]> {
+let bounding: Promise<string[]> | undefined;
+
+/** The daemon's bounding set, read once from /proc/self/status (it never grows, and every start and exec asks). */
+export function hostBoundingCapabilities(): Promise<string[]> {
+  bounding ??= readBoundingCapabilities();
+  return bounding;
+}
+
+async function readBoundingCapabilities(): Promise<string[]> {
   const status = await readFile('/proc/self/status', 'utf8');
   const m = /^CapBnd:\s+([0-9a-f]+)$/m.exec(status);
   return m ? capabilitiesOfMask(BigInt('0x' + m[1])) : [...ALL_CAPABILITIES];

@@ -11,8 +11,6 @@ import { containersOf } from './common.js';
 import { wantsInit, withInit } from './init-process.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
-let boundingCaps: Promise<string[]> | undefined;
-
 /** What the start job adds beyond the record: the rootfs, mounts and the daemon's files. */
 export interface SpecExtras {
   rootfs: string;
@@ -57,7 +55,8 @@ function ulimitsOf(h: HostConfig): UlimitSpec[] {
   return list.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
 }
 
-function stringList(v: unknown): string[] {
+/** A HostConfig list field (CapAdd, SecurityOpt, GroupAdd...): its strings, [] when absent. */
+export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
@@ -79,7 +78,6 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   await ensureWorkdir(x.rootfs, cfg.WorkingDir ?? '', user.uid, user.gid);
   const security = parseSecurityOpts(stringList(h['SecurityOpt']));
   const privileged = h['Privileged'] === true;
-  boundingCaps ??= hostBoundingCapabilities();
   const ipcMode = typeof h['IpcMode'] === 'string' ? h['IpcMode'] : '';
   const consoleSize = Array.isArray(h['ConsoleSize']) ? (h['ConsoleSize'] as number[]) : [0, 0];
   const input: ContainerSpecInput = {
@@ -95,7 +93,7 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
     privileged,
     capAdd: stringList(h['CapAdd']),
     capDrop: stringList(h['CapDrop']),
-    hostCapabilities: await boundingCaps,
+    hostCapabilities: await hostBoundingCapabilities(),
     noNewPrivileges: security.noNewPrivileges,
     seccomp: security.seccomp,
     ulimits: ulimitsOf(h),

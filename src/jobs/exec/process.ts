@@ -3,14 +3,9 @@ import type { OciProcess, OciRlimit } from '../../libcontainer/oci.js';
 import { parseSecurityOpts, rlimitValue } from '../../libcontainer/options.js';
 import { resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
+import { stringList } from '../containers/spec-input.js';
 import type { ContainerRecord } from '../containers/types.js';
 import type { ExecRecord } from './registry.js';
-
-let boundingCaps: Promise<string[]> | undefined;
-
-function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
 
 /** The container's `--ulimit`s, which its execs share (the process spec dockerd starts from). */
 function rlimitsOf(c: ContainerRecord): OciRlimit[] {
@@ -36,12 +31,11 @@ export async function execProcess(ctx: JobContext, c: ContainerRecord, rec: Exec
   } finally {
     await driver.put(c.Id);
   }
-  boundingCaps ??= hostBoundingCapabilities();
   const caps = containerCapabilities({
     privileged: rec.privileged || h['Privileged'] === true,
     capAdd: stringList(h['CapAdd']),
     capDrop: stringList(h['CapDrop']),
-    hostCapabilities: await boundingCaps,
+    hostCapabilities: await hostBoundingCapabilities(),
   });
   const env = [...rec.env];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
