@@ -25,7 +25,8 @@ export interface BenchDaemon {
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
-export async function startBerth(): Promise<BenchDaemon> {
+/** `extra`: more daemon flags, for trying a configuration beside the default one. */
+export async function startBerth(extra: string[] = []): Promise<BenchDaemon> {
   const dir = mkdtempSync('/tmp/berth-bench-');
   const socket = join(dir, 'berth.sock');
   // Names no test daemon uses (their leak check matches berth* links and BERTH* chains).
@@ -38,7 +39,7 @@ export async function startBerth(): Promise<BenchDaemon> {
     '--pidfile', join(dir, 'berth.pid'),
     '--cgroup-parent', `berth-bench-${process.pid}`,
     '--bridge-name', net.bridge, '--iptables-chain-prefix', net.prefix, '--bip', net.bip, '--ip-forward=false',
-    '--log-level', 'warn',
+    '--log-level', 'warn', ...extra,
   ], { stdio: ['ignore', 'ignore', openSync(join(dir, 'daemon.log'), 'a')] });
   // A clean stop removes the bridge and chains itself; this finds them only after a kill.
   return await ready('berth', child, dir, socket, () => sweepNetwork(net, join(dir, 'data')));

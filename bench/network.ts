@@ -10,7 +10,7 @@ import { fmt, median } from './stats.js';
 /**
  * The networking issue's figures: `docker run --rm busybox true` on the default
  * bridge, and HTTP requests per second to busybox httpd in a container, through a
- * port published on 127.0.0.1 (berth's in-daemon proxy, dockerd's docker-proxy) and
+ * port published on 127.0.0.1 (berth: the kernel's DNAT; dockerd: docker-proxy) and
  * straight to the container's address on the bridge. busybox httpd closes every
  * connection after its answer, so each request is a connection of its own on both
  * daemons: the figure is connections served per second.
@@ -142,8 +142,10 @@ export function networkReport(berth: NetworkResult, ref: NetworkResult | null): 
       'its own bridge name and chain prefix. HTTP: busybox `httpd` serving a 500-byte page, loaded by ' +
       `bench/http-load.ts with ${CONCURRENCY} clients and **keep-alive off** (busybox httpd closes after each answer, ` +
       `so every request is a new TCP connection, on both daemons), ${REQUESTS} requests per run; medians of ${RUNS} runs ` +
-      'after a warm-up, the two paths interleaved. "Published port" goes through 127.0.0.1 and the userland proxy ' +
-      '(berth: in the daemon; dockerd: docker-proxy); "address" goes straight to the container over the bridge.',
+      'after a warm-up, the two paths interleaved. "Published port" goes to 127.0.0.1, both daemons in their default ' +
+      'configuration (`--userland-proxy=true`): dockerd sends it through docker-proxy, berth lets the kernel DNAT it ' +
+      'while its in-daemon proxy holds the port (docs/ARCHITECTURE.md, "Published ports and loopback clients"); ' +
+      '"address" goes straight to the container over the bridge.',
     '',
   ];
   if (!('runMs' in berth)) return [...lines, `berth: no figures (${berth.skipped}).`, ''];

@@ -22,9 +22,11 @@ export function networkRules(x: UpContext, n: NetworkRecord): Rule[] {
   const b = n.bridge;
   if (!x.ipt || !b) return [];
   const rules = x.ipt.networkRules({ bridge: b.device, subnet: b.subnet, icc: b.icc, masquerade: b.masquerade, internal: n.Internal });
-  // Without the proxy, loopback clients are DNATed too and leave masqueraded (the
-  // OUTPUT jump for 127/8 is the controller's, shared by every network).
-  if (!x.config.userlandProxy && !n.Internal) rules.push(x.ipt.loopbackRules(b.device)[1]!);
+  // IPv4 loopback clients of published ports take the kernel's path on every
+  // external network, userland proxy or not (docs/ARCHITECTURE.md, "Published
+  // ports"): masqueraded out of the bridge, and the bridge's own 127/8 guard. The
+  // OUTPUT jump for 127/8 is the controller's, shared by every network.
+  if (!n.Internal) rules.push(...x.ipt.loopbackRules(b.device).slice(1));
   return rules;
 }
 
@@ -36,7 +38,8 @@ export async function addRules(ipt: Iptables, rules: Rule[]): Promise<void> {
   const done: Rule[] = [];
   try {
     for (const r of rules) {
-      await ipt.add(r, r.chain === ipt.isolation1 || r.chain === ipt.isolation2 ? 'insert' : 'append');
+      // The isolation chains end in RETURN; INPUT's guard must come before the host's own ACCEPTs.
+      await ipt.add(r, r.chain === ipt.isolation1 || r.chain === ipt.isolation2 || r.chain === 'INPUT' ? 'insert' : 'append');
       done.push(r);
     }
   } catch (err) {
@@ -61,7 +64,7 @@ async function dnsUpstreams(config: DaemonConfig): Promise<string[]> {
 /**
  * Makes a bridge network usable: the device with its gateway address (created if
  * missing, which is then recorded), the network's iptables rules, route_localnet
- * without the userland proxy, and the DNS server of user-defined networks. Returns
+ * for the loopback DNAT, and the DNS server of user-defined networks. Returns
  * the DNS server when one was started. Idempotent: a restart runs it again.
  */
 export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer | null> {
@@ -75,7 +78,7 @@ export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer
     // seconds. A fixed one, as dockerd sets, never moves.
     if (made) await run('ip', ['link', 'set', 'dev', b.device, 'address', randomMac()]);
     if (x.config.ipForward && !n.Internal) await enableIpForward();
-    if (!x.config.userlandProxy) await setRouteLocalnet(b.device);
+    if (x.ipt && !n.Internal) await setRouteLocalnet(b.device);
     if (x.ipt) await addRules(x.ipt, networkRules(x, n));
     if (!b.dns) return null;
     const server = new DnsServer({ address: b.gateway, upstreams: (await dnsUpstreams(x.config)).map((host) => ({ host, port: 53 })) });

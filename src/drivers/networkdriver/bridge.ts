@@ -99,7 +99,7 @@ export async function enableIpForward(): Promise<void> {
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1\n');
 }
 
-/** With --userland-proxy=false, loopback publishing needs route_localnet on the bridge. */
+/** Loopback clients DNATed to the bridge need route_localnet on it (iptables.ts loopbackRules). */
 export async function setRouteLocalnet(bridge: string): Promise<void> {
   await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1\n');
 }
