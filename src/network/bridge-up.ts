@@ -15,6 +15,8 @@ export interface UpContext {
   config: DaemonConfig;
   log: Logger;
   ipt: Iptables | null;
+  /** Names of the client's other networks, for a network's DNS server (dns-peers.ts). */
+  dnsPeers?: (networkId: string, name: string, client: string) => string[];
 }
 
 /** The iptables rules of one bridge network (none with --iptables=false). */
@@ -81,7 +83,12 @@ export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer
     if (x.ipt && !n.Internal) await setRouteLocalnet(b.device);
     if (x.ipt) await addRules(x.ipt, networkRules(x, n));
     if (!b.dns) return null;
-    const server = new DnsServer({ address: b.gateway, upstreams: (await dnsUpstreams(x.config)).map((host) => ({ host, port: 53 })) });
+    const peers = x.dnsPeers;
+    const server = new DnsServer({
+      address: b.gateway,
+      upstreams: (await dnsUpstreams(x.config)).map((host) => ({ host, port: 53 })),
+      ...(peers ? { fallback: (name: string, client: string) => peers(n.Id, name, client) } : {}),
+    });
     await server.start();
     return server;
   } catch (err) {

@@ -102,6 +102,25 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     await ok(d, ['rm', '-f', 'outsider']);
   });
 
+  await t.test('a container on two networks resolves the names of both', async () => {
+    const backSubnet = freeSubnet();
+    const backBase = backSubnet.replace(/\.0\/24$/, '');
+    await ok(d, ['network', 'create', '--subnet', backSubnet, 'back']);
+    await ok(d, ['run', '-d', '--name', 'db', '--network', 'back', '--network-alias', 'store', 'busybox', 'sleep', '600']);
+    // worker's resolv.conf names front's server; db is known to back's only.
+    await ok(d, ['network', 'connect', 'back', 'worker']);
+    for (const name of ['db', 'store']) {
+      assert.match(await ok(d, ['exec', 'worker', 'nslookup', name]), new RegExp(`Address: ${backBase}\\.\\d+`), name);
+    }
+    assert.match(await ok(d, ['exec', 'worker', 'nslookup', 'api']), new RegExp(`Address: ${base}\\.10`));
+    // api is on front only: back's names stay out of its reach, as in dockerd.
+    const r = await d.docker(['exec', 'api', 'nslookup', 'db']);
+    assert.doesNotMatch(r.stdout, new RegExp(`Address: ${backBase}\\.`));
+    await ok(d, ['network', 'disconnect', 'back', 'worker']);
+    await ok(d, ['rm', '-f', 'db']);
+    await ok(d, ['network', 'rm', 'back']);
+  });
+
   await t.test('internal networks have no way out', async () => {
     await ok(d, ['network', 'create', '--internal', '--subnet', freeSubnet(), 'closed']);
     const routes = await ok(d, ['run', '--rm', '--network', 'closed', 'busybox', 'ip', 'route']);

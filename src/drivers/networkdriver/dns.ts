@@ -74,6 +74,12 @@ export interface DnsServerOptions {
   upstreams: Upstream[];
   /** How long to wait for an upstream before trying the next (ms). */
   timeout?: number;
+  /**
+   * Names this server does not hold, looked up for one client (by its address):
+   * a container on several networks asks only one network's server, yet must
+   * resolve the names of all of them, as dockerd's per-container resolver does.
+   */
+  fallback?: (name: string, client: string) => string[];
 }
 
 export class DnsServer {
@@ -124,7 +130,8 @@ export class DnsServer {
   private onQuery(msg: Buffer, rinfo: RemoteInfo): void {
     const q = parseQuery(msg);
     if (q && q.klass === CLASS_IN) {
-      const ips = this.lookup(q.name);
+      let ips = this.lookup(q.name);
+      if (!ips.length && this.opts.fallback) ips = this.opts.fallback(q.name, rinfo.address);
       if (ips.length && (q.type === TYPE_A || q.type === TYPE_AAAA)) {
         // A known IPv4-only container: AAAA gets an empty NOERROR, not a forward that would leak the name.
         this.sock?.send(encodeReply(msg, q, q.type === TYPE_A ? ips : []), rinfo.port, rinfo.address);
