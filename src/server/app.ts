@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { match, type MatchFunction } from 'path-to-regexp';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.js';
 import type { JobIO } from '../engine/job.js';
 import { InvalidParameter } from '../engine/errors.js';
@@ -13,13 +13,17 @@ import { LazyReply } from './reply.js';
 import { HijackReply, readUpgradeBody } from './hijack.js';
 import { statusOf } from './status.js';
 import { splitVersion } from './version.js';
+import type { QuickAnswer, QuickRouter } from './front-door.js';
 
 const MAX_JSON_BODY = 16 << 20;
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The request listener plus the server's 'upgrade' listener (attach and exec start hijack their connection). */
-export type App = RequestListener & { upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void };
+/**
+ * The request listener plus the server's 'upgrade' listener (attach and exec start
+ * hijack their connection) and the front door's router for quick routes.
+ */
+export type App = RequestListener & { upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void; quick?: QuickRouter };
 
 export interface AppOptions {
   experimental: boolean;
@@ -46,6 +50,11 @@ interface Prepared {
 const EMPTY_PARAMS: Params = Object.freeze({}) as Params;
 
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** What a quick route's `args` is given: nothing of the request (it reads none). */
+const QUICK_REQUEST: RouteRequest = Object.freeze({
+  params: NO_PARAMS, query: new Query(''), body: undefined, headers: {}, version: API_VERSION, stream: Readable.from([]),
+});
 
 /**
  * The Engine API as a node:http request listener: every route in the table becomes
@@ -124,6 +133,28 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
       return;
     }
     void dispatch(engine, found.route, found.params, version, search, req, res, opts.log, prepared.get(found.route)!);
+  };
+
+  // Probes answered by the front door: the same job, headers and errors as dispatch's.
+  app.quick = (method, target) => {
+    if (target.includes('?')) return undefined;
+    let split: { version: string; url: string };
+    try {
+      split = splitVersion(target);
+    } catch {
+      return undefined; // node:http's path gives the version error
+    }
+    const r = exact.get(`${method} ${split.url}`) ?? (method === 'HEAD' ? exact.get(`GET ${split.url}`) : undefined);
+    if (!r?.quick) return undefined;
+    const prep = prepared.get(r)!;
+    const args = r.args({ ...QUICK_REQUEST, version: split.version });
+    return engine.job(r.job, args as never).then(
+      (result): QuickAnswer => ({ status: r.ok ?? 200, raw: prep.raw, contentType: 'text/plain; charset=utf-8', body: String(result) }),
+      (err: unknown): QuickAnswer => {
+        const status = statusOf(err);
+        if (status === 500) opts.log.debug(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+        return { status, raw: prep.raw, contentType: 'application/json', body: JSON.stringify({ message: err instanceof Error ? err.message : String(err) }) + '\n' };
+      });
   };
 
   // `Connection: Upgrade` requests (the CLI's attach and exec start) arrive here instead.

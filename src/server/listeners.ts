@@ -1,6 +1,7 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { App } from './app.js';
-import { connect } from 'node:net';
+import { connect, type Server } from 'node:net';
+import { frontDoor } from './front-door.js';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../engine/log.js';
@@ -39,14 +40,14 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
         'listen on a loopback address or a unix socket, or pass --insecure-tcp to insist');
     }
   }
-  const opened: { server: Server; socketPath?: string }[] = [];
+  const opened: Opened[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const { server, socketPath } of opened) {
+    for (const { server, closeIdle, socketPath } of opened) {
       // close() stops accepting and (Node >= 19) ends idle keep-alive connections.
       // Requests in flight finish on their own, and streams (events, logs -f) end
       // when the engine's shutdown aborts their jobs, so nothing here waits for them.
       server.close();
-      server.closeIdleConnections();
+      closeIdle();
       if (socketPath) removeOwnSocket(socketPath);
     }
   };
@@ -65,26 +66,46 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
   return { addresses, close: closeAll };
 }
 
-function newServer(handler: RequestListener): Server {
-  // No request timeout: loads, imports and build contexts may upload for longer than
-  // Node's 5-minute default, and the streams they feed have their own lifetimes.
-  const server = createServer({ requestTimeout: 0 }, handler);
-  const upgrade = (handler as App).upgrade;
-  if (upgrade) server.on('upgrade', upgrade);
-  return server;
+/** One listening socket: the front door (or the node:http server itself) and how to end its idle connections. */
+interface Opened {
+  server: Server;
+  closeIdle(): void;
+  socketPath?: string;
+  address: string;
 }
 
-async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<{ server: Server; socketPath?: string; address: string }[]> {
+type Served = Omit<Opened, 'address' | 'socketPath'>;
+
+function newServer(handler: RequestListener): Served {
+  // No request timeout: loads, imports and build contexts may upload for longer than
+  // Node's 5-minute default, and the streams they feed have their own lifetimes.
+  const http = createServer({ requestTimeout: 0 }, handler);
+  const { upgrade, quick } = handler as App;
+  if (upgrade) http.on('upgrade', upgrade);
+  if (!quick) return { server: http, closeIdle: () => http.closeIdleConnections() };
+  // The front door listens and hands node:http every connection that is not a probe.
+  const door = frontDoor(http, quick);
+  return {
+    server: door.server,
+    closeIdle: () => {
+      door.closeIdle();
+      http.closeIdleConnections();
+    },
+  };
+}
+
+async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<Opened[]> {
   if (h.kind === 'unix') return [await openUnix(handler, h.path, opts)];
   if (h.kind === 'tcp') {
-    const server = newServer(handler);
+    const served = newServer(handler);
+    const server = served.server;
     await bind(server, { port: h.port, ...(h.host ? { host: h.host } : {}) }, formatHost(h));
     if (!isLoopback(h.host)) {
       opts.log?.warn(`API is accessible on ${formatHost(h)} without encryption: access to it is equivalent to root access on this host (--insecure-tcp)`);
     }
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : h.port;
-    return [{ server, address: formatHost({ ...h, port }) }];
+    return [{ ...served, address: formatHost({ ...h, port }) }];
   }
   const fds = activatedFds();
   const wanted = h.fd === 'all' ? fds : fds.filter((fd) => fd === h.fd);
@@ -94,9 +115,9 @@ async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptio
   if (wanted.length === 0) throw new Error(`failed to listen on fd://${h.fd}: not among the sockets systemd passed in (${fds.join(', ') || 'none'})`);
   const out = [];
   for (const fd of wanted) {
-    const server = newServer(handler);
-    await bind(server, { fd }, `fd://${fd}`);
-    out.push({ server, address: `fd://${fd}` });
+    const served = newServer(handler);
+    await bind(served.server, { fd }, `fd://${fd}`);
+    out.push({ ...served, address: `fd://${fd}` });
   }
   return out;
 }
@@ -114,7 +135,8 @@ async function openUnix(handler: RequestListener, path: string, opts: ListenOpti
     if (await answers(path)) throw new Error(`listen unix ${path}: bind: address already in use (another daemon is serving it)`);
     rmSync(path, { force: true }); // stale: left by a daemon that died without cleaning up
   }
-  const server = newServer(handler);
+  const served = newServer(handler);
+  const server = served.server;
   await bind(server, { path }, `unix://${path}`);
   try {
     chmodSync(path, 0o660);
@@ -124,7 +146,7 @@ async function openUnix(handler: RequestListener, path: string, opts: ListenOpti
     removeOwnSocket(path);
     throw err;
   }
-  return { server, socketPath: path, address: `unix://${path}` };
+  return { ...served, socketPath: path, address: `unix://${path}` };
 }
 
 function bind(server: Server, where: { path: string } | { port: number; host?: string } | { fd: number }, label: string): Promise<void> {

@@ -43,6 +43,11 @@ export interface Route<N extends JobName = JobName> {
   contentType?: string;
   /** Extra response headers for this route (e.g. `/_ping`'s Cache-Control). */
   headers?: Record<string, string>;
+  /**
+   * A probe the front door (front-door.ts) may answer without node:http: a 'text'
+   * route without parameters, query or body whose `args` reads nothing of the request.
+   */
+  quick?: boolean;
 }
 
 /** Declare a route with its job name checked against the JobTable and `args` typed by it. */
