@@ -8,6 +8,7 @@ import { cleanName, resolveEntry, resolveInRoot } from './confine.js';
 import { SplitWriter } from './split.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from './sys.js';
 import { TarReader, type TarEntry } from './tar-reader.js';
+import { writeBatched } from './write-batched.js';
 
 export type WhiteoutMode = 'overlay' | 'aufs' | 'delete';
 
@@ -183,12 +184,7 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
 async function writeFile(st: ApplyState, e: TarEntry, abs: string): Promise<void> {
   const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    for await (const chunk of st.reader.body()) {
-      st.opts.signal?.throwIfAborted();
-      let off = 0;
-      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-      st.size += chunk.length;
-    }
+    st.size += await writeBatched(fh, st.reader.body(), () => st.opts.signal?.throwIfAborted());
   } finally {
     await fh.close();
   }
