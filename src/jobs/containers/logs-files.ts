@@ -90,39 +90,81 @@ async function lastLines(f: LogFile, n: number): Promise<{ start: number; found:
 }
 
 /**
- * Complete lines of one file from an offset on. The bytes after the last "\n" are
- * kept until the rest of their record arrives: the shim may write a long record
- * in more than one write(2).
+ * Bytes per string handed out. Not more: a string above V8's regular-object limit
+ * (128 KiB) lives in the large-object space, where slicing and freeing it cost
+ * several times more than reading it.
+ */
+const PIECE = 64 * 1024;
+/** Bytes per read of a long file: few reads (each a trip to the thread pool), few writes to the client. */
+const LARGE = 1 << 20;
+
+/**
+ * Complete lines of one file from an offset on, as latin1 strings (one char per byte:
+ * see RecordScanner) of at most PIECE bytes unless one line is longer. The bytes
+ * after the last "\n" are kept, at the buffer's start, until the rest of their
+ * record arrives: the shim may write a long record in more than one write(2). The
+ * buffer starts at PIECE bytes (a follower reads a few lines at a time); a read
+ * that fills it moves to LARGE ones, and a short read back to PIECE.
  */
 export class LineSource {
-  private rest: Buffer = Buffer.alloc(0);
-  private readonly buf = Buffer.allocUnsafe(BLOCK);
+  private buf = Buffer.allocUnsafe(PIECE);
+  /** Bytes of an unfinished line at buf[0, kept). */
+  private kept = 0;
 
   constructor(readonly file: LogFile, public pos: number = file.start) {}
 
-  /** The next complete lines up to the file's current end; null at the end. */
+  /** The complete lines of the next read up to the file's current end, in pieces; null at the end. */
   async next(): Promise<string[] | null> {
     for (;;) {
-      const { bytesRead } = await this.file.fh.read(this.buf, 0, BLOCK, this.pos);
+      if (this.kept === this.buf.length) {
+        // No record is this long (the shim cuts lines at 16 KiB): garbage, dropped.
+        if (this.buf.length >= MAX_RECORD) this.kept = 0;
+        else this.resize(this.buf.length * 2);
+      }
+      const { bytesRead } = await this.file.fh.read(this.buf, this.kept, this.buf.length - this.kept, this.pos);
       if (bytesRead === 0) return null;
       this.pos += bytesRead;
-      const chunk = this.rest.length ? Buffer.concat([this.rest, this.buf.subarray(0, bytesRead)]) : this.buf.subarray(0, bytesRead);
-      const last = chunk.lastIndexOf(NL);
-      if (last < 0) {
-        // No record is this long (the shim cuts lines at 16 KiB): garbage, dropped.
-        this.rest = chunk.length > MAX_RECORD ? Buffer.alloc(0) : Buffer.from(chunk);
+      const filled = this.kept + bytesRead;
+      const last = this.buf.lastIndexOf(NL, filled - 1);
+      if (last < this.kept) {
+        this.kept = filled;
         continue;
       }
-      // Copied: `chunk` may be this.buf, which the next read overwrites.
-      this.rest = Buffer.from(chunk.subarray(last + 1));
-      return chunk.toString('utf8', 0, last).split('\n');
+      const pieces = this.pieces(last + 1);
+      this.kept = filled - (last + 1);
+      if (this.kept) this.buf.copyWithin(0, last + 1, filled);
+      if (filled === this.buf.length && this.buf.length < LARGE) this.resize(LARGE);
+      else if (bytesRead < PIECE && this.buf.length > PIECE && this.kept < PIECE) this.resize(PIECE);
+      return pieces;
     }
   }
 
+  /** buf[0, end) (whole lines) as strings of at most PIECE bytes, each ending in a newline. */
+  private pieces(end: number): string[] {
+    const out: string[] = [];
+    let from = 0;
+    while (from < end) {
+      let to = end;
+      if (end - from > PIECE) {
+        to = this.buf.lastIndexOf(NL, from + PIECE - 1) + 1;
+        // One line longer than a piece: it is its own.
+        if (to <= from) to = this.buf.indexOf(NL, from + PIECE) + 1;
+      }
+      out.push(this.buf.toString('latin1', from, to));
+      from = to;
+    }
+    return out;
+  }
+
+  private resize(size: number): void {
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.kept);
+    this.buf = next;
+  }
   /** Start over at `pos` with nothing pending (the file was truncated under us). */
   reset(pos: number): void {
     this.pos = pos;
-    this.rest = Buffer.alloc(0);
+    this.kept = 0;
   }
 
   async close(): Promise<void> {

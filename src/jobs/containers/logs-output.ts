@@ -1,21 +1,34 @@
 import type { Writable } from 'node:stream';
 import { sendHead } from '../io.js';
 
-/** Bytes of one stdcopy frame at most: big enough that a reader does a few large writes. */
-const MAX_FRAME = 1 << 20;
+/**
+ * Bytes of one stdcopy frame (or raw run) at most: big enough that the client
+ * demultiplexes few frames, small enough that the run's text, flattened when it is
+ * written, stays a regular V8 string (a large-object one costs several times more).
+ */
+const MAX_RUN = 64 * 1024;
+/** Writes the client has not taken yet before the reader waits: one sent, one being made. */
+const IN_FLIGHT = 2;
 
 /**
- * The job's stdout for log records: the records of one read go out in one write and
- * the job waits for the client to take them (a slow reader throttles the file reads
- * instead of filling memory). Consecutive records of the same stream share one
- * stdcopy frame: the bytes per stream are the same as dockerd's one frame per record,
- * but the client demultiplexes a few large frames instead of one per line, which is
- * most of what `docker logs` of a big log costs the CLI. `ok` turns false once the
- * client has gone.
+ * The job's stdout for log records. Texts come as latin1 strings (one char per byte of
+ * the log, see RecordScanner), so a batch goes back to bytes with one copy. The
+ * records of one read go out in one write; the file is read on while up to
+ * IN_FLIGHT writes are still going to the client, and no further (a slow reader
+ * throttles the file reads instead of filling memory). Consecutive records of the
+ * same stream share one stdcopy frame: the bytes per stream are the same as
+ * dockerd's one frame per record, but the client demultiplexes a few large frames
+ * instead of one per line, which is most of what `docker logs` of a big log costs
+ * the CLI. `ok` turns false once the client has gone.
  */
 export class LogOutput {
-  private texts: string[] = [];
-  private streams: number[] = [];
+  /** Finished frames' heads and bodies (or raw texts), in order. */
+  private parts: string[] = [];
+  private size = 0;
+  /** The run being gathered: its stream and text (a rope of the records, flattened once when written). */
+  private runStream = 0;
+  private run = '';
+  private sending: Promise<void>[] = [];
 
   constructor(private readonly out: Writable, private readonly signal: AbortSignal, private readonly mux: boolean) {}
 
@@ -28,50 +41,54 @@ export class LogOutput {
     sendHead(this.out);
   }
 
+  /** One record's text, as latin1 (bytes). */
   push(stream: number, text: string): void {
-    this.texts.push(text);
-    this.streams.push(stream);
+    if (stream !== this.runStream || this.run.length + text.length > MAX_RUN) this.endRun();
+    this.runStream = stream;
+    this.run += text;
   }
 
+  private endRun(): void {
+    const n = this.run.length;
+    if (n === 0) return;
+    if (this.mux) this.parts.push(String.fromCharCode(this.runStream, 0, 0, 0, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff));
+    this.parts.push(this.run);
+    this.size += (this.mux ? 8 : 0) + n;
+    this.run = '';
+  }
+
+  /** Send what was pushed; resolves once at most IN_FLIGHT writes are pending. */
   async flush(): Promise<void> {
-    if (this.texts.length === 0) return;
-    const data = this.mux ? this.frames() : Buffer.from(this.texts.join(''), 'utf8');
-    this.texts = [];
-    this.streams = [];
+    this.endRun();
+    if (this.size === 0) return;
+    // Written piece by piece into one buffer: joining them first would copy them twice.
+    const data = Buffer.allocUnsafe(this.size);
+    let at = 0;
+    for (const p of this.parts) at += data.write(p, at, 'latin1');
+    this.parts = [];
+    this.size = 0;
     if (!this.ok) return;
-    if (this.out.write(data)) return;
-    await new Promise<void>((resolve) => {
+    this.sending.push(this.send(data));
+    if (this.sending.length > IN_FLIGHT) await this.sending.shift();
+  }
+
+  /** Everything written has been taken (or the client went). */
+  async drain(): Promise<void> {
+    const all = this.sending;
+    this.sending = [];
+    await Promise.all(all);
+  }
+
+  private send(data: Buffer): Promise<void> {
+    return new Promise<void>((resolve) => {
       const done = () => {
-        this.out.off('drain', done);
         this.out.off('close', done);
         this.signal.removeEventListener('abort', done);
         resolve();
       };
-      this.out.on('drain', done);
       this.out.on('close', done);
       this.signal.addEventListener('abort', done, { once: true });
+      this.out.write(data, done);
     });
-  }
-
-  /** Runs of the same stream, each as one frame (split at MAX_FRAME). */
-  private frames(): Buffer {
-    const parts: Buffer[] = [];
-    let i = 0;
-    while (i < this.texts.length) {
-      const stream = this.streams[i]!;
-      let j = i;
-      let size = 0;
-      while (j < this.texts.length && this.streams[j] === stream && (j === i || size + this.texts[j]!.length <= MAX_FRAME)) {
-        size += this.texts[j]!.length;
-        j++;
-      }
-      const body = Buffer.from(j - i === 1 ? this.texts[i]! : this.texts.slice(i, j).join(''), 'utf8');
-      const head = Buffer.allocUnsafe(8);
-      head.writeUInt32BE(stream << 24, 0);
-      head.writeUInt32BE(body.length, 4);
-      parts.push(head, body);
-      i = j;
-    }
-    return Buffer.concat(parts);
   }
 }

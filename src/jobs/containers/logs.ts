@@ -6,7 +6,8 @@ import type { Handler, JobContext } from '../context.js';
 import { containerDir, containersOf } from './common.js';
 import { LineSource, openLogFile, openLogFiles, seekTail, type LogFile } from './logs-files.js';
 import { LogOutput } from './logs-output.js';
-import { decodeRecord, formatRecord, type RecordFormat } from './logs-record.js';
+import type { RecordFormat } from './logs-record.js';
+import { RecordScanner } from './logs-scan.js';
 import { parseLogTimestamp } from './logs-time.js';
 import { LogWaker } from './logs-waker.js';
 import './logs-types.js';
@@ -36,6 +37,7 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
   };
   if (!job.stdout) throw new Error('container_logs needs a stdout to stream to');
   const out = new LogOutput(job.stdout, job.signal, format.mux);
+  const scanner = new RecordScanner(format, out);
   const path = logPath(ctx, c);
   // dockerd follows only a running container, and not when `until` is already past.
   const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -56,14 +58,16 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
         current = src;
         break;
       }
-      if (!(await pump(src, out, format))) return;
+      if (!(await pump(src, out, scanner))) return;
     }
     if (!follower) {
-      if (current) await pump(current, out, format);
+      if (current) await pump(current, out, scanner);
       return;
     }
-    await follower.run(current, (src) => pump(src, out, format), () => out.ok);
+    await follower.run(current, (src) => pump(src, out, scanner), () => out.ok);
   } finally {
+    // Whatever is still on its way to the client goes before the reply ends.
+    await out.drain();
     follower?.close();
     await Promise.all(files.map((f) => f.fh.close().catch(() => undefined)));
   }
@@ -85,23 +89,14 @@ function goAtoi(s: string): number {
  * Sends one file's complete records from where it stands to its current end.
  * False when the output must end: a record after `until`, or the client gone.
  */
-async function pump(src: LineSource, out: LogOutput, f: RecordFormat): Promise<boolean> {
+async function pump(src: LineSource, out: LogOutput, scanner: RecordScanner): Promise<boolean> {
   for (;;) {
-    const lines = await src.next();
-    if (!lines) return out.ok;
-    for (const line of lines) {
-      const r = decodeRecord(line);
-      // A line that is no record (a writer killed mid-record) is passed over, not fatal.
-      if (!r) continue;
-      const v = formatRecord(r, f);
-      if (v === 'skip') continue;
-      if (v === 'stop') {
-        await out.flush();
-        return false;
-      }
-      out.push(v.stream, v.text);
-    }
+    const pieces = await src.next();
+    if (!pieces) return out.ok;
+    let more = true;
+    for (let i = 0; more && i < pieces.length; i++) more = scanner.scan(pieces[i]!);
     await out.flush();
+    if (!more) return false;
     if (!out.ok) return false;
   }
 }
