@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GZIP_BLOCK, gzipBlocks } from './upload-gzip.js';
+import { storedMember } from './stored-gzip.js';
 
 async function compress(input: Buffer, chunk: number): Promise<Buffer> {
   async function* pieces(): AsyncGenerator<Buffer> {
@@ -47,4 +49,19 @@ test('gzipBlocks: a failing source fails the output', async () => {
     throw new Error('tar broke');
   }
   await assert.rejects(async () => { for await (const _ of gzipBlocks(broken())) { /* drain */ } }, /tar broke/);
+});
+
+test('storedMember: a valid gzip member over pieces of any size, read back by zlib and by gzip(1)', () => {
+  for (const size of [1, 65535, 65536, 3 * 65535 + 7, GZIP_BLOCK]) {
+    const data = randomBytes(size);
+    // Pieces that cross the 65535-byte stored blocks at odd places, an empty one among them.
+    const cuts = [0, 1, 1, 4000, 70000, 140000, size].filter((c) => c <= size);
+    const parts = cuts.slice(1).map((c, i) => data.subarray(cuts[i]!, c));
+    const member = Buffer.concat(storedMember(parts, size));
+    assert.ok(gunzipSync(member).equals(data), `size ${size}`);
+    assert.equal(member.length, size + 18 + 5 * Math.ceil(size / 65535));
+    assert.ok(Buffer.concat(storedMember([data], size)).equals(member), 'the same bytes however the input is cut');
+    const out = execFileSync('gzip', ['-dc'], { input: Buffer.concat([member, member]), maxBuffer: 4 * size + 1024 });
+    assert.ok(out.equals(Buffer.concat([data, data])), `gzip(1) reads two members of size ${size}`);
+  }
 });

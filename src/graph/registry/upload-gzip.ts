@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { createGzip, deflateRaw } from 'node:zlib';
+import { storedMember } from './stored-gzip.js';
 
 const deflateRawAsync = promisify(deflateRaw);
 
@@ -25,7 +26,7 @@ const STORE_RATIO = 0.97;
  * The output depends on the bytes alone (fixed block boundaries, fixed settings, no
  * timestamps), so the same layer always gets the same digest. Blocks that do not
  * compress (random or already-compressed data, judged by a probe of their first
- * bytes) are stored at level 0, which costs nothing and loses nothing.
+ * bytes) are stored, which costs nothing and loses nothing.
  */
 export async function* gzipBlocks(source: AsyncIterable<Buffer>, parallel = 4): AsyncGenerator<Buffer> {
   const queue: Promise<Buffer[]>[] = [];
@@ -58,26 +59,39 @@ export async function* gzipBlocks(source: AsyncIterable<Buffer>, parallel = 4): 
 }
 
 /**
- * One member. The output buffer is big enough for the whole member, so what comes
- * back is slices of one allocation.
+ * One member: stored by hand (./stored-gzip.ts) when a probe of its first bytes does
+ * not compress, else deflated on the thread pool into an output buffer big enough
+ * for the whole member, so what comes back is slices of one allocation.
  */
 async function compressBlock(parts: Buffer[], size: number): Promise<Buffer[]> {
-  const first = parts[0] ?? Buffer.alloc(0);
-  const probe = first.length >= PROBE_BYTES || parts.length === 1 ? first.subarray(0, PROBE_BYTES) : Buffer.concat(parts).subarray(0, PROBE_BYTES);
-  const level = probe.length > 0 && (await deflateRawAsync(probe, { level: 1 })).length > probe.length * STORE_RATIO ? 0 : GZIP_LEVEL;
+  if (size > 0 && !(await compresses(probeOf(parts)))) return storedMember(parts, size);
   return new Promise((resolve, reject) => {
     // deflate's worst case is the input plus 5 bytes per 16 KiB stored block, plus the gzip frame.
-    const z = createGzip({ level, chunkSize: Math.max(16 << 10, size + (size >> 10) + 1024) });
+    const z = createGzip({ level: GZIP_LEVEL, chunkSize: Math.max(16 << 10, size + (size >> 10) + 1024) });
     const out: Buffer[] = [];
     z.on('data', (c: Buffer) => out.push(c));
     z.on('end', () => resolve(out));
     z.on('error', reject);
-    // Stored blocks (level 0) follow the input's pieces, so those go in whole; the
-    // compressing levels wait for a full window whatever the pieces, and need no copy.
-    if (level === 0) z.end(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-    else {
-      for (const p of parts) z.write(p);
-      z.end();
-    }
+    // The compressing levels wait for a full window whatever the pieces: no copy needed.
+    for (const p of parts) z.write(p);
+    z.end();
   });
+}
+
+/** The block's first PROBE_BYTES (copied, only those, when they span pieces: a tar header often comes first). */
+function probeOf(parts: Buffer[]): Buffer {
+  const first = parts[0]!;
+  if (first.length >= PROBE_BYTES || parts.length === 1) return first.subarray(0, PROBE_BYTES);
+  const head: Buffer[] = [];
+  let n = 0;
+  for (const p of parts) {
+    if (n >= PROBE_BYTES) break;
+    head.push(p.subarray(0, PROBE_BYTES - n));
+    n += head.at(-1)!.length;
+  }
+  return Buffer.concat(head, n);
+}
+
+async function compresses(probe: Buffer): Promise<boolean> {
+  return (await deflateRawAsync(probe, { level: 1 })).length <= probe.length * STORE_RATIO;
 }
