@@ -192,6 +192,7 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
       const probe = { ...b.state.runConfig, Cmd: [...shellOf(b.state.runConfig), `#(nop) ${comment}`] };
       if (tryCache(b, probe)) return;
       await commitFill(b, probe, '', async (rootfs) => {
+        for (const p of parts) await p.root.materialize?.();
         const own = chown ? await owner(rootfs, chown) : null;
         for (const p of parts) {
           if (inst.kind === 'add' && p.root === root) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveInRoot } from '../drivers/graphdriver/archive/confine.js';
@@ -11,24 +11,79 @@ import type { IgnoreMatcher } from './dockerignore.js';
  * its .dockerignore) or another stage's rootfs (`--from`). Every source path is
  * resolved with chroot semantics under that root (confine.ts), so `..` and
  * symlinks pointing out of the context can never reach a file outside it.
+ *
+ * The cache key is computed through a SourceFs: the disk under `dir`, or, for a
+ * build context not extracted yet, the view its tar's headers give (see
+ * src/jobs/build/context-index.ts), which answers exactly as the extracted tree
+ * would. Anything that writes from the root calls `materialize` first.
  */
 
 /** sha256 (hex) of regular files' content by path under the root, taken while the context arrived. */
 export type ContentDigests = Map<string, { size: number; digest: string }>;
+
+/** What the cache key takes from an lstat. */
+export interface SourceStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/**
+ * Read-only lookups under a root, with the disk's answers: errors carry the errno
+ * code lstat would give (ENOENT, ENOTDIR), `resolve` is resolveInRoot's chroot walk.
+ */
+export interface SourceFs {
+  lstat(rel: string): Promise<SourceStat>;
+  readdir(rel: string): Promise<string[]>;
+  readlink(rel: string): Promise<string>;
+  resolve(rel: string, followFinal: boolean): Promise<string>;
+  /** sha256 (hex) of the regular file `rel`'s content. */
+  digest(rel: string, st: SourceStat): Promise<string>;
+}
 
 export interface SourceRoot {
   dir: string;
   ignore: IgnoreMatcher | null;
   /** Known content digests (build context only): files found here are not read again. */
   digests?: ContentDigests | null;
+  /** A view that stands for `dir` before it is filled (build context only). */
+  view?: SourceFs | null;
+  /** Fills `dir` when it is not yet (build context only); before anything reads files from it. */
+  materialize?: (() => Promise<void>) | null;
 }
 
 export interface Source {
   /** Path relative to the root, resolved (no symlinks left on the way). */
   rel: string;
-  stat: Stats;
+  stat: SourceStat;
   /** `file:<hex>` or `dir:<hex>` for the cache key. */
   hash: string;
+}
+
+/** The disk under `root.dir`; a file's digest comes from `root.digests` when the sizes agree. */
+function diskFs(root: SourceRoot): SourceFs {
+  const abs = (rel: string): string => path.join(root.dir, rel);
+  return {
+    lstat: (rel) => lstat(abs(rel)),
+    readdir: (rel) => readdir(abs(rel)),
+    readlink: (rel) => readlink(abs(rel)),
+    resolve: (rel, followFinal) => resolveInRoot(root.dir, rel, followFinal),
+    async digest(rel, st) {
+      const known = root.digests?.get(rel);
+      if (known && known.size === st.size) return known.digest;
+      const h = createHash('sha256');
+      for await (const chunk of createReadStream(abs(rel), { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+      return h.digest('hex');
+    },
+  };
+}
+
+export function sourceFs(root: SourceRoot): SourceFs {
+  return root.view ?? diskFs(root);
 }
 
 export class SourceMissing extends Error {}
@@ -44,13 +99,13 @@ function excluded(root: SourceRoot, rel: string): boolean {
 }
 
 /** Every path under the root (relative), for wildcard sources. */
-async function walk(root: SourceRoot, rel: string, out: string[]): Promise<void> {
-  for (const name of (await readdir(path.join(root.dir, rel))).sort()) {
+async function walk(root: SourceRoot, fs: SourceFs, rel: string, out: string[]): Promise<void> {
+  for (const name of (await fs.readdir(rel)).sort()) {
     const child = rel === '' ? name : `${rel}/${name}`;
     if (excluded(root, child)) continue;
     out.push(child);
-    const st = await lstat(path.join(root.dir, child));
-    if (st.isDirectory()) await walk(root, child, out);
+    const st = await fs.lstat(child);
+    if (st.isDirectory()) await walk(root, fs, child, out);
   }
 }
 
@@ -72,34 +127,24 @@ function globRe(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** sha256 of a regular file's content: the digest taken on arrival when the sizes agree, else read. */
-async function contentDigest(root: SourceRoot, rel: string, st: Stats): Promise<string> {
-  const known = root.digests?.get(rel);
-  if (known && known.size === st.size) return known.digest;
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path.join(root.dir, rel), { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 /** Content hash of one file or a whole tree: names, modes, owners, link targets and content digests. */
-async function hashTree(root: SourceRoot, rel: string, st: Stats, top: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
-  const abs = path.join(root.dir, rel);
+async function hashTree(root: SourceRoot, fs: SourceFs, rel: string, st: SourceStat, top: string, h = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
   h.update(`${path.posix.relative(top, rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
-  if (st.isSymbolicLink()) h.update(await readlink(abs));
-  else if (st.isFile()) h.update(await contentDigest(root, rel, st));
+  if (st.isSymbolicLink()) h.update(await fs.readlink(rel));
+  else if (st.isFile()) h.update(await fs.digest(rel, st));
   else if (st.isDirectory()) {
-    for (const name of (await readdir(abs)).sort()) {
+    for (const name of (await fs.readdir(rel)).sort()) {
       const child = rel === '' ? name : `${rel}/${name}`;
       if (excluded(root, child)) continue;
-      await hashTree(root, child, await lstat(path.join(root.dir, child)), top, h);
+      await hashTree(root, fs, child, await fs.lstat(child), top, h);
     }
   }
   return h;
 }
 
-async function source(root: SourceRoot, rel: string): Promise<Source> {
-  const stat = await lstat(path.join(root.dir, rel));
-  const h = await hashTree(root, rel, stat, rel);
+async function source(root: SourceRoot, fs: SourceFs, rel: string): Promise<Source> {
+  const stat = await fs.lstat(rel);
+  const h = await hashTree(root, fs, rel, stat, rel);
   // The name itself is not part of a file's identity: the same bytes hit the cache.
   const kind = stat.isDirectory() ? 'dir' : 'file';
   return { rel, stat, hash: `${kind}:${h.digest('hex')}` };
@@ -111,20 +156,21 @@ async function source(root: SourceRoot, rel: string): Promise<Source> {
  */
 export async function findSources(root: SourceRoot, patterns: readonly string[]): Promise<Source[]> {
   const out: Source[] = [];
+  const fs = sourceFs(root);
   for (const p of patterns) {
     const want = clean(p);
     if (WILDCARD.test(want)) {
       const all: string[] = [];
-      await walk(root, '', all);
+      await walk(root, fs, '', all);
       const re = globRe(want);
-      for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, await resolveInRoot(root.dir, rel, true)));
+      for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, fs, await fs.resolve(rel, true)));
       continue;
     }
     let rel: string;
     try {
-      rel = await resolveInRoot(root.dir, want, true);
+      rel = await fs.resolve(want, true);
       if (excluded(root, want)) throw Object.assign(new Error('excluded'), { code: 'ENOENT' });
-      out.push(await source(root, rel));
+      out.push(await source(root, fs, rel));
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new SourceMissing(`stat ${want || '.'}: file does not exist`);
       throw err;

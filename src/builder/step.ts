@@ -76,12 +76,27 @@ export function newContainerId(): string {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * Once steps miss, later COPY/ADD steps will write the context's files: its
+ * extraction (when it was left for later, see SourceRoot.materialize) starts now
+ * in the background, beside the steps that run meanwhile.
+ */
+function prefetchContext(b: BuildRun): void {
+  b.context.materialize?.().catch(() => {
+    // reported by the step that needs the files
+  });
+}
+
 /** Use the cache for a step probed with `probe`: true (and the image taken) on a hit. */
 export function tryCache(b: BuildRun, probe: ContainerConfig): boolean {
-  if (b.opts.noCache || b.cacheBusted) return false;
+  if (b.opts.noCache || b.cacheBusted) {
+    prefetchContext(b);
+    return false;
+  }
   const hit = probeCache(b.backend, b.state.imageId, probe);
   if (!hit) {
     b.cacheBusted = true;
+    prefetchContext(b);
     return false;
   }
   b.out(' ---> Using cache\n');

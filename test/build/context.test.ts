@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import tar from 'tar-stream';
 import { goHumanSize, goProgress } from '../../src/builder/format.js';
 import { ContextTap } from '../../src/jobs/build/context-digest.js';
 import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
+import { findSources, type SourceRoot } from '../../src/builder/sources.js';
 
 /**
  * The build context on its way in: the tap's content digests (the shortcut COPY's
@@ -16,7 +17,10 @@ import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
  * limit, and the progress line of ADD's download.
  */
 
-type Entry = { name: string; content?: string | Buffer; type?: 'file' | 'symlink' | 'directory'; linkname?: string };
+type Entry = {
+  name: string; content?: string | Buffer; type?: 'file' | 'symlink' | 'directory'; linkname?: string;
+  mode?: number; uid?: number; gid?: number;
+};
 
 async function tarOf(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
@@ -24,9 +28,10 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
   const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
   for (const e of entries) {
-    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname! });
-    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory' });
-    else pack.entry({ name: e.name }, e.content ?? '');
+    const owner = { ...(e.mode !== undefined ? { mode: e.mode } : {}), uid: e.uid ?? 0, gid: e.gid ?? 0 };
+    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname!, ...owner });
+    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory', ...owner });
+    else pack.entry({ name: e.name, ...owner }, e.content ?? '');
   }
   pack.finalize();
   await done;
@@ -105,10 +110,96 @@ test('a context that ends right after its last file (the CLI\'s -f -) opens; one
   const dir = scratch(t);
   const ctx = await openContext(Readable.from([cut]), dir, '.dockerfile.x', 1 << 20, new AbortController().signal);
   assert.equal(ctx.dockerfile, dockerfile);
+  // A plain context waits in memory until a step needs its files.
+  assert.ok(ctx.view && ctx.materialize);
+  await ctx.materialize();
   assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'a\n');
   assert.equal(ctx.digests?.get('a.txt')?.digest, sha('a\n'));
   await assert.rejects(openContext(Readable.from([full.subarray(0, 3 * 512 + 100)]), scratch(t), '.dockerfile.x', 1 << 20, new AbortController().signal),
     /unexpected end of archive/);
+});
+
+/** What findSources says for each pattern: the sources' paths, lstat fields and hashes, or its error (a directory's size is the filesystem's own). */
+async function sourcesOf(root: SourceRoot, patterns: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of patterns) {
+    try {
+      const found = await findSources(root, [p]);
+      out.push(`${p}: ${found.map((s) => `${s.rel} ${s.stat.mode.toString(8)} ${s.stat.uid}:${s.stat.gid} ${s.stat.isFile() ? s.stat.size : '-'} ${s.stat.isFile()}${s.stat.isDirectory()}${s.stat.isSymbolicLink()} ${s.hash}`).join(', ')}`);
+    } catch (err) {
+      out.push(`${p}: ${(err as Error).constructor.name} ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+test('a plain context is left in memory, and its headers give COPY the keys its extracted files give', async (t) => {
+  const bytes = await tarOf([
+    { name: 'Dockerfile', content: 'FROM busybox\nCOPY . /\n' },
+    { name: '.dockerignore', content: 'src/sub/ignored*\n' },
+    { name: 'top.txt', content: 'top\n', mode: 0o4755, uid: 7, gid: 8 },
+    { name: 'src', type: 'directory', mode: 0o750, uid: 1000, gid: 1001 },
+    { name: 'src/a.txt', content: 'a\n', mode: 0o640, uid: 1, gid: 2 },
+    { name: 'src/b.txt', content: 'b\n' },
+    { name: 'src/sub', type: 'directory', mode: 0o2755 },
+    { name: 'src/sub/c.bin', content: Buffer.alloc(70_000, 3) },
+    { name: 'src/sub/ignored.txt', content: 'not sent by a CLI, excluded all the same\n' },
+    { name: 'empty', type: 'directory', mode: 0o700 },
+  ]);
+  const patterns = [
+    '.', '', 'src', 'src/', './src/a.txt', 'top.txt', 'src/*.txt', '*/sub', 's?c/sub/*', 'src/sub/../a.txt', '../../top.txt',
+    'missing', 'src/missing/x', 'top.txt/x', 'src/a.txt/', 'src/sub/ignored.txt', 'empty', '*', '[st]*',
+  ];
+  const dir = scratch(t);
+  // In pieces of 1000 bytes: the socket's chunks never line up with the entries either.
+  const pieces = [];
+  for (let i = 0; i < bytes.length; i += 1000) pieces.push(bytes.subarray(i, i + 1000));
+  const ctx = await openContext(Readable.from(pieces), dir, '', 1 << 30, new AbortController().signal);
+  assert.equal(ctx.dockerfile, 'FROM busybox\nCOPY . /\n');
+  assert.ok(ctx.view && ctx.materialize, 'a plain context gets a view');
+  assert.deepEqual(readdirSync(dir), [], 'nothing is written before a step needs it');
+  const fromView = await sourcesOf({ dir, ignore: ctx.ignore, view: ctx.view }, patterns);
+  await ctx.materialize();
+  await ctx.materialize();
+  const fromDisk = await sourcesOf({ dir, ignore: ctx.ignore }, patterns);
+  assert.deepEqual(fromView, fromDisk);
+  // The keys mean something: owners, modes and content are in them.
+  assert.match(fromDisk.find((l) => l.startsWith('top.txt:'))!, /top.txt 104755 7:8 4 /);
+  assert.match(fromDisk.find((l) => l.startsWith('missing:'))!, /SourceMissing stat missing: file does not exist/);
+  assert.equal(readFileSync(join(dir, 'src/sub/c.bin')).length, 70_000);
+});
+
+test('a context with links, a name given twice or bytes the extractor refuses is extracted at once, with its errors', async (t) => {
+  const linked = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'l', type: 'symlink', linkname: 'Dockerfile' }]);
+  const dir = scratch(t);
+  const ctx = await openContext(Readable.from([linked]), dir, 'l', 1 << 30, new AbortController().signal);
+  assert.equal(ctx.view, null);
+  assert.equal(ctx.dockerfile, 'FROM busybox\n', 'read through the link, on disk');
+  const twice = await tarOf([{ name: 'Dockerfile', content: 'FROM one\n' }, { name: 'Dockerfile', content: 'FROM two\n' }]);
+  const again = await openContext(Readable.from([twice]), scratch(t), '', 1 << 30, new AbortController().signal);
+  assert.equal(again.view, null);
+  assert.equal(again.dockerfile, 'FROM two\n');
+  const escaping = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: '../../etc/x', content: 'x' }]);
+  await assert.rejects(openContext(Readable.from([escaping]), scratch(t), '', 1 << 30, new AbortController().signal), /escapes the destination/);
+  const under = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'Dockerfile/x', content: 'x' }]);
+  await assert.rejects(openContext(Readable.from([under]), scratch(t), '', 1 << 30, new AbortController().signal), /failed to extract "Dockerfile\/x"/);
+});
+
+test('a context larger than the memory it may take is extracted while it arrives; one over the limit is refused', async (t) => {
+  const big = Buffer.alloc(300_000, 5);
+  const bytes = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'big.bin', content: big }, { name: 'after.txt', content: 'after\n' }]);
+  const pieces = [];
+  for (let i = 0; i < bytes.length; i += 4096) pieces.push(bytes.subarray(i, i + 4096));
+  const dir = scratch(t);
+  const ctx = await openContext(Readable.from(pieces), dir, '', 1 << 30, new AbortController().signal, 100_000);
+  assert.equal(ctx.view, null);
+  assert.equal(ctx.dockerfile, 'FROM busybox\n');
+  assert.ok(readFileSync(join(dir, 'big.bin')).equals(big));
+  assert.equal(ctx.digests?.get('after.txt')?.digest, sha('after\n'));
+  await assert.rejects(openContext(Readable.from(pieces), scratch(t), '', 200_000, new AbortController().signal, 100_000),
+    /the build context is larger than the daemon's limit of 200000 bytes/);
+  await assert.rejects(openContext(Readable.from(pieces), scratch(t), '', 200_000, new AbortController().signal),
+    /the build context is larger than the daemon's limit of 200000 bytes/);
 });
 
 test('ADD\'s download progress is drawn as dockerd draws it server-side', () => {

@@ -5,7 +5,7 @@ import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
 import { makeScratch } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
-import { maxContextBytes, openContext } from './context.js';
+import { maxContextBytes, openContext, type Context } from './context.js';
 
 /**
  * `POST /build` (`DOCKER_BUILDKIT=0 docker build`): open the context, run the
@@ -27,8 +27,8 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   };
   const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
   const scratch = await makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
+  let context: Context | undefined;
   try {
-    let context;
     try {
       context = await openContext(stdin, scratch, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal);
     } catch (err) {
@@ -38,7 +38,8 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     const backend = new JobBackend(ctx, job.signal);
     let id: string;
     try {
-      id = await build(backend, context.dockerfile, { dir: scratch, ignore: context.ignore, digests: context.digests }, a, {
+      const root = { dir: scratch, ignore: context.ignore, digests: context.digests, view: context.view, materialize: context.materialize };
+      id = await build(backend, context.dockerfile, root, a, {
         out: text,
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),
         progress: (m) => { if (!a.quiet) write({ ...m }); },
@@ -59,6 +60,8 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     text(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n`);
     for (const t of a.tags) text(`Successfully tagged ${t.includes(':') || t.includes('@') ? t : `${t}:latest`}\n`);
   } finally {
+    // An extraction started in the background must not write into what rm removes.
+    await context?.settled();
     await rm(scratch, { recursive: true, force: true });
   }
 };

@@ -6,8 +6,10 @@ import { BLOCK, decodeHeader, isZeroBlock, padding, parsePax } from '../../drive
 import type { ContentDigests } from '../../builder/sources.js';
 
 /*
- * The build context on its way to the extractor. One pass over the bytes does four
- * things: refuse a context over the daemon's limit; hand the extractor chunks of at
+ * The build context on its way in. The DigestWalker follows the tar as it arrives
+ * (context-receive.ts feeds it while the context is held in memory); the ContextTap
+ * is the pass-through used when a context is extracted while it arrives. One pass
+ * over the bytes does four things: refuse a context over the daemon's limit; hand the extractor chunks of at
  * least 1 MiB (the socket delivers 64 KiB ones, and each becomes a write on the
  * thread pool); take the sha256 of every regular file's content as it goes by, so
  * COPY's cache key never reads the context back from disk (dockerd's tarsum does
@@ -29,7 +31,7 @@ const AHEAD = 4 << 20;
 type Phase = 'header' | 'extension' | 'data' | 'padding' | 'done';
 
 /** A synchronous tar walker that digests file contents; stops quietly on what it does not follow. */
-class DigestWalker {
+export class DigestWalker {
   readonly digests: ContentDigests = new Map();
   private phase: Phase = 'header';
   private pending: Buffer[] = [];
@@ -143,14 +145,17 @@ class DigestWalker {
   }
 }
 
+export function tooLarge(max: number): InvalidParameter {
+  return new InvalidParameter(`the build context is larger than the daemon's limit of ${max} bytes (--max-build-context)`);
+}
+
 /** The pass-through in front of the extractor; `digests()` once the input has ended. */
 export class ContextTap extends Transform {
-  private seen = 0;
   private held: Buffer[] = [];
   private heldBytes = 0;
-  private readonly walker = new DigestWalker();
 
-  constructor(private readonly max: number) {
+  /** `walker` and `seen`: to go on from bytes that came before (see context-receive.ts). */
+  constructor(private readonly max: number, private readonly walker = new DigestWalker(), private seen = 0) {
     // A few MiB of slack on both sides: the socket keeps being read while the
     // extractor waits on a write, so upload and extraction overlap.
     super({ writableHighWaterMark: AHEAD, readableHighWaterMark: AHEAD });
@@ -159,7 +164,7 @@ export class ContextTap extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
     if (this.seen > this.max) {
-      cb(new InvalidParameter(`the build context is larger than the daemon's limit of ${this.max} bytes (--max-build-context)`));
+      cb(tooLarge(this.max));
       return;
     }
     this.walker.write(chunk);

@@ -1,25 +1,39 @@
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
+import { BLOCK } from '../../drivers/graphdriver/archive/tar-header.js';
 import { InvalidParameter, isErrno } from '../../engine/errors.js';
 import { decompress, peek } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
-import type { ContentDigests } from '../../builder/sources.js';
-import { ContextTap } from './context-digest.js';
+import type { ContentDigests, SourceFs } from '../../builder/sources.js';
+import { ContextTap, DigestWalker } from './context-digest.js';
+import { indexContext, type ContextView } from './context-index.js';
+import { receive } from './context-receive.js';
 
 /*
- * The build context: the request body, a tar (plain or compressed) extracted into
- * scratch space under the data root with the layer extractor's confinement (no
- * `..`, no absolute names, no writes through symlinks, no devices), or a bare
+ * The build context: the request body, a tar (plain or compressed), or a bare
  * Dockerfile (`docker build - < Dockerfile`). Its size, counted after any
  * decompression (so a small gzip cannot unpack past it), is capped by the daemon's
  * --max-build-context, else BERTH_MAX_BUILD_CONTEXT, else 8 GiB: past it the build
  * is refused.
+ *
+ * A tar is taken into memory as it arrives, its files' digests taken on the way
+ * (context-receive.ts). A plain one (context-index.ts) is then not extracted at
+ * all until a step needs its files: the Dockerfile, .dockerignore and COPY's cache
+ * keys come from its headers, so a fully cached build never writes the context to
+ * disk. Any other tar, and one larger than MEMORY, is extracted into scratch space
+ * under the data root at once with the layer extractor's confinement (no `..`, no
+ * absolute names, no writes through symlinks, no devices), and its errors are the
+ * extractor's.
  */
 
 const DEFAULT_MAX = 8 * 1024 ** 3;
+/** The most of one context held in memory; past it, extraction starts while it arrives. */
+const MEMORY = 64 * 1024 * 1024;
+/** The extractor is handed pieces of about this size: each is a write on the thread pool. */
+const PIECE = 1 << 20;
 
 /** The cap in bytes: the daemon option when set (> 0), else the environment, else the default. */
 export function maxContextBytes(configured: number): number {
@@ -33,41 +47,120 @@ export interface Context {
   ignore: IgnoreMatcher;
   /** Files' content digests taken on the way in (see context-digest.ts), or null. */
   digests: ContentDigests | null;
+  /** The headers' view of a context not extracted yet, or null when it is on disk. */
+  view: SourceFs | null;
+  /** Extracts a context left in memory (once; later calls share the first); null when on disk. */
+  materialize: (() => Promise<void>) | null;
+  /** Resolves when no extraction is under way any more (whatever its outcome). */
+  settled(): Promise<void>;
 }
 
-/** Unpack the body into `dir`; returns the Dockerfile's text and the .dockerignore rules. */
-export async function openContext(body: Readable, dir: string, dockerfileName: string, max: number, signal: AbortSignal): Promise<Context> {
-  const tap = new ContextTap(max);
-  const input = (await decompress(body)).pipe(tap);
-  const head = await peek(input, 512);
-  const isTar = head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  if (!isTar) {
-    const chunks: Buffer[] = [];
-    for await (const c of input) chunks.push(c as Buffer);
-    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null };
+/** Held chunks joined into pieces of about PIECE bytes, each let go once handed on. */
+function* pieces(chunks: Buffer[]): Generator<Buffer> {
+  while (chunks.length > 0) {
+    let n = 0;
+    let size = 0;
+    while (n < chunks.length && size < PIECE) size += chunks[n++]!.length;
+    yield n === 1 ? chunks.shift()! : Buffer.concat(chunks.splice(0, n), size);
   }
-  await applyTar(dir, input, { whiteouts: 'aufs', signal });
-  const digests = tap.digests();
+}
+
+async function* joined(held: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield* pieces(held);
+  yield* rest;
+}
+
+/** The Dockerfile's candidate names and .dockerignore, as the index keeps them. */
+function wanted(dockerfileName: string): Set<string> {
+  const names = new Set(['.dockerignore', 'Dockerfile', 'dockerfile']);
+  try {
+    names.add(cleanName(dockerfileName || 'Dockerfile'));
+  } catch {
+    // reported by the read below, as for an extracted context
+  }
+  return names;
+}
+
+/** Read the Dockerfile and .dockerignore through `read` (disk or index). */
+async function finish(read: (rel: string) => Promise<string>, resolve: (rel: string) => Promise<string>, dockerfileName: string): Promise<{ dockerfile: string; ignore: IgnoreMatcher }> {
   let ignore = new IgnoreMatcher([]);
   try {
-    ignore = new IgnoreMatcher(readIgnore(await readFile(path.join(dir, '.dockerignore'), 'utf8')));
+    ignore = new IgnoreMatcher(readIgnore(await read('.dockerignore')));
   } catch (err) {
     if (!isErrno(err, 'ENOENT')) throw err;
   }
   const name = dockerfileName || 'Dockerfile';
-  const read = async (n: string): Promise<string> => readFile(path.join(dir, await resolveInRoot(dir, cleanName(n), true)), 'utf8');
+  const open = async (n: string): Promise<string> => read(await resolve(cleanName(n)));
   try {
-    return { dockerfile: await read(name), ignore, digests };
+    return { dockerfile: await open(name), ignore };
   } catch (err) {
     if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR') && !isErrno(err, 'EISDIR')) throw err;
     // dockerd falls back to the lower-case name for the default.
     if (!dockerfileName || dockerfileName === 'Dockerfile') {
       try {
-        return { dockerfile: await read('dockerfile'), ignore, digests };
+        return { dockerfile: await open('dockerfile'), ignore };
       } catch {
         // reported below
       }
     }
     throw new InvalidParameter(`Cannot locate specified Dockerfile: ${name}`);
   }
+}
+
+async function onDisk(dir: string, dockerfileName: string, digests: ContentDigests | null): Promise<Context> {
+  const read = (rel: string): Promise<string> => readFile(path.join(dir, rel), 'utf8');
+  const found = await finish(read, (rel) => resolveInRoot(dir, rel, true), dockerfileName);
+  return { ...found, digests, view: null, materialize: null, settled: async () => {} };
+}
+
+/** A plain context left in memory: read through its index, extracted on demand. */
+async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buffer[], dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
+  const read = async (rel: string): Promise<string> => {
+    const st = await view.lstat(rel);
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
+    const kept = view.kept(rel);
+    if (kept === null) throw new Error(`${rel} was not kept from the build context`);
+    return kept.toString('utf8');
+  };
+  const found = await finish(read, (rel) => view.resolve(rel, true), dockerfileName);
+  let extraction: Promise<void> | null = null;
+  const materialize = (): Promise<void> => {
+    extraction ??= applyTar(dir, Readable.from(pieces(chunks)), { whiteouts: 'aufs', signal }).then(() => {});
+    return extraction;
+  };
+  const settled = async (): Promise<void> => {
+    await extraction?.catch(() => {});
+  };
+  return { ...found, digests, view, materialize, settled };
+}
+
+/** Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach the files. */
+export async function openContext(body: Readable, dir: string, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY): Promise<Context> {
+  const input = await decompress(body);
+  const head = await peek(input, 512);
+  const isTar = head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  if (!isTar) {
+    const chunks: Buffer[] = [];
+    for await (const c of input.pipe(new ContextTap(max))) chunks.push(c as Buffer);
+    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, settled: async () => {} };
+  }
+  const walker = new DigestWalker();
+  const got = await receive(input, walker, max, memory, signal);
+  if (!got.ended) {
+    // Too large to hold: extracted while the rest arrives, as it always was.
+    const rest = input.pipe(new ContextTap(max, walker, got.bytes));
+    // Its failures (the limit, the client gone) wait in the stream for the extractor's read of it.
+    input.on('error', (err) => rest.destroy(err));
+    rest.on('error', () => {});
+    await applyTar(dir, Readable.from(joined(got.chunks, rest)), { whiteouts: 'aufs', signal });
+    return onDisk(dir, dockerfileName, walker.usable ? walker.digests : null);
+  }
+  // The CLI's -f - archive may stop right after its last file; its end is added here.
+  const pad = walker.missingPadding();
+  if (pad > 0) got.chunks.push(Buffer.alloc(pad + 2 * BLOCK));
+  const digests = walker.usable ? walker.digests : null;
+  const view = digests ? await indexContext(got.chunks, digests, await lstat(dir), wanted(dockerfileName)) : null;
+  if (view) return inMemory(view, digests!, got.chunks, dir, dockerfileName, signal);
+  await applyTar(dir, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
+  return onDisk(dir, dockerfileName, digests);
 }
