@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { goHumanSize, goProgress } from '../../src/builder/format.js';
 import { ContextTap } from '../../src/jobs/build/context-digest.js';
@@ -200,6 +201,17 @@ test('a context larger than the memory it may take is extracted while it arrives
     /the build context is larger than the daemon's limit of 200000 bytes/);
   await assert.rejects(openContext(Readable.from(pieces), scratch(t), '', 200_000, new AbortController().signal),
     /the build context is larger than the daemon's limit of 200000 bytes/);
+});
+
+test('a gzip context and a bare Dockerfile open too', async (t) => {
+  const bytes = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\nCOPY a /\n' }, { name: 'a', content: 'a\n' }]);
+  const zipped = gzipSync(bytes);
+  const ctx = await openContext(Readable.from([zipped.subarray(0, 3), zipped.subarray(3)]), scratch(t), '', 1 << 20, new AbortController().signal);
+  assert.equal(ctx.dockerfile, 'FROM busybox\nCOPY a /\n');
+  assert.equal(ctx.digests?.get('a')?.digest, sha('a\n'));
+  const bare = await openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, new AbortController().signal);
+  assert.equal(bare.dockerfile, 'FROM busybox\nRUN true\n');
+  await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1000, new AbortController().signal), /larger than the daemon's limit of 1000 bytes/);
 });
 
 test('ADD\'s download progress is drawn as dockerd draws it server-side', () => {

@@ -26,15 +26,20 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     if (!out.destroyed) out.write(`${JSON.stringify(msg)}\r\n`);
   };
   const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
-  const scratch = await makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
+  // Made while the context arrives: the client is not kept waiting for it.
+  const scratchDir = makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
+  scratchDir.catch(() => {
+    // reported by openContext, which waits for it
+  });
   let context: Context | undefined;
   try {
     try {
-      context = await openContext(stdin, scratch, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal);
+      context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal);
     } catch (err) {
       if (!stdin.destroyed) stdin.resume();
       throw err;
     }
+    const scratch = await scratchDir;
     const backend = new JobBackend(ctx, job.signal);
     let id: string;
     try {
@@ -62,6 +67,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   } finally {
     // An extraction started in the background must not write into what rm removes.
     await context?.settled();
-    await rm(scratch, { recursive: true, force: true });
+    const scratch = await scratchDir.catch(() => null);
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 };

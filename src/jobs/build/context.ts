@@ -5,12 +5,12 @@ import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
 import { BLOCK } from '../../drivers/graphdriver/archive/tar-header.js';
 import { InvalidParameter, isErrno } from '../../engine/errors.js';
-import { decompress, peek } from '../../graph/archive/decompress.js';
+import { decompress, detectCompression } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
 import type { ContentDigests, SourceFs } from '../../builder/sources.js';
 import { ContextTap, DigestWalker } from './context-digest.js';
 import { indexContext, type ContextView } from './context-index.js';
-import { receive } from './context-receive.js';
+import { headOf, receive, sniff, type Received } from './context-receive.js';
 
 /*
  * The build context: the request body, a tar (plain or compressed), or a bare
@@ -134,33 +134,48 @@ async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buff
   return { ...found, digests, view, materialize, settled };
 }
 
-/** Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach the files. */
-export async function openContext(body: Readable, dir: string, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY): Promise<Context> {
-  const input = await decompress(body);
-  const head = await peek(input, 512);
-  const isTar = head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  if (!isTar) {
-    const chunks: Buffer[] = [];
-    for await (const c of input.pipe(new ContextTap(max))) chunks.push(c as Buffer);
-    return { dockerfile: Buffer.concat(chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, settled: async () => {} };
+/** The held chunks, then the rest of `body`, as one stream. */
+function rejoined(held: Received, body: Readable): Readable {
+  return held.ended ? Readable.from(held.chunks) : Readable.from(joined([...held.chunks], body));
+}
+
+const isTar = (head: Buffer): boolean => head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
+
+/**
+ * Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach
+ * the files. `dir` (scratch space for an extraction) may still be in the making.
+ */
+export async function openContext(body: Readable, dir: string | Promise<string>, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY): Promise<Context> {
+  let first = await sniff(body, 512, signal);
+  let input = body;
+  if (detectCompression(headOf(first, 6)) !== 'none') {
+    input = await decompress(rejoined(first, body));
+    first = await sniff(input, 512, signal);
+  }
+  if (!isTar(headOf(first, 512))) {
+    // A bare Dockerfile (`docker build - < Dockerfile`), held whole, within the limit.
+    const all = await receive(input, new DigestWalker(), max, Infinity, signal, first);
+    return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, settled: async () => {} };
   }
   const walker = new DigestWalker();
-  const got = await receive(input, walker, max, memory, signal);
+  const got = await receive(input, walker, max, memory, signal, first);
   if (!got.ended) {
     // Too large to hold: extracted while the rest arrives, as it always was.
     const rest = input.pipe(new ContextTap(max, walker, got.bytes));
     // Its failures (the limit, the client gone) wait in the stream for the extractor's read of it.
     input.on('error', (err) => rest.destroy(err));
     rest.on('error', () => {});
-    await applyTar(dir, Readable.from(joined(got.chunks, rest)), { whiteouts: 'aufs', signal });
-    return onDisk(dir, dockerfileName, walker.usable ? walker.digests : null);
+    const at = await dir;
+    await applyTar(at, Readable.from(joined(got.chunks, rest)), { whiteouts: 'aufs', signal });
+    return onDisk(at, dockerfileName, walker.usable ? walker.digests : null);
   }
   // The CLI's -f - archive may stop right after its last file; its end is added here.
   const pad = walker.missingPadding();
   if (pad > 0) got.chunks.push(Buffer.alloc(pad + 2 * BLOCK));
   const digests = walker.usable ? walker.digests : null;
-  const view = digests ? await indexContext(got.chunks, digests, await lstat(dir), wanted(dockerfileName)) : null;
-  if (view) return inMemory(view, digests!, got.chunks, dir, dockerfileName, signal);
-  await applyTar(dir, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
-  return onDisk(dir, dockerfileName, digests);
+  const at = await dir;
+  const view = digests ? await indexContext(got.chunks, digests, await lstat(at), wanted(dockerfileName)) : null;
+  if (view) return inMemory(view, digests!, got.chunks, at, dockerfileName, signal);
+  await applyTar(at, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
+  return onDisk(at, dockerfileName, digests);
 }
