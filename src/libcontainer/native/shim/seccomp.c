@@ -114,6 +114,10 @@ static scmp_filter_ctx build_filter(struct json_object *sc, char *err) {
   }
   /* The filter must not refuse our own no_new_privs state: let libseccomp leave it. */
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* The same rules as a binary tree: the kernel prepares (emulates the filter for
+     every syscall number, to cache the always-allowed ones) and runs it in about
+     half the time of the linear list, at each container start and each exec. */
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   struct json_object *archs = get(sc, "architectures");
   size_t na = archs ? json_object_array_length(archs) : 0;
   for (size_t i = 0; i < na; i++) {

@@ -206,6 +206,8 @@ struct shim {
   struct client clients[MAX_CLIENTS];
   struct exec_sess execs[MAX_EXECS];
   uint64_t exec_seq;
+  bool exec_pidns; /* our children are born in the init's pid namespace (exec.c) */
+  char *exec_cgroups; /* the init's cgroup files an exec joins, found at the first (exec.c) */
 };
 
 extern struct shim S;
