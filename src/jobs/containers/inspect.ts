@@ -1,4 +1,5 @@
 import type { Handler } from '../context.js';
+import { containerExecIds } from '../exec/registry.js';
 import { containersOf } from './common.js';
 import { hostFilePaths } from './host-files.js';
 import { mountsView } from './mounts.js';
@@ -25,7 +26,7 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: containerExecIds(ctx, c.Id),
     HostConfig: c.HostConfig,
   };
   if (job.args.size) Object.assign(out, await sizes(ctx, c));

@@ -9,8 +9,7 @@ export type PumpEnd = 'exited' | 'detached' | 'gone';
  * `output` (the reframing) to the client, the client's stdin (when the exec has one)
  * to the process, its half-close ending the process's stdin. Detach keys are watched
  * only when given (dockerd watches them with a tty only). Resolves once the process's
- * output has ended, the client detached, or the client went away; the caller ends
- * `out` (after recording the exit, which the CLI asks for as soon as the stream ends).
+ * output has ended, the client detached, or the client went away; the caller ends `out`.
  */
 export function pumpExec(stream: Duplex, output: Transform, out: Writable, input: Readable | null, keys: number[] | null, signal: AbortSignal): Promise<PumpEnd> {
   return new Promise((resolve) => {

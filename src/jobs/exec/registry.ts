@@ -44,6 +44,8 @@ export interface ExecRecord {
   markStarted: () => void;
   /** Resolves once the exit is recorded. */
   done?: Promise<void>;
+  /** The attached client's stream ended with the process: its exit is being recorded (inspect waits). */
+  streamEnded?: boolean;
 }
 
 export class ExecStore {
@@ -92,6 +94,18 @@ export function sweepExecs(ctx: JobContext, now = Date.now()): void {
     const expired = rec.finishedMs !== undefined && now - rec.finishedMs > FINISHED_KEPT_MS;
     if (expired || !liveContainer(ctx, rec)) store.delete(rec.id);
   }
+}
+
+/**
+ * `ExecIDs` of container inspect: the container's execs not yet ended (created, or
+ * running), oldest first, null when there are none. dockerd drops an exec from the
+ * container's list when it exits or fails to start, and keeps it for exec inspect.
+ */
+export function containerExecIds(ctx: JobContext, containerId: string): string[] | null {
+  const ids = execsOf(ctx).all()
+    .filter((rec) => rec.containerId === containerId && rec.exitCode === null && liveContainer(ctx, rec))
+    .map((rec) => rec.id);
+  return ids.length ? ids : null;
 }
 
 function notFound(id: string): NotFound {

@@ -31,8 +31,8 @@ function recordExit(ctx: JobContext, rec: ExecRecord, exitCode: number, event: b
 
 /**
  * Run the exec's process in the container. A process that cannot start leaves the
- * exec finished with 126 (and no exec_die, as dockerd); otherwise its exit is
- * recorded whenever it comes, client or not.
+ * exec finished with 126 (and no exec_die, as dockerd). A detached one's exit is
+ * tracked at once; an attached one's once its stream ended (see execStart).
  */
 async function launch(ctx: JobContext, c: ContainerRecord, rec: ExecRecord, detach: boolean): Promise<ExecHandle> {
   publish(ctx, c, `exec_start: ${rec.entrypoint} ${rec.args.join(' ')}`, { execID: rec.id });
@@ -48,14 +48,19 @@ async function launch(ctx: JobContext, c: ContainerRecord, rec: ExecRecord, deta
   rec.handle = h;
   rec.pid = h.pid;
   rec.markStarted();
-  rec.done = h.wait().then(
+  if (detach) track(ctx, rec, h);
+  return h;
+}
+
+/** Record the exit whenever it comes, client or not (once). */
+function track(ctx: JobContext, rec: ExecRecord, h: ExecHandle): void {
+  rec.done ??= h.wait().then(
     ({ exitCode }) => recordExit(ctx, rec, exitCode, true),
     (err: Error) => {
       ctx.log.warn(`exec ${rec.id}: lost track of its process: ${err.message}`);
       recordExit(ctx, rec, START_FAILED, true);
     },
   );
-  return h;
 }
 
 /** An error after the head went out travels in the stream, as dockerd writes it. */
@@ -67,9 +72,11 @@ function streamError(err: unknown, tty: boolean): Buffer {
 /**
  * `POST /exec/{id}/start`. Detached: the process starts and the answer is an empty
  * 200 (errors as HTTP errors). Attached (hijacked): the head goes out first, then
- * the process's output; a refusal or a failed start is written into the stream, and
- * the connection ends once the process exited and its exit code is recorded, since
- * the CLI asks for it right after.
+ * the process's output; a refusal or a failed start is written into the stream. The
+ * shim ends the stream once the process has exited and its output is drained; the
+ * connection ends then, and the exit code is asked for meanwhile: the CLI asks for
+ * it right after the end, and exec inspect waits for it from then on (so the client
+ * does not wait for that round trip on top of its own).
  */
 export const execStart: Handler<'exec_start'> = async (job, ctx) => {
   const { id, detach, tty } = job.args;
@@ -93,7 +100,9 @@ export const execStart: Handler<'exec_start'> = async (job, ctx) => {
   const output = new ExecOutput({ framedIn: !rec.tty, framedOut: !tty, stdout: rec.openStdout, stderr: rec.openStderr });
   const keys = rec.tty ? (rec.detachKeys.length ? rec.detachKeys : DEFAULT_DETACH_KEYS) : null;
   const how = await pumpExec(h.stream!, output, out, rec.openStdin ? job.stdin : null, keys, job.signal);
+  // Asked only now: the shim knows the exit once the stream has ended, so this is one request, not a poll.
+  track(ctx, rec, h);
   if (how === 'gone') return;
-  if (how === 'exited') await rec.done;
+  if (how === 'exited') rec.streamEnded = true;
   if (!out.writableEnded) out.end();
 };
