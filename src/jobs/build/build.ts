@@ -65,6 +65,9 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     text(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n`);
     for (const t of a.tags) text(`Successfully tagged ${t.includes(':') || t.includes('@') ? t : `${t}:latest`}\n`);
   } finally {
+    // Once output has started the answer is complete here: the client need not wait
+    // for the clean-up (a daemon stopped meanwhile sweeps scratch space at its start).
+    if (started && !out.writableEnded) out.end();
     // An extraction started in the background must not write into what rm removes.
     await context?.settled();
     const scratch = await scratchDir.catch(() => null);

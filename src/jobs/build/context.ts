@@ -146,6 +146,11 @@ const isTar = (head: Buffer): boolean => head.length >= 512 && head.subarray(257
  * the files. `dir` (scratch space for an extraction) may still be in the making.
  */
 export async function openContext(body: Readable, dir: string | Promise<string>, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY): Promise<Context> {
+  // The root's lstat (the view's answer for the context itself), taken while the body arrives.
+  const rootStat = Promise.resolve(dir).then((at) => lstat(at));
+  rootStat.catch(() => {
+    // awaited below where it is needed
+  });
   let first = await sniff(body, 512, signal);
   let input = body;
   if (detectCompression(headOf(first, 6)) !== 'none') {
@@ -174,7 +179,7 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
   if (pad > 0) got.chunks.push(Buffer.alloc(pad + 2 * BLOCK));
   const digests = walker.usable ? walker.digests : null;
   const at = await dir;
-  const view = digests ? await indexContext(got.chunks, digests, await lstat(at), wanted(dockerfileName)) : null;
+  const view = digests ? await indexContext(got.chunks, digests, await rootStat, wanted(dockerfileName)) : null;
   if (view) return inMemory(view, digests!, got.chunks, at, dockerfileName, signal);
   await applyTar(at, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
   return onDisk(at, dockerfileName, digests);
