@@ -21,9 +21,21 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   if (!stdin) throw new InvalidParameter('the build context is missing from the request body');
   const out = job.stdout!;
   let started = false;
+  // Messages made in one turn of the event loop go out as one write: a fully cached
+  // build's twenty-odd lines are one chunk, while RUN's output still streams (each
+  // piece of it arrives in a turn of its own).
+  let pending = '';
+  let flushing: NodeJS.Immediate | null = null;
+  const flush = (): void => {
+    if (flushing) clearImmediate(flushing);
+    flushing = null;
+    if (pending && !out.destroyed) out.write(pending);
+    pending = '';
+  };
   const write = (msg: Record<string, unknown>): void => {
     started = true;
-    if (!out.destroyed) out.write(`${JSON.stringify(msg)}\r\n`);
+    pending += `${JSON.stringify(msg)}\r\n`;
+    flushing ??= setImmediate(flush);
   };
   const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
   // Made while the context arrives: the client is not kept waiting for it.
@@ -67,6 +79,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   } finally {
     // Once output has started the answer is complete here: the client need not wait
     // for the clean-up (a daemon stopped meanwhile sweeps scratch space at its start).
+    flush();
     if (started && !out.writableEnded) out.end();
     // An extraction started in the background must not write into what rm removes.
     await context?.settled();
