@@ -2,11 +2,12 @@ import type { Writable } from 'node:stream';
 import { sendHead } from '../io.js';
 
 /**
- * Bytes of one stdcopy frame (or raw run) at most: big enough that the client
- * demultiplexes few frames, small enough that the run's text, flattened when it is
- * written, stays a regular V8 string (a large-object one costs several times more).
+ * Bytes of one run of text at most: its rope is flattened when it is written, and
+ * must stay a regular V8 string (a large-object one costs several times more).
  */
 const MAX_RUN = 64 * 1024;
+/** Bytes of one stdcopy frame at most: consecutive runs of a stream share it, so the client reads few frames. */
+const MAX_FRAME = 1 << 20;
 /** Writes the client has not taken yet before the reader waits: one sent, one being made. */
 const IN_FLIGHT = 2;
 
@@ -22,8 +23,9 @@ const IN_FLIGHT = 2;
  * the CLI. `ok` turns false once the client has gone.
  */
 export class LogOutput {
-  /** Finished frames' heads and bodies (or raw texts), in order. */
-  private parts: string[] = [];
+  /** Finished runs, in order: their streams and texts. */
+  private streams: number[] = [];
+  private texts: string[] = [];
   private size = 0;
   /** The run being gathered: its stream and text (a rope of the records, flattened once when written). */
   private runStream = 0;
@@ -49,11 +51,10 @@ export class LogOutput {
   }
 
   private endRun(): void {
-    const n = this.run.length;
-    if (n === 0) return;
-    if (this.mux) this.parts.push(String.fromCharCode(this.runStream, 0, 0, 0, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff));
-    this.parts.push(this.run);
-    this.size += (this.mux ? 8 : 0) + n;
+    if (this.run.length === 0) return;
+    this.streams.push(this.runStream);
+    this.texts.push(this.run);
+    this.size += this.run.length;
     this.run = '';
   }
 
@@ -61,11 +62,9 @@ export class LogOutput {
   async flush(): Promise<void> {
     this.endRun();
     if (this.size === 0) return;
-    // Written piece by piece into one buffer: joining them first would copy them twice.
-    const data = Buffer.allocUnsafe(this.size);
-    let at = 0;
-    for (const p of this.parts) at += data.write(p, at, 'latin1');
-    this.parts = [];
+    const data = this.mux ? this.frames() : this.raw();
+    this.streams = [];
+    this.texts = [];
     this.size = 0;
     if (!this.ok) return;
     this.sending.push(this.send(data));
@@ -77,6 +76,34 @@ export class LogOutput {
     const all = this.sending;
     this.sending = [];
     await Promise.all(all);
+  }
+
+  /** The runs written one by one into one buffer: joining them first would copy them twice. */
+  private raw(): Buffer {
+    const data = Buffer.allocUnsafe(this.size);
+    let at = 0;
+    for (const t of this.texts) at += data.write(t, at, 'latin1');
+    return data;
+  }
+
+  /** Consecutive runs of one stream under one header each (up to MAX_FRAME bytes). */
+  private frames(): Buffer {
+    const data = Buffer.allocUnsafe(this.size + 8 * this.texts.length);
+    let at = 0;
+    for (let i = 0; i < this.texts.length;) {
+      const stream = this.streams[i]!;
+      const head = at;
+      at += 8;
+      let n = 0;
+      do {
+        at += data.write(this.texts[i]!, at, 'latin1');
+        n += this.texts[i]!.length;
+        i++;
+      } while (i < this.texts.length && this.streams[i] === stream && n + this.texts[i]!.length <= MAX_FRAME);
+      data.writeUInt32BE(stream << 24 >>> 0, head);
+      data.writeUInt32BE(n, head + 4);
+    }
+    return data.subarray(0, at);
   }
 
   private send(data: Buffer): Promise<void> {
