@@ -11,6 +11,7 @@ import { goHumanSize, goProgress } from '../../src/builder/format.js';
 import { ContextTap } from '../../src/jobs/build/context-digest.js';
 import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
 import { findSources, type SourceRoot } from '../../src/builder/sources.js';
+import { encodeHeaders, padding, paxRecord } from '../../src/drivers/graphdriver/archive/tar-header.js';
 
 /**
  * The build context on its way in: the tap's content digests (the shortcut COPY's
@@ -184,6 +185,33 @@ test('a context with links, a name given twice or bytes the extractor refuses is
   await assert.rejects(openContext(Readable.from([escaping]), scratch(t), '', 1 << 30, new AbortController().signal), /escapes the destination/);
   const under = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'Dockerfile/x', content: 'x' }]);
   await assert.rejects(openContext(Readable.from([under]), scratch(t), '', 1 << 30, new AbortController().signal), /failed to extract "Dockerfile\/x"/);
+});
+
+/** A raw archive: a Dockerfile, then `between`, then `tail` (the end marker, or what a test puts there). */
+function rawTar(between: Buffer[], tail: Buffer = Buffer.alloc(2 * 512)): Buffer {
+  const file = (name: string, content: Buffer): Buffer[] => [
+    encodeHeaders({ name, typeflag: '0', mode: 0o644, uid: 0, gid: 0, size: content.length, mtime: 0 }), content, Buffer.alloc(padding(content.length)),
+  ];
+  return Buffer.concat([...file('Dockerfile', Buffer.from('FROM busybox\n')), ...between, tail]);
+}
+
+test('bytes the extractor\'s reader refuses are refused as before, never taken for a plain context', async (t) => {
+  const open = (bytes: Buffer): Promise<unknown> => openContext(Readable.from([bytes]), scratch(t), '', 1 << 20, new AbortController().signal);
+  // Data after a lone zero block.
+  const junk = Buffer.alloc(512, 0x41);
+  await assert.rejects(open(rawTar([], Buffer.concat([Buffer.alloc(512), junk]))), /data after a single zero block/);
+  // A PAX uid that is not a number.
+  const data = paxRecord('uid', Buffer.from('12x'));
+  const pax = [encodeHeaders({ name: 'PaxHeaders/a', typeflag: 'x', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: 0 }), data, Buffer.alloc(padding(data.length))];
+  const a = [encodeHeaders({ name: 'a', typeflag: '0', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 })];
+  await assert.rejects(open(rawTar([...pax, ...a])), /PAX uid "12x" is not a number/);
+  // A FIFO.
+  const fifo = [encodeHeaders({ name: 'p', typeflag: '6', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 })];
+  await assert.rejects(open(rawTar(fifo)), /device node "p" is not allowed/);
+  // And a plain one, ending after a single zero block, is fine.
+  const ok = await openContext(Readable.from([rawTar(a, Buffer.alloc(512))]), scratch(t), '', 1 << 20, new AbortController().signal);
+  assert.ok(ok.view);
+  assert.equal((await ok.view.lstat('a')).size, 0);
 });
 
 test('a context larger than the memory it may take is extracted while it arrives; one over the limit is refused', async (t) => {

@@ -28,11 +28,37 @@ import type { ContentDigests } from '../../builder/sources.js';
 const COALESCE = 1 << 20;
 const AHEAD = 4 << 20;
 
-type Phase = 'header' | 'extension' | 'data' | 'padding' | 'done';
+type Phase = 'header' | 'extension' | 'data' | 'padding' | 'end' | 'done';
 
-/** A synchronous tar walker that digests file contents; stops quietly on what it does not follow. */
+/** An entry as extraction would make it, for the context's index (context-index.ts). */
+export interface WalkedEntry {
+  /** Cleaned: relative, no `.`/`..`, '' for the root. */
+  name: string;
+  dir: boolean;
+  /** The header's mode field, type bits and all. */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+const DIGITS = /^[0-9]+$/;
+const TIME = /^-?[0-9]+(\.[0-9]*)?$/;
+
+/**
+ * A synchronous tar walker that digests file contents; stops quietly on what it
+ * does not follow. It also lists the entries, for an index of the context: only
+ * plain ones (regular files and directories, without xattrs), read as the
+ * extractor's tar reader reads them; anything else, or bytes that reader would
+ * refuse (a bad PAX number, data after a lone zero block, an archive cut short),
+ * marks the walk irregular, and no index is made.
+ */
 export class DigestWalker {
   readonly digests: ContentDigests = new Map();
+  readonly entries: WalkedEntry[] = [];
+  /** Content of the files named in `keep`, as views of the input's chunks. */
+  readonly kept = new Map<string, Buffer[]>();
+  private irregular = false;
   private phase: Phase = 'header';
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -43,14 +69,23 @@ export class DigestWalker {
   private pax = new Map<string, Buffer>();
   private extSize = 0;
   private pad = 0;
-  private file: { name: string; size: number; hash: Hash } | null = null;
+  private file: { name: string; size: number; hash: Hash; kept: Buffer[] | null } | null = null;
   /** Set when the walker cannot follow the bytes: it stops, and vouches for nothing. */
   private lost = false;
   /** Cleared by link entries: the walk goes on, the digests are not used. */
   private trusted = true;
 
+  /** `keep`: cleaned names of files whose content the caller wants (the Dockerfile...). */
+  constructor(private readonly keep: ReadonlySet<string> = new Set()) {}
+
   get usable(): boolean {
     return !this.lost && this.trusted;
+  }
+
+  /** The input ended: true when the walk is usable and saw nothing but plain entries, up to a proper end. */
+  plain(): boolean {
+    const clean = this.pendingBytes === 0 && (this.phase === 'done' || this.phase === 'end' || this.phase === 'header');
+    return this.usable && clean && !this.irregular;
   }
 
   /** Padding the input lacks when it ended cleanly right after a file's content; 0 otherwise. */
@@ -63,7 +98,9 @@ export class DigestWalker {
     while (off < chunk.length && this.phase !== 'done') {
       if (this.phase === 'data') {
         const n = Math.min(this.need, chunk.length - off);
-        this.file?.hash.update(chunk.subarray(off, off + n));
+        const piece = chunk.subarray(off, off + n);
+        this.file?.hash.update(piece);
+        this.file?.kept?.push(piece);
         off += n;
         this.need -= n;
         if (this.need === 0) this.endData();
@@ -103,12 +140,19 @@ export class DigestWalker {
 
   private endData(): void {
     if (this.file) this.digests.set(this.file.name, { size: this.file.size, digest: this.file.hash.digest('hex') });
+    if (this.file?.kept) this.kept.set(this.file.name, this.file.kept);
     this.file = null;
     this.expect('padding', this.pad);
   }
 
   private step(block: Buffer): void {
     if (this.phase === 'padding') return this.expect('header', BLOCK);
+    if (this.phase === 'end') {
+      // The reader wants a second zero block (or the end of the input) after the first.
+      if (!isZeroBlock(block)) this.irregular = true;
+      this.phase = 'done';
+      return;
+    }
     if (this.phase === 'extension') {
       if (this.extensionType === 'L') this.longName = block.subarray(0, block.indexOf(0) === -1 ? block.length : block.indexOf(0)).toString('utf8');
       else if (this.extensionType === 'x') this.pax = new Map([...this.pax, ...parsePax(block.subarray(0, this.extSize))]);
@@ -116,7 +160,7 @@ export class DigestWalker {
     }
     // A header block.
     if (isZeroBlock(block)) {
-      this.phase = 'done';
+      this.expect('end', BLOCK);
       return;
     }
     const h = decodeHeader(block);
@@ -129,17 +173,35 @@ export class DigestWalker {
       if (this.need === 0) this.expect('header', BLOCK);
       return;
     }
-    const name = this.pax.get('path')?.toString('utf8') ?? this.longName ?? h.name;
-    const paxSize = this.pax.get('size')?.toString('latin1');
-    const sparse = [...this.pax.keys()].some((k) => k.startsWith('GNU.sparse.'));
+    const pax = this.pax;
+    const name = pax.get('path')?.toString('utf8') ?? this.longName ?? h.name;
+    const paxSize = pax.get('size')?.toString('utf8');
     this.longName = undefined;
     this.pax = new Map();
-    if (sparse) throw new Error('sparse files are not followed here');
+    if ([...pax.keys()].some((k) => k.startsWith('GNU.sparse.'))) throw new Error('sparse files are not followed here');
     if (h.typeflag === '1' || h.typeflag === '2') this.trusted = false;
     const isFile = h.typeflag === '0' || h.typeflag === '7' || (h.typeflag === '\0' && !name.endsWith('/'));
+    const isDir = h.typeflag === '5' || (h.typeflag === '\0' && name.endsWith('/'));
     const size = isFile ? (paxSize !== undefined ? Number(paxSize) : h.size) : 0;
     if (!Number.isSafeInteger(size)) throw new Error('bad size');
-    this.file = isFile ? { name: cleanName(name), size, hash: createHash('sha256') } : null;
+    const rel = cleanName(name);
+    // The PAX numbers the extractor's reader parses, and refuses when malformed.
+    const number = (k: string, fallback: number): number => {
+      const v = pax.get(k)?.toString('utf8');
+      if (v === undefined) return fallback;
+      if (!DIGITS.test(v)) this.irregular = true;
+      return Number(v);
+    };
+    const uid = number('uid', h.uid);
+    const gid = number('gid', h.gid);
+    if (isFile && paxSize !== undefined && !DIGITS.test(paxSize)) this.irregular = true;
+    for (const k of ['mtime', 'atime']) {
+      const v = pax.get(k)?.toString('utf8');
+      if (v !== undefined && !TIME.test(v)) this.irregular = true;
+    }
+    if ((!isFile && !isDir) || [...pax.keys()].some((k) => k.startsWith('SCHILY.xattr.'))) this.irregular = true;
+    this.entries.push({ name: rel, dir: isDir, mode: h.mode, uid, gid, size });
+    this.file = isFile ? { name: rel, size, hash: createHash('sha256'), kept: this.keep.has(rel) ? [] : null } : null;
     this.pad = padding(size);
     this.expect('data', size);
   }

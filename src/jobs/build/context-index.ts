@@ -1,6 +1,5 @@
-import { cleanName } from '../../drivers/graphdriver/archive/confine.js';
-import { TarReader } from '../../drivers/graphdriver/archive/tar-reader.js';
 import type { ContentDigests, SourceFs, SourceStat } from '../../builder/sources.js';
+import type { DigestWalker } from './context-digest.js';
 
 /*
  * The build context as its tar's headers describe it, standing in for the
@@ -14,8 +13,10 @@ import type { ContentDigests, SourceFs, SourceStat } from '../../builder/sources
  * parents the archive leaves to be made, bytes the reader refuses) gives no index,
  * and the context is extracted at once, as before, with the extractor's errors.
  *
- * The archive is read with the extractor's own tar reader, so names, PAX records
- * and sizes are taken exactly as extraction takes them.
+ * The entries come from the walk that digested the files as they arrived
+ * (context-digest.ts), which reads names, PAX records and sizes as the extractor's
+ * tar reader does and calls irregular whatever that reader would refuse; a second
+ * pass with the reader itself cost a millisecond and 2 MB of garbage per 20 MB.
  */
 
 const S_IFDIR = 0o040000;
@@ -108,39 +109,25 @@ export class ContextView implements SourceFs {
   }
 }
 
-async function* each(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
-  yield* chunks;
-}
-
 /**
- * The view of the whole archive in `chunks`, keeping the content of the files named
- * in `keep` (cleaned names); null when the archive is not plain (see above).
- * `root` is the lstat of the directory it would be extracted into.
+ * The view of the archive `walker` went through, keeping the content of the files
+ * it was asked to keep; null when the archive is not plain (see above). `root` is
+ * the lstat of the directory it would be extracted into.
  */
-export async function indexContext(chunks: readonly Buffer[], digests: ContentDigests, root: SourceStat, keep: ReadonlySet<string>): Promise<ContextView | null> {
+export function indexContext(walker: DigestWalker, root: SourceStat): ContextView | null {
+  if (!walker.plain()) return null;
+  const digests = walker.digests;
   const nodes = new Map<string, Node>([['', { stat: root, children: [] }]]);
-  const files = new Map<string, Buffer>();
-  const reader = new TarReader(each(chunks));
-  try {
-    for (let e = await reader.next(); e !== null; e = await reader.next()) {
-      const rel = cleanName(e.name);
-      if (rel === '' || (e.type !== 'file' && e.type !== 'dir') || e.xattrs.size > 0 || nodes.has(rel)) return null;
-      const slash = rel.lastIndexOf('/');
-      const parent = nodes.get(slash === -1 ? '' : rel.slice(0, slash));
-      if (!parent?.children) return null;
-      const dir = e.type === 'dir';
-      if (!dir && digests.get(rel)?.size !== e.size) return null;
-      parent.children.push(rel.slice(slash + 1));
-      nodes.set(rel, { stat: statOf(dir, e.mode, e.uid, e.gid, e.size), children: dir ? [] : null });
-      if (!dir && keep.has(rel)) {
-        const body: Buffer[] = [];
-        for await (const c of reader.body()) body.push(c);
-        files.set(rel, Buffer.concat(body));
-      }
-    }
-  } catch {
-    // The extractor will say what is wrong with these bytes.
-    return null;
+  for (const e of walker.entries) {
+    if (e.name === '' || nodes.has(e.name)) return null;
+    const slash = e.name.lastIndexOf('/');
+    const parent = nodes.get(slash === -1 ? '' : e.name.slice(0, slash));
+    if (!parent?.children) return null;
+    if (!e.dir && digests.get(e.name)?.size !== e.size) return null;
+    parent.children.push(e.name.slice(slash + 1));
+    nodes.set(e.name, { stat: statOf(e.dir, e.mode, e.uid, e.gid, e.size), children: e.dir ? [] : null });
   }
+  const files = new Map<string, Buffer>();
+  for (const [name, pieces] of walker.kept) files.set(name, Buffer.concat(pieces));
   return new ContextView(nodes, digests, files);
 }

@@ -162,7 +162,7 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
     const all = await receive(input, new DigestWalker(), max, Infinity, signal, first);
     return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, settled: async () => {} };
   }
-  const walker = new DigestWalker();
+  const walker = new DigestWalker(wanted(dockerfileName));
   const got = await receive(input, walker, max, memory, signal, first);
   if (!got.ended) {
     // Too large to hold: extracted while the rest arrives, as it always was.
@@ -176,11 +176,15 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
   }
   // The CLI's -f - archive may stop right after its last file; its end is added here.
   const pad = walker.missingPadding();
-  if (pad > 0) got.chunks.push(Buffer.alloc(pad + 2 * BLOCK));
+  if (pad > 0) {
+    const end = Buffer.alloc(pad + 2 * BLOCK);
+    walker.write(end);
+    got.chunks.push(end);
+  }
   const digests = walker.usable ? walker.digests : null;
   const at = await dir;
-  const view = digests ? await indexContext(got.chunks, digests, await rootStat, wanted(dockerfileName)) : null;
-  if (view) return inMemory(view, digests!, got.chunks, at, dockerfileName, signal);
+  const view = indexContext(walker, await rootStat);
+  if (view) return inMemory(view, walker.digests, got.chunks, at, dockerfileName, signal);
   await applyTar(at, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
   return onDisk(at, dockerfileName, digests);
 }
