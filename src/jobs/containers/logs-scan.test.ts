@@ -25,6 +25,7 @@ const lines = [
   '{"log":"cut short',
   '{"stream":"stdout","log":"other key order ü\\n","time":"2024-01-01T00:00:06Z","attrs":{"b":"2 3","a":"é"}}',
   shimLine('odd stream\n', 'console', '2024-01-01T00:00:06.5Z'),
+  '{"log":"a key after the time\\n","stream":"stdout","time":"2024-01-01T00:00:06.7Z","extra":"x"}',
   shimLine('late\n', 'stdout', '2024-01-01T00:00:07Z'),
   shimLine('x'.repeat(70_000) + '\n', 'stdout', '2024-01-01T00:00:08Z'),
   shimLine('after the long one é\n', 'stdout', '2024-01-01T00:00:09Z'),

@@ -17,9 +17,11 @@ export class RecordScanner {
   /** Where the next backslash of the current string is (s.length when none): found once, not per line. */
   private backslash = -1;
   private readonly timed: boolean;
+  private readonly needsTime: boolean;
 
   constructor(private readonly f: RecordFormat, private readonly out: LogOutput) {
     this.timed = f.sinceNs !== null || f.untilNs !== null;
+    this.needsTime = this.timed || f.timestamps;
   }
 
   /**
@@ -56,25 +58,30 @@ export class RecordScanner {
     // Only the trailing newline is escaped (and that backslash is the body's first, so it is no `\\`).
     else if (this.backslash === quote - 2 && s.charCodeAt(quote - 1) === N_CHAR) text = s.slice(body, quote - 2) + '\n';
     else return SLOW;
-    if (!s.startsWith(STREAM_KEY, quote)) return SLOW;
-    const st = quote + STREAM_KEY.length;
-    const stream = s.startsWith(STDOUT_TIME, st) ? STDOUT : s.startsWith(STDERR_TIME, st) ? STDERR : 0;
-    if (stream === 0) return SLOW;
-    const timeStart = st + STDOUT_TIME.length;
-    const timeEnd = end - 2;
-    if (s.charCodeAt(end - 1) !== CLOSE_BRACE || s.indexOf('"', timeStart) !== timeEnd) return SLOW;
+    const stream = s.startsWith(STDOUT_KEYS, quote) ? STDOUT : s.startsWith(STDERR_KEYS, quote) ? STDERR : 0;
+    if (stream === 0 || s.charCodeAt(end - 1) !== CLOSE_BRACE || s.charCodeAt(end - 2) !== QUOTE) return SLOW;
     const f = this.f;
-    if (this.timed) {
-      const t = recordTimeNs(s.slice(timeStart, timeEnd));
-      if (t !== null) {
-        if (f.sinceNs !== null && t < f.sinceNs) return DONE;
-        if (f.untilNs !== null && t > f.untilNs) return STOP;
+    if (this.needsTime) {
+      const timeStart = quote + STDOUT_KEYS.length;
+      // Only here does it matter whether the time is all of the rest (another writer's
+      // key after it would be part of it): the text is the same either way.
+      if (s.indexOf('"', timeStart) !== end - 2) return SLOW;
+      const time = s.slice(timeStart, end - 2);
+      if (this.timed) {
+        const t = recordTimeNs(time);
+        if (t !== null) {
+          if (f.sinceNs !== null && t < f.sinceNs) return DONE;
+          if (f.untilNs !== null && t > f.untilNs) return STOP;
+        }
       }
+      if (stream === STDOUT ? !f.stdout : !f.stderr) return DONE;
+      if (f.details) text = ` ${text}`;
+      if (f.timestamps) text = `${fixedTime(time)} ${text}`;
+    } else {
+      if (stream === STDOUT ? !f.stdout : !f.stderr) return DONE;
+      // The shim's records carry no attrs: `details` adds only its separator.
+      if (f.details) text = ` ${text}`;
     }
-    if (stream === STDOUT ? !f.stdout : !f.stderr) return DONE;
-    // The shim's records carry no attrs: `details` adds only its separator.
-    if (f.details) text = ` ${text}`;
-    if (f.timestamps) text = `${fixedTime(s.slice(timeStart, timeEnd))} ${text}`;
     this.out.push(stream, text);
     return DONE;
   }
@@ -93,11 +100,12 @@ export class RecordScanner {
 }
 
 const LOG_KEY = '{"log":"';
-const STREAM_KEY = '","stream":"';
-const STDOUT_TIME = 'stdout","time":"';
-const STDERR_TIME = 'stderr","time":"';
+/** What follows the log text up to the time, for each stream. */
+const STDOUT_KEYS = '","stream":"stdout","time":"';
+const STDERR_KEYS = '","stream":"stderr","time":"';
 const N_CHAR = 0x6e;
 const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
 const STDOUT = 1;
 const STDERR = 2;
 /** fast()'s outcomes besides a stream number: handled (written or skipped), past `until`, not the shim's layout. */
