@@ -10,6 +10,7 @@ import tar from 'tar-stream';
 import { goHumanSize, goProgress } from '../../src/builder/format.js';
 import { ContextTap } from '../../src/jobs/build/context-digest.js';
 import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
+import { park } from '../../src/jobs/build/context-park.js';
 import { findSources, type SourceRoot } from '../../src/builder/sources.js';
 import { encodeHeaders, padding, paxRecord } from '../../src/drivers/graphdriver/archive/tar-header.js';
 
@@ -240,6 +241,24 @@ test('a gzip context and a bare Dockerfile open too', async (t) => {
   const bare = await openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, new AbortController().signal);
   assert.equal(bare.dockerfile, 'FROM busybox\nRUN true\n');
   await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1000, new AbortController().signal), /larger than the daemon's limit of 1000 bytes/);
+});
+
+test('parked chunks come back whole and in order, shared or not', () => {
+  const whole = Buffer.from('0123456789abcdef');
+  const own = Buffer.allocUnsafeSlow(5);
+  own.write('owned');
+  const chunks = [whole.subarray(0, 4), whole.subarray(4, 10), own, Buffer.from('pooled'), whole.subarray(10)];
+  const expected = Buffer.concat(chunks);
+  const parked = park(chunks)!;
+  assert.ok(parked);
+  assert.equal(chunks.length, 0, 'the caller keeps nothing');
+  const back = parked.take();
+  assert.ok(Buffer.concat(back).equals(expected));
+  assert.throws(() => parked.take(), /taken already/);
+  parked.drop();
+  const dropped = park([Buffer.from('x')])!;
+  dropped.drop();
+  assert.throws(() => dropped.take(), /gone/);
 });
 
 test('ADD\'s download progress is drawn as dockerd draws it server-side', () => {

@@ -82,7 +82,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     flush();
     if (started && !out.writableEnded) out.end();
     // An extraction started in the background must not write into what rm removes.
-    await context?.settled();
+    await context?.release();
     const scratch = await scratchDir.catch(() => null);
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
 import type { ContentDigests, SourceFs } from '../../builder/sources.js';
 import { ContextTap, DigestWalker } from './context-digest.js';
 import { indexContext, type ContextView } from './context-index.js';
+import { park } from './context-park.js';
 import { headOf, receive, sniff, type Received } from './context-receive.js';
 
 /*
@@ -51,8 +52,8 @@ export interface Context {
   view: SourceFs | null;
   /** Extracts a context left in memory (once; later calls share the first); null when on disk. */
   materialize: (() => Promise<void>) | null;
-  /** Resolves when no extraction is under way any more (whatever its outcome). */
-  settled(): Promise<void>;
+  /** Frees what the context holds; resolves when no extraction is under way any more (whatever its outcome). */
+  release(): Promise<void>;
 }
 
 /** Held chunks joined into pieces of about PIECE bytes, each let go once handed on. */
@@ -110,11 +111,13 @@ async function finish(read: (rel: string) => Promise<string>, resolve: (rel: str
 async function onDisk(dir: string, dockerfileName: string, digests: ContentDigests | null): Promise<Context> {
   const read = (rel: string): Promise<string> => readFile(path.join(dir, rel), 'utf8');
   const found = await finish(read, (rel) => resolveInRoot(dir, rel, true), dockerfileName);
-  return { ...found, digests, view: null, materialize: null, settled: async () => {} };
+  return { ...found, digests, view: null, materialize: null, release: async () => {} };
 }
 
 /** A plain context left in memory: read through its index, extracted on demand. */
 async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buffer[], dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
+  // Out of the JavaScript heap until a step needs the files (context-park.ts).
+  const parked = park(chunks);
   const read = async (rel: string): Promise<string> => {
     const st = await view.lstat(rel);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
@@ -122,16 +125,26 @@ async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buff
     if (kept === null) throw new Error(`${rel} was not kept from the build context`);
     return kept.toString('utf8');
   };
-  const found = await finish(read, (rel) => view.resolve(rel, true), dockerfileName);
+  let found;
+  try {
+    found = await finish(read, (rel) => view.resolve(rel, true), dockerfileName);
+  } catch (err) {
+    parked?.drop();
+    throw err;
+  }
   let extraction: Promise<void> | null = null;
   const materialize = (): Promise<void> => {
-    extraction ??= applyTar(dir, Readable.from(pieces(chunks)), { whiteouts: 'aufs', signal }).then(() => {});
+    extraction ??= (async () => {
+      const held = parked ? parked.take() : chunks;
+      await applyTar(dir, Readable.from(pieces(held)), { whiteouts: 'aufs', signal });
+    })();
     return extraction;
   };
-  const settled = async (): Promise<void> => {
+  const release = async (): Promise<void> => {
+    parked?.drop();
     await extraction?.catch(() => {});
   };
-  return { ...found, digests, view, materialize, settled };
+  return { ...found, digests, view, materialize, release };
 }
 
 /** The held chunks, then the rest of `body`, as one stream. */
@@ -160,7 +173,7 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
   if (!isTar(headOf(first, 512))) {
     // A bare Dockerfile (`docker build - < Dockerfile`), held whole, within the limit.
     const all = await receive(input, new DigestWalker(), max, Infinity, signal, first);
-    return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, settled: async () => {} };
+    return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, release: async () => {} };
   }
   const walker = new DigestWalker(wanted(dockerfileName));
   const got = await receive(input, walker, max, memory, signal, first);
