@@ -28,7 +28,7 @@ export function networkRules(x: UpContext, n: NetworkRecord): Rule[] {
   // external network, userland proxy or not (docs/ARCHITECTURE.md, "Published
   // ports"): masqueraded out of the bridge, and the bridge's own 127/8 guard. The
   // OUTPUT jump for 127/8 is the controller's, shared by every network.
-  if (!n.Internal) rules.push(...x.ipt.loopbackRules(b.device).slice(1));
+  if (!n.Internal) rules.push(...x.ipt.loopbackRules(b.device));
   return rules;
 }
 

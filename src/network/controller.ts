@@ -66,7 +66,7 @@ export class NetworkController {
     if (!/^[A-Za-z][A-Za-z0-9_-]{0,9}$/.test(prefix)) throw new Error(`invalid iptables chain prefix ${prefix}: at most 10 letters, digits, - or _`);
     if (c.ipt) {
       await c.ipt.setup();
-      await c.ipt.add(c.ipt.loopbackRules('')[0]!);
+      await c.ipt.add(c.ipt.loopbackJump());
     }
     if (deps.config.ipForward) await enableIpForward().catch((e: Error) => deps.log.warn(`ip_forward: ${e.message}`));
     for (const n of hostAndNone(c.records.allNetworks())) c.records.saveNetwork(n);
@@ -192,7 +192,7 @@ export class NetworkController {
       this.records.saveNetwork(n);
     }
     if (this.ipt) {
-      await this.ipt.remove(this.ipt.loopbackRules('')[0]!).catch(() => undefined);
+      await this.ipt.remove(this.ipt.loopbackJump()).catch(() => undefined);
       await this.ipt.teardown().catch((e: Error) => this.log.warn(`iptables: ${e.message}`));
     }
   }

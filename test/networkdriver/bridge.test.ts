@@ -216,6 +216,7 @@ test('bridge, veths, iptables and published ports on the real kernel', async (t)
     await r.close();
     const rules = [
       ...ipt.portRules({ bridge: BRIDGE, proto: 'tcp', hostIp: '', hostPort, containerIp: b.ip, containerPort: 80 }),
+      ipt.loopbackJump(),
       ...ipt.loopbackRules(BRIDGE),
     ];
     await ipt.addAll(rules);

@@ -125,16 +125,22 @@ export class Iptables {
   }
 
   /**
-   * Loopback clients of published ports: DNATed in OUTPUT (the jump without the 127/8
-   * exclusion, shared by every network) and masqueraded out of the bridge, which
-   * route_localnet on the bridge then lets through. [0] is the shared jump, [1] and
-   * [2] belong to one bridge. route_localnet alone would also let a container send to
-   * the host's 127.0.0.1 services through the bridge; [2] drops that, keeping only
-   * the answers of connections the DNAT made (as kube-proxy does since CVE-2020-8558).
+   * Loopback clients of published ports are DNATed in OUTPUT: this jump, without the
+   * 127/8 exclusion of jumps(), is shared by every network (the controller's).
+   */
+  loopbackJump(): Rule {
+    return { table: 'nat', chain: 'OUTPUT', spec: ['-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.chain] };
+  }
+
+  /**
+   * One bridge's part of the loopback path: DNATed loopback clients leave it
+   * masqueraded (route_localnet on the bridge lets them through). route_localnet
+   * alone would also let a container send to the host's 127.0.0.1 services through
+   * the bridge; the INPUT rule drops that, keeping only the answers of connections
+   * the DNAT made (as kube-proxy does since CVE-2020-8558).
    */
   loopbackRules(bridge: string): Rule[] {
     return [
-      { table: 'nat', chain: 'OUTPUT', spec: ['-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.chain] },
       { table: 'nat', chain: 'POSTROUTING', spec: ['-s', '127.0.0.0/8', '-o', bridge, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'MASQUERADE'] },
       { table: 'filter', chain: 'INPUT', spec: ['-i', bridge, '-d', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'DROP'] },
     ];
