@@ -6,6 +6,7 @@ import { endpointConfig, type EndpointSettingsBody } from './configure.js';
 import type { NetworkController } from './controller.js';
 import { dropHostsLines } from './hosts-file.js';
 import { joinLive, leave, leaveLive } from './join.js';
+import { useEmbeddedDns } from './resolv-file.js';
 import type { NetworkRecord } from './types.js';
 
 function hasActiveEndpoints(ctl: NetworkController, n: NetworkRecord): boolean {
@@ -41,6 +42,7 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
       ctl.records.deleteEndpoint(c.Id, n.Id);
       throw err;
     }
+    if (n.bridge.dns) await useEmbeddedDns(ctl, c, n.Id, n.bridge.gateway);
   }
   if (pid === null) ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
 }

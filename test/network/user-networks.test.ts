@@ -92,6 +92,11 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     assert.match(await ok(d, ['exec', 'outsider', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth1']), new RegExp(`inet ${base}\\.20/24`));
     assert.match(await ok(d, ['exec', 'worker', 'nslookup', 'side']), new RegExp(`Address: ${base}\\.20`));
     await ok(d, ['exec', 'outsider', 'ping', '-c', '1', '-W', '3', `${base}.10`]);
+    // Started with the host's resolvers, it now asks front's server, as dockerd switches to its embedded DNS.
+    const resolv = await ok(d, ['exec', 'outsider', 'cat', '/etc/resolv.conf']);
+    assert.deepEqual(resolv.split('\n').filter((l) => l.startsWith('nameserver')), [`nameserver ${base}.254`]);
+    assert.match(resolv, /options .*ndots:0/);
+    assert.match(await ok(d, ['exec', 'outsider', 'nslookup', 'api']), new RegExp(`Address: ${base}\\.10`));
     await fails(d, ['network', 'connect', 'front', 'outsider'], /endpoint with name outsider already exists in network front/);
     await ok(d, ['network', 'disconnect', 'front', 'outsider']);
     const r = await d.docker(['exec', 'outsider', 'ip', 'link', 'show', 'eth1']);
