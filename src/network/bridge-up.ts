@@ -17,6 +17,8 @@ export interface UpContext {
   ipt: Iptables | null;
   /** Names of the client's other networks, for a network's DNS server (dns-peers.ts). */
   dnsPeers?: (networkId: string, name: string, client: string) => string[];
+  /** A client container's own `--dns` servers (empty: the network's upstreams). */
+  dnsOwnServers?: (networkId: string, client: string) => string[];
 }
 
 /** The iptables rules of one bridge network (none with --iptables=false). */
@@ -84,10 +86,12 @@ export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer
     if (x.ipt) await addRules(x.ipt, networkRules(x, n));
     if (!b.dns) return null;
     const peers = x.dnsPeers;
+    const own = x.dnsOwnServers;
     const server = new DnsServer({
       address: b.gateway,
       upstreams: (await dnsUpstreams(x.config)).map((host) => ({ host, port: 53 })),
       ...(peers ? { fallback: (name: string, client: string) => peers(n.Id, name, client) } : {}),
+      ...(own ? { upstreamsFor: (client: string) => own(n.Id, client).map((host) => ({ host, port: 53 })) } : {}),
     });
     await server.start();
     return server;

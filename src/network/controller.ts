@@ -22,7 +22,7 @@ import { recordEndpoint, validateCreate, type NetworkingConfigBody } from './con
 import { prepare, release, type PreparedNet } from './join.js';
 import { findNetwork, getNetwork } from './names.js';
 import { forgetContainer } from './ops.js';
-import { peerNames } from './dns-peers.js';
+import { ownServers, peerNames } from './dns-peers.js';
 import { restoreEndpoints } from './restore.js';
 import { detached, networkSettings, portList, publishedOf } from './view.js';
 import type { ContainerRecord, HostConfig } from '../jobs/containers/types.js';
@@ -54,7 +54,7 @@ export class NetworkController {
 
   get config(): DaemonConfig { return this.deps.config; }
   get log(): Logger { return this.deps.log; }
-  get up(): UpContext { return { config: this.deps.config, log: this.deps.log, ipt: this.ipt, dnsPeers: (net, name, client) => peerNames(this, net, name, client) }; }
+  get up(): UpContext { return { config: this.deps.config, log: this.deps.log, ipt: this.ipt, dnsPeers: (net, name, client) => peerNames(this, net, name, client), dnsOwnServers: (net, client) => ownServers(this, net, client) }; }
 
   /**
    * At daemon start: berth's chains, the predefined networks (the default bridge as

@@ -4,12 +4,18 @@
  * of every network it is on. The server that holds no answer asks this: which
  * container sent the query (by its address on that network), and what its other
  * networks' servers know, in join order. Containers on other networks only are not
- * visible, as in dockerd.
+ * visible, as in dockerd. The same lookup of the asker gives its own `--dns`
+ * servers, where names no network holds are forwarded.
  */
 import type { NetworkController } from './controller.js';
+import type { EndpointRecord } from './types.js';
+
+function askerOf(ctl: NetworkController, networkId: string, client: string): EndpointRecord | undefined {
+  return ctl.records.endpointsIn(networkId).find((ep) => ep.live?.address === client);
+}
 
 export function peerNames(ctl: NetworkController, networkId: string, name: string, client: string): string[] {
-  const asker = ctl.records.endpointsIn(networkId).find((ep) => ep.live?.address === client);
+  const asker = askerOf(ctl, networkId, client);
   if (!asker) return [];
   for (const ep of ctl.records.endpointsOf(asker.containerId)) {
     if (ep.networkId === networkId || !ep.live) continue;
@@ -17,4 +23,11 @@ export function peerNames(ctl: NetworkController, networkId: string, name: strin
     if (ips.length) return ips;
   }
   return [];
+}
+
+/** The `--dns` servers the asking container was given (IPv4 ones: the server forwards over udp4). */
+export function ownServers(ctl: NetworkController, networkId: string, client: string): string[] {
+  const asker = askerOf(ctl, networkId, client);
+  const dns = asker ? ctl.deps.containers.find(asker.containerId)?.HostConfig['Dns'] : undefined;
+  return Array.isArray(dns) ? (dns as string[]).filter((s) => !s.includes(':')) : [];
 }

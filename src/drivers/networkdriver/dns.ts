@@ -80,6 +80,11 @@ export interface DnsServerOptions {
    * resolve the names of all of them, as dockerd's per-container resolver does.
    */
   fallback?: (name: string, client: string) => string[];
+  /**
+   * The upstreams of one client, when it has its own (a container's `--dns`): dockerd's
+   * embedded resolver forwards to the container's servers, not the daemon's.
+   */
+  upstreamsFor?: (client: string) => Upstream[];
 }
 
 export class DnsServer {
@@ -138,17 +143,18 @@ export class DnsServer {
         return;
       }
     }
-    void this.forward(msg, rinfo, 0);
+    const own = this.opts.upstreamsFor?.(rinfo.address);
+    void this.forward(msg, rinfo, own?.length ? own : this.opts.upstreams, 0);
   }
 
   /** Relays the query as it is to each upstream in turn until one answers. */
-  private async forward(msg: Buffer, rinfo: RemoteInfo, index: number): Promise<void> {
-    const up = this.opts.upstreams[index];
+  private async forward(msg: Buffer, rinfo: RemoteInfo, upstreams: Upstream[], index: number): Promise<void> {
+    const up = upstreams[index];
     if (!up || !this.sock) return;
     const out = createSocket('udp4');
     const timer = setTimeout(() => {
       out.close();
-      void this.forward(msg, rinfo, index + 1);
+      void this.forward(msg, rinfo, upstreams, index + 1);
     }, this.opts.timeout ?? 2000);
     out.on('error', () => undefined);
     out.once('message', (reply) => {
