@@ -132,12 +132,12 @@ function report(berth: Figures, ref: Figures | null): string {
   }
   lines.push('', 'Noise: on this 2-core machine single runs vary by 10–30 %; compare ratios of medians, not single figures.', '');
   lines.push(
-    'Reading the request rates: the load generator (bench/http-load.ts) takes one of the two',
-    'cores, so both daemons are measured with one core left. A bare node:http handler costs',
-    'about what dockerd spends on a whole `/_ping` (~25–30 µs of CPU), so berth, a single',
-    'Node process, reaches parity there but not twice; the rest of berth\'s request path',
-    '(route table, typed job, headers) adds a few µs. `/images/json` is ahead because the',
-    'graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
+    'Reading the request rates: the load generator (bench/http-load.ts) is a Node process',
+    'on the same two cores, spending about 20 µs per request. dockerd spends about 40 µs of',
+    'CPU per `/_ping` and uses both cores; berth about 23 µs on one (its front door answers',
+    'pings without node:http; most of that is the socket write itself). So berth needs less',
+    'CPU per request, but twice dockerd\'s rate is out of reach for one core here.',
+    '`/images/json` is ahead because the graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
   if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null));
   if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null));
   if (berth.network) lines.push(...networkReport(berth.network, ref?.network ?? null));
