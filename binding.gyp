@@ -5,7 +5,7 @@
   #
   # Targets:
   #   berth       the node-addon-api addon (build/Release/berth.node): syscalls Node
-  #               lacks (mount, umount2, mknod, xattrs), loaded by src/libcontainer/native.ts
+  #               lacks (mount, umount2, mknod, xattrs) and rtnetlink for veths, loaded by src/libcontainer/native.ts
   #   berth-shim  the per-container parent, a plain C executable
   #               (build/Release/berth-shim), sources in src/libcontainer/native/shim/
   "targets": [
@@ -15,6 +15,7 @@
         "src/libcontainer/native/addon.cc",
         "src/libcontainer/native/mount.cc",
         "src/libcontainer/native/xattr.cc",
+        "src/libcontainer/native/netlink.cc",
         "src/libcontainer/native/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

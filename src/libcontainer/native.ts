@@ -2,9 +2,12 @@
  * The typed surface of the berth addon (build/Release/berth.node, built from
  * src/libcontainer/native/*.cc by `npm install` or `node-gyp rebuild --nodedir=/usr`).
  *
- * Only syscalls Node lacks. Each is synchronous (they return in microseconds) and
- * throws an Error shaped like Node's system errors: `code` ('EPERM'), `errno` (-1),
- * `syscall` ('mount') and `path`; callers wrap it in `System` where it reaches a job.
+ * Only syscalls Node lacks. The syscall wrappers are synchronous (they return in
+ * microseconds); the rtnetlink calls (plugVeth, replaceDefaultRoute, deleteLink) run
+ * on the thread pool and return Promises. Failures are Errors shaped like Node's
+ * system errors: `code` ('EPERM'), `errno` (-1), `syscall` ('mount', or the netlink
+ * step such as 'RTM_NEWLINK veth') and `path` (or the link's name); callers wrap
+ * them in `System` where they reach a job.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +22,27 @@ interface Addon {
   lsetxattr(path: string, name: string, value: Buffer, flags: number): void;
   lgetxattr(path: string, name: string): Buffer | null;
   llistxattr(path: string): string[];
+  plugVeth(spec: NativeVethSpec): Promise<boolean>;
+  replaceDefaultRoute(pid: number, gateway: string, ifname: string): Promise<boolean>;
+  deleteLink(name: string): Promise<boolean>;
+}
+
+/** A veth pair from the bridge `bridge` into the network namespace of `pid`. */
+export interface NativeVethSpec {
+  /** The host end's name (on the bridge, up). */
+  host: string;
+  /** The container end's final name in its namespace (eth0). */
+  peer: string;
+  bridge: string;
+  pid: number;
+  mac: string;
+  mtu?: number;
+  address: string;
+  prefix: number;
+  /** The default route's next hop; no default route when absent. */
+  gateway?: string;
+  /** Hairpin mode on the host end's bridge port. */
+  hairpin?: boolean;
 }
 
 /**
@@ -116,4 +140,25 @@ export function lgetxattr(path: string, name: string): Buffer | null {
 /** llistxattr(2): the names of the file's extended attributes. */
 export function llistxattr(path: string): string[] {
   return addon().llistxattr(path);
+}
+
+/**
+ * Makes the veth pair of `spec` by rtnetlink, off the event loop: the peer created in
+ * the namespace under its final name, MAC and MTU, the host end on the bridge and up;
+ * then inside the namespace the address, the peer and lo up, the default route. On
+ * failure nothing is left (the pair is deleted) and the error names the step, e.g.
+ * `EEXIST: file exists, RTM_NEWLINK veth 'veth1234567': File exists`.
+ */
+export async function plugVeth(spec: NativeVethSpec): Promise<void> {
+  await addon().plugVeth(spec);
+}
+
+/** `ip route replace default via gateway dev ifname` in the network namespace of `pid`. */
+export async function replaceDefaultRoute(pid: number, gateway: string, ifname: string): Promise<void> {
+  await addon().replaceDefaultRoute(pid, gateway, ifname);
+}
+
+/** Deletes the link `name` (a veth takes its peer with it); false when there was none. */
+export function deleteLink(name: string): Promise<boolean> {
+  return addon().deleteLink(name);
 }

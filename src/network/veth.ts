@@ -1,57 +1,26 @@
 /**
- * A container's veth pair in two `ip -batch` runs instead of one `ip` per step: the
- * pair is made with its peer created straight inside the container's namespace
- * under its final name and MAC (no temporary name, no rename, no clash with the
- * host's own eth0), then the addresses and routes are set from inside. A container
- * start waits on this, so every process spawned here is latency.
+ * A container's veth pair, made by rtnetlink from the daemon itself (the addon's
+ * plugVeth, on the thread pool): no `ip` or `nsenter` is spawned, each of which was a
+ * fork+exec of the large daemon process on the start's critical path. The peer is
+ * created straight inside the container's namespace under its final name and MAC (no
+ * temporary name, no rename, no clash with the host's own eth0), then the address and
+ * routes are set on a netlink socket opened in that namespace.
  */
-import { spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
 import { System } from '../engine/errors.js';
 import { vethName, type VethSpec } from '../drivers/networkdriver/bridge.js';
-
-/** Runs `argv` with `script` on stdin; a non-zero exit is a System error with its stderr. */
-function batch(argv: string[], script: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new System(`${argv.join(' ')}: ${err.trim() || `exit ${code}`}`));
-    });
-    // A child that dies before reading (nsenter into a container that has just exited)
-    // breaks the pipe: its exit status reports the failure; the EPIPE itself must not
-    // become an unhandled error that takes the daemon down.
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(script);
-  });
-}
+import * as native from '../libcontainer/native.js';
 
 /** Plugs the netns of `pid` into `bridge`; returns the host end's name. Nothing is left on failure. */
 export async function plugVeth(bridge: string, pid: number, spec: VethSpec): Promise<string> {
   const host = vethName();
-  const mtu = spec.mtu ? ` mtu ${spec.mtu}` : '';
-  await batch(['ip', '-batch', '-'], [
-    `link add name ${host}${mtu} type veth peer name ${spec.ifname}${mtu} address ${spec.mac} netns ${pid}`,
-    `link set dev ${host} master ${bridge}`,
-    `link set dev ${host} up`,
-  ].join('\n') + '\n').catch(async (err) => {
-    await unplugVeth(host);
-    throw err;
-  });
-  const inside = [
-    `addr add ${spec.address}/${spec.prefix} dev ${spec.ifname}`,
-    `link set dev ${spec.ifname} up`,
-    'link set dev lo up',
-    ...(spec.gateway ? [`route add default via ${spec.gateway} dev ${spec.ifname}`] : []),
-  ];
   try {
-    await batch(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
+    await native.plugVeth({
+      host, peer: spec.ifname, bridge, pid, mac: spec.mac, address: spec.address, prefix: spec.prefix,
+      ...(spec.mtu ? { mtu: spec.mtu } : {}), ...(spec.gateway ? { gateway: spec.gateway } : {}),
+      ...(spec.hairpin ? { hairpin: true } : {}),
+    });
   } catch (err) {
-    await unplugVeth(host);
-    throw err;
+    throw new System(`plugging ${spec.ifname} of process ${pid} into ${bridge}: ${(err as Error).message}`, { cause: err });
   }
   return host;
 }
@@ -61,16 +30,18 @@ export async function plugVeth(bridge: string, pid: number, spec: VethSpec): Pro
  * network that provides external connectivity changed (a connect or disconnect).
  */
 export async function setDefaultRoute(pid: number, gateway: string, ifname: string): Promise<void> {
-  await batch(['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', 'route', 'replace', 'default', 'via', gateway, 'dev', ifname], '');
+  try {
+    await native.replaceDefaultRoute(pid, gateway, ifname);
+  } catch (err) {
+    throw new System(`default route via ${gateway} dev ${ifname} in process ${pid}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Deletes the pair (both ends go); gone already (its namespace ended) is fine. */
 export async function unplugVeth(host: string): Promise<void> {
-  // Usually gone with the container's namespace already: a stat, not a spawn, says so.
-  if (!(await access(`/sys/class/net/${host}`).then(() => true, () => false))) return;
   try {
-    await batch(['ip', 'link', 'del', 'dev', host], '');
+    await native.deleteLink(host);
   } catch (err) {
-    if (!/Cannot find device|does not exist/.test((err as Error).message)) throw err;
+    throw new System(`removing ${host}: ${(err as Error).message}`, { cause: err });
   }
 }

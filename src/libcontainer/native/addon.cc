@@ -1,6 +1,7 @@
-// The berth addon: only the syscalls the daemon needs and Node lacks. Every function
-// is synchronous (these calls return in microseconds) and throws Node-shaped system
-// errors (errors.h). The typed surface is src/libcontainer/native.ts.
+// The berth addon: only the syscalls the daemon needs and Node lacks. The syscall
+// wrappers are synchronous (they return in microseconds); the rtnetlink calls of
+// netlink.cc run on the thread pool and return Promises. All fail with Node-shaped
+// system errors (errors.h). The typed surface is src/libcontainer/native.ts.
 #include <napi.h>
 
 #include "exports.h"
@@ -10,6 +11,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::InitMount(env, exports);
   berth::InitXattr(env, exports);
+  berth::InitNetlink(env, exports);
   return exports;
 }
 

@@ -42,6 +42,12 @@ const char* ErrnoName(int err) {
     case ENOTSUP: return "ENOTSUP";
     case EDQUOT: return "EDQUOT";
     case ESTALE: return "ESTALE";
+    case ESRCH: return "ESRCH";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENETDOWN: return "ENETDOWN";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     default: return nullptr;
   }
 }
