@@ -17,6 +17,22 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Only for a container with a healthcheck, as dockerd shows it. */
+  Health?: HealthState;
+}
+
+/** One probe's result in `State.Health.Log` (the last five are kept). */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
 }
 
 /** The API's HostConfig as received; berth reads a few fields and keeps the rest for inspect. */
@@ -77,7 +93,7 @@ declare module '../../engine/job-table.js' {
   interface JobTable {
     container_create: { args: { name: string; body: CreateBody }; result: { Id: string; Warnings: string[] } };
     container_inspect: { args: { name: string; size: boolean }; result: Record<string, unknown> };
-    container_list: { args: { all: boolean; limit: number; size: boolean; filters: Filters }; result: ContainerSummary[] };
+    container_list: { args: { all: boolean; limit: number; size: boolean; filters: Filters }; result: void };
     container_delete: { args: { name: string; force: boolean; volumes: boolean; link: boolean }; result: void };
     container_rename: { args: { name: string; newName: string }; result: void };
   }

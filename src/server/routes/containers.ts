@@ -36,7 +36,7 @@ function waitCondition(raw: string | undefined): WaitCondition {
 /** Container routes; literal paths (`/containers/json`, `/containers/create`) come before `:name` ones. */
 export const containerRoutes: Route[] = [
   route({
-    method: 'get', path: '/containers/json', job: 'container_list',
+    method: 'get', path: '/containers/json', job: 'container_list', reply: 'binary', contentType: 'application/json',
     args: (r) => ({
       all: r.query.bool('all'), limit: r.query.int('limit', 0) ?? 0, size: r.query.bool('size'), filters: r.query.filters(),
     }),
