@@ -34,7 +34,7 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
     // Take the rootfs reference the run holds (the mount itself survived the daemon).
     await ctx.graph.driver.get(c.Id);
     live.add(c.Id);
-    watch(ctx, c.Id, h);
+    watch(ctx, c.Id, h, true);
     ctx.log.info(`container ${c.Id}: restored (pid ${h.pid})`);
   }
   // Live endpoints keep their links; those of containers that no longer run go.

@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../../graph/archive/healthcheck.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import type { ContainerConfig } from '../../graph/types.js';
 import type { CreateBody, HostConfig } from './types.js';
@@ -47,11 +48,13 @@ export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined
   }
   c.Cmd = cmd;
   c.Entrypoint = entrypoint;
-  if (user.Healthcheck ?? img.Healthcheck) c.Healthcheck = user.Healthcheck ?? img.Healthcheck;
+  const health = mergeHealthcheck(user.Healthcheck as HealthConfig | null | undefined, img.Healthcheck as HealthConfig | null | undefined);
+  if (health) c.Healthcheck = health;
   const stopSignal = user.StopSignal || img.StopSignal;
   if (stopSignal) c.StopSignal = stopSignal;
   if (typeof user['StopTimeout'] === 'number') c['StopTimeout'] = user['StopTimeout'];
-  if (user.Shell) c.Shell = user.Shell;
+  const shell = user.Shell?.length ? user.Shell : img.Shell;
+  if (shell?.length) c.Shell = shell;
   if ((c.Entrypoint?.length ?? 0) === 0 && (c.Cmd?.length ?? 0) === 0) throw new InvalidParameter('No command specified');
   if (c.WorkingDir && !c.WorkingDir.startsWith('/')) {
     throw new InvalidParameter(`the working directory '${c.WorkingDir}' is invalid, it needs to be an absolute path`);
@@ -101,4 +104,18 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   return out;
+}
+
+/** dockerd's merge: the image's healthcheck fills what the container's leaves unset (empty Test, zero durations). */
+function mergeHealthcheck(user: HealthConfig | null | undefined, img: HealthConfig | null | undefined): HealthConfig | undefined {
+  if (!user) return img ?? undefined;
+  if (!img) return user;
+  return {
+    ...user,
+    Test: user.Test?.length ? user.Test : img.Test,
+    ...(user.Interval ? {} : img.Interval ? { Interval: img.Interval } : {}),
+    ...(user.Timeout ? {} : img.Timeout ? { Timeout: img.Timeout } : {}),
+    ...(user.StartPeriod ? {} : img.StartPeriod ? { StartPeriod: img.StartPeriod } : {}),
+    ...(user.Retries ? {} : img.Retries ? { Retries: img.Retries } : {}),
+  };
 }

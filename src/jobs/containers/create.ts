@@ -4,6 +4,7 @@ import type { Handler } from '../context.js';
 import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } from './common.js';
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
+import { validateHealthcheck } from './health-config.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
@@ -38,6 +39,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   }
   const id = generateId();
   const config = mergeConfig(body, image.config.config, id);
+  validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
   await validateHostConfig(hostConfig);
   const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;

@@ -8,6 +8,8 @@ import type { ContainerRecord } from './types.js';
 /** The keys dockerd 20.10's container listing accepts. */
 const KEYS = ['ancestor', 'before', 'expose', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name',
   'network', 'publish', 'since', 'status', 'volume'];
+/** dockerd's IsValidHealthString: `none` is a container without a healthcheck. */
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 export type Predicate = (c: ContainerRecord) => boolean;
@@ -31,7 +33,7 @@ function matchLabels(values: string[] | undefined, labels: Record<string, string
 
 /**
  * Compile `filters` into a predicate, validating as dockerd does. Keys berth accepts
- * but cannot evaluate yet (health, network, publish, expose, isolation,
+ * but cannot evaluate yet (network, publish, expose, isolation,
  * is-task) match nothing only when they would need state berth lacks: they match all.
  */
 export function compileFilters(ctx: JobContext, store: ContainerStore, filters: Filters): {
@@ -40,6 +42,9 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
   checkFilterKeys(filters, KEYS);
   for (const s of filters.status ?? []) {
     if (!STATUSES.includes(s)) throw new InvalidParameter(`Invalid filter 'status=${s}'`);
+  }
+  for (const h of filters.health ?? []) {
+    if (!HEALTH.includes(h)) throw new InvalidParameter(`Unrecognised filter value for health: ${h}`);
   }
   const exited = (filters.exited ?? []).map((v) => {
     const n = Number(v);
@@ -64,6 +69,7 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
     if (since.some((s) => t <= s)) return false;
     if (filters.ancestor && !ancestors.has(c.Image)) return false;
     if (filters.volume && !mountsMatch(filters.volume, c)) return false;
+    if (filters.health && !filters.health.includes(c.State.Health?.Status ?? 'none')) return false;
     return true;
   };
   return { match, hasBeforeSince: before.length + since.length > 0 };

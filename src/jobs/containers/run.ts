@@ -12,6 +12,7 @@ import { resourcesOf } from './resources.js';
 import { runtimeOf } from './runtime.js';
 import { specInput } from './spec-input.js';
 import type { ContainerRecord } from './types.js';
+import { monitorHealth } from './health-monitor.js';
 
 /** `<data-root>/containers/<id>/<id>-json.log`, dockerd's json-file path. */
 export function logPathOf(ctx: JobContext, id: string): string {
@@ -66,7 +67,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
 }
 
 /** Track a running container's handle and record its exit when it comes. */
-export function watch(ctx: JobContext, id: string, handle: ContainerHandle): void {
+export function watch(ctx: JobContext, id: string, handle: ContainerHandle, restored = false): void {
   const rt = runtimeOf(ctx);
   const startedMs = Date.now();
   const done = handle.wait().then(
@@ -77,4 +78,5 @@ export function watch(ctx: JobContext, id: string, handle: ContainerHandle): voi
     },
   );
   rt.track(id, handle, done);
+  monitorHealth(ctx, id, handle, restored);
 }

@@ -51,7 +51,7 @@ export function humanDuration(ms: number): string {
 export function statusText(s: ContainerState, now = Date.now()): string {
   const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (s.Status) {
-    case 'running': return `Up ${since(s.StartedAt)}`;
+    case 'running': return s.Health ? `Up ${since(s.StartedAt)} (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})` : `Up ${since(s.StartedAt)}`;
     case 'paused': return `Up ${since(s.StartedAt)} (Paused)`;
     case 'restarting': return `Restarting (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
     case 'removing': return 'Removal In Progress';

@@ -13,6 +13,9 @@ function rlimitsOf(c: ContainerRecord): OciRlimit[] {
   return list.map((u) => ({ type: `RLIMIT_${u.Name.toUpperCase()}`, hard: rlimitValue(u.Hard), soft: rlimitValue(u.Soft) }));
 }
 
+/** What of an exec its process is made from (a health probe gives the same). */
+export type ExecProcessInput = Pick<ExecRecord, 'entrypoint' | 'args' | 'tty' | 'privileged' | 'user' | 'workingDir' | 'env'>;
+
 /**
  * The exec's process, as dockerd builds it from the container's own process spec:
  * the user resolved in the container's rootfs (with its --group-add), the
@@ -20,7 +23,7 @@ function rlimitsOf(c: ContainerRecord): OciRlimit[] {
  * no_new_privs; HOME from the user's passwd entry when the env has none, as runc
  * adds it. Throws dockerd's words for a user that does not exist.
  */
-export async function execProcess(ctx: JobContext, c: ContainerRecord, rec: ExecRecord): Promise<OciProcess> {
+export async function execProcess(ctx: JobContext, c: ContainerRecord, rec: ExecProcessInput): Promise<OciProcess> {
   const h = c.HostConfig;
   const driver = ctx.graph.driver;
   // The container runs, so its rootfs is mounted: this only takes a reference.
