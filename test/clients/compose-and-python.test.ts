@@ -28,20 +28,25 @@ function runTool(d: TestDaemon, file: string, args: string[], opts: { cwd?: stri
   });
 }
 
-test('docker-compose: up with a project network and name resolution, ps, logs, run --rm, down', { timeout: 300_000 }, async (t) => {
+test('docker-compose: up with a project network, a healthcheck gating depends_on, name resolution, ps, logs, run --rm, down', { timeout: 300_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
   const proj = join(d.dir, 'proj');
   mkdirSync(proj);
+  // The client asks once: compose starts it only when web's healthcheck has passed.
   writeFileSync(join(proj, 'docker-compose.yml'), [
-    'version: "3"',
     'services:',
     '  web:',
     '    image: busybox',
     '    command: sh -c "mkdir -p /www && echo served-by-web > /www/index.html && echo web up && httpd -f -p 8080 -h /www"',
+    '    healthcheck:',
+    '      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]',
+    '      interval: 300ms',
     '  client:',
     '    image: busybox',
-    '    command: sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://web:8080/ && exit 0; sleep 0.5; done; exit 1"',
-    '    depends_on: [web]',
+    '    command: wget -q -O - http://web:8080/',
+    '    depends_on:',
+    '      web:',
+    '        condition: service_healthy',
     '',
   ].join('\n'));
   const compose = (args: string[]) => runTool(d, '/usr/bin/docker-compose', args, { cwd: proj });
@@ -56,7 +61,7 @@ test('docker-compose: up with a project network and name resolution, ps, logs, r
   assert.match(logs.out, /client_1 +\| served-by-web/);
   assert.match(logs.out, /web_1 +\| web up/);
   const ps = await compose(['ps']);
-  assert.match(ps.out, /proj_web_1 .* Up/);
+  assert.match(ps.out, /proj_web_1 .* Up \(healthy\)/);
   assert.match(ps.out, /proj_client_1 .* Exit 0/);
   const run = await compose(['run', '--rm', '-T', 'client', 'sh', '-c', 'echo from-run; exit 4']);
   assert.equal(run.code, 4, run.err);
