@@ -1,5 +1,5 @@
 import type { ContainerConfig } from '../graph/types.js';
-import type { Backend } from './backend.js';
+import type { Backend, BuildImage } from './backend.js';
 
 /*
  * The legacy build cache, as dockerd keeps it: no table of its own. Every step's
@@ -35,11 +35,11 @@ export function sameConfig(a: ContainerConfig | undefined, b: ContainerConfig): 
 }
 
 /** The cached image for a step on `parent` ('' for scratch) probed with `config`, if any. */
-export function probeCache(backend: Backend, parent: string, config: ContainerConfig): string | null {
-  let best: { id: string; createdMs: number } | null = null;
+export function probeCache(backend: Backend, parent: string, config: ContainerConfig): BuildImage | null {
+  let best: BuildImage | null = null;
   for (const img of backend.children(parent)) {
     if (!sameConfig(img.config.container_config, config)) continue;
     if (!best || img.createdMs > best.createdMs) best = img;
   }
-  return best?.id ?? null;
+  return best;
 }

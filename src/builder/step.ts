@@ -100,7 +100,8 @@ export function tryCache(b: BuildRun, probe: ContainerConfig): boolean {
     return false;
   }
   b.out(' ---> Using cache\n');
-  setImage(b, b.backend.getImage(hit));
+  // The probe's own record: the image was just read, no second lookup.
+  setImage(b, hit);
   return true;
 }
 

@@ -1,16 +1,16 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { goHumanSize, goProgress } from '../../src/builder/format.js';
-import { ContextTap } from '../../src/jobs/build/context-digest.js';
+import { ContextTap, DigestWalker } from '../../src/jobs/build/context-digest.js';
 import { maxContextBytes, openContext } from '../../src/jobs/build/context.js';
-import { park } from '../../src/jobs/build/context-park.js';
+import { ChunkPark, park } from '../../src/jobs/build/context-park.js';
 import { findSources, type SourceRoot } from '../../src/builder/sources.js';
 import { encodeHeaders, padding, paxRecord } from '../../src/drivers/graphdriver/archive/tar-header.js';
 
@@ -241,6 +241,80 @@ test('a gzip context and a bare Dockerfile open too', async (t) => {
   const bare = await openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, new AbortController().signal);
   assert.equal(bare.dockerfile, 'FROM busybox\nRUN true\n');
   await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1000, new AbortController().signal), /larger than the daemon's limit of 1000 bytes/);
+});
+
+/** `bytes` in pieces of `size`, each in memory of its own (as the HTTP parser hands them out), so parking really moves them. */
+function ownPieces(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) {
+    const piece = bytes.subarray(i, i + size);
+    const own = Buffer.allocUnsafeSlow(piece.length);
+    piece.copy(own);
+    out.push(own);
+  }
+  return out;
+}
+
+test('a context parked while it arrives reads and extracts the same: blocks and PAX records cut by a chunk survive its move', async (t) => {
+  const big = Buffer.alloc(2_500_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+  const long = `${'deep/'.repeat(30)}name.txt`;
+  const bytes = await tarOf([
+    { name: 'Dockerfile', content: 'FROM busybox\nCOPY . /\n' },
+    { name: 'big.bin', content: big },
+    { name: 'deep', type: 'directory' },
+    ...Array.from({ length: 29 }, (_, i) => ({ name: `${'deep/'.repeat(i + 2)}`.slice(0, -1), type: 'directory' as const })),
+    { name: long, content: 'at the end of a long name\n', uid: 70000, gid: 7 },
+    { name: 'z.txt', content: 'last\n' },
+  ]);
+  // Each piece parked as soon as it is walked: whatever the walk keeps of one must be its own.
+  const walker = new DigestWalker(new Set(['Dockerfile']));
+  const parkEach = new ChunkPark(1);
+  for (const piece of ownPieces(bytes, 301)) {
+    walker.write(piece);
+    parkEach.add(piece);
+  }
+  assert.ok(walker.plain());
+  assert.equal(walker.digests.get('big.bin')?.digest, sha(big));
+  assert.equal(walker.digests.get(long)?.digest, sha('at the end of a long name\n'));
+  assert.equal(Buffer.concat(walker.kept.get('Dockerfile')!).toString(), 'FROM busybox\nCOPY . /\n');
+  assert.ok(Buffer.concat(parkEach.take()).equals(bytes));
+  const dir = scratch(t);
+  // 3001-byte pieces: headers, PAX records and contents all straddle them, and batches of
+  // a MiB move while the walk still holds a part of a block.
+  const ctx = await openContext(Readable.from(ownPieces(bytes, 3001)), dir, '', 1 << 30, new AbortController().signal);
+  assert.equal(ctx.dockerfile, 'FROM busybox\nCOPY . /\n');
+  assert.ok(ctx.view && ctx.materialize);
+  assert.equal(ctx.digests?.get('big.bin')?.digest, sha(big));
+  assert.equal(ctx.digests?.get(long)?.digest, sha('at the end of a long name\n'));
+  assert.equal((await ctx.view.lstat(long)).uid, 70000);
+  await ctx.materialize();
+  assert.ok(readFileSync(join(dir, 'big.bin')).equals(big));
+  assert.equal(readFileSync(join(dir, long), 'utf8'), 'at the end of a long name\n');
+  assert.equal(readFileSync(join(dir, 'z.txt'), 'utf8'), 'last\n');
+  await ctx.release();
+});
+
+test('a context left in memory answers before its directory exists once one like it was seen', async (t) => {
+  const bytes = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'a', content: 'a\n' }]);
+  const parent = scratch(t);
+  const first = join(parent, 'one');
+  mkdirSync(first, { mode: 0o700 });
+  const seen = await openContext(Readable.from(ownPieces(bytes, 700)), first, '', 1 << 30, new AbortController().signal, undefined, parent);
+  // The next one's directory is not there yet: the view does not wait for it.
+  let make!: (d: string) => void;
+  const later = new Promise<string>((resolve) => { make = resolve; });
+  const ctx = await openContext(Readable.from(ownPieces(bytes, 700)), later, '', 1 << 30, new AbortController().signal, undefined, parent);
+  assert.deepEqual(await ctx.view!.lstat(''), await seen.view!.lstat(''));
+  assert.equal(ctx.digests?.get('a')?.digest, sha('a\n'));
+  const second = join(parent, 'two');
+  mkdirSync(second, { mode: 0o700 });
+  const extracted = ctx.materialize!();
+  make(second);
+  await extracted;
+  assert.equal(readFileSync(join(second, 'a'), 'utf8'), 'a\n');
+  await seen.release();
+  await ctx.release();
 });
 
 test('parked chunks come back whole and in order, shared or not', () => {

@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { build } from '../../builder/build.js';
+import type { SourceRoot } from '../../builder/sources.js';
 import { StepError } from '../../builder/step.js';
 import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
-import { makeScratch } from '../../graph/archive/tmp.js';
+import { makeScratch, tmpRoot } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
@@ -46,16 +47,27 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   let context: Context | undefined;
   try {
     try {
-      context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal);
+      context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal, undefined, tmpRoot(ctx.config.dataRoot));
     } catch (err) {
       if (!stdin.destroyed) stdin.resume();
       throw err;
     }
-    const scratch = await scratchDir;
+    // A context left in memory is read through its view until a step needs its files,
+    // and its materialize waits for the directory: a cached build does not.
+    let scratch: string | null = null;
+    if (context.view) scratchDir.then((d) => { scratch = d; }, () => {});
+    else scratch = await scratchDir;
     const backend = new JobBackend(ctx, job.signal);
     let id: string;
     try {
-      const root = { dir: scratch, ignore: context.ignore, digests: context.digests, view: context.view, materialize: context.materialize };
+      const c = context;
+      const root: SourceRoot = {
+        get dir(): string {
+          if (scratch === null) throw new Error('the build context is not extracted yet');
+          return scratch;
+        },
+        ignore: c.ignore, digests: c.digests, view: c.view, materialize: c.materialize,
+      };
       id = await build(backend, context.dockerfile, root, a, {
         out: text,
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),

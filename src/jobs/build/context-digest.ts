@@ -56,7 +56,7 @@ const TIME = /^-?[0-9]+(\.[0-9]*)?$/;
 export class DigestWalker {
   readonly digests: ContentDigests = new Map();
   readonly entries: WalkedEntry[] = [];
-  /** Content of the files named in `keep`, as views of the input's chunks. */
+  /** Content of the files named in `keep`, copied out of the input's chunks. */
   readonly kept = new Map<string, Buffer[]>();
   private irregular = false;
   private phase: Phase = 'header';
@@ -100,16 +100,20 @@ export class DigestWalker {
         const n = Math.min(this.need, chunk.length - off);
         const piece = chunk.subarray(off, off + n);
         this.file?.hash.update(piece);
-        this.file?.kept?.push(piece);
+        // A copy: the chunk itself may be parked (context-park.ts) once walked.
+        this.file?.kept?.push(Buffer.from(piece));
         off += n;
         this.need -= n;
         if (this.need === 0) this.endData();
         continue;
       }
       const n = Math.min(this.need - this.pendingBytes, chunk.length - off);
-      this.pending.push(chunk.subarray(off, off + n));
+      const piece = chunk.subarray(off, off + n);
       this.pendingBytes += n;
       off += n;
+      // A block cut by the chunk's end waits for the next one: as a copy, since the
+      // chunk may be parked once walked.
+      this.pending.push(this.pendingBytes < this.need ? Buffer.from(piece) : piece);
       if (this.pendingBytes < this.need) continue;
       const whole = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
       this.pending = [];
@@ -155,7 +159,8 @@ export class DigestWalker {
     }
     if (this.phase === 'extension') {
       if (this.extensionType === 'L') this.longName = block.subarray(0, block.indexOf(0) === -1 ? block.length : block.indexOf(0)).toString('utf8');
-      else if (this.extensionType === 'x') this.pax = new Map([...this.pax, ...parsePax(block.subarray(0, this.extSize))]);
+      // Copied: its values are read at the next header, maybe after the chunk was parked.
+      else if (this.extensionType === 'x') this.pax = new Map([...this.pax, ...parsePax(Buffer.from(block.subarray(0, this.extSize)))]);
       return this.expect('header', BLOCK);
     }
     // A header block.

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type DigestWalker, tooLarge } from './context-digest.js';
+import type { ChunkPark } from './context-park.js';
 
 /*
  * The build context's bytes taken into memory as fast as the client sends them,
@@ -84,11 +85,13 @@ export function headOf(got: Received, n: number): Buffer {
 /**
  * Read `input` until its end or until more than `memory` bytes are held, starting
  * with what `start` (sniff) took from it already. More than `max` bytes in all is
- * refused with the daemon's limit error.
+ * refused with the daemon's limit error. With `park`, the chunks go there as they
+ * are walked (and the answer's `chunks` is empty).
  */
-export function receive(input: Readable, walker: DigestWalker, max: number, memory: number, signal: AbortSignal, start: Received): Promise<Received> {
+export function receive(input: Readable, walker: DigestWalker, max: number, memory: number, signal: AbortSignal, start: Received, park: ChunkPark | null = null): Promise<Received> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const hold = park ? (c: Buffer): void => park.add(c) : (c: Buffer): void => { chunks.push(c); };
     let bytes = 0;
     let off = (): void => {};
     let done = false;
@@ -105,7 +108,7 @@ export function receive(input: Readable, walker: DigestWalker, max: number, memo
         return;
       }
       walker.write(chunk);
-      chunks.push(chunk);
+      hold(chunk);
       if (bytes > memory) {
         input.pause();
         finish(() => resolve({ chunks, bytes, ended: false }));
@@ -115,7 +118,7 @@ export function receive(input: Readable, walker: DigestWalker, max: number, memo
     for (const c of start.chunks) {
       if (done) {
         walker.write(c);
-        chunks.push(c);
+        hold(c);
         bytes += c.length;
       } else take(c);
     }

@@ -7,10 +7,10 @@ import { BLOCK } from '../../drivers/graphdriver/archive/tar-header.js';
 import { InvalidParameter, isErrno } from '../../engine/errors.js';
 import { decompress, detectCompression } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
-import type { ContentDigests, SourceFs } from '../../builder/sources.js';
+import type { ContentDigests, SourceFs, SourceStat } from '../../builder/sources.js';
 import { ContextTap, DigestWalker } from './context-digest.js';
 import { indexContext, type ContextView } from './context-index.js';
-import { park } from './context-park.js';
+import { ChunkPark, type Parked } from './context-park.js';
 import { headOf, receive, sniff, type Received } from './context-receive.js';
 
 /*
@@ -114,10 +114,9 @@ async function onDisk(dir: string, dockerfileName: string, digests: ContentDiges
   return { ...found, digests, view: null, materialize: null, release: async () => {} };
 }
 
-/** A plain context left in memory: read through its index, extracted on demand. */
-async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buffer[], dir: string, dockerfileName: string, signal: AbortSignal): Promise<Context> {
+/** A plain context left in memory: read through its index, extracted on demand (into `dir`, awaited then). */
+async function inMemory(view: ContextView, digests: ContentDigests, parked: Parked, dir: string | Promise<string>, dockerfileName: string, signal: AbortSignal): Promise<Context> {
   // Out of the JavaScript heap until a step needs the files (context-park.ts).
-  const parked = park(chunks);
   const read = async (rel: string): Promise<string> => {
     const st = await view.lstat(rel);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
@@ -129,19 +128,19 @@ async function inMemory(view: ContextView, digests: ContentDigests, chunks: Buff
   try {
     found = await finish(read, (rel) => view.resolve(rel, true), dockerfileName);
   } catch (err) {
-    parked?.drop();
+    parked.drop();
     throw err;
   }
   let extraction: Promise<void> | null = null;
   const materialize = (): Promise<void> => {
     extraction ??= (async () => {
-      const held = parked ? parked.take() : chunks;
-      await applyTar(dir, Readable.from(pieces(held)), { whiteouts: 'aufs', signal });
+      const at = await dir;
+      await applyTar(at, Readable.from(pieces(parked.take())), { whiteouts: 'aufs', signal });
     })();
     return extraction;
   };
   const release = async (): Promise<void> => {
-    parked?.drop();
+    parked.drop();
     await extraction?.catch(() => {});
   };
   return { ...found, digests, view, materialize, release };
@@ -155,12 +154,27 @@ function rejoined(held: Received, body: Readable): Readable {
 const isTar = (head: Buffer): boolean => head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
 
 /**
- * Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach
- * the files. `dir` (scratch space for an extraction) may still be in the making.
+ * The lstat of the last scratch directory made under a parent (`rootKey`). Every
+ * one is made the same way (same call, mode, owner, parent), so an earlier one's
+ * answers what the view needs of a new one (mode, owner, type) before that exists:
+ * on a loaded machine its mkdir took anywhere from 1 to 100 ms, and a fully cached
+ * build waited for a directory it never uses.
  */
-export async function openContext(body: Readable, dir: string | Promise<string>, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY): Promise<Context> {
+const rootStats = new Map<string, SourceStat>();
+
+/**
+ * Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach
+ * the files. `dir` (scratch space for an extraction) may still be in the making; a
+ * context left in memory does not wait for it when `rootKey` (the directory `dir`
+ * is made in) has been seen before.
+ */
+export async function openContext(body: Readable, dir: string | Promise<string>, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY, rootKey?: string): Promise<Context> {
+  const known = rootKey === undefined ? undefined : rootStats.get(rootKey);
   // The root's lstat (the view's answer for the context itself), taken while the body arrives.
-  const rootStat = Promise.resolve(dir).then((at) => lstat(at));
+  const rootStat = Promise.resolve(dir).then((at) => lstat(at)).then((st) => {
+    if (rootKey !== undefined) rootStats.set(rootKey, st);
+    return st;
+  });
   rootStat.catch(() => {
     // awaited below where it is needed
   });
@@ -176,15 +190,24 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
     return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, release: async () => {} };
   }
   const walker = new DigestWalker(wanted(dockerfileName));
-  const got = await receive(input, walker, max, memory, signal, first);
+  // The chunks leave the heap as they arrive, in case the context stays in memory.
+  const held = new ChunkPark();
+  let got: Received;
+  try {
+    got = await receive(input, walker, max, memory, signal, first, held);
+  } catch (err) {
+    held.drop();
+    throw err;
+  }
   if (!got.ended) {
     // Too large to hold: extracted while the rest arrives, as it always was.
     const rest = input.pipe(new ContextTap(max, walker, got.bytes));
     // Its failures (the limit, the client gone) wait in the stream for the extractor's read of it.
     input.on('error', (err) => rest.destroy(err));
     rest.on('error', () => {});
+    const chunks = held.take();
     const at = await dir;
-    await applyTar(at, Readable.from(joined(got.chunks, rest)), { whiteouts: 'aufs', signal });
+    await applyTar(at, Readable.from(joined(chunks, rest)), { whiteouts: 'aufs', signal });
     return onDisk(at, dockerfileName, walker.usable ? walker.digests : null);
   }
   // The CLI's -f - archive may stop right after its last file; its end is added here.
@@ -192,12 +215,19 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
   if (pad > 0) {
     const end = Buffer.alloc(pad + 2 * BLOCK);
     walker.write(end);
-    got.chunks.push(end);
+    held.add(end);
   }
+  held.seal();
   const digests = walker.usable ? walker.digests : null;
+  let view: ContextView | null;
+  try {
+    view = indexContext(walker, known ?? await rootStat);
+  } catch (err) {
+    held.drop();
+    throw err;
+  }
+  if (view) return inMemory(view, walker.digests, held, dir, dockerfileName, signal);
   const at = await dir;
-  const view = indexContext(walker, await rootStat);
-  if (view) return inMemory(view, walker.digests, got.chunks, at, dockerfileName, signal);
-  await applyTar(at, Readable.from(pieces(got.chunks)), { whiteouts: 'aufs', signal });
+  await applyTar(at, Readable.from(pieces(held.take())), { whiteouts: 'aufs', signal });
   return onDisk(at, dockerfileName, digests);
 }
