@@ -109,6 +109,8 @@ export interface ContainerSpecInput {
   cgroupns?: 'host' | 'private';
   /** Device nodes of the host, for `--privileged` (see `hostDevices()`). */
   hostDevices?: OciDevice[];
+  /** Nodes added with `--device` (they replace a default of the same path). */
+  extraDevices?: OciDevice[];
   resources?: Resources;
   /**
    * The container's cgroup directories (`CgroupManager.hierarchies()`). When given,
@@ -283,7 +285,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
     mounts: mounts(input),
     linux: {
       namespaces,
-      devices: input.privileged ? mergeDevices(defaultDevices(), input.hostDevices ?? []) : defaultDevices(),
+      devices: mergeDevices(defaultDevices(), (input.privileged ? input.hostDevices : input.extraDevices) ?? []),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
       sysctl,
@@ -298,7 +300,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
   return spec;
 }
 
-/** Host devices replace the defaults of the same path. */
+/** Host or mapped devices replace the defaults of the same path. */
 function mergeDevices(defaults: OciDevice[], host: OciDevice[]): OciDevice[] {
   const paths = new Set(host.map((d) => d.path));
   return [...defaults.filter((d) => !paths.has(d.path)), ...host];

@@ -47,7 +47,8 @@ export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined
     if (entrypoint === null) entrypoint = img.Entrypoint ?? null;
   }
   c.Cmd = cmd;
-  c.Entrypoint = entrypoint;
+  // `--entrypoint ''` sends [""]: the image's entrypoint and cmd are not inherited, and no entrypoint is left.
+  c.Entrypoint = entrypoint?.length === 1 && entrypoint[0] === '' ? null : entrypoint;
   const health = mergeHealthcheck(user.Healthcheck as HealthConfig | null | undefined, img.Healthcheck as HealthConfig | null | undefined);
   if (health) c.Healthcheck = health;
   const stopSignal = user.StopSignal || img.StopSignal;

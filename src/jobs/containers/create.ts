@@ -5,6 +5,7 @@ import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } fro
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
 import { validateHealthcheck } from './health-config.js';
+import { discardBlkioWeight } from './blkio-support.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
@@ -42,6 +43,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
   await validateHostConfig(hostConfig);
+  const warnings = await discardBlkioWeight(hostConfig);
   const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;
   if (!ctx.network) checkNetworkMode(String(hostConfig.NetworkMode));
   const { path, args } = pathAndArgs(config);
@@ -69,5 +71,5 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
     throw err;
   }
   publish(ctx, record, 'create');
-  return { Id: id, Warnings: [] };
+  return { Id: id, Warnings: warnings };
 };

@@ -13,6 +13,7 @@ import { runtimeOf } from './runtime.js';
 import { specInput } from './spec-input.js';
 import type { ContainerRecord } from './types.js';
 import { monitorHealth } from './health-monitor.js';
+import { containerDevices } from './devices.js';
 
 /** `<data-root>/containers/<id>/<id>-json.log`, dockerd's json-file path. */
 export function logPathOf(ctx: JobContext, id: string): string {
@@ -41,9 +42,10 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     net = await ctx.network?.prepare(c);
     const extraMounts = await hostFiles(ctx, c, net?.files);
     const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
-    const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent }));
+    const devices = await containerDevices(c.HostConfig);
+    const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent, devices: devices.nodes }));
     handle = await rt.driver.start({
-      id: c.Id, spec, resources: resourcesOf(c.HostConfig), logPath,
+      id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules }, logPath,
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
       ...(attaches.length ? { attach: attaches } : {}),
       ...(net ? { beforeStart: net.attach } : {}),

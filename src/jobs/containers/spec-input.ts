@@ -3,7 +3,7 @@ import { InvalidParameter, System } from '../../engine/errors.js';
 import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
 import { hostDevices } from '../../libcontainer/devices.js';
 import { parseSecurityOpts } from '../../libcontainer/options.js';
-import type { OciMount } from '../../libcontainer/oci.js';
+import type { OciDevice, OciMount } from '../../libcontainer/oci.js';
 import type { BindInput, ContainerSpecInput, NamespaceChoice, UlimitSpec } from '../../libcontainer/spec.js';
 import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
@@ -18,6 +18,8 @@ export interface SpecExtras {
   tmpfs: Record<string, string>;
   extraMounts: OciMount[];
   cgroupParent: string;
+  /** Nodes `--device` adds to /dev. */
+  devices?: OciDevice[];
 }
 
 /**
@@ -112,6 +114,7 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   if (typeof h['ShmSize'] === 'number' && h['ShmSize'] > 0) input.shmSize = h['ShmSize'];
   if (input.tty && consoleSize[0] && consoleSize[1]) input.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
   if (privileged) input.hostDevices = await hostDevices();
+  else if (x.devices?.length) input.extraDevices = x.devices;
   if (input.args[0] === '') throw new System('container has no command');
   if (wantsInit(ctx, c)) {
     const init = await withInit(ctx, input.args);

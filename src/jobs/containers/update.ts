@@ -1,11 +1,9 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import { Conflict, InvalidParameter, System, isErrno } from '../../engine/errors.js';
-import { cgroupMounts } from '../../libcontainer/cgroups/detect.js';
 import type { Resources } from '../../libcontainer/cgroups/resources.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/validate.js';
 import type { Handler } from '../context.js';
+import { discardBlkioWeight } from './blkio-support.js';
 import { containersOf, publish } from './common.js';
 import { resourcesOf } from './resources.js';
 import { runtimeOf } from './runtime.js';
@@ -60,10 +58,7 @@ async function checkUpdate(u: UpdateBody): Promise<string[]> {
     warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
     if (u.KernelMemory! < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 4MB');
   }
-  if ((u.BlkioWeight ?? 0) > 0 && !(await blkioWeightSupported())) {
-    warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
-    u.BlkioWeight = 0;
-  }
+  warnings.push(...await discardBlkioWeight(u));
   const p = u.RestartPolicy;
   if (p && p.Name) {
     const retries = p.MaximumRetryCount ?? 0;
@@ -79,15 +74,6 @@ async function checkUpdate(u: UpdateBody): Promise<string[]> {
     }
   }
   return warnings;
-}
-
-/** Whether this host's blkio controller takes a weight (CFQ's file, or BFQ's). */
-async function blkioWeightSupported(): Promise<boolean> {
-  const m = await cgroupMounts();
-  const blkio = m.v1.get('blkio');
-  const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-  if (blkio) return (await exists(join(blkio, 'blkio.weight'))) || exists(join(blkio, 'blkio.bfq.weight'));
-  return m.unified !== undefined;
 }
 
 const n = (v: unknown): number => (typeof v === 'number' ? v : 0);

@@ -26,6 +26,25 @@ export interface Resources {
   pidsLimit?: number;
   /** `--blkio-weight` 10..1000. */
   blkioWeight?: number;
+  /**
+   * The device cgroup's rules in order (the first denies everything; the rest allow),
+   * set when the group is made; absent on an update, which leaves them as they are.
+   */
+  devices?: DeviceRule[];
+}
+
+/** One device cgroup rule: `c 1:3 rwm`, `b *:* m`, or `a` (every device). */
+export interface DeviceRule {
+  allow: boolean;
+  type: 'a' | 'b' | 'c';
+  major: number | '*';
+  minor: number | '*';
+  access: string;
+}
+
+/** The rule as the v1 devices.allow / devices.deny files read it. */
+export function deviceRuleText(r: DeviceRule): string {
+  return r.type === 'a' ? 'a' : `${r.type} ${r.major}:${r.minor} ${r.access}`;
 }
 
 /** The CFS period dockerd uses for `--cpus`: 100 ms. */

@@ -15,7 +15,7 @@ import {
   parseKeyValues, parsePids, readNumber, readOptional, readText, removeGroupDir, waitFor, writeValue,
 } from './fs.js';
 import { CLOCK_TICKS, hostCpu, hostMemory } from './host.js';
-import { cpuQuota, memorySwapTotal, type Resources } from './resources.js';
+import { cpuQuota, deviceRuleText, memorySwapTotal, type DeviceRule, type Resources } from './resources.js';
 import type { BlkioEntry, CgroupManager, CgroupStats, ManagerOptions } from './types.js';
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -95,6 +95,7 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async set(r: Resources): Promise<void> {
+    if (r.devices) await this.setDevices(r.devices);
     await this.setMemory(r);
     if (r.cpuShares) await writeValue(this.file('cpu', 'cpu.shares'), r.cpuShares);
     const q = cpuQuota(r);
@@ -117,6 +118,12 @@ export class CgroupV1 implements CgroupManager {
       else if (await exists(bfq)) await writeValue(bfq, r.blkioWeight);
       else throw new System('blkio weight is not supported by this kernel (no blkio.weight or blkio.bfq.weight)');
     }
+  }
+
+  /** The device rules in order: each to devices.deny or devices.allow. */
+  private async setDevices(rules: DeviceRule[]): Promise<void> {
+    if (!this.dir('devices')) return;
+    for (const r of rules) await writeValue(this.file('devices', r.allow ? 'devices.allow' : 'devices.deny'), deviceRuleText(r));
   }
 
   private async setMemory(r: Resources): Promise<void> {
