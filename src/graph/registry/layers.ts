@@ -5,6 +5,7 @@ import { chainIdOf } from '../layers.js';
 import type { LayerRecord } from '../types.js';
 import { blobStream } from './blob.js';
 import type { RegistryClient } from './client.js';
+import { holdHeapHeadroom } from './heap-headroom.js';
 import { Limit } from './limit.js';
 import { shortId, type PullProgress } from './progress.js';
 import type { Descriptor } from './types.js';
@@ -55,6 +56,7 @@ export async function pullLayers(job: LayerJob): Promise<number> {
 
   for (const i of todo) progress.status('Pulling fs layer', shortId(layers[i]!.digest));
   const limit = new Limit(job.maxConcurrent);
+  const releaseHeadroom = holdHeapHeadroom();
   const streams = new Map<number, Readable>();
   const added: string[] = [];
   const fail = new AbortController();
@@ -107,6 +109,7 @@ export async function pullLayers(job: LayerJob): Promise<number> {
     if (added.length) await graph.releaseLayer(added.at(-1)!, added).catch(() => undefined);
     throw fail.signal.aborted && job.signal.aborted ? (job.signal.reason as Error) : err;
   } finally {
+    releaseHeadroom();
     job.signal.removeEventListener('abort', onAbort);
   }
 }
