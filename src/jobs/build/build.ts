@@ -39,11 +39,20 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     flushing ??= setImmediate(flush);
   };
   const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
-  // Made while the context arrives: the client is not kept waiting for it.
-  const scratchDir = makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
-  scratchDir.catch(() => {
-    // reported by openContext, which waits for it
-  });
+  // Scratch space for the context's files, made when first asked for: while the
+  // context arrives, or never for a context left in memory that no step extracts
+  // (see openContext). `scratch` is its path once made.
+  let scratch: string | null = null;
+  let made: Promise<string> | null = null;
+  const scratchDir = (): Promise<string> => {
+    if (!made) {
+      made = makeScratch(ctx.config.dataRoot, ctx.startedAt, 'build');
+      made.then((d) => { scratch = d; }, () => {
+        // reported to whoever waits for it
+      });
+    }
+    return made;
+  };
   let context: Context | undefined;
   try {
     try {
@@ -52,11 +61,9 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
       if (!stdin.destroyed) stdin.resume();
       throw err;
     }
-    // A context left in memory is read through its view until a step needs its files,
-    // and its materialize waits for the directory: a cached build does not.
-    let scratch: string | null = null;
-    if (context.view) scratchDir.then((d) => { scratch = d; }, () => {});
-    else scratch = await scratchDir;
+    // A context left in memory is read through its view until a step needs its files;
+    // its materialize makes the directory (scratch is set before it resolves).
+    if (!context.view) await scratchDir();
     const backend = new JobBackend(ctx, job.signal);
     let id: string;
     try {
@@ -95,7 +102,9 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     if (started && !out.writableEnded) out.end();
     // An extraction started in the background must not write into what rm removes.
     await context?.release();
-    const scratch = await scratchDir.catch(() => null);
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    // (Set by scratchDir, which the compiler does not see run.)
+    const making = made as Promise<string> | null;
+    const dir = making ? await making.catch(() => null) : null;
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 };

@@ -115,7 +115,7 @@ async function onDisk(dir: string, dockerfileName: string, digests: ContentDiges
 }
 
 /** A plain context left in memory: read through its index, extracted on demand (into `dir`, awaited then). */
-async function inMemory(view: ContextView, digests: ContentDigests, parked: Parked, dir: string | Promise<string>, dockerfileName: string, signal: AbortSignal): Promise<Context> {
+async function inMemory(view: ContextView, digests: ContentDigests, parked: Parked, dir: () => Promise<string>, dockerfileName: string, signal: AbortSignal): Promise<Context> {
   // Out of the JavaScript heap until a step needs the files (context-park.ts).
   const read = async (rel: string): Promise<string> => {
     const st = await view.lstat(rel);
@@ -134,7 +134,7 @@ async function inMemory(view: ContextView, digests: ContentDigests, parked: Park
   let extraction: Promise<void> | null = null;
   const materialize = (): Promise<void> => {
     extraction ??= (async () => {
-      const at = await dir;
+      const at = await dir();
       await applyTar(at, Readable.from(pieces(parked.take())), { whiteouts: 'aufs', signal });
     })();
     return extraction;
@@ -164,14 +164,17 @@ const rootStats = new Map<string, SourceStat>();
 
 /**
  * Take the body in; the Dockerfile's text, the .dockerignore rules and how to reach
- * the files. `dir` (scratch space for an extraction) may still be in the making; a
- * context left in memory does not wait for it when `rootKey` (the directory `dir`
- * is made in) has been seen before.
+ * the files. `dir` (scratch space for an extraction) may still be in the making, or
+ * made on demand (a function): a context left in memory neither waits for it nor
+ * asks for it until a step needs the files, once `rootKey` (the directory `dir` is
+ * made in) has been seen.
  */
-export async function openContext(body: Readable, dir: string | Promise<string>, dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY, rootKey?: string): Promise<Context> {
+export async function openContext(body: Readable, dir: string | Promise<string> | (() => Promise<string>), dockerfileName: string, max: number, signal: AbortSignal, memory = MEMORY, rootKey?: string): Promise<Context> {
   const known = rootKey === undefined ? undefined : rootStats.get(rootKey);
-  // The root's lstat (the view's answer for the context itself), taken while the body arrives.
-  const rootStat = Promise.resolve(dir).then((at) => lstat(at)).then((st) => {
+  const where = (): Promise<string> => (typeof dir === 'function' ? dir() : Promise.resolve(dir));
+  // Else the directory is made and its lstat (the view's answer for the context
+  // itself) taken while the body arrives.
+  const rootStat = known ? Promise.resolve(known) : where().then((at) => lstat(at)).then((st) => {
     if (rootKey !== undefined) rootStats.set(rootKey, st);
     return st;
   });
@@ -206,7 +209,7 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
     input.on('error', (err) => rest.destroy(err));
     rest.on('error', () => {});
     const chunks = held.take();
-    const at = await dir;
+    const at = await where();
     await applyTar(at, Readable.from(joined(chunks, rest)), { whiteouts: 'aufs', signal });
     return onDisk(at, dockerfileName, walker.usable ? walker.digests : null);
   }
@@ -221,13 +224,13 @@ export async function openContext(body: Readable, dir: string | Promise<string>,
   const digests = walker.usable ? walker.digests : null;
   let view: ContextView | null;
   try {
-    view = indexContext(walker, known ?? await rootStat);
+    view = indexContext(walker, await rootStat);
   } catch (err) {
     held.drop();
     throw err;
   }
-  if (view) return inMemory(view, walker.digests, held, dir, dockerfileName, signal);
-  const at = await dir;
+  if (view) return inMemory(view, walker.digests, held, where, dockerfileName, signal);
+  const at = await where();
   await applyTar(at, Readable.from(pieces(held.take())), { whiteouts: 'aufs', signal });
   return onDisk(at, dockerfileName, digests);
 }
