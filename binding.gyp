@@ -5,7 +5,8 @@
   #
   # Targets:
   #   berth       the node-addon-api addon (build/Release/berth.node): syscalls Node
-  #               lacks (mount, umount2, mknod, xattrs) and rtnetlink for veths, loaded by src/libcontainer/native.ts
+  #               lacks (mount, umount2, mknod, xattrs), rtnetlink for veths and
+  #               the shim's posix_spawn, loaded by src/libcontainer/native.ts
   #   berth-shim  the per-container parent, a plain C executable
   #               (build/Release/berth-shim), sources in src/libcontainer/native/shim/
   "targets": [
@@ -16,6 +17,7 @@
         "src/libcontainer/native/mount.cc",
         "src/libcontainer/native/xattr.cc",
         "src/libcontainer/native/netlink.cc",
+        "src/libcontainer/native/spawn.cc",
         "src/libcontainer/native/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

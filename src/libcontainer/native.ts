@@ -25,6 +25,17 @@ interface Addon {
   plugVeth(spec: NativeVethSpec): Promise<boolean>;
   replaceDefaultRoute(pid: number, gateway: string, ifname: string): Promise<boolean>;
   deleteLink(name: string): Promise<boolean>;
+  spawnShim(file: string, argv: string[]): Promise<SpawnedShim>;
+  waitPid(pid: number): Promise<number>;
+}
+
+/** A process started by spawnShim: its pid and our ends of its fd 3 and its stderr. */
+export interface SpawnedShim {
+  pid: number;
+  /** Our end of a stream socketpair whose other end is the child's fd 3. */
+  sync: number;
+  /** The read end of the pipe on the child's fd 2. */
+  stderr: number;
 }
 
 /** A veth pair from the bridge `bridge` into the network namespace of `pid`. */
@@ -161,4 +172,19 @@ export async function replaceDefaultRoute(pid: number, gateway: string, ifname: 
 /** Deletes the link `name` (a veth takes its peer with it); false when there was none. */
 export function deleteLink(name: string): Promise<boolean> {
   return addon().deleteLink(name);
+}
+
+/**
+ * Starts `file` with `argv` (argv[0] included) by posix_spawn on the thread pool, so
+ * the daemon is never forked: a new session, stdin/stdout on /dev/null, fd 2 and fd 3
+ * returned as our ends (close-on-exec here), default signal dispositions and mask.
+ * The child must be reaped with waitPid.
+ */
+export function spawnShim(file: string, argv: string[]): Promise<SpawnedShim> {
+  return addon().spawnShim(file, argv);
+}
+
+/** waitpid(2) on the thread pool: the wait status of a child of spawnShim. */
+export function waitPid(pid: number): Promise<number> {
+  return addon().waitPid(pid);
 }

@@ -65,12 +65,13 @@ export async function createRwLayer(ctx: JobContext, id: string, topLayer: strin
   }
 }
 
-/** Undo createRwLayer; each half may be missing after a crash mid-create. */
+/**
+ * Undo createRwLayer; each half may be missing after a crash mid-create (or mid-remove:
+ * the two are removed side by side, and a child without its parent is still removable).
+ */
 export async function removeRwLayer(ctx: JobContext, id: string): Promise<void> {
   const { driver } = ctx.graph;
-  for (const layer of [id, `${id}-init`]) {
-    if (driver.exists(layer)) await driver.remove(layer);
-  }
+  await Promise.all([id, `${id}-init`].map((layer) => (driver.exists(layer) ? driver.remove(layer) : undefined)));
 }
 
 /** The Actor attributes of a container event: its labels, then `image` and `name`, as dockerd. */

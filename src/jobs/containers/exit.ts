@@ -17,9 +17,14 @@ import { startContainer } from './run.js';
 export async function recordExit(ctx: JobContext, id: string, handle: ContainerHandle, status: ExitStatus, startedMs: number): Promise<void> {
   const rt = runtimeOf(ctx);
   const store = containersOf(ctx);
-  await handle.cleanup().catch((e: Error) => ctx.log.warn(`container ${id}: releasing its shim: ${e.message}`));
-  await ctx.graph.driver.put(id).catch((e: Error) => ctx.log.warn(`container ${id}: unmounting its rootfs: ${e.message}`));
-  await ctx.network?.release(id).catch((e: Error) => ctx.log.warn(`container ${id}: releasing its network: ${e.message}`));
+  // Three independent releases, side by side (a `run --rm` waits for all of them): the
+  // shim and cgroup, the host's rootfs mount (detached: the container's own mount
+  // namespace is not ours to wait for), and the network.
+  await Promise.all([
+    handle.cleanup().catch((e: Error) => ctx.log.warn(`container ${id}: releasing its shim: ${e.message}`)),
+    ctx.graph.driver.put(id).catch((e: Error) => ctx.log.warn(`container ${id}: unmounting its rootfs: ${e.message}`)),
+    ctx.network?.release(id).catch((e: Error) => ctx.log.warn(`container ${id}: releasing its network: ${e.message}`)),
+  ]);
   rt.forget(id);
   const c = store.find(id);
   if (!c) return;

@@ -58,7 +58,10 @@ export interface CgroupManager {
   readonly path: string;
   /** Makes the group (and the parent group when missing). Idempotent. */
   create(): Promise<void>;
-  /** Moves a process (and so its future children) into the group. */
+  /**
+   * Moves a process (and so its future children) into the group. The process has one
+   * thread (the init before it execs): v1 moves just that thread.
+   */
   apply(pid: number): Promise<void>;
   /** Writes limits; fields left undefined are not touched (for `docker update`). */
   set(resources: Resources): Promise<void>;

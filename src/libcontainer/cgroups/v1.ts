@@ -74,7 +74,8 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async create(): Promise<void> {
-    for (const d of this.dirs()) await mkdir(d, { recursive: true });
+    // One hierarchy per controller, independent of each other: made side by side.
+    await Promise.all(this.dirs().map((d) => mkdir(d, { recursive: true })));
     // A new cpuset group starts with no CPUs and no memory nodes, and the kernel
     // refuses tasks until both are set: inherit them level by level from the top.
     const cpusetMount = this.mounts.v1.get('cpuset');
@@ -90,8 +91,14 @@ export class CgroupV1 implements CgroupManager {
     }
   }
 
+  /**
+   * Moves `pid` (a process of one thread: the init before it execs, an exec's child)
+   * into the group. v1's `tasks` moves just that thread, which here is the whole
+   * process, and costs the kernel less than `cgroup.procs`, which migrates a thread
+   * group under the global lock. The hierarchies are written side by side.
+   */
   async apply(pid: number): Promise<void> {
-    for (const d of this.dirs()) await writeValue(join(d, 'cgroup.procs'), pid);
+    await Promise.all(this.dirs().map((d) => writeValue(join(d, 'tasks'), pid)));
   }
 
   async set(r: Resources): Promise<void> {
@@ -253,6 +260,6 @@ export class CgroupV1 implements CgroupManager {
   }
 
   async destroy(): Promise<void> {
-    for (const d of this.dirs()) await removeGroupDir(d);
+    await Promise.all(this.dirs().map((d) => removeGroupDir(d)));
   }
 }

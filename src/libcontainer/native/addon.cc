@@ -1,6 +1,6 @@
 // The berth addon: only the syscalls the daemon needs and Node lacks. The syscall
 // wrappers are synchronous (they return in microseconds); the rtnetlink calls of
-// netlink.cc run on the thread pool and return Promises. All fail with Node-shaped
+// netlink.cc and the shim's spawn (spawn.cc) run on the thread pool and return Promises. All fail with Node-shaped
 // system errors (errors.h). The typed surface is src/libcontainer/native.ts.
 #include <napi.h>
 
@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::InitMount(env, exports);
   berth::InitXattr(env, exports);
   berth::InitNetlink(env, exports);
+  berth::InitSpawn(env, exports);
   return exports;
 }
 

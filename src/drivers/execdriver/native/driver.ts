@@ -63,10 +63,11 @@ export class NativeDriver implements ExecDriver {
     }
     const cgroup = await openCgroup({ id: req.id, parent: cgroupParent });
     let launched: Launched | undefined;
+    // The group is made while the shim starts: it is needed only once the init exists.
+    const cgroupReady = cgroup.create().then(() => cgroup.set(req.resources));
+    cgroupReady.catch(() => undefined); // awaited by launchShim, or below on failure
     try {
-      await cgroup.create();
-      await cgroup.set(req.resources);
-      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
+      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, cgroupReady, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
         (l) => { launched = l; });
       const state = await new ShimClient(bundle.sock).state();
       const rec: BundleRecord = {
@@ -76,6 +77,7 @@ export class NativeDriver implements ExecDriver {
       await writeFile(bundle.record, JSON.stringify(rec));
       return new NativeContainer(rec, bundle, cgroup, this.log);
     } catch (err) {
+      await cgroupReady.catch(() => undefined); // not removed while still being made
       await this.abandon(req.id, bundle, cgroup, launched);
       throw err;
     }

@@ -21,10 +21,14 @@ export function alive(pid: number, start?: number): boolean {
   return s !== null && !s.zombie && (start === undefined || s.start === start);
 }
 
-/** Resolves once `pid` is gone (true) or after `ms` (false). */
+/**
+ * Resolves once `pid` is gone (true) or after `ms` (false). The first looks come
+ * quickly: a released shim is usually gone within a few ms, and a `run --rm` waits
+ * for it.
+ */
 export async function gone(pid: number, ms: number, start?: number): Promise<boolean> {
   const end = Date.now() + ms;
-  for (let step = 5; alive(pid, start); step = Math.min(step * 2, 200)) {
+  for (let step = 1; alive(pid, start); step = Math.min(step * 2, 200)) {
     if (Date.now() > end) return false;
     await sleep(step);
   }

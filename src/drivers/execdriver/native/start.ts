@@ -3,11 +3,12 @@
  * init's pid, the daemon puts the init in its cgroup and runs `beforeStart`, then says
  * `go`; the shim answers `started` or the reason the process could not start.
  */
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { System } from '../../../engine/errors.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
+import { spawnShim, waitPid } from '../../../libcontainer/native.js';
 import { createFailedMessage, StartFailed, type StartRequest } from '../types.js';
 import { ShimClient } from './control.js';
 import { LineReader } from './lines.js';
@@ -20,6 +21,8 @@ export interface LaunchOptions {
   stdin: boolean;
   stdinOnce: boolean;
   cgroup: CgroupManager;
+  /** The group being made while the shim starts; the init joins it once it is ready. */
+  cgroupReady: Promise<void>;
   beforeStart?: (pid: number) => Promise<void>;
   attach?: StartRequest['attach'];
 }
@@ -27,21 +30,35 @@ export interface LaunchOptions {
 /** What a start leaves behind, for the caller's cleanup when it fails. */
 export interface Launched { pid: number; shimPid: number }
 
-/** The shim's launcher process: its stderr (for failures it cannot report on fd 3). */
-function launch(o: LaunchOptions): { sync: LineReader; stderr: () => string; spawned: Promise<void> } {
-  const args = ['start', '--bundle', o.bundle.shimDir, '--id', o.id, '--log', o.logPath,
+/**
+ * Starts the shim's launcher (posix_spawn on the thread pool: the daemon is never
+ * forked; the launcher is reaped there too). Its stderr carries the failures it cannot
+ * report on fd 3; `stderrDone` settles at that pipe's EOF (the launcher gone and the
+ * shim on /dev/null) or after a second.
+ */
+async function launch(o: LaunchOptions): Promise<{ sync: LineReader; stderr: () => string; stderrDone: () => Promise<void>; close: () => void }> {
+  const bin = shimBinary();
+  const args = [bin, 'start', '--bundle', o.bundle.shimDir, '--id', o.id, '--log', o.logPath,
     ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : [])];
-  // detached: the shim must outlive the daemon and stay out of its process group.
-  const child = spawn(shimBinary(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
+  let child;
+  try {
+    child = await spawnShim(bin, args);
+  } catch (err) {
+    throw new System(`cannot run berth-shim: ${(err as Error).message}`, { cause: err });
+  }
+  // The launcher exits at once after forking the shim (which leaves our session).
+  void waitPid(child.pid).catch(() => undefined);
+  const errSock = new Socket({ fd: child.stderr, readable: true, writable: false });
+  const syncSock = new Socket({ fd: child.sync, readable: true, writable: true });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (err.length < 4096) err += d; });
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', reject);
-  });
-  // The launcher exits at once after forking the shim; nothing here should keep Node alive.
-  child.unref();
-  return { sync: new LineReader(child.stdio[3] as Socket), stderr: () => err.trim(), spawned };
+  errSock.setEncoding('utf8').on('data', (d: string) => { if (err.length < 4096) err += d; });
+  errSock.on('error', () => undefined);
+  const ended = new Promise<void>((resolve) => errSock.once('close', () => resolve()));
+  const stderrDone = (): Promise<void> => Promise.race([ended, sleep(1000)]);
+  return {
+    sync: new LineReader(syncSock), stderr: () => err.trim(), stderrDone,
+    close: () => { errSock.destroy(); },
+  };
 }
 
 function failure(reply: Record<string, unknown>): StartFailed {
@@ -54,26 +71,29 @@ function failure(reply: Record<string, unknown>): StartFailed {
  * caller which pids may still need to disappear before the cgroup can go.
  */
 export async function launchShim(o: LaunchOptions, onPid: (l: Launched) => void): Promise<Launched> {
-  const { sync, stderr, spawned } = launch(o);
-  try {
-    await spawned;
-  } catch (err) {
-    throw new System(`cannot run berth-shim: ${(err as Error).message}`, { cause: err });
-  }
+  const { sync, stderr, stderrDone, close } = await launch(o);
   try {
     const hello = await sync.json();
-    if (hello === null) throw new System(`berth-shim failed to start: ${stderr() || 'no reason given'}`);
+    if (hello === null) {
+      await stderrDone(); // its reason may still be on the way
+      throw new System(`berth-shim failed to start: ${stderr() || 'no reason given'}`);
+    }
     if (typeof hello.pid !== 'number') {
       if (typeof hello.error === 'string') throw failure(hello);
       throw new System(`berth-shim sent an unexpected reply: ${JSON.stringify(hello)}`);
     }
     const pid = hello.pid;
-    const shimPid = Number((await readFile(o.bundle.shimPid, 'utf8')).trim());
+    // A few bytes the shim wrote before its hello: read at once, not through the thread pool.
+    const shimPid = Number(readFileSync(o.bundle.shimPid, 'utf8').trim());
     const launched = { pid, shimPid };
     onPid(launched);
-    // Limits are already set: the init enters its group before it runs anything.
-    await o.cgroup.apply(pid);
-    await o.beforeStart?.(pid);
+    // Limits are already set: the init enters its group before it runs anything. Its
+    // network is plugged meanwhile (neither needs the other); both settle before `go`, so
+    // a failure of one never leaves the other still making things.
+    await o.cgroupReady;
+    const [joined, plugged] = await Promise.allSettled([o.cgroup.apply(pid), o.beforeStart?.(pid)]);
+    if (joined.status === 'rejected') throw joined.reason;
+    if (plugged.status === 'rejected') throw plugged.reason;
     if (o.attach?.length) {
       const client = new ShimClient(o.bundle.sock);
       for (const a of o.attach) {
@@ -83,11 +103,15 @@ export async function launchShim(o: LaunchOptions, onPid: (l: Launched) => void)
     }
     sync.sock.write('go\n');
     const done = await sync.json();
-    if (done === null) throw new System(`berth-shim closed the start handshake: ${stderr() || 'no reason given'}`);
+    if (done === null) {
+      await stderrDone();
+      throw new System(`berth-shim closed the start handshake: ${stderr() || 'no reason given'}`);
+    }
     if (done.started !== true) throw failure(done);
     return launched;
   } finally {
     // Closing fd 3 before `go` is how the shim learns to kill the init and give up.
     sync.sock.destroy();
+    close();
   }
 }
