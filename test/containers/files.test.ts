@@ -315,7 +315,7 @@ test('commit a running container, then run the committed image', { timeout: 120_
   await ok(d, ['rm', '-f', 'live']);
 });
 
-test('docker cp sees volumes and binds, read-only ones refused, whether the container runs or not', { timeout: 120_000 }, async (t) => {
+test('docker cp sees volumes, binds and the network files, read-only ones refused, whether the container runs or not', { timeout: 120_000 }, async (t) => {
   const d = await setup(t);
   const bindSrc = tempDir(t);
   writeFileSync(join(bindSrc, 'from-host'), 'host\n');
@@ -339,6 +339,14 @@ test('docker cp sees volumes and binds, read-only ones refused, whether the cont
   await ok(d, ['cp', join(local, 'g'), 'vrun:/data/']);
   assert.equal(await ok(d, ['run', '--rm', '--network', 'none', '-v', 'vol2:/v', 'busybox', 'cat', '/v/g']), 'while running\n');
   await ok(d, ['rm', '-f', 'vrun']);
+
+  // The container's own /etc/hostname and /etc/hosts, not the image's stubs (dockerd's NetworkMounts).
+  await ok(d, ['run', '-d', '--name', 'named', '--hostname', 'cp-host', '--network', 'none', 'busybox', 'sleep', '300']);
+  await ok(d, ['cp', 'named:/etc/hostname', join(local, 'hostname')]);
+  assert.equal(readFileSync(join(local, 'hostname'), 'utf8'), 'cp-host\n');
+  await ok(d, ['cp', 'named:/etc/hosts', join(local, 'hosts')]);
+  assert.match(readFileSync(join(local, 'hosts'), 'utf8'), /^127\.0\.0\.1\tlocalhost$/m);
+  await ok(d, ['rm', '-f', 'named']);
 
   const mountsAfter = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(d.dir)).length;
   assert.equal(mountsAfter, mountsBefore, 'the copies left no mount behind');

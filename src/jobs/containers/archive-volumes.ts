@@ -5,6 +5,7 @@ import { resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
 import { System, isErrno } from '../../engine/errors.js';
 import * as native from '../../libcontainer/native.js';
 import type { JobContext } from '../context.js';
+import { hostFilePaths } from './host-files.js';
 import { mountPointsOf, type MountPoint } from './mounts.js';
 import type { ContainerRecord } from './types.js';
 
@@ -22,6 +23,22 @@ function copyMounts(c: ContainerRecord): MountPoint[] {
   const tmpfs = (c.HostConfig['Tmpfs'] ?? {}) as Record<string, string>;
   const depth = (m: MountPoint): number => m.Destination.split('/').filter(Boolean).length;
   return mountPointsOf(c).filter((m) => m.Type !== 'tmpfs' && !(m.Destination in tmpfs)).sort((a, b) => depth(a) - depth(b));
+}
+
+/**
+ * dockerd's NetworkMounts, which a copy sees too: the container's own /etc/hostname,
+ * /etc/hosts and /etc/resolv.conf (once a start has written them; before, the
+ * image's show), unless a volume or bind of its own sits there.
+ */
+function networkFiles(ctx: JobContext, c: ContainerRecord): MountPoint[] {
+  if (String(c.HostConfig.NetworkMode ?? '').startsWith('container:')) return [];
+  const taken = new Set(mountPointsOf(c).map((m) => m.Destination));
+  const p = hostFilePaths(ctx, c);
+  const files: Array<[string, string]> = [['/etc/resolv.conf', p.ResolvConfPath], ['/etc/hostname', p.HostnamePath], ['/etc/hosts', p.HostsPath]];
+  return files.filter(([dest]) => !taken.has(dest)).map(([Destination, Source]) => ({
+    Type: 'bind', Name: '', Source, Destination, Driver: '', Mode: '', RW: c.HostConfig['ReadonlyRootfs'] !== true,
+    Propagation: 'rprivate', SpecSource: Source, CopyData: false,
+  }));
 }
 
 /** dockerd's checkIfPathIsInAVolume: the mount point holding `abs` (a resolved container path), if any. */
@@ -70,7 +87,7 @@ function bind(source: string, target: string, readOnly: boolean): void {
  * and `unmount` events dockerd publishes for a copy.
  */
 export async function withVolumes<T>(ctx: JobContext, c: ContainerRecord, root: string, fn: () => Promise<T>): Promise<T> {
-  const points = copyMounts(c);
+  const points = [...copyMounts(c), ...networkFiles(ctx, c)];
   if (points.length === 0) return fn();
   // The copy holds its volumes under its own name, so that its release never
   // drops the hold of the container's run.
