@@ -6,6 +6,7 @@ import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
 import { validateHealthcheck } from './health-config.js';
 import { discardBlkioWeight } from './blkio-support.js';
+import { registerLinks } from './links.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
@@ -44,6 +45,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   const hostConfig = withHostDefaults(body.HostConfig);
   await validateHostConfig(hostConfig);
   const warnings = await discardBlkioWeight(hostConfig);
+  registerLinks(ctx, name, hostConfig);
   const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;
   if (!ctx.network) checkNetworkMode(String(hostConfig.NetworkMode));
   const { path, args } = pathAndArgs(config);

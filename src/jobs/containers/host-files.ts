@@ -24,9 +24,10 @@ async function hostText(path: string): Promise<string> {
  * /etc/hostname, /etc/hosts and /etc/resolv.conf of a container: files in its
  * container dir, bind-mounted over the init layer's stubs as dockerd does (read-only
  * with --read-only). `host` networking copies the host's own; `container:<x>` uses
- * the other container's files; otherwise they are written from the config.
+ * the other container's files; otherwise they are written from the config (and
+ * the legacy links' entries, `linkHosts`).
  */
-export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFiles = {}): Promise<OciMount[]> {
+export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFiles = {}, linkHosts: string[] = []): Promise<OciMount[]> {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
   const readOnly = c.HostConfig['ReadonlyRootfs'] === true;
   let dir = containerDir(ctx, c.Id);
@@ -43,7 +44,7 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
       hosts = await hostText('/etc/hosts');
       resolv = hostResolv;
     } else {
-      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: list('ExtraHosts'), ...(net.ips ? { ips: net.ips } : {}) });
+      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: [...list('ExtraHosts'), ...linkHosts], ...(net.ips ? { ips: net.ips } : {}) });
       // The container's own --dns* win over the daemon's; on user networks berth's DNS server answers.
       const pick = (k: string, dflt: string[]): string[] => (list(k).length ? list(k) : dflt);
       const host = parseResolvConf(hostResolv);

@@ -14,6 +14,7 @@ import { specInput } from './spec-input.js';
 import type { ContainerRecord } from './types.js';
 import { monitorHealth } from './health-monitor.js';
 import { containerDevices } from './devices.js';
+import { linkedEnv } from './links.js';
 
 /** `<data-root>/containers/<id>/<id>-json.log`, dockerd's json-file path. */
 export function logPathOf(ctx: JobContext, id: string): string {
@@ -40,10 +41,11 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     const { binds, tmpfs } = await mountInputs(ctx, c, rootfs);
     // Addresses and host ports first: a port in use fails the start before anything runs.
     net = await ctx.network?.prepare(c);
-    const extraMounts = await hostFiles(ctx, c, net?.files);
+    const links = linkedEnv(ctx, c);
+    const extraMounts = await hostFiles(ctx, c, net?.files, links.hosts);
     const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
     const devices = await containerDevices(c.HostConfig);
-    const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent, devices: devices.nodes }));
+    const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent, devices: devices.nodes, linkEnv: links.env }));
     handle = await rt.driver.start({
       id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules }, logPath,
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,

@@ -4,7 +4,7 @@ import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
 import { hostDevices } from '../../libcontainer/devices.js';
 import { parseSecurityOpts } from '../../libcontainer/options.js';
 import type { OciDevice, OciMount } from '../../libcontainer/oci.js';
-import type { BindInput, ContainerSpecInput, NamespaceChoice, UlimitSpec } from '../../libcontainer/spec.js';
+import { mergeEnv, type BindInput, type ContainerSpecInput, type NamespaceChoice, type UlimitSpec } from '../../libcontainer/spec.js';
 import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
 import { containersOf } from './common.js';
@@ -20,6 +20,8 @@ export interface SpecExtras {
   cgroupParent: string;
   /** Nodes `--device` adds to /dev. */
   devices?: OciDevice[];
+  /** The legacy links' variables, under the container's own (which win). */
+  linkEnv?: string[];
 }
 
 /**
@@ -75,7 +77,7 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   const h = c.HostConfig;
   const cfg = c.Config;
   const user = await resolveUser(x.rootfs, cfg.User ?? '', stringList(h['GroupAdd']));
-  const env = [...(cfg.Env ?? [])];
+  const env = x.linkEnv?.length ? mergeEnv(x.linkEnv, cfg.Env ?? []) : [...(cfg.Env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   await ensureWorkdir(x.rootfs, cfg.WorkingDir ?? '', user.uid, user.gid);
   const security = parseSecurityOpts(stringList(h['SecurityOpt']));

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fails, netDaemon, ok } from './helpers.js';
+
+/**
+ * Legacy links on the default bridge, compared with dockerd 20.10: the parent finds
+ * the child under its alias, hostname and name in /etc/hosts, gets the link's
+ * variables, inspect shows dockerd's form, and the refusals are dockerd's words.
+ */
+test('--link on the default bridge: hosts, environment, inspect, refusals', { timeout: 120_000 }, async (t) => {
+  const d = await netDaemon(t);
+  await ok(d, ['run', '-d', '--name', 'db', '-e', 'FOO=bar', '--expose', '80', '--expose', '53/udp', 'busybox', 'sleep', '600']);
+  const ip = await ok(d, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'db']);
+  const hostname = await ok(d, ['inspect', '-f', '{{.Config.Hostname}}', 'db']);
+  const out = await ok(d, ['run', '--rm', '--name', 'app', '--link', 'db:my-db', 'busybox', 'sh', '-c', 'grep my-db /etc/hosts; env | grep ^MY_DB | sort; ping -c 1 -W 3 my-db >/dev/null && echo reached']);
+  assert.deepEqual(out.split('\n'), [
+    `${ip}\tmy-db ${hostname} db`,
+    'MY_DB_ENV_FOO=bar',
+    'MY_DB_NAME=/app/my-db',
+    `MY_DB_PORT=udp://${ip}:53`,
+    `MY_DB_PORT_53_UDP=udp://${ip}:53`, `MY_DB_PORT_53_UDP_ADDR=${ip}`, 'MY_DB_PORT_53_UDP_PORT=53', 'MY_DB_PORT_53_UDP_PROTO=udp',
+    `MY_DB_PORT_80_TCP=tcp://${ip}:80`, `MY_DB_PORT_80_TCP_ADDR=${ip}`, 'MY_DB_PORT_80_TCP_PORT=80', 'MY_DB_PORT_80_TCP_PROTO=tcp',
+    'reached',
+  ]);
+  await ok(d, ['create', '--name', 'later', '--link', 'db', 'busybox', 'true']);
+  assert.equal(await ok(d, ['inspect', '-f', '{{json .HostConfig.Links}}', 'later']), '["/db:/later/db"]');
+  await fails(d, ['run', '--rm', '--link', 'nosuch:x', 'busybox', 'true'], /could not get container for nosuch: No such container: nosuch/);
+  await ok(d, ['stop', '-t', '0', 'db']);
+  await fails(d, ['start', 'later'], /Cannot link to a non running container: \/db AS \/later\/db/);
+  await ok(d, ['rm', '-f', 'db', 'later']);
+});
