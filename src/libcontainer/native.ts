@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 interface Addon {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
+  umount2Async(target: string, flags: number): Promise<void>;
   mknod(path: string, mode: number, dev: number): void;
   makedev(major: number, minor: number): number;
   lsetxattr(path: string, name: string, value: Buffer, flags: number): void;
@@ -126,6 +127,14 @@ export function mount(source: string | null, target: string, fstype: string | nu
 /** umount2(2), e.g. `umount2(path, MNT_DETACH)`. */
 export function umount2(target: string, flags = 0): void {
   addon().umount2(target, flags);
+}
+
+/**
+ * umount2(2) on the thread pool: for an overlay's last mount, whose unmount syncs the
+ * upper filesystem (milliseconds the event loop would otherwise be blocked).
+ */
+export function umount2Async(target: string, flags = 0): Promise<void> {
+  return addon().umount2Async(target, flags);
 }
 
 /** mknod(2); `mode` includes the type bits (S_IFCHR | 0o000 for an overlay whiteout). */

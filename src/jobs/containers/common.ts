@@ -27,18 +27,22 @@ const INIT_LAYER: readonly [string, 'dir' | 'file' | { link: string }][] = [
   ['dev/console', 'file'], ['etc/mtab', { link: '/proc/mounts' }],
 ];
 
+/**
+ * The entries are made side by side (a `run` waits for its create): none is inside
+ * another, and concurrent `mkdir -p` of a shared parent (`dev`, `etc`) is safe.
+ */
 async function fillInitLayer(root: string): Promise<void> {
-  for (const [rel, kind] of INIT_LAYER) {
+  await Promise.all(INIT_LAYER.map(async ([rel, kind]) => {
     const path = join(root, rel);
     try {
       await lstat(path);
-      continue; // the image has it
+      return; // the image has it
     } catch { /* missing: make it */ }
     await mkdir(dirname(path), { recursive: true, mode: 0o755 });
     if (kind === 'dir') await mkdir(path, { mode: 0o755 });
     else if (kind === 'file') await writeFile(path, '', { mode: 0o755 });
     else await symlink(kind.link, path);
-  }
+  }));
 }
 
 /**

@@ -37,8 +37,20 @@ export function parseMountinfo(text: string): CgroupMounts {
   return out;
 }
 
+/** The last read, reused for a second: a create and its start each look several times. */
+let recent: { at: number; mounts: Promise<CgroupMounts> } | undefined;
+const REUSE_MS = 1000;
+
 export async function cgroupMounts(): Promise<CgroupMounts> {
-  return parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
+  const now = Date.now();
+  if (!recent || now - recent.at > REUSE_MS) {
+    const mounts = readFile('/proc/self/mountinfo', 'utf8').then(parseMountinfo);
+    recent = { at: now, mounts };
+    mounts.catch(() => { if (recent?.mounts === mounts) recent = undefined; });
+  }
+  // A copy: callers may keep or change what they get.
+  const m = await recent.mounts;
+  return { v1: new Map(m.v1), ...(m.unified !== undefined ? { unified: m.unified } : {}) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Conflict, InvalidParameter, NotFound, System } from '../../../engine/errors.js';
-import { MNT_DETACH, lgetxattr, umount2 } from '../../../libcontainer/native.js';
+import { MNT_DETACH, lgetxattr, umount2, umount2Async } from '../../../libcontainer/native.js';
 import type { ApplyOptions, Change, GraphDriver } from '../types.js';
 import { DiffDir } from '../common/diff-dir.js';
 import { checkId, validId } from '../common/ids.js';
@@ -99,7 +99,8 @@ export class OverlayDriver implements GraphDriver {
       this.refs.delete(id);
       if (l.lowers(id).length === 0 || !isMountPoint(l.merged(id))) return;
       try {
-        umount2(l.merged(id), MNT_DETACH);
+        // Off the event loop: the overlay's last unmount syncs its upper filesystem.
+        await umount2Async(l.merged(id), MNT_DETACH);
       } catch (err) {
         throw new System(`error unmounting ${l.merged(id)}: ${(err as Error).message}`, { cause: err });
       }
