@@ -91,6 +91,10 @@ export async function pullLayers(job: LayerJob): Promise<number> {
       const timer = setInterval(() => { if (blob.readableEnded || streamDone(blob)) progress.bar(id, 'Extracting', consumed, size); }, 100);
       try {
         const tar = await decompress(blob.pipe(counting));
+        // The blob may fail (its digest) while decompress reads its first bytes, before
+        // it listens for errors: a small layer arrives whole at once. Piped from a
+        // destroyed stream, the gunzip would then wait forever for input.
+        if (tar !== counting && counting.destroyed) tar.destroy((counting.errored as Error | null) ?? new Error(`download of ${layers[i]!.digest} was stopped`));
         const layer = await graph.createLayer(i === 0 ? null : chain[i - 1]!, tar, { expectDiffId: diffIds[i]! });
         added.push(layer.chainId);
         // A tar ends at its zero blocks, which may come before the blob's last byte:
