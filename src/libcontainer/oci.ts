@@ -143,4 +143,5 @@ export interface OciSpec {
   hostname: string;
   mounts: OciMount[];
   linux: OciLinux;
+  annotations?: Record<string, string>;
 }

@@ -4,6 +4,8 @@
  * mounts, masked and read-only /proc paths, devices, seccomp profile, sysctls, env.
  * Pure: every fact about the host (its devices, arch, kernel) comes in through the input.
  */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { InvalidParameter } from '../engine/errors.js';
 import { containerCapabilities, DOCKER_LAST_CAP } from './capabilities.js';
 import { cpuQuota, memorySwapTotal, type Resources } from './cgroups/resources.js';
@@ -111,6 +113,8 @@ export interface ContainerSpecInput {
   hostDevices?: OciDevice[];
   /** Nodes added with `--device` (they replace a default of the same path). */
   extraDevices?: OciDevice[];
+  /** Where the shims keep compiled seccomp programs (root's only), under the exec root. */
+  seccompCacheDir?: string;
   resources?: Resources;
   /**
    * The container's cgroup directories (`CgroupManager.hierarchies()`). When given,
@@ -136,6 +140,9 @@ function namespace(type: OciNamespaceType, choice: NamespaceChoice | 'none' | un
   }
   return [{ type, path: `/proc/${choice.joinPid}/ns/${NS_FILES[type]}` }];
 }
+
+/** The annotation naming a profile's compiled-filter file for berth-shim. */
+export const SECCOMP_CACHE_ANNOTATION = 'org.berth.seccomp.cache';
 
 /** `KEY=value` lists merged by key, later entries replacing earlier ones in place. */
 export function mergeEnv(...lists: (readonly string[] | undefined)[]): string[] {
@@ -297,6 +304,12 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
   if (input.consoleSize) spec.process.consoleSize = { ...input.consoleSize };
   const seccomp = seccompSection(input, caps);
   if (seccomp) spec.linux.seccomp = seccomp;
+  // The shim compiles a profile once per host: later shims read the program it left
+  // in a file named by the profile's digest (the shim adds its libseccomp's version).
+  if (seccomp && input.seccompCacheDir) {
+    const digest = createHash('sha256').update(JSON.stringify(seccomp)).digest('hex');
+    spec.annotations = { [SECCOMP_CACHE_ANNOTATION]: join(input.seccompCacheDir, digest) };
+  }
   return spec;
 }
 

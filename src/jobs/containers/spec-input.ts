@@ -1,4 +1,5 @@
 import { chown, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidParameter, System } from '../../engine/errors.js';
 import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
 import { hostDevices } from '../../libcontainer/devices.js';
@@ -115,6 +116,7 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   if (cfg.Domainname) input.domainname = cfg.Domainname;
   if (typeof h['ShmSize'] === 'number' && h['ShmSize'] > 0) input.shmSize = h['ShmSize'];
   if (input.tty && consoleSize[0] && consoleSize[1]) input.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
+  input.seccompCacheDir = join(ctx.config.execRoot, 'seccomp');
   if (privileged) input.hostDevices = await hostDevices();
   else if (x.devices?.length) input.extraDevices = x.devices;
   if (input.args[0] === '') throw new System('container has no command');

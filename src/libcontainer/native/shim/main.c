@@ -325,10 +325,11 @@ int main(int argc, char **argv) {
      init inherits it and only loads it, and so does every exec later (libseccomp's
      compile of Docker's profile costs 15-20 ms; it used to run in the init between
      `go` and `started`, then again here for the execs while the exit of a short
-     container waited behind it). A failure here only means the init compiles it
-     itself and reports what is wrong. */
+     container waited behind it). The daemon names a file per profile where the
+     first shim leaves the compiled program and later ones read it. A failure here
+     only means the init compiles it itself and reports what is wrong. */
   char scerr[512];
-  if (precompile_seccomp(sp.seccomp, scerr)) scerr[0] = 0;
+  if (precompile_seccomp(sp.seccomp, sp.seccomp_cache, scerr)) scerr[0] = 0;
   if (log_open(o.log, o.log_max_size, o.log_max_files) < 0) fail(err, errno, "open log %s", o.log);
   else if (listen_control(err) == 0 && write_file_atomic(S.pid_path, pidbuf, (size_t)pl) == 0 &&
            start_container(&sp, &o, sync_fd, err, &code) == 0) {

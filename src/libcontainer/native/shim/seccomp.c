@@ -8,6 +8,9 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
 
@@ -160,8 +163,55 @@ bool seccomp_precompiled(void) {
   return exec_filter.len > 0;
 }
 
-int precompile_seccomp(struct json_object *sc, char *err) {
+/* The cache file of a profile for this libseccomp: another version may compile differently. */
+static void cache_path(const char *cache, char *out, size_t n) {
+  const struct scmp_version *v = seccomp_version();
+  snprintf(out, n, "%s.%u.%u.%u", cache, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
+}
+
+/* Reads a compiled program left by an earlier shim; -1 when there is none (or it is not one). */
+static int load_cached(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return -1;
+  struct stat st;
+  struct sock_filter *prog = NULL;
+  int rc = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 && st.st_size > 0 &&
+      st.st_size % (off_t)sizeof(struct sock_filter) == 0 && st.st_size <= 65535 * (off_t)sizeof(struct sock_filter) &&
+      (prog = malloc((size_t)st.st_size)) && pread(fd, prog, (size_t)st.st_size, 0) == st.st_size) {
+    exec_filter.filter = prog;
+    exec_filter.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+    prog = NULL;
+    rc = 0;
+  }
+  free(prog);
+  close(fd);
+  return rc;
+}
+
+/* Leaves the program for the next shim: written aside, then renamed into place (never half a file). */
+static void store_cached(const char *path, const struct sock_filter *prog, size_t size) {
+  char dir[4096], tmp[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir) return;
+  *slash = 0;
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
+  snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool ok = write(fd, prog, size) == (ssize_t)size;
+  close(fd);
+  if (!ok || rename(tmp, path) < 0) unlink(tmp);
+}
+
+int precompile_seccomp(struct json_object *sc, const char *cache, char *err) {
   if (!sc || exec_filter.len) return 0;
+  char path[4200] = "";
+  if (cache) {
+    cache_path(cache, path, sizeof path);
+    if (load_cached(path) == 0) return 0;
+  }
   scmp_filter_ctx ctx = build_filter(sc, err);
   if (!ctx) return -1;
   int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
@@ -183,6 +233,7 @@ int precompile_seccomp(struct json_object *sc, char *err) {
   }
   exec_filter.filter = prog;
   exec_filter.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+  if (path[0]) store_cached(path, prog, (size_t)size);
   rc = 0;
 out:
   if (fd >= 0) close(fd);

@@ -87,7 +87,8 @@ struct spec {
   size_t nsysctls;
   unsigned long root_propagation; /* MS_SLAVE|MS_REC unless rootfsPropagation says otherwise */
   struct json_object *seccomp;  /* kept as JSON; compiled by seccomp.c right before exec */
-  struct json_object *doc;      /* owns `seccomp` */
+  const char *seccomp_cache;    /* where the daemon keeps this profile's compiled filter (annotation), or NULL */
+  struct json_object *doc;      /* owns `seccomp` and `seccomp_cache` */
 };
 
 int spec_load(const char *path, struct spec *s, char *err);
@@ -106,7 +107,7 @@ int apply_user_and_caps(const struct process_spec *p, char *err);
 /* ---- seccomp.c ---- */
 int apply_seccomp(struct json_object *seccomp, char *err);
 /* Compile the container's filter once in the shim, for every later exec (forked from it). */
-int precompile_seccomp(struct json_object *seccomp, char *err);
+int precompile_seccomp(struct json_object *seccomp, const char *cache, char *err);
 bool seccomp_precompiled(void);
 
 /* ---- mounts.c ---- */

@@ -257,6 +257,9 @@ int spec_load(const char *path, struct spec *s, char *err) {
   s->mounts = xcalloc(s->nmounts, sizeof *s->mounts);
   for (size_t i = 0; i < s->nmounts; i++)
     if (parse_mount(json_object_array_get_idx(ms, i), &s->mounts[i], err)) return -1;
+  struct json_object *ann = get(s->doc, "annotations");
+  const char *cache = ann ? get_str(ann, "org.berth.seccomp.cache") : NULL;
+  s->seccomp_cache = cache && cache[0] == '/' ? cache : NULL;
   struct json_object *l = get(s->doc, "linux");
   if (!l) return fail(err, 0, "config.json: linux is required");
   return parse_linux(l, s, err);
