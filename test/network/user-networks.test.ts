@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { encodeReply, parseQuery } from '../../src/drivers/networkdriver/dns.js';
+import { fakeResolver } from '../helpers/fake-dns.js';
 import { fails, freeSubnet, netDaemon, ok } from './helpers.js';
 
 function linkExists(name: string): boolean {
@@ -80,20 +79,12 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
   await t.test('a container\'s own --dns servers answer the names the network does not hold', async () => {
     // A fake resolver on a loopback address of this run's own, port 53, where the daemon's server forwards.
     const own = `127.${randomInt(1, 255)}.${randomInt(1, 255)}.${randomInt(2, 255)}`;
-    const seen: string[] = [];
-    const fake = createSocket('udp4');
-    fake.on('message', (msg, r) => {
-      const q = parseQuery(msg);
-      if (!q) return;
-      seen.push(q.name);
-      fake.send(encodeReply(msg, q, q.type === 1 ? ['192.0.2.77'] : []), r.port, r.address);
-    });
-    await new Promise<void>((resolve, reject) => { fake.once('error', reject); fake.bind(53, own, () => resolve()); });
+    const fake = await fakeResolver(own, 53, '192.0.2.77');
     try {
       const name = `elsewhere-${randomBytes(3).toString('hex')}.test`;
       const out = await ok(d, ['run', '--rm', '--network', 'front', '--dns', own, 'busybox', 'nslookup', name]);
       assert.match(out, /Address: 192\.0\.2\.77/);
-      assert.ok(seen.includes(name), 'the query reached the container\'s own server');
+      assert.ok(fake.seen.includes(name), 'the query reached the container\'s own server');
       // Its own container names are still answered by the network's server.
       assert.match(await ok(d, ['run', '--rm', '--network', 'front', '--dns', own, 'busybox', 'nslookup', 'api']), new RegExp(`Address: ${base}\\.10`));
     } finally {

@@ -16,8 +16,8 @@ import { deleteBridge, ensureBridge, setRouteLocalnet, setupVeth, teardownVeth }
 import { Iptables, type Rule } from '../../src/drivers/networkdriver/iptables.js';
 import { parsePortBindings, reserve } from '../../src/drivers/networkdriver/portmapper.js';
 import { startProxy, type Proxy } from '../../src/drivers/networkdriver/proxy.js';
-import { DnsServer, encodeReply, parseQuery } from '../../src/drivers/networkdriver/dns.js';
-import { createSocket } from 'node:dgram';
+import { DnsServer } from '../../src/drivers/networkdriver/dns.js';
+import { fakeResolver } from '../helpers/fake-dns.js';
 
 const rnd = randomBytes(3).toString('hex');
 const BRIDGE = `bt${rnd}`;
@@ -181,16 +181,9 @@ test('bridge, veths, iptables and published ports on the real kernel', async (t)
 
   await t.test('DNS on the gateway answers registered names and forwards the rest', async () => {
     // The fake upstream on loopback answers every A query with a TEST-NET address.
-    const seen: string[] = [];
-    const fake = createSocket('udp4');
-    fake.on('message', (msg, r) => {
-      const q = parseQuery(msg);
-      if (!q) return;
-      seen.push(q.name);
-      fake.send(encodeReply(msg, q, q.type === 1 ? ['192.0.2.55'] : []), r.port, r.address);
-    });
-    await new Promise<void>((r) => fake.bind(0, '127.0.0.1', () => r()));
-    const dns = new DnsServer({ address: gateway, upstreams: [{ host: '127.0.0.1', port: fake.address().port }], timeout: 1000 });
+    const fake = await fakeResolver('127.0.0.1', 0, '192.0.2.55');
+    const seen = fake.seen;
+    const dns = new DnsServer({ address: gateway, upstreams: [{ host: '127.0.0.1', port: fake.port }], timeout: 1000 });
     await dns.start();
     try {
       dns.register(`web-${rnd}`, b.ip);
