@@ -3,6 +3,7 @@ import { containerNetworks } from '../../network/view.js';
 import type { Handler, JobContext } from '../context.js';
 import { containersOf } from './common.js';
 import { compileFilters } from './filters.js';
+import { rowJson } from './list-json.js';
 import { mountsView } from './mounts.js';
 import { statusText } from './state.js';
 import type { ContainerRecord, ContainerSummary } from './types.js';
@@ -35,7 +36,7 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
   list.sort((a, b) => b.created - a.created);
   if (limit > 0) list = list.slice(0, limit);
   const now = Date.now();
-  const rows: ContainerSummary[] = [];
+  const rows: string[] = [];
   for (const { c, created } of list) {
     const row: ContainerSummary = {
       Id: c.Id,
@@ -53,7 +54,7 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       Mounts: mountsView(c),
     };
     if (size) Object.assign(row, await sizes(ctx, c));
-    rows.push(row);
+    rows.push(rowJson(c, row));
   }
   send(rows, job.stdout!);
 };
@@ -68,10 +69,10 @@ const CHUNK = 32 * 1024;
  * this kind of virtual machine that cost more than building the rows. The first
  * chunk also reaches the client before the last row is serialised.
  */
-function send(rows: ContainerSummary[], out: Writable): void {
+function send(rows: string[], out: Writable): void {
   let chunk = '[';
   for (let i = 0; i < rows.length; i++) {
-    chunk += (i ? ',' : '') + JSON.stringify(rows[i]);
+    chunk += (i ? ',' : '') + rows[i];
     if (chunk.length >= CHUNK) {
       out.write(chunk);
       chunk = '';
