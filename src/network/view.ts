@@ -1,4 +1,5 @@
 /** The network area's API shapes: NetworkResource, EndpointSettings, NetworkSettings, ps Ports. */
+import { ZERO_TIME } from '../jobs/containers/state.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
 import type { NetworkController } from './controller.js';
 import { modeNetwork } from './names.js';
@@ -34,7 +35,8 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     IPAMConfig: ep?.config.ipv4 ? { IPv4Address: ep.config.ipv4 } : null,
     Links: null,
     Aliases: aliases,
-    NetworkID: live || n.Driver !== 'bridge' ? n.Id : '',
+    // As dockerd: empty until the container first starts, then kept after it stops.
+    NetworkID: live || c.State.StartedAt !== ZERO_TIME ? n.Id : '',
     EndpointID: live?.endpointId ?? '',
     Gateway: live?.gateway ?? '',
     IPAddress: live?.address ?? '',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fails, netDaemon, ok } from './helpers.js';
 
 /**
- * Legacy links on the default bridge, compared with dockerd 20.10: the parent finds
+ * Legacy links on the default bridge, and endpoint settings, compared with dockerd 20.10: the parent finds
  * the child under its alias, hostname and name in /etc/hosts, gets the link's
  * variables, inspect shows dockerd's form, and the refusals are dockerd's words.
  */
@@ -28,4 +28,20 @@ test('--link on the default bridge: hosts, environment, inspect, refusals', { ti
   await ok(d, ['stop', '-t', '0', 'db']);
   await fails(d, ['start', 'later'], /Cannot link to a non running container: \/db AS \/later\/db/);
   await ok(d, ['rm', '-f', 'db', 'later']);
+});
+
+test('NetworkID in a container\'s endpoint settings: empty until it first starts, then kept', { timeout: 120_000 }, async (t) => {
+  const d = await netDaemon(t);
+  const id = async (name: string, net: string): Promise<string> => ok(d, ['inspect', '-f', `{{.NetworkSettings.Networks.${net}.NetworkID}}`, name]);
+  for (const net of ['none', 'bridge']) {
+    const name = `c-${net}`;
+    const netId = await ok(d, ['network', 'inspect', '-f', '{{.Id}}', net]);
+    await ok(d, ['create', '--name', name, '--network', net, 'busybox', 'sleep', '600']);
+    assert.equal(await id(name, net), '', `${net}: created`);
+    await ok(d, ['start', name]);
+    assert.equal(await id(name, net), netId, `${net}: running`);
+    await ok(d, ['stop', '-t', '0', name]);
+    assert.equal(await id(name, net), netId, `${net}: stopped`);
+    await ok(d, ['rm', name]);
+  }
 });
