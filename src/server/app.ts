@@ -148,8 +148,11 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     if (!r?.quick) return undefined;
     const prep = prepared.get(r)!;
     const args = r.args({ ...QUICK_REQUEST, version: split.version });
+    const text = r.reply === 'text';
     return engine.job(r.job, args as never).then(
-      (result): QuickAnswer => ({ status: r.ok ?? 200, raw: prep.raw, contentType: 'text/plain; charset=utf-8', body: String(result) }),
+      (result): QuickAnswer => text
+        ? { status: r.ok ?? 200, raw: prep.raw, contentType: 'text/plain; charset=utf-8', body: String(result) }
+        : { status: r.ok ?? 200, raw: prep.raw, contentType: 'application/json', body: JSON.stringify(result) + '\n' },
       (err: unknown): QuickAnswer => {
         const status = statusOf(err);
         if (status === 500) opts.log.debug(`internal error: ${(err as Error)?.stack ?? String(err)}`);

@@ -33,6 +33,7 @@ async function serve(t: import('node:test').TestContext, opts: { failPing?: bool
     route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: HEADERS, quick: true, args: () => ({}) }),
     route({ method: 'get', path: '/slow-ping', job: 'system_ping', reply: 'text', headers: HEADERS, args: () => ({}) }),
     route({ method: 'get', path: '/version', job: 'system_version', args: () => ({}) }),
+    route({ method: 'get', path: '/quick-version', job: 'system_version', quick: true, args: () => ({}) }),
   ];
   const path = join(dir, 'api.sock');
   const l = await listen(createApp(engine, routes, { experimental: false, log }), [`unix://${path}`]);
@@ -80,6 +81,14 @@ test('a probe answered at the front door is byte for byte what node:http answers
   assert.match(kept!, /Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nOK$/);
   const [head] = answers(await exchange(path, [`HEAD /v1.40/_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]));
   assert.match(head!, /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 2\r\n[^]*\r\n\r\n$/);
+});
+
+test('a quick JSON route is answered byte for byte as node:http answers it', async (t) => {
+  const { path } = await serve(t);
+  const [quick] = answers(await exchange(path, [get('/quick-version', 'Connection: close\r\n')]));
+  const [slow] = answers(await exchange(path, [get('/version', 'Connection: close\r\n')]));
+  assert.equal(quick, slow);
+  assert.match(quick!, /^HTTP\/1\.1 200 OK\r\n[^]*Content-Type: application\/json\r\n[^]*\r\n\r\n\{"Version":"x"\}\n$/);
 });
 
 test('pipelined probes, then another request: answered in order on the one connection', async (t) => {

@@ -5,7 +5,8 @@
  * response objects: measured on this machine, a bare node:http handler answers about
  * 58k pings/s, a socket that writes a ready answer about 77k, dockerd 20.10 about 37k.
  * So the front door reads each connection itself while the requests on it are plain
- * probes (GET or HEAD of a route marked `quick`, no body, HTTP/1.1) and answers them
+ * probes (GET or HEAD of a route marked `quick`, no query, no body, HTTP/1.1: `/_ping`,
+ * and `/images/json` that `docker images` and polling clients ask) and answers them
  * through the same job as the route table would; at the first request that is
  * anything else it hands the connection, with every byte it has read, to the
  * node:http server, which owns it from then on.

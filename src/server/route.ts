@@ -44,8 +44,9 @@ export interface Route<N extends JobName = JobName> {
   /** Extra response headers for this route (e.g. `/_ping`'s Cache-Control). */
   headers?: Record<string, string>;
   /**
-   * A probe the front door (front-door.ts) may answer without node:http: a 'text'
-   * route without parameters, query or body whose `args` reads nothing of the request.
+   * A request the front door (front-door.ts) may answer without node:http: a 'text' or
+   * 'json' GET route without parameters or body; the front door takes it only without
+   * a query, and `args` then sees an empty one (so it must read nothing else).
    */
   quick?: boolean;
 }

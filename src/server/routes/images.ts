@@ -26,7 +26,8 @@ function listFilters(r: RouteRequest): Filters {
  */
 export const imageRoutes: Route[] = [
   route({
-    method: 'get', path: '/images/json', job: 'image_list',
+    // `docker images` and clients' polls ask this without a query: the front door answers those.
+    method: 'get', path: '/images/json', job: 'image_list', quick: true,
     args: (r) => ({ all: r.query.bool('all'), digests: r.query.bool('digests'), filters: listFilters(r) }),
   }),
   route({ method: 'post', path: '/images/prune', job: 'image_prune', args: (r) => ({ filters: r.query.filters() }) }),
