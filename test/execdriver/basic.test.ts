@@ -54,18 +54,20 @@ test('a missing command fails the start with 127 and dockerd\'s message, leaving
     (err: unknown) => err instanceof StartFailed && err.exitCode === 126 && /permission denied/.test(err.message));
 });
 
-test('beforeStart runs with the init in its cgroup before the command runs', async (t) => {
+test('beforeStart runs on the live init before the command, which runs in the container\'s cgroup', async (t) => {
   const env = await setup(t);
-  let seen = '';
-  const { id, h } = await run(env, { args: ['echo', 'ran'] }, {
+  let ran = false;
+  const { id, h } = await run(env, { args: ['cat', '/proc/self/cgroup'] }, {
     beforeStart: async (pid) => {
       assert.ok(isAlive(pid));
-      seen = (await import('node:fs')).readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+      // The init still waits to exec: its command is not the one asked for yet.
+      assert.doesNotMatch((await import('node:fs')).readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /^cat\0/);
+      ran = true;
     },
   });
   assert.equal((await h.wait()).exitCode, 0);
-  assert.match(seen, new RegExp(`/${env.parent}/${id}`));
-  assert.equal(logText(logPath(env, id)), 'ran\n');
+  assert.ok(ran);
+  assert.match(logText(logPath(env, id)), new RegExp(`:memory:.*/${env.parent}/${id}\n`));
 });
 
 test('a failing beforeStart aborts the start and cleans up', async (t) => {

@@ -20,7 +20,10 @@ export interface StartRequest {
   resources: Resources;       // cgroup limits applied before the process runs
   logPath: string;            // json-file log path (the jobs choose it: <data-root>/containers/<id>/<id>-json.log)
   stdin: boolean; stdinOnce: boolean;
-  /** Runs after the init exists and sits in its cgroup, before it execs: the network driver moves the veth here later. */
+  /**
+   * Runs once the init exists (in its namespaces), while it joins its cgroup, before it
+   * execs: the network plugs the veth here. The command runs only when both are done.
+   */
   beforeStart?: (pid: number) => Promise<void>;
   /**
    * Attach streams opened while the init waits to exec (the shim allows attach in its
