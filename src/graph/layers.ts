@@ -260,7 +260,9 @@ export class Layers {
 
   private async removeFiles(cacheId: string, dbDir: string): Promise<void> {
     try {
-      if (this.driver.exists(cacheId)) await this.driver.remove(cacheId);
+      // Not only complete layers: a daemon killed inside the driver's create leaves a
+      // directory that `exists` does not count, and only `remove` takes it away.
+      await this.driver.remove(cacheId).catch((err: unknown) => { if (!(err instanceof NotFound)) throw err; });
       await rm(dbDir, { recursive: true, force: true });
     } catch (err) {
       // The row is gone; the layerdb dir stays, so the next start-up sweep retries.
