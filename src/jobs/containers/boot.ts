@@ -1,3 +1,4 @@
+import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import type { JobContext } from '../context.js';
 import { containersOf } from './common.js';
 import { restartsAtBoot } from './restart-policy.js';
@@ -16,6 +17,7 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
   const store = containersOf(ctx);
   const rt = runtimeOf(ctx);
   const live = new Set<string>();
+  const restored: Array<[string, ContainerHandle]> = [];
   for (const c of store.all()) {
     if (c.State.Status === 'removing') {
       // A removal cut short by a crash: rm can be retried.
@@ -34,11 +36,15 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
     // Take the rootfs reference the run holds (the mount itself survived the daemon).
     await ctx.graph.driver.get(c.Id);
     live.add(c.Id);
-    watch(ctx, c.Id, h, true);
+    restored.push([c.Id, h]);
     ctx.log.info(`container ${c.Id}: restored (pid ${h.pid})`);
   }
-  // Live endpoints keep their links; those of containers that no longer run go.
-  await ctx.network?.restore(new Map([...live].map((id) => [id, rt.handle(id)?.pid ?? 0])));
+  // Live endpoints keep their links; those of containers that no longer run go. Done
+  // before any exit is processed: a container that exited while the daemon was away
+  // is found again, its endpoints restored, and only then released by its exit (the
+  // other order put its port rules back after the exit had removed them).
+  await ctx.network?.restore(new Map(restored.map(([id, h]) => [id, h.pid])));
+  for (const [id, h] of restored) watch(ctx, id, h, true);
   for (const id of await rt.driver.list()) {
     if (!live.has(id)) await rt.driver.remove(id).catch((err: Error) => ctx.log.warn(`container ${id}: removing its bundle: ${err.message}`));
   }
