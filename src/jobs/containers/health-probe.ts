@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
-import { DEFAULT_PATH, mergeEnv } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
+import { execEnv } from '../exec/create.js';
 import { ExecOutput } from '../exec/frames.js';
 import { execProcess } from '../exec/process.js';
 import { publish } from './common.js';
@@ -39,7 +39,7 @@ export async function runProbe(ctx: JobContext, c: ContainerRecord, handle: Cont
     const process = await execProcess(ctx, c, {
       entrypoint, args, tty: false, privileged: false,
       user: c.Config.User ?? '', workingDir: c.Config.WorkingDir ?? '',
-      env: mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${c.Config.Hostname || c.Id.slice(0, 12)}`], c.Config.Env ?? []),
+      env: execEnv(c, false),
     });
     publish(ctx, c, `exec_start: ${entrypoint} ${args.join(' ')}`, { execID: id });
     exec = await handle.exec({ id, process, stdin: false, detach: false });

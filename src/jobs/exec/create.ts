@@ -24,6 +24,12 @@ function detachKeysOf(raw: string): number[] {
   }
 }
 
+/** An exec's environment as dockerd settles it: the daemon's PATH, HOSTNAME and TERM, the container's, then the exec's own. */
+export function execEnv(c: { Id: string; Config: { Hostname?: string; Env?: string[] | null } }, tty: boolean, own: readonly string[] = []): string[] {
+  const daemonEnv = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${c.Config.Hostname || c.Id.slice(0, 12)}`, ...(tty ? ['TERM=xterm'] : [])];
+  return mergeEnv(daemonEnv, c.Config.Env ?? [], own);
+}
+
 /**
  * `POST /containers/{id}/exec`: record an exec instance of the running container.
  * Nothing runs yet; user, workdir and environment are settled as dockerd does here
@@ -39,8 +45,6 @@ export const execCreate: Handler<'exec_create'> = async (job, ctx) => {
   const detachKeys = detachKeysOf(a.detachKeys);
   sweepExecs(ctx);
 
-  const hostname = c.Config.Hostname || c.Id.slice(0, 12);
-  const daemonEnv = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(a.tty ? ['TERM=xterm'] : [])];
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => { markStarted = resolve; });
   const [entrypoint = '', ...args] = a.cmd;
@@ -54,7 +58,7 @@ export const execCreate: Handler<'exec_create'> = async (job, ctx) => {
     privileged: a.privileged,
     user: a.user || (c.Config.User ?? ''),
     workingDir: a.workingDir || (c.Config.WorkingDir ?? ''),
-    env: mergeEnv(daemonEnv, c.Config.Env ?? [], a.env),
+    env: execEnv(c, a.tty, a.env),
     openStdin: a.attachStdin,
     openStdout: a.attachStdout,
     openStderr: a.attachStderr,
