@@ -43,6 +43,7 @@ export class Graph {
   heldLayers: () => Iterable<string> = () => [];
   private readonly configs = new Map<string, ImageConfig>();
   private imageList: ImageRecord[] | null = null;
+  private changes = 0;
   /** Chain sizes by top layer; layers are immutable, so only a removal can change them. */
   private readonly sizes = new Map<string, number>();
 
@@ -130,7 +131,13 @@ export class Graph {
     return this.imageList;
   }
 
+  /** Counts the changes to images and tags: a copy made from the graph is current while this has not moved. */
+  get generation(): number {
+    return this.changes;
+  }
+
   private changed(): void {
+    this.changes++;
     this.imageList = null;
     this.sizes.clear();
   }

@@ -57,6 +57,20 @@ const QUICK_REQUEST: RouteRequest = Object.freeze({
 });
 
 /**
+ * JSON bodies of quick answers by the result they were made from: a quick job may hand
+ * back the same (unchanging) object while nothing changed, such as the image list, and
+ * then its text is made once instead of per request.
+ */
+const quickBodies = new WeakMap<object, string>();
+
+function jsonBody(result: unknown): string {
+  if (typeof result !== 'object' || result === null) return JSON.stringify(result) + '\n';
+  let body = quickBodies.get(result);
+  if (body === undefined) quickBodies.set(result, (body = JSON.stringify(result) + '\n'));
+  return body;
+}
+
+/**
  * The Engine API as a node:http request listener: every route in the table becomes
  * one job run. Fails at construction if a route names a job nobody registered.
  *
@@ -152,7 +166,7 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     return engine.job(r.job, args as never).then(
       (result): QuickAnswer => text
         ? { status: r.ok ?? 200, raw: prep.raw, contentType: 'text/plain; charset=utf-8', body: String(result) }
-        : { status: r.ok ?? 200, raw: prep.raw, contentType: 'application/json', body: JSON.stringify(result) + '\n' },
+        : { status: r.ok ?? 200, raw: prep.raw, contentType: 'application/json', body: jsonBody(result) },
       (err: unknown): QuickAnswer => {
         const status = statusOf(err);
         if (status === 500) opts.log.debug(`internal error: ${(err as Error)?.stack ?? String(err)}`);

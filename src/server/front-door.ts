@@ -151,8 +151,18 @@ function headerValue(lower: string, name: string): string | null {
 
 let dateSecond = 0;
 let dateText = '';
-/** Formatted answers of this second, by the answer's headers and content (the Date changes each second). */
-let made = new WeakMap<string[], Map<string, Buffer>>();
+/**
+ * Formatted answers of this second (the Date changes each second), by the route's
+ * headers, then status/method/connection/type, then body. The body is its own key,
+ * not part of a joined one: a body that comes back as the same string (a kept JSON
+ * answer) hashes once, where a joined key would be built and hashed per request.
+ */
+let made = new WeakMap<string[], Map<string, Map<string, Buffer>>>();
+
+/** Answers larger than this are made per request (a copy per second is not worth it). */
+const MAX_KEPT_BODY = 64 * 1024;
+/** Bodies kept per route and kind in one second: errors carry their own messages. */
+const MAX_KEPT_PER_KIND = 16;
 
 /** The Date header's value, made once a second as node:http does. */
 function httpDate(): string {
@@ -169,17 +179,19 @@ function httpDate(): string {
 /** The answer as node:http would write it for the same route; the same answer is made once a second. */
 function format(a: QuickAnswer, head: boolean, close: boolean): Buffer {
   const date = httpDate();
-  const key = `${a.status} ${head ? 'h' : 'g'}${close ? 'c' : 'k'} ${a.contentType} ${a.body}`;
-  let byRaw = made.get(a.raw);
-  const cached = byRaw?.get(key);
+  const kind = `${a.status} ${head ? 'h' : 'g'}${close ? 'c' : 'k'} ${a.contentType}`;
+  let byKind = made.get(a.raw);
+  let byBody = byKind?.get(kind);
+  const cached = byBody?.get(a.body);
   if (cached) return cached;
   let out = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}\r\n`;
   for (let i = 0; i < a.raw.length; i += 2) out += `${a.raw[i]}: ${a.raw[i + 1]}\r\n`;
   out += `Content-Type: ${a.contentType}\r\nContent-Length: ${Buffer.byteLength(a.body)}\r\nDate: ${date}\r\n`;
   out += close ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n\r\n`;
   const bytes = Buffer.from(head ? out : out + a.body);
-  if (!byRaw) made.set(a.raw, (byRaw = new Map()));
-  // Only small, repeated answers are worth keeping (errors carry their own messages).
-  if (a.body.length <= 64 && byRaw.size < 16) byRaw.set(key, bytes);
+  if (a.body.length > MAX_KEPT_BODY) return bytes;
+  if (!byKind) made.set(a.raw, (byKind = new Map()));
+  if (!byBody) byKind.set(kind, (byBody = new Map()));
+  if (byBody.size < MAX_KEPT_PER_KIND) byBody.set(a.body, bytes);
   return bytes;
 }

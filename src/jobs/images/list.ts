@@ -16,6 +16,24 @@ const FILTERS = ['dangling', 'label', 'before', 'since', 'reference'] as const;
 export const imageList: Handler<'image_list'> = async (job, { graph }) => {
   const { all, filters } = job.args;
   checkFilters(filters, FILTERS);
+  const plain = !all && Object.keys(filters).length === 0;
+  const kept = plain ? plainLists.get(graph) : undefined;
+  if (kept?.generation === graph.generation) return kept.list;
+  const list = summaries(graph, all, filters);
+  if (plain) plainLists.set(graph, { generation: graph.generation, list });
+  return list;
+};
+
+type Graph = Parameters<Handler<'image_list'>>[1]['graph'];
+
+/**
+ * The plain listing (`docker images`, and clients that poll it), kept until the graph
+ * changes: nothing in it depends on anything else. Shared between callers, who only
+ * serialise it (the front door also keeps its JSON while it is the same array).
+ */
+const plainLists = new WeakMap<Graph, { generation: number; list: ImageSummary[] }>();
+
+function summaries(graph: Graph, all: boolean, filters: Parameters<Handler<'image_list'>>[0]['args']['filters']): ImageSummary[] {
   const dangling = boolFilter('dangling', filters.dangling);
   const before = bound(graph, filters.before);
   const since = bound(graph, filters.since);
@@ -45,7 +63,7 @@ export const imageList: Handler<'image_list'> = async (job, { graph }) => {
     out.push({ ms, s: summary(img, size, tags.length ? tags : null, digests.length ? digests : null) });
   }
   return out.sort((a, b) => b.ms - a.ms).map((e) => e.s);
-};
+}
 
 function summary(img: ImageRecord, size: number, tags: string[] | null, digests: string[] | null): ImageSummary {
   return {
@@ -64,7 +82,7 @@ function summary(img: ImageRecord, size: number, tags: string[] | null, digests:
 }
 
 /** The creation time of the image a `before`/`since` filter names (the last value wins). */
-function bound(graph: Parameters<Handler<'image_list'>>[1]['graph'], values: string[] | undefined): number | undefined {
+function bound(graph: Graph, values: string[] | undefined): number | undefined {
   if (!values || values.length === 0) return undefined;
   const name = values[values.length - 1]!;
   if (name === '') throw new InvalidParameter('invalid filter value: empty image reference');
