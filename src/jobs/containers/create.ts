@@ -28,8 +28,21 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   const containers = containersOf(ctx);
   const { body } = job.args;
   if (!body || typeof body !== 'object') throw new InvalidParameter('config cannot be empty in order to create a container');
-  const name = job.args.name === '' ? `/${generateName((n) => containers.byName(n) !== undefined)}` : checkName(job.args.name);
-  containers.reserveCheck(name);
+  const name = job.args.name === '' ? `/${generateName((n) => containers.nameTaken(n))}` : checkName(job.args.name);
+  const id = generateId();
+  const release = containers.reserve(name, id);
+  try {
+    return await create(ctx, body, name, id);
+  } finally {
+    release();
+  }
+};
+
+type CreateJob = Parameters<Handler<'container_create'>>;
+
+/** The create itself, once the name is held for `id`. */
+async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string): Promise<{ Id: string; Warnings: string[] }> {
+  const containers = containersOf(ctx);
   if (!body.Image) throw new InvalidParameter('No image was specified');
   let image;
   try {
@@ -39,7 +52,6 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
     if (err instanceof NotFound) throw new NotFound(err.message, { cause: err });
     throw err;
   }
-  const id = generateId();
   const config = mergeConfig(body, image.config.config, id);
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
@@ -74,4 +86,4 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   }
   publish(ctx, record, 'create');
   return { Id: id, Warnings: warnings };
-};
+}

@@ -48,16 +48,41 @@ export class ContainerStore {
     return this.all().find((c) => c.Name === name);
   }
 
+  /**
+   * Names held by creates still under way, with the ID each container will have: a
+   * create awaits files and layers between its check and its insert, and two creates
+   * (of the same name, or of one generated name) must not both pass the check.
+   */
+  private readonly reserved = new Map<string, string>();
+
+  /** The ID of the container, stored or being created, that has `name`. */
+  private ownerOf(name: string): string | undefined {
+    return this.byName(name)?.Id ?? this.reserved.get(name);
+  }
+
+  nameTaken(name: string): boolean {
+    return this.ownerOf(name) !== undefined;
+  }
+
   /** dockerd's name-reservation conflict, checked before anything is created. */
-  reserveCheck(name: string): void {
-    const owner = this.byName(name);
-    if (owner) {
-      throw new Conflict(`Conflict. The container name "${name}" is already in use by container "${owner.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+  reserveCheck(name: string, id?: string): void {
+    const owner = this.ownerOf(name);
+    if (owner !== undefined && owner !== id) {
+      throw new Conflict(`Conflict. The container name "${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
   }
 
+  /** Hold `name` for the container `id` that is being created; the returned function lets it go. */
+  reserve(name: string, id: string): () => void {
+    this.reserveCheck(name);
+    this.reserved.set(name, id);
+    return () => {
+      if (this.reserved.get(name) === id) this.reserved.delete(name);
+    };
+  }
+
   insert(c: ContainerRecord): void {
-    this.reserveCheck(c.Name);
+    this.reserveCheck(c.Name, c.Id);
     this.store.prepare('INSERT INTO containers (id, name, image, created_at, record) VALUES (?, ?, ?, ?, ?)')
       .run(c.Id, c.Name, c.Image, Date.parse(c.Created), JSON.stringify(c));
     this.byId.set(c.Id, c);
