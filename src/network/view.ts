@@ -30,7 +30,11 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
   const live = ep?.live;
   const userDefined = !n.predefined;
   let aliases: string[] | null = ep?.config.aliases.length ? [...ep.config.aliases] : null;
-  if (userDefined && live) aliases = [...(aliases ?? []), c.Id.slice(0, 12)];
+  // dockerd adds the short ID to the endpoint's aliases when the container starts on the
+  // network, once (a client may already list it: compose does), and keeps it after a stop;
+  // compose reconnects a network whose aliases lack it.
+  const shortId = c.Id.slice(0, 12);
+  if (userDefined && (live || c.State.StartedAt !== ZERO_TIME) && !aliases?.includes(shortId)) aliases = [...(aliases ?? []), shortId];
   return {
     IPAMConfig: ep?.config.ipv4 ? { IPv4Address: ep.config.ipv4 } : null,
     Links: null,
