@@ -36,15 +36,9 @@ interface Stage {
 /** Parse and split; parse errors throw before any output (a 400, as dockerd). */
 export function plan(dockerfile: string, opts: BuildOptions): { escape: string; meta: Step[]; stages: Stage[] } {
   const parsed = parseDockerfile(dockerfile);
-  const nodes = [...parsed.nodes];
-  const labels = Object.entries(opts.labels).sort(([a], [b]) => a.localeCompare(b));
-  if (labels.length) {
-    // dockerd appends `--label`s as one more LABEL instruction, which then shows as a step.
-    nodes.push(parseLine(`LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}='${v}'`).join(' ')} `, nodes.at(-1)!.startLine + 1));
-  }
   const meta: Step[] = [];
   const stages: Stage[] = [];
-  for (const node of nodes) {
+  for (const node of parsed.nodes) {
     const step = { node, inst: toInstruction(node, parsed.escape) };
     if (step.inst.kind === 'from') stages.push({ from: step, steps: [] });
     else if (stages.length === 0) {
@@ -57,6 +51,14 @@ export function plan(dockerfile: string, opts: BuildOptions): { escape: string; 
     const i = stages.findIndex((s) => (s.from.inst as InstructionOf<'from'>).stage === opts.target.toLowerCase());
     if (i === -1) throw new InvalidParameter(`failed to reach build target ${opts.target} in Dockerfile`);
     stages.splice(i + 1);
+  }
+  // dockerd 20.10 adds each `--label` (sorted by key) as its own step `LABEL k=v` at
+  // the end of the last stage it builds (the --target one), its words not expanded.
+  const last = stages.at(-1)!;
+  const line = (last.steps.at(-1) ?? last.from).node.startLine + 1;
+  for (const [key, value] of Object.entries(opts.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const original = `LABEL ${key}=${value}`;
+    last.steps.push({ node: { cmd: 'label', rest: `${key}=${value}`, flags: [], original, startLine: line }, inst: { kind: 'label', pairs: [{ key, value }], literal: true } });
   }
   return { escape: parsed.escape, meta, stages };
 }

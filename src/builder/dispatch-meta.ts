@@ -41,8 +41,8 @@ export async function dispatchLabel(b: BuildRun, inst: Of<'label'>): Promise<voi
   let comment = 'LABEL';
   rc.Labels = { ...(rc.Labels ?? {}) };
   for (const p of inst.pairs) {
-    const key = expandWord(p.key, env, b.escape);
-    const value = expandWord(p.value, env, b.escape);
+    const key = inst.literal ? p.key : expandWord(p.key, env, b.escape);
+    const value = inst.literal ? p.value : expandWord(p.value, env, b.escape);
     rc.Labels[key] = value;
     comment += ` ${key}=${value}`;
   }

@@ -14,7 +14,8 @@ export interface KeyValue {
 export type Instruction =
   | { kind: 'from'; image: string; stage: string; platform: string }
   | { kind: 'run' | 'cmd' | 'entrypoint'; json: boolean; args: string[] }
-  | { kind: 'env' | 'label'; pairs: KeyValue[] }
+  // `literal`: a `--label` of the build, whose words dockerd does not expand.
+  | { kind: 'env' | 'label'; pairs: KeyValue[]; literal?: boolean }
   | { kind: 'arg'; args: { key: string; value: string | null }[] }
   | { kind: 'copy' | 'add'; sources: string[]; dest: string; from: string; chown: string; json: boolean }
   | { kind: 'expose'; ports: string[] }
