@@ -58,7 +58,7 @@ interface ApplyState {
 
 /**
  * Unpack a layer tar into the existing directory `root`, confined to it (see
- * confine.ts). Resolves to the bytes of file content written.
+ * confine.ts). Resolves to the bytes of file content and symlink targets written.
  */
 export async function applyTar(root: string, tar: Readable, opts: ApplyTarOptions): Promise<number> {
   const split = opts.split ? new SplitWriter(opts.split) : null;
@@ -146,6 +146,8 @@ async function create(st: ApplyState, e: TarEntry, rel: string, target: string):
       // extraction, which accepts such links (containers make them; commit must keep them).
       forget(st);
       await symlink(e.linkname, abs);
+      // A layer's size is what dockerd's directory.Size counts: a symlink's lstat size too.
+      st.size += Buffer.byteLength(e.linkname);
       break;
     case 'hardlink': {
       const linkTarget = cleanName(e.linkname, 'hardlink target');
