@@ -105,8 +105,9 @@ async function deleteHelper(ctx: JobContext, imageId: string, records: DeleteIte
   const err = conflict(ctx, imageId, force ? HARD : HARD | SOFT);
   if (err) {
     const img = ctx.graph.getImage(imageId);
-    const dangling = img.tags.length + img.digests.length === 0;
-    // A pruned parent that is tagged or in use simply stays.
+    // dockerd's imageIsDangling: no references and no children.
+    const dangling = img.tags.length + img.digests.length === 0 && ctx.graph.children(imageId).length === 0;
+    // A pruned parent that is tagged, in use or another image's parent simply stays.
     if (quiet && (!dangling || err.used)) return;
     throw err;
   }
