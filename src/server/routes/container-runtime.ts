@@ -4,6 +4,8 @@ import type { UpdateBody } from '../../jobs/containers/runtime-types.js';
 import type { Query } from '../query.js';
 import { route, type Route } from '../route.js';
 import { compareVersions } from '../version.js';
+import { checkGoBody } from '../go-decode.js';
+import { updateConfig } from './container-shapes.js';
 
 /**
  * dockerd's BoolValueOrDefault: absent is the default; present, anything but
@@ -14,11 +16,6 @@ function goBool(q: Query, name: string, dflt: boolean): boolean {
   const v = (q.string(name) ?? '').trim().toLowerCase();
   return !['', '0', 'no', 'false', 'none'].includes(v);
 }
-
-const UPDATE_NUMBERS = [
-  'Memory', 'MemorySwap', 'MemoryReservation', 'KernelMemory', 'CpuShares', 'NanoCpus', 'CpuPeriod', 'CpuQuota',
-  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight',
-] as const;
 
 const goType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v);
 
@@ -34,17 +31,7 @@ function updateBody(body: unknown, version: string): UpdateBody {
     throw new InvalidParameter(`json: cannot unmarshal ${goType(body)} into Go value of type container.UpdateConfig`);
   }
   const b = body as Record<string, unknown>;
-  for (const k of UPDATE_NUMBERS) {
-    const v = b[k];
-    if (v !== undefined && v !== null && !Number.isInteger(v)) {
-      throw new InvalidParameter(`json: cannot unmarshal ${goType(v)} into Go struct field UpdateConfig.${k} of type int64`);
-    }
-  }
-  for (const k of ['CpusetCpus', 'CpusetMems'] as const) {
-    if (b[k] !== undefined && b[k] !== null && typeof b[k] !== 'string') {
-      throw new InvalidParameter(`json: cannot unmarshal ${goType(b[k])} into Go struct field UpdateConfig.${k} of type string`);
-    }
-  }
+  checkGoBody(b, updateConfig);
   const u = { ...b } as UpdateBody;
   // As dockerd's router: PidsLimit came with API 1.40, and 0 or any negative value means unlimited.
   if (compareVersions(version, '1.40') < 0) delete u.PidsLimit;

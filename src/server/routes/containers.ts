@@ -5,11 +5,14 @@ import type { WaitCondition } from '../../jobs/containers/lifecycle-types.js';
 import { parseDetachKeys } from '../../jobs/containers/detach-keys.js';
 import type { CreateBody } from '../../jobs/containers/types.js';
 import { route, type Route } from '../route.js';
+import { checkGoBody } from '../go-decode.js';
+import { containerConfigWrapper } from './container-shapes.js';
 
 /** The body of `POST /containers/create`: a JSON object, as dockerd's decoder insists. */
 function createBody(body: unknown): CreateBody {
   if (body === undefined || body === null) throw new InvalidParameter('config cannot be empty in order to create a container');
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
+  checkGoBody(body, containerConfigWrapper);
   return body as CreateBody;
 }
 
