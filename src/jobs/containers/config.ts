@@ -50,7 +50,7 @@ export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined
   // `--entrypoint ''` sends [""]: the image's entrypoint and cmd are not inherited, and no entrypoint is left.
   c.Entrypoint = entrypoint?.length === 1 && entrypoint[0] === '' ? null : entrypoint;
   const health = mergeHealthcheck(user.Healthcheck as HealthConfig | null | undefined, img.Healthcheck as HealthConfig | null | undefined);
-  if (health) c.Healthcheck = health;
+  if (health) c.Healthcheck = omitEmpty(health);
   const stopSignal = user.StopSignal || img.StopSignal;
   if (stopSignal) c.StopSignal = stopSignal;
   if (typeof user['StopTimeout'] === 'number') c['StopTimeout'] = user['StopTimeout'];
@@ -69,17 +69,21 @@ export function pathAndArgs(c: ContainerConfig): { path: string; args: string[] 
   return { path: argv[0] ?? '', args: argv.slice(1) };
 }
 
-/** The HostConfig keys dockerd 20.10 shows on inspect, at the values it fills when not given. */
+/**
+ * The HostConfig keys dockerd 20.10 shows on inspect, at the values it fills when not given.
+ * Lists the docker CLI always sends ([] for Dns, Devices...; RestartPolicy "no") are null
+ * (and the policy "") when an API client such as docker-py or compose leaves them out.
+ */
 const HOST_DEFAULTS: HostConfig = {
   Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default',
-  PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
-  VolumesFrom: null, CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: [], DnsOptions: [], DnsSearch: [],
+  PortBindings: {}, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
+  VolumesFrom: null, CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: null, DnsOptions: null, DnsSearch: null,
   ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
   Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
   ShmSize: 67108864, Runtime: 'runc', ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0,
-  CgroupParent: '', BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null,
+  CgroupParent: '', BlkioWeight: 0, BlkioWeightDevice: null, BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null,
   BlkioDeviceReadIOps: null, BlkioDeviceWriteIOps: null, CpuPeriod: 0, CpuQuota: 0, CpuRealtimePeriod: 0,
-  CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: [], DeviceCgroupRules: null, DeviceRequests: null,
+  CpuRealtimeRuntime: 0, CpusetCpus: '', CpusetMems: '', Devices: null, DeviceCgroupRules: null, DeviceRequests: null,
   KernelMemory: 0, KernelMemoryTCP: 0, MemoryReservation: 0, MemorySwap: 0, MemorySwappiness: null,
   OomKillDisable: false, PidsLimit: null, Ulimits: null, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0,
   IOMaximumBandwidth: 0, MaskedPaths: [
@@ -96,7 +100,6 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
     if (v === null || v === undefined || v === '') continue;
     out[k] = v;
   }
-  if (out.RestartPolicy && out.RestartPolicy.Name === '') out.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
   // What the CLI sends as "unset" and dockerd shows as its default (checked against dockerd 20.10).
   const log = out['LogConfig'] as { Type?: string; Config?: Record<string, string> } | undefined;
   if (!log || !log.Type) out['LogConfig'] = { Type: 'json-file', Config: log?.Config ?? {} };
@@ -105,6 +108,16 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   return out;
+}
+
+/** A HealthConfig as Go keeps it: its fields are omitempty, so the nulls docker-py sends are not shown. */
+function omitEmpty(h: HealthConfig): HealthConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === null || v === undefined || v === 0 || (Array.isArray(v) && v.length === 0)) continue;
+    out[k] = v;
+  }
+  return out as unknown as HealthConfig;
 }
 
 /** dockerd's merge: the image's healthcheck fills what the container's leaves unset (empty Test, zero durations). */

@@ -7,7 +7,9 @@ const POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'];
 
 /** The restart policy as dockerd 20.10 checks it at create. */
 function checkRestartPolicy(h: HostConfig): void {
-  const p = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
+  const p = h.RestartPolicy ?? { Name: '', MaximumRetryCount: 0 };
+  // An API client that sends no policy leaves "", which dockerd takes as "no" and keeps.
+  if (p.Name === '') return;
   if (!POLICIES.includes(p.Name)) throw new InvalidParameter(`invalid restart policy '${p.Name}'`);
   if (p.MaximumRetryCount < 0) throw new InvalidParameter('maximum retry count cannot be negative');
   if (p.MaximumRetryCount > 0 && p.Name !== 'on-failure') {
