@@ -74,7 +74,8 @@ function collect(ctx: JobContext, record: ContainerRecord): ParsedMount[] {
     const from = ctx.containers?.find(id);
     if (!from) throw new InvalidParameter(`No such container: ${id}`);
     for (const m of mountPointsOf(from)) {
-      points.set(m.Destination, { mp: { ...m, RW: m.RW && readWrite(mode), CopyData: false } });
+      // dockerd copies the mount point without its Mode: inspect shows '' on the copy.
+      points.set(m.Destination, { mp: { ...m, Mode: '', RW: m.RW && readWrite(mode), CopyData: false } });
     }
   }
   const tmpfs = tmpfsOf(record);
