@@ -26,6 +26,8 @@ function parseLink(text: string): { name: string; alias: string } {
 /** At create: every linked container exists and is not on the host network; Links rewritten as dockerd stores them. */
 export function registerLinks(ctx: JobContext, parentName: string, h: HostConfig): void {
   const links = Array.isArray(h['Links']) ? (h['Links'] as string[]) : [];
+  // dockerd's inspect builds Links from its link graph: null when there are none (docker-py sends []).
+  if (!links.length) h['Links'] = null;
   if (!links.length || !onDefaultBridge(String(h.NetworkMode ?? 'default'))) return;
   const store = containersOf(ctx);
   h['Links'] = links.map((text) => {
