@@ -88,7 +88,7 @@ export async function createNetwork(ctl: NetworkController, body: NetworkCreateB
   const n: NetworkRecord = {
     Id: id, Name: name, Created: nowNano(), Driver: 'bridge', Internal: body.Internal === true, Attachable: body.Attachable === true,
     Labels: body.Labels ?? {}, Options: opts,
-    IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? {}, Config: ipam.shown },
+    IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: ipam.shown },
     predefined: false,
     bridge: {
       device, subnet: ipam.subnet, gateway: ipam.gateway, created: false,
