@@ -149,7 +149,8 @@ export async function resolveUser(rootfs: string, spec: string, groupAdd: readon
     else {
       const n = numeric(word);
       if (n === undefined) {
-        throw new InvalidParameter(`Unable to find additional groups [${groupAdd.join(' ')}]: no matching entries in group file`);
+        // runc's GetAdditionalGroups names the first group it cannot find, neither in the file nor numeric.
+        throw new InvalidParameter(`Unable to find group ${word}: no matching entries in group file`);
       }
       gid = inRange(n);
     }
