@@ -78,9 +78,11 @@ function liveEndpoints(ctl: NetworkController, containerId: string): EndpointRec
   return ctl.records.endpointsOf(containerId).filter((e) => e.live);
 }
 
-/** The names a container answers to on a user-defined network: name, aliases, short id. */
+/** The names a container answers to on a user-defined network: name, aliases, short id, hostname (dockerd's aliases). */
 export function dnsNames(c: ContainerRecord, ep: EndpointRecord): string[] {
-  return [c.Name.replace(/^\//, ''), ...ep.config.aliases, c.Id.slice(0, 12)];
+  const names = [c.Name.replace(/^\//, ''), ...ep.config.aliases, c.Id.slice(0, 12)];
+  const host = c.Config.Hostname;
+  return host && !names.includes(host) ? [...names, host] : names;
 }
 
 function allocator(ctl: NetworkController, n: NetworkRecord): Allocator {
@@ -89,13 +91,24 @@ function allocator(ctl: NetworkController, n: NetworkRecord): Allocator {
   return new Allocator({ subnet: b.subnet, gateway: b.gateway, ...(b.range ? { range: b.range } : {}), allocated }, n.Name);
 }
 
+/**
+ * Config.MacAddress (compose's mac_address, run --mac-address), for the endpoint on the
+ * network NetworkMode names only, as dockerd's buildCreateEndpointOptions uses it.
+ */
+function requestedMac(c: ContainerRecord, n: NetworkRecord): string | undefined {
+  const mac = c.Config['MacAddress'];
+  if (typeof mac !== 'string' || mac === '') return undefined;
+  const primary = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
+  return primary === n.Name || primary === n.Id ? mac.toLowerCase() : undefined;
+}
+
 /** Leases an address on `n` for `ep` and records it (the lease is the row's address). */
-function lease(ctl: NetworkController, n: NetworkRecord, ep: EndpointRecord, ifname: string): LiveEndpoint {
+function lease(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord, ep: EndpointRecord, ifname: string): LiveEndpoint {
   const b = n.bridge!;
   const address = allocator(ctl, n).allocate(ep.config.ipv4);
   const live: LiveEndpoint = {
     endpointId: randomBytes(32).toString('hex'), address, prefix: parseCidr(b.subnet).prefix, gateway: b.gateway,
-    mac: macFor(address), ifname, ports: [],
+    mac: requestedMac(c, n) ?? macFor(address), ifname, ports: [],
   };
   ep.live = live;
   ctl.records.saveEndpoint(ep);
@@ -147,7 +160,7 @@ export async function prepare(ctl: NetworkController, c: ContainerRecord): Promi
   if (!eps.length) return prepared;
   const gw = gatewayEndpoint(ctl, eps);
   try {
-    eps.forEach((ep, i) => lease(ctl, ctl.byId(ep.networkId), ep, `eth${i}`));
+    eps.forEach((ep, i) => lease(ctl, c, ctl.byId(ep.networkId), ep, `eth${i}`));
     if (gw) await reserveFor(ctl, c, gw);
     const dnsNet = eps.map((e) => ctl.byId(e.networkId)).find((n) => n.bridge!.dns);
     prepared.files = { ips: eps.map((e) => e.live!.address), ...(dnsNet ? { dnsServer: dnsNet.bridge!.gateway } : {}) };
@@ -232,7 +245,7 @@ export async function joinLive(ctl: NetworkController, c: ContainerRecord, n: Ne
   const used = new Set(liveEndpoints(ctl, c.Id).map((e) => e.live!.ifname));
   let i = 0;
   while (used.has(`eth${i}`)) i++;
-  lease(ctl, n, ep, `eth${i}`);
+  lease(ctl, c, n, ep, `eth${i}`);
   try {
     await plug(ctl, c, n, ep, pid, false);
     await addHostsLine(ctl, c, ep.live!.address);

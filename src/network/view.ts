@@ -30,11 +30,14 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
   const live = ep?.live;
   const userDefined = !n.predefined;
   let aliases: string[] | null = ep?.config.aliases.length ? [...ep.config.aliases] : null;
-  // dockerd adds the short ID to the endpoint's aliases when the container starts on the
-  // network, once (a client may already list it: compose does), and keeps it after a stop;
-  // compose reconnects a network whose aliases lack it.
-  const shortId = c.Id.slice(0, 12);
-  if (userDefined && (live || c.State.StartedAt !== ZERO_TIME) && !aliases?.includes(shortId)) aliases = [...(aliases ?? []), shortId];
+  // dockerd adds the short ID, then the hostname, to the endpoint's aliases when the
+  // container starts on the network, each once (a client may already list them: compose
+  // does), and keeps them after a stop; compose reconnects a network whose aliases lack the ID.
+  if (userDefined && (live || c.State.StartedAt !== ZERO_TIME)) {
+    for (const name of [c.Id.slice(0, 12), c.Config.Hostname ?? '']) {
+      if (name && !aliases?.includes(name)) aliases = [...(aliases ?? []), name];
+    }
+  }
   return {
     IPAMConfig: ep?.config.ipv4 ? { IPv4Address: ep.config.ipv4 } : null,
     Links: null,
@@ -97,13 +100,14 @@ export function portList(c: ContainerRecord, published: PublishedPort[]): Array<
 }
 
 /**
- * A running container of a bridge network that was disconnected from every network:
- * dockerd then shows no ports at all, exposed ones included.
+ * A running container of a bridge network that was disconnected from every network, or
+ * that is only on internal ones: without a gateway endpoint dockerd programs no external
+ * connectivity and shows no ports at all, exposed ones included.
  */
 export function detached(ctl: NetworkController, c: ContainerRecord): boolean {
   const name = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
   if (!c.State.Running || !name || name === 'host' || name === 'none') return false;
-  return !ctl.records.endpointsOf(c.Id).some((e) => e.live);
+  return !ctl.records.endpointsOf(c.Id).some((e) => e.live && !ctl.records.network(e.networkId)?.Internal);
 }
 
 /** The ports a running container published (its primary endpoint's). */

@@ -37,6 +37,8 @@ export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined
   const volumes = { ...(img.Volumes ?? {}), ...(user.Volumes ?? {}) };
   c.Volumes = Object.keys(volumes).length > 0 ? volumes : null;
   c.Labels = { ...(img.Labels ?? {}), ...(user.Labels ?? {}) };
+  // Kept as given: the endpoint on NetworkMode's network takes it (see network/join.ts).
+  if (typeof user['MacAddress'] === 'string' && user['MacAddress']) c['MacAddress'] = user['MacAddress'];
   let cmd = user.Cmd ?? null;
   let entrypoint = user.Entrypoint ?? null;
   if (!entrypoint || entrypoint.length === 0) {
@@ -107,6 +109,33 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (out['MemorySwappiness'] === -1) out['MemorySwappiness'] = null;
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
+  if (Array.isArray(out['Mounts'])) out['Mounts'] = (out['Mounts'] as unknown[]).map(mountAsGo);
+  // dockerd's adaptContainerSettings: swap defaults to twice the memory limit.
+  if (typeof out['Memory'] === 'number' && out['Memory'] > 0 && !out['MemorySwap']) out['MemorySwap'] = out['Memory'] * 2;
+  // dockerd's generateSecurityOpt: host IPC/PID or privileged disables labelling, unless a label= is given.
+  const secOpts = Array.isArray(out.SecurityOpt) ? (out.SecurityOpt as string[]) : [];
+  const hostNs = out.IpcMode === 'host' || out.PidMode === 'host' || out.Privileged === true;
+  if (hostNs && !secOpts.some((o) => o.split('=')[0] === 'label')) out.SecurityOpt = [...secOpts, 'label=disable'];
+  return out;
+}
+
+/** mount.Mount's fields in Go's order, every one omitempty. */
+const MOUNT_FIELDS = ['Type', 'Source', 'Target', 'ReadOnly', 'Consistency', 'BindOptions', 'VolumeOptions', 'TmpfsOptions'];
+
+/**
+ * A HostConfig.Mounts entry as dockerd stores and shows it, decoded into Go's struct:
+ * the nulls, '' and false that docker-py and compose send are dropped, fields in Go's order.
+ */
+function mountAsGo(m: unknown): unknown {
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return m;
+  const src = m as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const keys = [...MOUNT_FIELDS, ...Object.keys(src).filter((k) => !MOUNT_FIELDS.includes(k))];
+  for (const k of keys) {
+    const v = src[k];
+    if (v === null || v === undefined || v === '' || v === false || v === 0) continue;
+    out[k] = v;
+  }
   return out;
 }
 
