@@ -57,3 +57,31 @@ function postJson(socket: string, path: string, body: string): Promise<{ status:
     req.end(body);
   });
 }
+
+/** The same check on the other bodies that are stored: networks, volumes, commit (words as dockerd 20.10's). */
+const OTHERS: [string, object, string][] = [
+  ['/v1.41/networks/create', { Name: 'n1', Labels: ['a'] }, 'json: cannot unmarshal array into Go struct field NetworkCreateRequest.Labels of type map[string]string'],
+  ['/v1.41/networks/create', { Name: 'n4', IPAM: { Config: [{ Subnet: 5 }] } }, 'json: cannot unmarshal number into Go struct field IPAMConfig.IPAM.Config.Subnet of type string'],
+  ['/v1.41/networks/create', { Name: 'n3', Internal: 'yes' }, 'json: cannot unmarshal string into Go struct field NetworkCreateRequest.Internal of type bool'],
+  ['/v1.41/volumes/create', { Name: 'v1', Labels: ['a'] }, 'json: cannot unmarshal array into Go struct field VolumeCreateBody.Labels of type map[string]string'],
+  ['/v1.41/volumes/create', { Name: 'v2', DriverOpts: { a: 5 } }, 'json: cannot unmarshal number into Go struct field VolumeCreateBody.DriverOpts of type string'],
+  ['/v1.41/commit?container=box', { Labels: ['x'] }, 'json: cannot unmarshal array into Go struct field ContainerConfigWrapper.Labels of type map[string]string'],
+  ['/v1.41/networks/bridge/connect', { Container: 'box', EndpointConfig: { Aliases: 'x' } }, 'json: cannot unmarshal string into Go struct field EndpointSettings.EndpointConfig.Aliases of type []string'],
+  ['/v1.41/networks/bridge/disconnect', { Container: 'box', Force: 'x' }, 'json: cannot unmarshal string into Go struct field NetworkDisconnect.Force of type bool'],
+];
+
+test('network, volume and commit bodies of the wrong types are refused before anything is stored', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const docker = d.client();
+  await docker.createContainer({ name: 'box', Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+  const networks = (await docker.listNetworks()).length;
+  const images = (await docker.listImages({ all: true })).length;
+  for (const [path, body, message] of OTHERS) {
+    const r = await postJson(d.socket, path, JSON.stringify(body));
+    assert.deepEqual([r.status, r.json.message], [400, message], `${path} ${JSON.stringify(body)}`);
+  }
+  // Each list still decodes in a Go client (a stored `Labels: ["a"]` broke `docker network ls`).
+  assert.equal((await docker.listNetworks()).length, networks);
+  assert.deepEqual((await docker.listVolumes()).Volumes ?? [], []);
+  assert.equal((await docker.listImages({ all: true })).length, images);
+});

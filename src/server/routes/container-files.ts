@@ -2,6 +2,8 @@ import { InvalidParameter, NotFound } from '../../engine/errors.js';
 import '../../jobs/containers/files-types.js';
 import type { ContainerConfig } from '../../graph/types.js';
 import { route, type Route, type RouteRequest } from '../route.js';
+import { checkGoBody } from '../go-decode.js';
+import { containerConfigWrapper } from './go-types.js';
 import { compareVersions } from '../version.js';
 
 /** The `path` query of the archive routes, refused when empty in dockerd's (typo'd) words. */
@@ -19,6 +21,7 @@ function archivePath(r: RouteRequest): string {
 function commitConfig(body: unknown): ContainerConfig | null {
   if (body === undefined || body === null) return null;
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
+  checkGoBody(body, containerConfigWrapper);
   const { HostConfig: _h, NetworkingConfig: _n, ...config } = body as Record<string, unknown>;
   return Object.keys(config).length > 0 ? (config as ContainerConfig) : null;
 }

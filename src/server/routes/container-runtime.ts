@@ -5,7 +5,7 @@ import type { Query } from '../query.js';
 import { route, type Route } from '../route.js';
 import { compareVersions } from '../version.js';
 import { checkGoBody } from '../go-decode.js';
-import { updateConfig } from './container-shapes.js';
+import { updateConfig } from './go-types.js';
 
 /**
  * dockerd's BoolValueOrDefault: absent is the default; present, anything but

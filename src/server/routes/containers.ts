@@ -6,7 +6,7 @@ import { parseDetachKeys } from '../../jobs/containers/detach-keys.js';
 import type { CreateBody } from '../../jobs/containers/types.js';
 import { route, type Route } from '../route.js';
 import { checkGoBody } from '../go-decode.js';
-import { containerConfigWrapper } from './container-shapes.js';
+import { containerConfigWrapper } from './go-types.js';
 
 /** The body of `POST /containers/create`: a JSON object, as dockerd's decoder insists. */
 function createBody(body: unknown): CreateBody {

@@ -2,10 +2,13 @@ import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/networks/types.js';
 import type { EndpointSettingsBody, NetworkCreateBody } from '../../jobs/networks/types.js';
 import { route, type Route } from '../route.js';
+import { checkGoBody, type GoType } from '../go-decode.js';
+import { networkConnect, networkCreateRequest, networkDisconnect } from './go-types.js';
 
-function object<T>(body: unknown, type: string): T {
+function object<T>(body: unknown, type: GoType & { kind: 'struct' }): T {
   if (body === undefined || body === null) return {} as T;
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter(`json: cannot unmarshal into Go value of type ${type}`);
+  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter(`json: cannot unmarshal into Go value of type ${type.name}`);
+  checkGoBody(body, type);
   return body as T;
 }
 
@@ -16,7 +19,7 @@ function str(v: unknown): string {
 /** Network routes; literal paths (`/networks/create`, `/networks/prune`) come before `:id`. */
 export const networkRoutes: Route[] = [
   route({ method: 'get', path: '/networks', job: 'network_list', args: (r) => ({ filters: r.query.filters() }) }),
-  route({ method: 'post', path: '/networks/create', job: 'network_create', ok: 201, args: (r) => ({ body: object<NetworkCreateBody>(r.body, 'types.NetworkCreateRequest') }) }),
+  route({ method: 'post', path: '/networks/create', job: 'network_create', ok: 201, args: (r) => ({ body: object<NetworkCreateBody>(r.body, networkCreateRequest) }) }),
   route({ method: 'post', path: '/networks/prune', job: 'network_prune', args: (r) => ({ filters: r.query.filters() }) }),
   route({
     method: 'get', path: '/networks/:id', job: 'network_inspect',
@@ -26,14 +29,14 @@ export const networkRoutes: Route[] = [
   route({
     method: 'post', path: '/networks/:id/connect', job: 'network_connect', reply: 'empty', ok: 200,
     args: (r) => {
-      const b = object<{ Container?: unknown; EndpointConfig?: EndpointSettingsBody | null }>(r.body, 'types.NetworkConnect');
+      const b = object<{ Container?: unknown; EndpointConfig?: EndpointSettingsBody | null }>(r.body, networkConnect);
       return { name: r.params.id ?? '', container: str(b.Container), endpoint: b.EndpointConfig ?? null };
     },
   }),
   route({
     method: 'post', path: '/networks/:id/disconnect', job: 'network_disconnect', reply: 'empty', ok: 200,
     args: (r) => {
-      const b = object<{ Container?: unknown; Force?: unknown }>(r.body, 'types.NetworkDisconnect');
+      const b = object<{ Container?: unknown; Force?: unknown }>(r.body, networkDisconnect);
       return { name: r.params.id ?? '', container: str(b.Container), force: b.Force === true };
     },
   }),

@@ -1,9 +1,9 @@
 import { bool, int, int64, map, set, slice, str, stringList, stringMap, strslice, struct, uint, type GoType } from '../go-decode.js';
 
 /**
- * dockerd 20.10's Go types of the container bodies (api/types/container, network,
+ * dockerd 20.10's Go types of the request bodies (api/types/container, network, volume,
  * mount, nat), as far as the decoder sees them: the field names and JSON types that
- * `POST /containers/create` and `/update` accept, for go-decode's checks.
+ * the create, update, commit, network and volume routes accept, for go-decode's checks.
  */
 
 const duration = { ...int64, name: 'time.Duration' } as GoType;
@@ -62,7 +62,7 @@ export const hostConfig = struct('container.HostConfig', {
   Mounts: slice(mount), MaskedPaths: stringList, ReadonlyPaths: stringList, Init: bool,
 });
 
-const endpointSettings = struct('network.EndpointSettings', {
+export const endpointSettings = struct('network.EndpointSettings', {
   IPAMConfig: struct('network.EndpointIPAMConfig', { IPv4Address: str(), IPv6Address: str(), LinkLocalIPs: stringList }),
   Links: stringList, Aliases: stringList, NetworkID: str(), EndpointID: str(), Gateway: str(), IPAddress: str(),
   IPPrefixLen: int, IPv6Gateway: str(), GlobalIPv6Address: str(), GlobalIPv6PrefixLen: int, MacAddress: str(),
@@ -84,3 +84,20 @@ export const containerConfigWrapper = struct('container.ContainerConfigWrapper',
 /** The body of `POST /containers/{id}/update`. */
 export const updateConfig = struct('container.UpdateConfig', { ...resources, RestartPolicy: restartPolicy }) as GoType & { kind: 'struct' };
 
+
+/** The body of `POST /networks/create` (types.NetworkCreate is embedded: its fields report as the request's). */
+export const networkCreateRequest = struct('types.NetworkCreateRequest', {
+  Name: str(), CheckDuplicate: bool, Driver: str(), Scope: str(), EnableIPv6: bool,
+  IPAM: struct('network.IPAM', {
+    Driver: str(), Options: stringMap,
+    Config: slice(struct('network.IPAMConfig', { Subnet: str(), IPRange: str(), Gateway: str(), AuxiliaryAddresses: stringMap })),
+  }),
+  Internal: bool, Attachable: bool, Ingress: bool, ConfigOnly: bool,
+  ConfigFrom: struct('network.ConfigReference', { Network: str() }), Options: stringMap, Labels: stringMap,
+}) as GoType & { kind: 'struct' };
+
+export const networkConnect = struct('types.NetworkConnect', { Container: str(), EndpointConfig: endpointSettings }) as GoType & { kind: 'struct' };
+export const networkDisconnect = struct('types.NetworkDisconnect', { Container: str(), Force: bool }) as GoType & { kind: 'struct' };
+
+/** The body of `POST /volumes/create`. */
+export const volumeCreateBody = struct('volume.VolumeCreateBody', { Driver: str(), DriverOpts: stringMap, Labels: stringMap, Name: str() }) as GoType & { kind: 'struct' };
