@@ -2,7 +2,7 @@ import { InvalidParameter } from '../engine/errors.js';
 
 /*
  * Variable substitution in Dockerfile arguments with dockerd's shell-words rules:
- * `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}`;
+ * `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR:+word}`, `${VAR?msg}`, `${VAR:?msg}`;
  * single quotes are literal, double quotes expand, the escape character (`\` or the
  * `# escape=` one) protects the next character. Quotes are removed. `words` splits
  * the result on unquoted blanks, including blanks that a variable's value brought.
@@ -21,7 +21,7 @@ export function envMap(list: readonly string[] | null | undefined): Map<string, 
   return m;
 }
 
-const NAME_CHAR = /[A-Za-z0-9_]/;
+const DIGIT = /\p{Nd}/u;
 const BLANK = /[ \t\r\n]/;
 
 class Lexer {
@@ -91,7 +91,7 @@ class Lexer {
         this.pos++;
       }
     }
-    if (stop !== null) throw new InvalidParameter(`missing '${stop}'`);
+    if (stop !== null) throw new InvalidParameter(`syntax error: missing '${stop}'`);
   }
 
   private single(): void {
@@ -128,38 +128,66 @@ class Lexer {
     throw new InvalidParameter('unexpected end of statement while looking for matching double-quote');
   }
 
-  /** After a `$`: the expansion, or a literal `$` when no name follows. */
+  /**
+   * After a `$`: the expansion, or a literal `$` when no name follows. The forms and
+   * messages of dockerd 20.10's lexer: `${x}`, `${x?msg}`, `${x:-w}`, `${x:+w}`,
+   * `${x:?msg}`; any other character after the name is "missing ':'".
+   */
   private dollar(): { text: string; literal: boolean } {
     const s = this.src;
-    if (s[this.pos] === '{') {
-      this.pos++;
-      let name = '';
-      while (this.pos < s.length && NAME_CHAR.test(s[this.pos]!)) name += s[this.pos++];
-      const next = s[this.pos];
-      if (next === '}') {
-        this.pos++;
-        return { text: this.env.get(name) ?? '', literal: false };
-      }
-      let mod = '';
-      if (next === ':') {
-        mod = ':';
-        this.pos++;
-      }
-      const op = s[this.pos];
-      if (op !== '-' && op !== '+') {
-        throw new InvalidParameter(`unsupported modifier (${mod}${op ?? ''}) in substitution`);
-      }
-      this.pos++;
-      const word = this.nested();
-      const value = this.env.get(name);
-      const set = mod === ':' ? value !== undefined && value !== '' : value !== undefined;
-      if (op === '-') return { text: set ? value! : word, literal: false };
-      return { text: set ? word : '', literal: false };
+    if (s[this.pos] !== '{') {
+      const name = this.name();
+      if (name === '') return { text: '$', literal: true };
+      return { text: this.env.get(name) ?? '', literal: false };
     }
-    let name = '';
-    while (this.pos < s.length && NAME_CHAR.test(s[this.pos]!)) name += s[this.pos++];
-    if (name === '') return { text: '$', literal: true };
-    return { text: this.env.get(name) ?? '', literal: false };
+    this.pos++;
+    if (this.pos >= s.length) throw new InvalidParameter("syntax error: missing '}'");
+    if ('{}:'.includes(s[this.pos]!)) throw new InvalidParameter('syntax error: bad substitution');
+    const name = this.name();
+    const ch = s[this.pos++];
+    const value = this.env.get(name);
+    const unsetOr = (word: string, dflt: string): InvalidParameter => new InvalidParameter(`${name}: ${word || dflt}`);
+    if (ch === '}') return { text: value ?? '', literal: false };
+    if (ch === '?') {
+      const word = this.nested();
+      if (value === undefined) throw unsetOr(word, 'is not allowed to be unset');
+      return { text: value, literal: false };
+    }
+    if (ch !== ':') throw new InvalidParameter("missing ':' in substitution");
+    const op = s[this.pos++] ?? '';
+    const word = this.nested();
+    const v = value ?? '';
+    if (op === '-') return { text: v === '' ? word : v, literal: false };
+    if (op === '+') return { text: v === '' ? '' : word, literal: false };
+    if (op === '?') {
+      if (value === undefined) throw unsetOr(word, 'is not allowed to be unset');
+      if (value === '') throw unsetOr(word, 'is not allowed to be empty');
+      return { text: value, literal: false };
+    }
+    throw new InvalidParameter(`unsupported modifier (${op}) in substitution`);
+  }
+
+  /**
+   * A variable's name after `$` as dockerd reads it: a run of digits, or one special
+   * parameter character (`$$`, `$@`, `$?` ... are never set, so expand to nothing),
+   * or letters, digits and `_` (any script's letters).
+   */
+  private name(): string {
+    const s = this.src;
+    const first = s[this.pos];
+    if (first === undefined) return '';
+    if (DIGIT.test(first)) {
+      const m = /^\p{Nd}+/u.exec(s.slice(this.pos))!;
+      this.pos += m[0].length;
+      return m[0];
+    }
+    if ('@*#?-$!'.includes(first)) {
+      this.pos++;
+      return first;
+    }
+    const m = /^[\p{L}\p{Nd}_]*/u.exec(s.slice(this.pos))!;
+    this.pos += m[0].length;
+    return m[0];
   }
 
   /** The word of `${x:-word}` up to its closing brace, itself expanded, unsplit. */
@@ -173,12 +201,22 @@ class Lexer {
   }
 }
 
+/** dockerd's wrapping of a substitution error: `failed to process "${X": ...`. */
+function run(word: string, env: Env, escape: string, split: boolean): string[] {
+  try {
+    return new Lexer(word, env, escape, split).run();
+  } catch (err) {
+    if (err instanceof InvalidParameter) throw new InvalidParameter(`failed to process ${JSON.stringify(word)}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** One word with variables substituted and quotes removed (ENV values, WORKDIR, USER ...). */
 export function expandWord(word: string, env: Env, escape = '\\'): string {
-  return new Lexer(word, env, escape, false).run().join('');
+  return run(word, env, escape, false).join('');
 }
 
 /** Substitute, then split into words on unquoted blanks (EXPOSE, VOLUME, COPY sources ...). */
 export function expandWords(text: string, env: Env, escape = '\\'): string[] {
-  return new Lexer(text, env, escape, true).run();
+  return run(text, env, escape, true);
 }
