@@ -77,7 +77,8 @@ export async function dispatchExpose(b: BuildRun, inst: Of<'expose'>): Promise<v
   const ports = inst.ports.flatMap((p) => expandWords(p, expansionEnv(b), b.escape));
   rc.ExposedPorts = { ...(rc.ExposedPorts ?? {}) };
   for (const p of ports) for (const k of portKeys(p)) rc.ExposedPorts[k] = {};
-  await commitMeta(b, `EXPOSE ${ports.join(' ')}`);
+  // dockerd 20.10 records the words sorted (Go's sort.Strings): `EXPOSE 443 80/udp`.
+  await commitMeta(b, `EXPOSE ${[...ports].sort().join(' ')}`);
 }
 
 export async function dispatchVolume(b: BuildRun, inst: Of<'volume'>): Promise<void> {
