@@ -38,7 +38,11 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     pending += `${JSON.stringify(msg)}\r\n`;
     flushing ??= setImmediate(flush);
   };
-  const text = (s: string): void => { if (!a.quiet) write({ stream: s }); };
+  // With -q dockerd writes the build's messages (aux too) into a buffer that only a
+  // failure sends, before its error; a success sends just the image ID.
+  const held: Record<string, unknown>[] = [];
+  const say = (msg: Record<string, unknown>): void => { if (a.quiet) held.push(msg); else write(msg); };
+  const text = (s: string): void => say({ stream: s });
   // Scratch space for the context's files, made when first asked for: while the
   // context arrives, or never for a context left in memory that no step extracts
   // (see openContext). `scratch` is its path once made.
@@ -78,10 +82,11 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
       id = await build(backend, context.dockerfile, root, a, {
         out: text,
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),
-        progress: (m) => { if (!a.quiet) write({ ...m }); },
-        aux: (imageId) => write({ aux: { ID: imageId } }),
+        progress: (m) => say({ ...m }),
+        aux: (imageId) => say({ aux: { ID: imageId } }),
       }, job.signal);
     } catch (err) {
+      for (const m of held) write(m);
       if (!started) throw err;
       const message = (err as Error).message;
       const code = err instanceof StepError ? err.code : undefined;
