@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Allocator, macFor, parseCidr } from '../drivers/networkdriver/ipam.js';
+import { System } from '../engine/errors.js';
 import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
 import { checkEndpoint } from './configure.js';
@@ -99,7 +100,16 @@ function requestedMac(c: ContainerRecord, n: NetworkRecord): string | undefined 
   const mac = c.Config['MacAddress'];
   if (typeof mac !== 'string' || mac === '') return undefined;
   const primary = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
-  return primary === n.Name || primary === n.Id ? mac.toLowerCase() : undefined;
+  return primary === n.Name || primary === n.Id ? parseMac(mac) : undefined;
+}
+
+/** Go's net.ParseMAC for 48-bit addresses (aa:bb:.., aa-bb-.., aabb.ccdd.eeff), printed as Go prints it. */
+function parseMac(mac: string): string {
+  const hex = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i.test(mac) ? mac.replace(/[:-]/g, '')
+    : /^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$/i.test(mac) ? mac.replace(/\./g, '') : '';
+  // dockerd fails the start (a 500) in Go's words.
+  if (!hex) throw new System(`address ${mac}: invalid MAC address`);
+  return hex.toLowerCase().match(/../g)!.join(':');
 }
 
 /** Leases an address on `n` for `ep` and records it (the lease is the row's address). */

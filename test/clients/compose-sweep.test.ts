@@ -203,4 +203,9 @@ services:
   assert.equal(tarred, 0);
   await ok(d, ['import', join(d.dir, 'root.tar'), 'sweep-size']);
   assert.equal(await inspect(d, 'sweep-size', '{{.Size}}'), '8');
+
+  // A mac_address Go cannot parse fails the start in Go's words, a 500 as dockerd's.
+  const bad = await d.client().createContainer({ Image: 'busybox', Cmd: ['true'], MacAddress: 'zz:1', name: 'sweep-mac' } as never);
+  await assert.rejects(bad.start(), (err: Json) => err.statusCode === 500 && /address zz:1: invalid MAC address/.test(err.message));
+  await bad.remove({ force: true });
 });
