@@ -13,7 +13,7 @@ import { copySources, extractArchive, isTarFile, type Owner } from './copy.js';
 import type { Instruction, InstructionOf } from './instructions.js';
 import { goProgress } from './format.js';
 import { expandWord } from './shell-words.js';
-import { findSources, SourceMissing, sourcesHash, type Source, type SourceRoot } from './sources.js';
+import { findSources, SourceInvalid, SourceMissing, sourcesHash, type Source, type SourceRoot } from './sources.js';
 import { shellOf } from './state.js';
 import { StepError, commitFill, expansionEnv, tryCache, type BuildRun } from './step.js';
 
@@ -28,11 +28,18 @@ type Of<K extends Instruction['kind']> = InstructionOf<K>;
 
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 
-/** `--chown=user:group` against the image's /etc/passwd and /etc/group (read confined). */
+/**
+ * `--chown=user:group` against the image's /etc/passwd and /etc/group (read
+ * confined), as dockerd 20.10's parseChownFlag: a lone name stands for the group too
+ * (looked up in /etc/group, not the user's primary group), and an empty name is
+ * never found.
+ */
 async function owner(root: string, spec: string): Promise<Owner> {
-  const [user, group] = spec.split(':', 2) as [string, string | undefined];
-  const lookup = async (file: 'etc/passwd' | 'etc/group', name: string): Promise<{ id: number; gid: number }> => {
-    if (/^\d+$/.test(name)) return { id: Number(name), gid: Number(name) };
+  const parts = spec.split(':');
+  if (parts.length > 2) throw new StepError(`unable to convert uid/gid chown string to host mapping: invalid chown string format: ${spec}`);
+  const [user, group = user] = parts as [string, string?];
+  const lookup = async (file: 'etc/passwd' | 'etc/group', name: string): Promise<number> => {
+    if (/^\d+$/.test(name)) return Number(name);
     let text = '';
     try {
       text = await readFile(path.join(root, await resolveInRoot(root, file, true)), 'utf8');
@@ -41,15 +48,12 @@ async function owner(root: string, spec: string): Promise<Owner> {
     }
     for (const line of text.split('\n')) {
       const f = line.split(':');
-      if (f[0] === name) return { id: Number(f[2]), gid: Number(f[3]) };
+      if (name !== '' && f[0] === name) return Number(f[2]);
     }
     const [kind, what] = file === 'etc/passwd' ? ['uid', 'user'] : ['gid', 'group'];
     throw new StepError(`unable to convert uid/gid chown string to host mapping: can't find ${kind} for ${what} ${name}: no such ${what}: ${name}`);
   };
-  const u = await lookup('etc/passwd', user);
-  if (group === undefined) return { uid: u.id, gid: /^\d+$/.test(user) ? u.id : u.gid };
-  const g = await lookup('etc/group', group);
-  return { uid: u.id, gid: g.id };
+  return { uid: await lookup('etc/passwd', user), gid: await lookup('etc/group', group) };
 }
 
 /**
@@ -167,6 +171,7 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
       try {
         if (plain.length) parts.push({ root, sources: await findSources(root, plain) });
       } catch (err) {
+        if (err instanceof SourceInvalid) throw new StepError(`${name} failed: ${err.message}`);
         if (!(err instanceof SourceMissing)) throw err;
         throw new StepError(`${name} failed: ${fromImage ? '' : 'file not found in build context or excluded by .dockerignore: '}${err.message}`);
       }
@@ -180,14 +185,17 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
         parts.push({ root, sources: [await fileSource(root, got.file)] });
       }
     }
-    const count = srcs.length;
-    if (count > 1 && !dest.endsWith('/')) {
-      throw new StepError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
-    }
     const run = async (root: SourceRoot): Promise<void> => {
       await local(root);
       const all = parts.flatMap((p) => p.sources);
-      const chownComment = chown ? `--chown=${chown} ` : '';
+      // As dockerd, counted once wildcards are matched: `COPY *.txt /d` with two
+      // matches fails, `COPY none* a.txt /d` does not.
+      if (all.length === 0) throw new StepError(`${name} failed: no source files were specified`);
+      if (all.length > 1 && !dest.endsWith('/')) {
+        throw new StepError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+      }
+      // dockerd 20.10 writes no blank after the flag: `COPY --chown=1:2file:<hash> in /d `.
+      const chownComment = chown ? `--chown=${chown}` : '';
       const comment = `${name} ${chownComment}${sourcesHash(all)} in ${written} `;
       const probe = { ...b.state.runConfig, Cmd: [...shellOf(b.state.runConfig), `#(nop) ${comment}`] };
       if (tryCache(b, probe)) return;
@@ -213,13 +221,22 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
   }
 }
 
-/** `--from=`: a stage by name or index, else an image. */
+/**
+ * `--from=`: a stage by name or index (a number as Go's Atoi reads it, the stage being
+ * built counting as the last), else an image; dockerd's errors under its
+ * `invalid from flag value X: ` prefix.
+ */
 async function sourceImage(b: BuildRun, from: string): Promise<BuildImage> {
-  const f = from.toLowerCase();
-  const stage = b.stages.find((s) => s.name !== '' && s.name === f) ?? (/^\d+$/.test(from) ? b.stages[Number(from)] : undefined);
+  const invalid = (why: string): StepError => new StepError(`invalid from flag value ${from}: ${why}`);
+  if (/^[+-]?\d+$/.test(from)) {
+    const i = Number(from);
+    if (i === b.stages.length) throw invalid('refers to current build stage');
+    if (i < 0 || i > b.stages.length) throw invalid('index out of bounds');
+    return b.backend.getImage(b.stages[i]!.imageId);
+  }
+  const stage = b.stages.find((s) => s.name !== '' && s.name === from.toLowerCase());
   if (stage) return b.backend.getImage(stage.imageId);
-  if (/^\d+$/.test(from)) throw new StepError(`index out of bounds`);
   const img = b.backend.findImage(from);
-  if (!img) throw new StepError(`invalid from flag value ${from}: No such image: ${from}`);
+  if (!img) throw invalid(`No such image: ${from}`);
   return img;
 }

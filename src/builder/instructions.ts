@@ -148,7 +148,7 @@ export function toInstruction(node: Node, escape: string): Instruction {
       const f = listForm(node);
       if (f.list.length < 2) {
         throw parseError(line, f.list.length === 1
-          ? `${name} requires at least two arguments, but only one was provided. Destination could not be determined.`
+          ? `${name} requires at least two arguments, but only one was provided. Destination could not be determined`
           : `${name} requires at least two arguments`);
       }
       return { kind: node.cmd, sources: f.list.slice(0, -1), dest: f.list.at(-1)!, from: flags['from'] ?? '', chown: flags['chown'] ?? '', json: f.json };

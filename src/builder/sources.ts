@@ -88,6 +88,9 @@ export function sourceFs(root: SourceRoot): SourceFs {
 
 export class SourceMissing extends Error {}
 
+/** A source dockerd refuses outright: `forbidden path outside the build context`, `no source files were specified`. */
+export class SourceInvalid extends Error {}
+
 const WILDCARD = /[*?[]/;
 
 function clean(p: string): string {
@@ -152,20 +155,28 @@ async function source(root: SourceRoot, fs: SourceFs, rel: string): Promise<Sour
 
 /**
  * The sources a COPY/ADD names, in order. A missing one throws SourceMissing with
- * the `stat <path>: file does not exist` that dockerd reports.
+ * the `stat <path>: file does not exist` that dockerd reports; one whose path climbs
+ * out of the root (`../x`, `d/../../x`, even back in again) throws SourceInvalid, as
+ * dockerd's calcCopyInfo does. A wildcard is matched as written against the paths
+ * under the root (so `../*` matches nothing); a wildcard matching nothing adds
+ * nothing, and the caller decides about an empty result.
  */
 export async function findSources(root: SourceRoot, patterns: readonly string[]): Promise<Source[]> {
   const out: Source[] = [];
   const fs = sourceFs(root);
   for (const p of patterns) {
-    const want = clean(p);
-    if (WILDCARD.test(want)) {
+    let orig = p.length > 1 && p.startsWith('/') ? p.slice(1) : p;
+    if (orig.startsWith('./')) orig = orig.slice(2);
+    if (WILDCARD.test(orig)) {
       const all: string[] = [];
       await walk(root, fs, '', all);
-      const re = globRe(want);
+      const re = globRe(orig);
       for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, fs, await fs.resolve(rel, true)));
       continue;
     }
+    const norm = path.posix.normalize(orig);
+    if (norm === '..' || norm.startsWith('../')) throw new SourceInvalid(`forbidden path outside the build context: ${orig} ()`);
+    const want = clean(orig);
     let rel: string;
     try {
       rel = await fs.resolve(want, true);
