@@ -140,7 +140,12 @@ export async function build(backend: Backend, dockerfile: string, context: Sourc
   };
   const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);
   let n = 0;
-  const print = (s: Step): void => io.out(`Step ${++n}/${total} : ${s.node.original}\n`);
+  // Two writes, so two messages, as dockerd's printCommand (Fprintf then Fprintln):
+  // API clients that show each message (docker-py's build logs) see the same chunks.
+  const print = (s: Step): void => {
+    io.out(`Step ${++n}/${total} : ${s.node.original}`);
+    io.out('\n');
+  };
   for (const m of meta) {
     print(m);
     for (const a of (m.inst as InstructionOf<'arg'>).args) {

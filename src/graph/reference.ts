@@ -1,4 +1,4 @@
-import { InvalidParameter } from '../engine/errors.js';
+import { InvalidParameter, System } from '../engine/errors.js';
 
 /**
  * Image references with dockerd's grammar and normalisation (distribution/reference):
@@ -96,14 +96,28 @@ export function parseNamed(input: string): Reference {
   return ref;
 }
 
+/**
+ * Run a reference parse whose errors dockerd 20.10 returns as they come, not as
+ * InvalidParameter: tag, commit and push answer a bad name or tag with a 500
+ * (only pull wraps it into a 400), in the same words.
+ */
+export function plainParse<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidParameter) throw new System(err.message);
+    throw err;
+  }
+}
+
 /** Add `:latest` to a reference that has neither tag nor digest (TagNameOnly). */
 export function withDefaultTag(ref: Reference): Reference {
   return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
 }
 
-/** Attach a tag to a repository (WithTag), validating it. */
+/** Attach a tag to a repository (WithTag), validating it (ErrTagInvalidFormat's words). */
 export function withTag(ref: Reference, t: string): Reference {
-  if (!tagRe.test(t)) throw new InvalidParameter(ERR_FORMAT);
+  if (!tagRe.test(t)) throw new InvalidParameter('invalid tag format');
   return { repo: ref.repo, tag: t };
 }
 

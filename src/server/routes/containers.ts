@@ -30,9 +30,9 @@ function sizeParam(raw: string | undefined): number {
 
 const WAIT_CONDITIONS: readonly WaitCondition[] = ['not-running', 'next-exit', 'removed'];
 
+/** dockerd 20.10 waits for not-running on any condition it does not know (no error). */
 function waitCondition(raw: string | undefined): WaitCondition {
-  if (!raw) return 'not-running';
-  if (!(WAIT_CONDITIONS as readonly string[]).includes(raw)) throw new InvalidParameter(`invalid condition: "${raw}"`);
+  if (!raw || !(WAIT_CONDITIONS as readonly string[]).includes(raw)) return 'not-running';
   return raw as WaitCondition;
 }
 

@@ -6,7 +6,7 @@
  *   - an entry that exists in no lower layer is an addition, else a modification,
  *     except a directory whose size, mode and mtime are unchanged (it is only there
  *     because something below it changed);
- *   - the parent of an added or deleted path is reported modified once.
+ *   - every directory above a change is reported modified once, before it.
  */
 import { lstat, readdir } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
@@ -58,14 +58,19 @@ export async function upperChanges(upper: string, lowers: string[], rules: Chang
         }
       }
       if (kind !== null && st.isDirectory()) changedDirs.add(path);
-      if (kind === 1 || kind === 2) {
-        const parent = rel === '' ? '/' : rel;
-        if (parent !== '/' && !changedDirs.has(parent)) {
-          changes.push({ Path: parent, Kind: 0 });
-          changedDirs.add(parent);
+      if (kind !== null) {
+        // Every directory above a change shows as modified, before it: dockerd
+        // 20.10 answers `docker diff` from its full-tree comparison (ChangesDirs),
+        // which adds each directory holding a change, so `echo >> /etc/passwd`
+        // shows `C /etc` there although /etc's own stat is unchanged.
+        const missing: string[] = [];
+        for (let dir = rel; dir !== '' && !changedDirs.has(dir); dir = dir.slice(0, dir.lastIndexOf('/'))) missing.push(dir);
+        for (const dir of missing.reverse()) {
+          changes.push({ Path: dir, Kind: 0 });
+          changedDirs.add(dir);
         }
+        changes.push({ Path: deleted ?? path, Kind: kind });
       }
-      if (kind !== null) changes.push({ Path: deleted ?? path, Kind: kind });
       if (st.isDirectory()) await visit(path);
     }
   };
