@@ -59,10 +59,13 @@ const GUNZIP_CHUNK = 256 << 10;
 
 /** `input` decompressed if its magic says so, else `input` itself. */
 export async function decompress(input: Readable): Promise<Readable> {
-  const kind = detectCompression(await peek(input, 6));
+  const magic = await peek(input, 6);
+  const kind = detectCompression(magic);
   switch (kind) {
     case 'none':
-      return input;
+      // A stream shorter than the peek has ended, and its bytes could not be put
+      // back: hand them on in a stream of their own.
+      return input.readableEnded ? Readable.from(magic.length > 0 ? [magic] : []) : input;
     case 'gzip': {
       // zlib's errors carry a `code` like system errors do; a corrupt stream is the
       // sender's fault, so it surfaces as a 400.
