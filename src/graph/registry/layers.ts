@@ -23,7 +23,7 @@ export interface LayerJob {
   layers: Descriptor[];
   diffIds: string[];
   graph: LayerGraph;
-  progress: PullProgress;
+  progress: LayerProgress;
   maxConcurrent: number;
   signal: AbortSignal;
 }
@@ -49,12 +49,74 @@ export async function pullLayers(job: LayerJob): Promise<number> {
   const chain: string[] = [];
   let parent: string | null = null;
   for (const d of diffIds) chain.push((parent = chainIdOf(parent, d)));
-  const first = chain.findIndex((c) => !graph.hasLayer(c));
-  const todo = first < 0 ? [] : layers.map((_, i) => i).slice(first);
-  for (let i = 0; i < layers.length; i++) if (first < 0 || i < first) progress.status('Already exists', shortId(layers[i]!.digest));
+  const missing = (): number[] => {
+    const first = chain.findIndex((c) => !graph.hasLayer(c));
+    return first < 0 ? [] : layers.map((_, i) => i).slice(first);
+  };
+  let todo = missing();
+  for (let i = 0; i < layers.length; i++) if (!todo.includes(i)) progress.status('Already exists', shortId(layers[i]!.digest));
   if (todo.length === 0) return 0;
-
   for (const i of todo) progress.status('Pulling fs layer', shortId(layers[i]!.digest));
+
+  // As dockerd's transfer manager: a pull of layers another pull is already fetching
+  // watches that transfer (its lines are copied here) instead of downloading again.
+  const running = sharedPulls(graph);
+  const top = chain.at(-1)!;
+  for (let leader = running.get(top); leader; leader = running.get(top)) {
+    const self = { progress, ids: new Set(todo.map((i) => shortId(layers[i]!.digest))) };
+    leader.followers.add(self);
+    try {
+      await leader.done;
+      return 0;
+    } catch {
+      // The other pull failed or was cancelled: fetch what is still missing ourselves.
+      todo = missing();
+      if (todo.length === 0) return 0;
+    } finally {
+      leader.followers.delete(self);
+    }
+  }
+  const shared: SharedPull = { done: transfer({ ...job, progress: teeProgress(progress, () => shared.followers) }, chain, todo), followers: new Set() };
+  shared.done.catch(() => undefined);
+  running.set(top, shared);
+  try {
+    return await shared.done;
+  } finally {
+    running.delete(top);
+  }
+}
+
+/** A pull whose layers others wait for, and the pulls that watch it. */
+interface SharedPull {
+  done: Promise<number>;
+  followers: Set<{ progress: LayerProgress; ids: Set<string> }>;
+}
+type LayerProgress = Pick<PullProgress, 'status' | 'bar'>;
+
+const sharedPullsByGraph = new WeakMap<LayerGraph, Map<string, SharedPull>>();
+function sharedPulls(graph: LayerGraph): Map<string, SharedPull> {
+  let m = sharedPullsByGraph.get(graph);
+  if (!m) sharedPullsByGraph.set(graph, (m = new Map()));
+  return m;
+}
+
+/** The leader's progress, each layer's line also written to the watchers that lack it. */
+function teeProgress(own: LayerProgress, followers: () => SharedPull['followers']): LayerProgress {
+  return {
+    status(status: string, id?: string) {
+      own.status(status, id);
+      for (const f of followers()) if (id !== undefined && f.ids.has(id)) f.progress.status(status, id);
+    },
+    bar(id: string, status: 'Downloading' | 'Extracting', current: number, total: number, force?: boolean) {
+      own.bar(id, status, current, total, force);
+      for (const f of followers()) if (f.ids.has(id)) f.progress.bar(id, status, current, total, force);
+    },
+  };
+}
+
+/** Download and register the layers `todo` (indexes from the first missing one to the top). */
+async function transfer(job: LayerJob, chain: string[], todo: number[]): Promise<number> {
+  const { layers, diffIds, graph, progress } = job;
   const limit = new Limit(job.maxConcurrent);
   const releaseHeadroom = holdHeapHeadroom();
   const streams = new Map<number, Readable>();

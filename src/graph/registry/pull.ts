@@ -93,11 +93,16 @@ async function listTags(client: RegistryClient, repo: string): Promise<string[]>
 }
 
 async function pullOne(graph: Graph, client: RegistryClient, path: string, ref: Reference, want: Want, progress: PullProgress, opts: PullOptions): Promise<Pulled> {
-  const tagOrDigest = ref.digest ?? ref.tag!;
-  const top = await fetchManifest(client, path, tagOrDigest);
+  const top = await fetchManifest(client, path, ref.digest ?? ref.tag!);
   const manifest = await resolvePlatform(client, path, top, want);
-  progress.message(tagOrDigest, `Pulling from ${path}`);
+  // dockerd's tagOrDigest: the tag, or the whole canonical reference for a digest.
+  progress.message(ref.digest !== undefined ? `${ref.repo}@${ref.digest}` : ref.tag!, `Pulling from ${path}`);
   const image = manifest.parsed as ImageManifest;
+
+  // As dockerd's pullSchema2Layers: an image already here (its ID is the config's
+  // digest) needs neither its config nor a line per layer, only the references.
+  const have = graph.findImage(image.config.digest);
+  if (have) return record(graph, client, path, ref, top, manifest, image, have.configBytes, progress);
 
   const configBytes = await fetchConfig(client, path, image);
   const config = parseConfig(configBytes);
@@ -115,18 +120,24 @@ async function pullOne(graph: Graph, client: RegistryClient, path: string, ref: 
     maxConcurrent: opts.maxConcurrentDownloads, signal: opts.signal,
   });
   opts.signal.throwIfAborted();
+  return record(graph, client, path, ref, top, manifest, image, configBytes, progress);
+}
 
+/** The image, its manifests, where its blobs are, its tag and digest reference. */
+function record(graph: Graph, client: RegistryClient, path: string, ref: Reference, top: FetchedManifest, manifest: FetchedManifest,
+  image: ImageManifest, configBytes: Buffer, progress: PullProgress): Pulled {
   const before = graph.tags.lookup(ref.digest !== undefined ? { repo: ref.repo, digest: ref.digest } : ref);
-  const record = graph.createImage(configBytes);
+  const created = graph.createImage(configBytes);
   saveManifest(graph.store, top);
   if (manifest !== top) saveManifest(graph.store, manifest);
   // Where these blobs are, for a later push to skip or mount them (./push-sources.ts).
-  new BlobSources(graph.store).addPulled(client.endpoint.host, path, image.layers, diffIds);
-  if (ref.digest === undefined) graph.tag(record.id, ref);
+  const diffIds = parseConfig(configBytes).rootfs.diff_ids;
+  if (diffIds.length === image.layers.length) new BlobSources(graph.store).addPulled(client.endpoint.host, path, image.layers, diffIds);
+  if (ref.digest === undefined) graph.tag(created.id, ref);
   // The digest reference makes `images --digests` and a later pull by digest work.
-  graph.tag(record.id, { repo: ref.repo, digest: top.digest });
+  graph.tag(created.id, { repo: ref.repo, digest: top.digest });
   progress.status(`Digest: ${top.digest}`);
-  return { ref, image: graph.getImage(record.id), digest: top.digest, updated: before !== record.id };
+  return { ref, image: graph.getImage(created.id), digest: top.digest, updated: before !== created.id };
 }
 
 /** A list or index resolved to the wanted platform's manifest (fetched by digest). */
