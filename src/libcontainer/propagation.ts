@@ -1,10 +1,11 @@
 /**
  * A bind with shared or slave propagation only works when its source sits on a mount
  * that is itself shared (or a slave): otherwise no event would ever propagate and the
- * option would silently mean nothing. dockerd refuses such binds at start; so do we.
+ * option would silently mean nothing. dockerd refuses such binds at start (a 500, its
+ * createSpec errors being system errors); so do we.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { InvalidParameter } from '../engine/errors.js';
+import { System } from '../engine/errors.js';
 import type { Propagation } from './mounts.js';
 
 export interface MountPropagationInfo {
@@ -48,9 +49,9 @@ export async function checkBindPropagation(source: string, propagation: Propagat
   const m = mountOf(parsePropagation(text), path);
   if (!m) return;
   if ((propagation === 'shared' || propagation === 'rshared') && !m.shared) {
-    throw new InvalidParameter(`path ${source} is mounted on ${m.mountpoint} but it is not a shared mount`);
+    throw new System(`path ${source} is mounted on ${m.mountpoint} but it is not a shared mount`);
   }
   if ((propagation === 'slave' || propagation === 'rslave') && !m.shared && !m.slave) {
-    throw new InvalidParameter(`path ${source} is mounted on ${m.mountpoint} but it is not a shared or slave mount`);
+    throw new System(`path ${source} is mounted on ${m.mountpoint} but it is not a shared or slave mount`);
   }
 }

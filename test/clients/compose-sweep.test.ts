@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox, inspect, ok } from '../helpers/cli.js';
@@ -18,7 +18,8 @@ function compose(d: TestDaemon, cwd: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn('/usr/bin/docker-compose', ['-p', 'sweep', ...args], {
       cwd, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host },
+      // PRIV: the private mount the propagation check binds from.
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host, PRIV: join(d.dir, 'priv') },
     });
     let out = '';
     let err = '';
@@ -90,6 +91,15 @@ services:
     command: "true"
     group_add: [nosuchgroup]
     network_mode: none
+  prop:
+    image: busybox
+    command: "true"
+    network_mode: none
+    volumes:
+      - type: bind
+        source: \${PRIV}
+        target: /p
+        bind: {propagation: rslave}
 networks:
   front: {}
   back: {}
@@ -153,6 +163,20 @@ volumes:
   const grp = await compose(d, proj, ['run', '--rm', '-T', 'grp']);
   assert.notEqual(grp.code, 0);
   assert.match(grp.err, /Unable to find group nosuchgroup: no matching entries in group file/);
+
+  // An rslave bind from a private mount cannot start (dockerd's WithMounts check); the failed
+  // start leaves its error and exit code 128 on the record, as dockerd's containerStart does.
+  const priv = join(d.dir, 'priv');
+  mkdirSync(priv);
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', priv]).status, 0);
+  t.after(() => { spawnSync('umount', [priv]); });
+  assert.equal(spawnSync('mount', ['--make-private', priv]).status, 0);
+  const refused = `path ${priv} is mounted on ${priv} but it is not a shared or slave mount`;
+  const prop = await compose(d, proj, ['up', '-d', 'prop']);
+  assert.notEqual(prop.code, 0);
+  assert.ok(prop.err.includes(refused), prop.err);
+  const propState: Json = (await api.getContainer('sweep_prop_1').inspect()).State;
+  assert.deepEqual([propState.Status, propState.ExitCode, propState.Error], ['created', 128, refused]);
 
   await up(d, proj, ['down', '-v']);
   assert.equal((await ok(d, ['ps', '-aq'])).trim(), '');

@@ -25,8 +25,8 @@ export function logPathOf(ctx: JobContext, id: string): string {
  * Start one container's process: mount its rootfs, lay out its mounts and files,
  * build the OCI spec, hand it to the execdriver with any clients attached before
  * start, record `running`, and watch for the exit. The caller holds the container's
- * lock and has checked that it may start. A start the runtime refuses leaves the
- * record with dockerd's ExitCode (126/127/128) and Error, and nothing mounted.
+ * lock and has checked that it may start. A start that fails leaves the record with
+ * dockerd's ExitCode (the runtime's 126/127, else 128) and Error, and nothing mounted.
  */
 export async function startContainer(ctx: JobContext, c: ContainerRecord): Promise<void> {
   const rt = runtimeOf(ctx);
@@ -57,10 +57,11 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     await driver.put(c.Id).catch((e: Error) => ctx.log.warn(`container ${c.Id}: unmounting after a failed start: ${e.message}`));
     // The attached clients saw nothing start: their connections end.
     for (const a of attaches) a.onStream(null);
-    if (err instanceof StartFailed) {
-      c.State = { ...c.State, ExitCode: err.exitCode, Error: err.message };
-      store.save(c);
-    }
+    // As dockerd's containerStart: every failed start leaves its error, and exit code 128
+    // unless one is set (the runtime's 126/127, or a previous run's).
+    const exitCode = err instanceof StartFailed ? err.exitCode : c.State.ExitCode || 128;
+    c.State = { ...c.State, ExitCode: exitCode, Error: (err as Error).message };
+    store.save(c);
     throw err;
   }
   c.LogPath = logPath;

@@ -4,6 +4,7 @@ import { InvalidParameter, System } from '../../engine/errors.js';
 import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
 import { hostDevices } from '../../libcontainer/devices.js';
 import { parseSecurityOpts } from '../../libcontainer/options.js';
+import { checkBindPropagation } from '../../libcontainer/propagation.js';
 import type { OciDevice, OciMount } from '../../libcontainer/oci.js';
 import { mergeEnv, type BindInput, type ContainerSpecInput, type NamespaceChoice, type UlimitSpec } from '../../libcontainer/spec.js';
 import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
@@ -78,6 +79,8 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   const h = c.HostConfig;
   const cfg = c.Config;
   const user = await resolveUser(x.rootfs, cfg.User ?? '', stringList(h['GroupAdd']));
+  // As dockerd's WithMounts (after WithUser): a shared or slave bind needs a source mount that propagates.
+  for (const b of x.binds ?? []) await checkBindPropagation(b.source, b.propagation);
   const env = x.linkEnv?.length ? mergeEnv(x.linkEnv, cfg.Env ?? []) : [...(cfg.Env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   await ensureWorkdir(x.rootfs, cfg.WorkingDir ?? '', user.uid, user.gid);
