@@ -23,6 +23,9 @@ export interface Owner {
 
 const ROOT: Owner = { uid: 0, gid: 0 };
 
+/** A path component that exists and is not a directory where one is needed (dockerd's mkdir error). */
+export class NotADirectory extends Error {}
+
 /** Make the directory `rel` (and its missing parents) under root; returns its resolved path. */
 export async function ensureDir(root: string, rel: string, owner: Owner = ROOT): Promise<string> {
   let done = '';
@@ -31,7 +34,7 @@ export async function ensureDir(root: string, rel: string, owner: Owner = ROOT):
     const abs = path.join(root, next);
     try {
       const st = await lstat(abs);
-      if (!st.isDirectory()) throw new Error(`mkdir ${abs}: not a directory`);
+      if (!st.isDirectory()) throw new NotADirectory(`mkdir ${abs}: not a directory`);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
       await mkdir(abs, { mode: 0o755 });
@@ -92,23 +95,58 @@ export function destRel(dest: string): string {
 }
 
 /**
+ * A directory source into `rel` (resolved) as dockerd's copyDirectory: only the
+ * contents are copied. An existing directory is left as it is (mode, owner, times:
+ * `COPY dir /tmp` keeps /tmp's 1777); a missing one is made 0755 with root's missing
+ * parents, and only it takes the `--chown` owner.
+ */
+async function copyDirInto(src: SourceRoot, srcRel: string, root: string, rel: string, owner: Owner | null): Promise<void> {
+  const abs = path.join(root, rel);
+  let exists = false;
+  try {
+    if (!(await lstat(abs)).isDirectory()) throw new NotADirectory(`mkdir ${abs}: not a directory`);
+    exists = true;
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  if (!exists) {
+    await ensureDir(root, rel);
+    if (owner) await lchown(abs, owner.uid, owner.gid);
+  }
+  for (const name of await readdir(path.join(src.dir, srcRel))) {
+    const child = srcRel === '' ? name : `${srcRel}/${name}`;
+    if (isExcluded(src, child)) continue;
+    await copyOne(src, child, root, rel === '' ? name : `${rel}/${name}`, owner);
+  }
+}
+
+/**
  * Copy the sources to `dest` (absolute, in the image) as COPY does: a file lands on
  * `dest`, or in it when it is a directory (ends with `/`, or exists as one); a
- * directory's contents land in `dest`.
+ * directory's contents land in `dest`. As dockerd, `dest` is resolved through the
+ * image's symlinks, the last one too (confined to the rootfs): `COPY f /link` writes
+ * the link's target. Errors carry dockerd's `failed to copy files: ...` wording.
  */
 export async function copySources(src: SourceRoot, sources: readonly Source[], root: string, dest: string, owner: Owner | null): Promise<void> {
-  const rel = destRel(dest);
+  let rel: string;
   let destIsDir = dest.endsWith('/') || sources.length > 1;
-  if (!destIsDir) {
-    try {
-      destIsDir = (await lstat(path.join(root, await resolveInRoot(root, rel, true)))).isDirectory();
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
+  try {
+    rel = await resolveInRoot(root, destRel(dest), true);
+    if (!destIsDir) destIsDir = (await lstat(path.join(root, rel))).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOTDIR')) throw new NotADirectory(`failed to copy files: lstat ${path.join(root, destRel(dest))}: not a directory`);
+    if (!isErrno(err, 'ENOENT')) throw err;
+    rel ??= destRel(dest);
   }
   for (const s of sources) {
-    if (s.stat.isDirectory()) await copyOne(src, s.rel, root, rel, owner);
-    else await copyOne(src, s.rel, root, destIsDir ? `${rel}/${path.posix.basename(s.rel)}` : rel, owner);
+    const isDir = s.stat.isDirectory();
+    try {
+      if (isDir) await copyDirInto(src, s.rel, root, rel, owner);
+      else await copyOne(src, s.rel, root, destIsDir ? `${rel}/${path.posix.basename(s.rel)}` : rel, owner);
+    } catch (err) {
+      if (!(err instanceof NotADirectory)) throw err;
+      throw new NotADirectory(`failed to copy files: failed to ${isDir ? 'copy directory' : 'create new directory'}: ${err.message}`);
+    }
   }
 }
 
@@ -131,6 +169,8 @@ export async function extractArchive(file: string, root: string, dest: string): 
   const base = destRel(dest);
   await ensureDir(root, base);
   const ex = tar.extract();
+  // As dockerd's Unpack, directories take their times once everything is in them.
+  const dirTimes: [string, Date][] = [];
   const done = (async () => {
     for await (const entry of ex) {
       const h = entry.header;
@@ -146,6 +186,7 @@ export async function extractArchive(file: string, root: string, dest: string): 
         await mkdir(abs, { recursive: true });
         await chmod(abs, (h.mode ?? 0o755) & 0o7777);
         await lchown(abs, owner.uid, owner.gid);
+        if (h.mtime) dirTimes.push([abs, h.mtime]);
         entry.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         const abs = await place(root, rel, owner, false);
@@ -159,6 +200,7 @@ export async function extractArchive(file: string, root: string, dest: string): 
         const abs = await place(root, rel, owner, false);
         await symlink(h.linkname ?? '', abs);
         await lchown(abs, owner.uid, owner.gid);
+        if (h.mtime) await lutimes(abs, h.mtime, h.mtime);
         entry.resume();
       } else {
         entry.resume(); // hard links and devices from an ADDed archive are skipped
@@ -167,4 +209,5 @@ export async function extractArchive(file: string, root: string, dest: string): 
   })();
   input.pipe(ex);
   await done;
+  for (const [abs, mtime] of dirTimes.reverse()) await lutimes(abs, mtime, mtime);
 }

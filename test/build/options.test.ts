@@ -76,7 +76,8 @@ test('COPY --chown: names from the image\'s passwd and group, numeric ids, direc
     '65534:0 755 /deep', '65534:0 755 /deep/er', '65534:0 644 /deep/er/c', '1000:1000 644 /e', '0:0 644 /f', '',
   ].join('\n'));
   const history = await ok(d, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'chown']);
-  assert.match(history, /#\(nop\) COPY --chown=1000:1001 dir:[0-9a-f]{64} in \/d\/ /);
+  // dockerd 20.10 writes no blank between the flag and the hash.
+  assert.match(history, /#\(nop\) COPY --chown=1000:1001dir:[0-9a-f]{64} in \/d\/ /);
 
   const nouser = await build(d, ['-f', join(dir, 'Dockerfile.nouser'), dir]);
   assert.equal(nouser.code, 1);
