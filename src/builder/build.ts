@@ -34,7 +34,7 @@ interface Stage {
 }
 
 /** Parse and split; parse errors throw before any output (a 400, as dockerd). */
-export function plan(dockerfile: string, opts: BuildOptions): { escape: string; meta: Step[]; stages: Stage[] } {
+export function plan(dockerfile: string, opts: BuildOptions): { escape: string; meta: Step[]; stages: Stage[]; warnings: string[] } {
   const parsed = parseDockerfile(dockerfile);
   const meta: Step[] = [];
   const stages: Stage[] = [];
@@ -60,7 +60,7 @@ export function plan(dockerfile: string, opts: BuildOptions): { escape: string; 
     const original = `LABEL ${key}=${value}`;
     last.steps.push({ node: { cmd: 'label', rest: `${key}=${value}`, flags: [], original, startLine: line }, inst: { kind: 'label', pairs: [{ key, value }], literal: true } });
   }
-  return { escape: parsed.escape, meta, stages };
+  return { escape: parsed.escape, meta, stages, warnings: parsed.warnings };
 }
 
 async function dispatch(b: BuildRun, inst: Instruction): Promise<void> {
@@ -122,8 +122,15 @@ async function dispatchFrom(b: BuildRun, inst: InstructionOf<'from'>): Promise<v
   if (triggers.length === 0) return;
   b.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
   for (const t of triggers) {
-    const node = parseLine(t, 1);
-    await runStep(b, toInstruction(node, b.escape));
+    let inst: Instruction;
+    try {
+      inst = toInstruction(parseLine(t, 1), b.escape);
+    } catch (err) {
+      // dockerd parses a trigger on its own: its errors carry no line.
+      if (!(err instanceof InvalidParameter)) throw err;
+      throw new StepError(err.message.replace(/^dockerfile parse error line \d+: /, ''));
+    }
+    await runStep(b, inst);
   }
 }
 
@@ -132,7 +139,9 @@ async function dispatchFrom(b: BuildRun, inst: InstructionOf<'from'>): Promise<v
  * error) for a failed step, after the step's output went out.
  */
 export async function build(backend: Backend, dockerfile: string, context: SourceRoot, opts: BuildOptions, io: BuildIO, signal: AbortSignal): Promise<string> {
-  const { escape, meta, stages } = plan(dockerfile, opts);
+  const { escape, meta, stages, warnings } = plan(dockerfile, opts);
+  // dockerd's PrintWarnings: the parser's warnings on stderr before the first step.
+  if (warnings.length) io.err(`${warnings.join('\n')}\n`);
   const args = new BuildArgs(opts.buildArgs);
   const b: BuildRun = {
     backend, opts, args, escape, context, stages: [], out: io.out, err: io.err, progress: io.progress, signal, cacheBusted: false, containers: [],

@@ -145,10 +145,11 @@ async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<
   }
 }
 
+/** A downloaded file; its hash has no `file:` kind in front, as dockerd's downloadSource gives it. */
 async function fileSource(root: SourceRoot, rel: string): Promise<Source> {
   const [s] = await findSources(root, [rel]);
   const content = await readFile(path.join(root.dir, rel));
-  return { ...s!, hash: `file:${createHash('sha256').update(content).digest('hex')}` };
+  return { ...s!, hash: createHash('sha256').update(content).digest('hex') };
 }
 
 export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promise<void> {

@@ -1,4 +1,4 @@
-import { jsonArgs, parseError, parseLine, type Node } from './parser.js';
+import { jsonArgs, parseError, type Node } from './parser.js';
 
 /*
  * Instructions as typed values, checked as dockerd's instructions.Parse checks them
@@ -182,9 +182,12 @@ export function toInstruction(node: Node, escape: string): Instruction {
       return { kind: 'healthcheck', none: false, ...f, flags };
     }
     case 'onbuild': {
-      const inner = parseLine(node.rest, line);
-      if (inner.cmd === 'onbuild') throw parseError(line, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
-      if (inner.cmd === 'from' || inner.cmd === 'maintainer') throw parseError(line, `${inner.cmd.toUpperCase()} isn't allowed as an ONBUILD trigger`);
+      // As dockerd's parseOnBuild, only the trigger's keyword is checked here; an
+      // unknown one fails when a child build runs the trigger.
+      const inner = node.rest.split(/\s+/, 1)[0]!.toLowerCase();
+      if (inner === '') throw parseError(line, 'ONBUILD requires at least one argument');
+      if (inner === 'onbuild') throw parseError(line, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+      if (inner === 'from' || inner === 'maintainer') throw parseError(line, `${inner.toUpperCase()} isn't allowed as an ONBUILD trigger`);
       return { kind: 'onbuild', expression: node.rest };
     }
     default:

@@ -100,6 +100,13 @@ export function parseDockerfile(src: string): ParseResult {
   const warnings: string[] = [];
   let buf: string | null = null;
   let start = 0;
+  // dockerd warns once per instruction that had empty continuation lines, quoting it.
+  let emptyLines = false;
+  const end = (text: string): void => {
+    if (emptyLines) warnings.push(`[WARNING]: Empty continuation line found in:\n    ${text.replace(/^[ \t]+/, '')}`);
+    emptyLines = false;
+    nodes.push(parseLine(text, start));
+  };
   for (let i = consumed; i < lines.length; i++) {
     const raw = lines[i]!;
     if (isComment(raw)) continue;
@@ -108,7 +115,7 @@ export function parseDockerfile(src: string): ParseResult {
       start = i + 1;
       buf = '';
     } else if (raw.trim() === '') {
-      warnings.push('[WARNING]: Empty continuation line found in:');
+      emptyLines = true;
       continue;
     }
     const cont = continued(raw, escape);
@@ -117,11 +124,12 @@ export function parseDockerfile(src: string): ParseResult {
       continue;
     }
     buf += raw;
-    nodes.push(parseLine(buf, start));
+    end(buf);
     buf = null;
   }
-  if (buf !== null && buf.trim() !== '') nodes.push(parseLine(buf, start));
+  if (buf !== null && buf.trim() !== '') end(buf);
   if (nodes.length === 0) throw new InvalidParameter('the Dockerfile (Dockerfile) cannot be empty');
+  if (warnings.length) warnings.push('[WARNING]: Empty continuation lines will become errors in a future release.');
   return { nodes, escape, warnings };
 }
 
