@@ -1,7 +1,8 @@
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import type { JobContext } from '../context.js';
+import { markRestored } from './boot-exits.js';
 import { containersOf } from './common.js';
-import { restartsAtBoot } from './restart-policy.js';
+import { forgetBackoff, restartsAtBoot } from './restart-policy.js';
 import { startContainer, watch } from './run.js';
 import { runtimeOf } from './runtime.js';
 import { stopContainer } from './stop.js';
@@ -16,6 +17,7 @@ import { stopContainer } from './stop.js';
 export async function restoreContainers(ctx: JobContext): Promise<void> {
   const store = containersOf(ctx);
   const rt = runtimeOf(ctx);
+  const bootMs = Date.now();
   const live = new Set<string>();
   const restored: Array<[string, ContainerHandle]> = [];
   for (const c of store.all()) {
@@ -44,7 +46,10 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
   // is found again, its endpoints restored, and only then released by its exit (the
   // other order put its port rules back after the exit had removed them).
   await ctx.network?.restore(new Map(restored.map(([id, h]) => [id, h.pid])));
-  for (const [id, h] of restored) watch(ctx, id, h, true);
+  for (const [id, h] of restored) {
+    markRestored(id, bootMs);
+    watch(ctx, id, h, true);
+  }
   for (const id of await rt.driver.list()) {
     if (!live.has(id)) await rt.driver.remove(id).catch((err: Error) => ctx.log.warn(`container ${id}: removing its bundle: ${err.message}`));
   }
@@ -57,6 +62,9 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
     starts.push(rt.locked(c.Id, async () => {
       const now = store.find(c.Id);
       if (!now || now.State.Running) return;
+      // dockerd starts these with a fresh restart manager: the count starts again at 0.
+      now.RestartCount = 0;
+      forgetBackoff(now.Id);
       await startContainer(ctx, now);
     }).catch((err: Error) => { ctx.log.error(`container ${c.Id}: restart at boot failed: ${err.message}`); }));
   }

@@ -1,9 +1,10 @@
 import type { ContainerHandle, ExitStatus } from '../../drivers/execdriver/types.js';
 import type { JobContext } from '../context.js';
+import { exitedWhileAway } from './boot-exits.js';
 import { containersOf, publish } from './common.js';
 import { publishUnmounts } from './mounts.js';
 import { removeContainer } from './remove.js';
-import { restartDelay, shouldRestart } from './restart-policy.js';
+import { forgetBackoff, restartDelay, shouldRestart } from './restart-policy.js';
 import { runtimeOf } from './runtime.js';
 import { startContainer } from './run.js';
 
@@ -30,11 +31,25 @@ export async function recordExit(ctx: JobContext, id: string, handle: ContainerH
   if (!c) return;
   publishUnmounts(ctx, c);
   store.transition(c, 'exited', { Pid: 0, ExitCode: status.exitCode, FinishedAt: status.finishedAt, OOMKilled: status.oomKilled });
-  if (status.oomKilled) publish(ctx, c, 'oom');
-  publish(ctx, c, 'die', { exitCode: String(status.exitCode) });
+  const away = exitedWhileAway(id, status.finishedAt);
+  if (!away) {
+    if (status.oomKilled) publish(ctx, c, 'oom');
+    publish(ctx, c, 'die', { exitCode: String(status.exitCode) });
+  }
   rt.notifyExit(id, { exitCode: status.exitCode, removed: false });
   if (rt.shuttingDown) return;
 
+  if (away && shouldRestart(c, status.exitCode)) {
+    // As dockerd's restore: started at once by a fresh restart manager (count 0).
+    await rt.locked(id, async () => {
+      const now = store.find(id);
+      if (!now || now.State.Running) return;
+      now.RestartCount = 0;
+      forgetBackoff(id);
+      await startContainer(ctx, now);
+    }).catch((err: Error) => ctx.log.error(`container ${id}: restart at boot failed: ${err.message}`));
+    return;
+  }
   if (shouldRestart(c, status.exitCode)) {
     const delay = restartDelay(c, Date.now() - startedMs);
     store.transition(c, 'restarting');

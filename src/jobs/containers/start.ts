@@ -2,6 +2,7 @@ import { Conflict, InvalidParameter, NotModified } from '../../engine/errors.js'
 import type { Handler } from '../context.js';
 import { containersOf } from './common.js';
 import { removeContainer } from './remove.js';
+import { forgetBackoff } from './restart-policy.js';
 import { startContainer } from './run.js';
 import { runtimeOf } from './runtime.js';
 
@@ -29,6 +30,9 @@ export const containerStart: Handler<'container_start'> = async (job, ctx) => {
       }
       rt.cancelRestart(id);
       if (c.State.Restarting) store.transition(c, 'exited');
+      // A start from the API resets the restart manager, as dockerd's containerStart.
+      c.RestartCount = 0;
+      forgetBackoff(id);
       startFailed = true;
       await startContainer(ctx, c);
       startFailed = false;
