@@ -4,7 +4,7 @@ import { ensureDir } from './copy.js';
 import { goDuration, goList, goQuoteList, goRune, parseGoDuration } from './format.js';
 import { expandWord, expandWords } from './shell-words.js';
 import { shellOf } from './state.js';
-import { commitFill, commitMeta, expansionEnv, newContainerId, StepError, tryCache, type BuildRun } from './step.js';
+import { commitFill, commitMeta, expansionEnv, metaContainer, StepError, tryCache, type BuildRun } from './step.js';
 
 /*
  * The instructions that change only the image config (and WORKDIR, which also makes
@@ -100,7 +100,7 @@ export async function dispatchWorkdir(b: BuildRun, inst: Of<'workdir'>): Promise
   const comment = `WORKDIR ${rc.WorkingDir}`;
   const probe = { ...rc, Cmd: [...shellOf(rc), `#(nop) ${comment}`] };
   if (tryCache(b, probe)) return;
-  const id = newContainerId();
+  const id = await metaContainer(b, probe);
   b.out(` ---> Running in ${id.slice(0, 12)}\n`);
   const dir = rc.WorkingDir;
   await commitFill(b, { ...probe, Labels: probe.Labels ?? {} }, id, async (root) => { await ensureDir(root, dir.slice(1)); });

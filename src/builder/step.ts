@@ -121,6 +121,17 @@ export function commitSpec(b: BuildRun, containerConfig: ContainerConfig, contai
 }
 
 /**
+ * The container a metadata step (or WORKDIR) shows as `Running in`. dockerd creates
+ * one that never runs; berth makes it only when it outlives the step (`--rm=false`
+ * without `--force-rm`, where `docker ps -a` lists it as dockerd's `Created` one),
+ * else just an ID.
+ */
+export async function metaContainer(b: BuildRun, config: ContainerConfig): Promise<string> {
+  if (b.opts.rm || b.opts.forceRm || !b.state.imageId) return newContainerId();
+  return b.backend.createContainer(b.state.imageId, config, b.opts.host);
+}
+
+/**
  * A metadata step (ENV, LABEL, CMD ...) as dockerd 20.10's commit(): probe the cache
  * with `#(nop) ` and the comment as Cmd, else commit a config-only image. dockerd
  * creates a container that never runs for it; its config and the lines it prints
@@ -129,7 +140,7 @@ export function commitSpec(b: BuildRun, containerConfig: ContainerConfig, contai
 export async function commitMeta(b: BuildRun, comment: string): Promise<void> {
   const probe: ContainerConfig = { ...b.state.runConfig, Cmd: [...shellOf(b.state.runConfig), '#(nop) ', comment] };
   if (tryCache(b, probe)) return;
-  const id = newContainerId();
+  const id = await metaContainer(b, probe);
   b.out(` ---> Running in ${id.slice(0, 12)}\n`);
   const cc = { ...probe, Hostname: id.slice(0, 12), Labels: probe.Labels ?? {} };
   setImage(b, b.backend.getImage(await b.backend.commitConfig(commitSpec(b, cc, id))));
