@@ -90,7 +90,9 @@ async function runStep(b: BuildRun, inst: Instruction): Promise<void> {
     await dispatch(b, inst);
     ok = true;
   } finally {
-    if (b.opts.forceRm || (b.opts.rm && ok)) {
+    // A cancelled build (the client went away) removes its containers whatever
+    // --rm says, as dockerd's containerManager does.
+    if (b.opts.forceRm || (b.opts.rm && ok) || b.signal.aborted) {
       for (const id of b.containers) {
         await b.backend.removeContainer(id);
         b.out(`Removing intermediate container ${id.slice(0, 12)}\n`);

@@ -29,6 +29,7 @@ export async function dispatchRun(b: BuildRun, inst: Of<'run'>): Promise<void> {
     stdout: (chunk) => b.out(chunk.toString()),
     stderr: (chunk) => b.err(chunk.toString()),
   }, b.signal);
+  b.signal.throwIfAborted();
   if (code !== 0) throw new StepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
   setImage(b, b.backend.getImage(await b.backend.commitContainer(id, commitSpec(b, probe, id))));
 }

@@ -8,6 +8,7 @@ import type { JobContext } from '../context.js';
 import { commitImageConfig } from '../containers/commit-config.js';
 import { containersOf } from '../containers/common.js';
 import { containerCreate } from '../containers/create.js';
+import { containerKill } from '../containers/kill.js';
 import { removeContainer } from '../containers/remove.js';
 import { runtimeOf } from '../containers/runtime.js';
 import { containerStart } from '../containers/start.js';
@@ -165,9 +166,22 @@ export class JobBackend implements Backend {
     const exited = new Promise<number>((resolve) => {
       const off = rt.onExit(id, (note) => { off(); resolve(note.exitCode); });
     });
-    await callHandler(this.ctx, containerStart, 'container_start', { name: id, hostConfig: false }, signal);
-    await attached;
-    const code = await exited;
+    // A client gone mid-step (Ctrl-C) kills the command, as dockerd's containerManager
+    // does on a cancelled build; the step's clean-up then removes the container.
+    const kill = (): void => {
+      callHandler(this.ctx, containerKill, 'container_kill', { name: id, signal: 'KILL' }, new AbortController().signal).catch(() => {
+        // already exited
+      });
+    };
+    signal.addEventListener('abort', kill, { once: true });
+    let code: number;
+    try {
+      await callHandler(this.ctx, containerStart, 'container_start', { name: id, hostConfig: false }, signal);
+      await attached;
+      code = await exited;
+    } finally {
+      signal.removeEventListener('abort', kill);
+    }
     await rt.exited(id);
     // The stream ends with the process; a stuck one must not hold the build.
     await Promise.race([output, new Promise((r) => setTimeout(r, 2000).unref())]);
