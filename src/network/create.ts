@@ -4,9 +4,9 @@
  * (`-o com.docker.network.bridge.name`, else `bt-<id12>` as dockerd's `br-<id12>`),
  * brought up before the record is written, so a failure leaves nothing.
  */
-import { Conflict, Forbidden, InvalidParameter, NotFound } from '../engine/errors.js';
+import { Conflict, Forbidden, InvalidParameter, NotFound, System } from '../engine/errors.js';
 import {
-  Allocator, contains, checkNoOverlap, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
+  Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
 import { bringUp } from './bridge-up.js';
 import type { NetworkController } from './controller.js';
@@ -41,6 +41,15 @@ function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): bool
   return v === undefined ? dflt : v === 'true' || v === '1';
 }
 
+/** A requested subnet, or libnetwork's plain error (a 500) for one that does not parse. */
+function subnetOf(s: string): Cidr {
+  try {
+    return parseCidr(s);
+  } catch {
+    throw new System(`Invalid subnet ${s} : invalid CIDR address: ${s}`);
+  }
+}
+
 /** The IPv4 config: given (checked) or picked. Returns what inspect shows and the settings. */
 async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: string): Promise<{ shown: IpamConfigEntry[]; subnet: string; gateway: string; range?: string; user: boolean }> {
   const configs = (body.IPAM?.Config ?? []).filter((c) => !(c.Subnet ?? '').includes(':'));
@@ -48,18 +57,19 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
   const others = ctl.all().flatMap((n) => (n.bridge ? [parseCidr(n.bridge.subnet)] : []));
   const given = configs[0];
   if (!given?.Subnet) {
-    if (given?.Gateway || given?.IPRange) throw new InvalidParameter('every ip-range or gateway must have a corresponding subnet');
+    // libnetwork parses the missing subnet and fails (a plain error: 500).
+    if (given?.Gateway || given?.IPRange) throw new System('Invalid subnet  : invalid CIDR address: ');
     const c = pickFreeSubnet(addressPools(ctl.config), [...others, ...(await hostSubnets())], body.Name);
     const subnet = formatCidr(c);
     const gateway = formatIp(c.base + 1);
     return { shown: [{ Subnet: subnet, Gateway: gateway }], subnet, gateway, user: false };
   }
-  const cidr = parseCidr(given.Subnet);
+  const cidr = subnetOf(given.Subnet);
   checkNoOverlap(cidr, others);
   const subnet = formatCidr(cidr);
   const gateway = given.Gateway || Allocator.defaultGateway(subnet);
   if (given.Gateway && !contains(cidr, parseIp(given.Gateway))) {
-    throw new InvalidParameter(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
+    throw new System(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
   }
   const shown: IpamConfigEntry = { Subnet: given.Subnet };
   if (given.IPRange) {

@@ -1,5 +1,5 @@
 /** `network rm`, `connect`, `disconnect` and `prune` on the controller's records. */
-import { Forbidden } from '../engine/errors.js';
+import { Forbidden, InvalidParameter, System } from '../engine/errors.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
 import { takeDown } from './bridge-up.js';
 import { endpointConfig, type EndpointSettingsBody } from './configure.js';
@@ -23,17 +23,53 @@ export async function removeNetwork(ctl: NetworkController, n: NetworkRecord): P
   ctl.deps.events.publish({ Type: 'network', Action: 'destroy', id: n.Id, attributes: { name: n.Name, type: n.Driver } });
 }
 
-function sharesNamespace(c: ContainerRecord): boolean {
+const HOST_CONFLICT = 'container cannot be disconnected from host network or connected to host network';
+const SHARED_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network';
+const NONE_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode';
+
+/** The names of the networks a container is on: its mode's (host, none) or its endpoints'. */
+function networksOn(ctl: NetworkController, c: ContainerRecord): string[] {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
-  return mode === 'host' || mode === 'none' || mode.startsWith('container:');
+  if (mode === 'host' || mode === 'none') return [mode];
+  const ids = new Set(ctl.records.endpointsOf(c.Id).map((e) => e.networkId));
+  return ctl.all().filter((x) => ids.has(x.Id)).map((x) => x.Name);
 }
 
-/** `network connect`: recorded, and plugged at once when the container runs (`pid`). */
+/**
+ * dockerd 20.10's checks before a connect (updateNetworkSettings), validation errors
+ * (400) in its words. True when the container is already on `n`.
+ */
+function checkConnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord): boolean {
+  const mode = String(c.HostConfig.NetworkMode ?? 'default');
+  if (mode.startsWith('container:')) throw new InvalidParameter(SHARED_CONFLICT);
+  if (n.Name === 'host' && mode !== 'host') throw new InvalidParameter(HOST_CONFLICT);
+  for (const on of networksOn(ctl, c)) {
+    if (on === n.Name) return true;
+    if (on === 'host' || n.Name === 'host') throw new InvalidParameter(SHARED_CONFLICT);
+    if (on === 'none' || n.Name === 'none') throw new InvalidParameter(NONE_CONFLICT);
+  }
+  return false;
+}
+
+/**
+ * `network connect`: recorded, and plugged at once when the container runs (`pid`).
+ * A container that is not running takes the short ID and hostname among its aliases
+ * on a user-defined network now, as dockerd's updateNetworkConfig does at connect.
+ */
 export async function connect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord, body: EndpointSettingsBody | null | undefined, pid: number | null): Promise<void> {
-  if (!n.bridge) throw new Forbidden('container cannot be disconnected from host network or connected to host network');
-  if (sharesNamespace(c)) throw new Forbidden('container sharing network namespace with another container or host cannot be connected to any other network');
-  if (ctl.records.endpoint(c.Id, n.Id)) throw new Forbidden(`endpoint with name ${c.Name.replace(/^\//, '')} already exists in network ${n.Name}`);
-  const ep = { containerId: c.Id, networkId: n.Id, config: endpointConfig(n, body) };
+  if (checkConnect(ctl, n, c)) {
+    // dockerd keeps a stopped container's config as it is ("avoid duplicate config").
+    if (pid === null) return;
+    throw new Forbidden(`endpoint with name ${c.Name.replace(/^\//, '')} already exists in network ${n.Name}`);
+  }
+  if (!n.bridge) throw new InvalidParameter(HOST_CONFLICT);
+  const config = endpointConfig(n, body);
+  if (pid === null && !n.predefined) {
+    for (const name of [c.Id.slice(0, 12), c.Config.Hostname ?? '']) {
+      if (name && !config.aliases.includes(name)) config.aliases = [...config.aliases, name];
+    }
+  }
+  const ep = { containerId: c.Id, networkId: n.Id, config };
   ctl.records.saveEndpoint(ep);
   if (pid !== null) {
     try {
@@ -53,9 +89,10 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
  * move to the next network if they were on this one.
  */
 export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord, pid: number | null): Promise<void> {
-  if (!n.bridge || sharesNamespace(c)) throw new Forbidden('container cannot be disconnected from host network or connected to host network');
+  if (n.Name === 'host' && String(c.HostConfig.NetworkMode) === 'host') throw new InvalidParameter(HOST_CONFLICT);
   const ep = ctl.records.endpoint(c.Id, n.Id);
-  if (!ep) throw new Forbidden(`container ${c.Id} is not connected to network ${n.Name}`);
+  // Plain errors in dockerd (500), worded apart for a container that is not running.
+  if (!ep) throw new System(`container ${c.Id} is not connected to ${pid === null ? 'the network' : 'network'} ${n.Name}`);
   const live = ep.live !== undefined;
   if (live) await leaveLive(ctl, c, ep, pid);
   ctl.records.deleteEndpoint(c.Id, n.Id);

@@ -46,8 +46,13 @@ function rfc3339(ms: number): string {
 }
 
 /** Empty maps are shown as null, as dockerd does for a volume created without any. */
+/**
+ * Labels and options as dockerd keeps them: an empty map sent stays `{}` (docker-py
+ * sends DriverOpts: {}), none stays null, and the keys come out sorted, as Go
+ * encodes a map.
+ */
 function encodeMap(m: Record<string, string> | null | undefined): string | null {
-  return m && Object.keys(m).length > 0 ? JSON.stringify(m) : null;
+  return m ? JSON.stringify(Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))) : null;
 }
 
 /**

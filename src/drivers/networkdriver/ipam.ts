@@ -3,7 +3,7 @@
  * and allocating addresses inside one. Pure data in and out: the caller persists the
  * allocator state (sqlite); nothing here touches the store.
  */
-import { Conflict, InvalidParameter, Unavailable } from '../../engine/errors.js';
+import { Conflict, Forbidden, InvalidParameter, Unavailable } from '../../engine/errors.js';
 import { run } from './exec.js';
 
 export interface Cidr {
@@ -111,10 +111,10 @@ export async function hostSubnets(): Promise<Cidr[]> {
   return out;
 }
 
-/** Refuses a requested subnet that overlaps another network's, in libnetwork's words. */
+/** Refuses a requested subnet that overlaps another network's, in libnetwork's words (a 403, as dockerd answers). */
 export function checkNoOverlap(subnet: Cidr, others: readonly Cidr[]): void {
   if (others.some((o) => overlaps(o, subnet))) {
-    throw new Conflict('Pool overlaps with other one on this address space');
+    throw new Forbidden('Pool overlaps with other one on this address space');
   }
 }
 

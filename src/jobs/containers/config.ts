@@ -107,6 +107,9 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (!log || !log.Type) out['LogConfig'] = { Type: 'json-file', Config: log?.Config ?? {} };
   if (!out['ShmSize']) out['ShmSize'] = HOST_DEFAULTS['ShmSize'];
   if (out['MemorySwappiness'] === -1) out['MemorySwappiness'] = null;
+  // Go decodes a policy without MaximumRetryCount (docker-py's {'Name': 'always'}) to 0.
+  const policy = out['RestartPolicy'] as { Name?: string; MaximumRetryCount?: number } | undefined;
+  if (policy && typeof policy === 'object' && policy.MaximumRetryCount === undefined) out['RestartPolicy'] = { Name: policy.Name ?? '', MaximumRetryCount: 0 };
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   if (Array.isArray(out['Mounts'])) out['Mounts'] = (out['Mounts'] as unknown[]).map(mountAsGo);

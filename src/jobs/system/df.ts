@@ -26,7 +26,7 @@ export const systemDf: Handler<'system_df'> = async (_job, { graph, volumes }) =
     Images: images.map((img) => summary(graph, img, chains.get(img.id)!, users)),
     Containers: [],
     Volumes: volumes ? await volumesUsage(volumes) : [],
-    BuildCache: [],
+    BuildCache: null,
     BuilderSize: 0,
   };
 };
@@ -64,7 +64,7 @@ function layerChain(graph: Graph, top: string | null): { chainId: string; size: 
 async function volumesUsage(volumes: LocalVolumes): Promise<Volume[]> {
   const out: Volume[] = [];
   for (const v of volumes.list()) {
-    if (v.Options !== null) continue;
+    if (Object.keys(v.Options ?? {}).length > 0) continue;
     out.push({ ...v, UsageData: { Size: await volumes.size(v.Name), RefCount: volumes.users(v.Name).length } });
   }
   return out;

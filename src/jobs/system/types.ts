@@ -39,7 +39,8 @@ export interface DiskUsage {
   Images: DfImage[];
   Containers: unknown[];
   Volumes: unknown[];
-  BuildCache: unknown[];
+  /** null, as dockerd 20.10's legacy builder keeps no build cache records. */
+  BuildCache: unknown[] | null;
   BuilderSize: number;
 }
 

@@ -19,7 +19,7 @@ export const volumePrune: Handler<'volume_prune'> = async (job, ctx) => {
     const report = { VolumesDeleted: [] as string[], SpaceReclaimed: 0 };
     for (const v of volumes.list()) {
       if (job.signal.aborted) break;
-      if (v.Options !== null || !match(v, false) || volumes.users(v.Name).length > 0) continue;
+      if (Object.keys(v.Options ?? {}).length > 0 || !match(v, false) || volumes.users(v.Name).length > 0) continue;
       const size = await volumes.size(v.Name);
       try {
         await volumes.remove(v.Name);

@@ -4,7 +4,9 @@ import '../../jobs/containers/lifecycle-types.js';
 import type { WaitCondition } from '../../jobs/containers/lifecycle-types.js';
 import { parseDetachKeys } from '../../jobs/containers/detach-keys.js';
 import type { CreateBody } from '../../jobs/containers/types.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import { route, type Route } from '../route.js';
+import { compareVersions } from '../version.js';
 import { checkGoBody } from '../go-decode.js';
 import { containerConfigWrapper } from './go-types.js';
 
@@ -36,6 +38,16 @@ function waitCondition(raw: string | undefined): WaitCondition {
   return raw as WaitCondition;
 }
 
+/**
+ * Whether a start carries a body, as dockerd tells it: more than 7 bytes (the
+ * shortest JSON object worth reading) or a length not given (chunked).
+ */
+function startBody(h: IncomingHttpHeaders): boolean {
+  const length = h['content-length'];
+  if (length === undefined) return h['transfer-encoding'] !== undefined;
+  return Number(length) > 7;
+}
+
 /** Container routes; literal paths (`/containers/json`, `/containers/create`) come before `:name` ones. */
 export const containerRoutes: Route[] = [
   route({
@@ -62,7 +74,7 @@ export const containerRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/containers/:name/start', job: 'container_start', reply: 'empty', body: 'none',
-    args: (r) => ({ name: r.params.name ?? '', hostConfig: false }),
+    args: (r) => ({ name: r.params.name ?? '', hostConfig: compareVersions(r.version, '1.24') >= 0 && startBody(r.headers) }),
   }),
   route({
     method: 'post', path: '/containers/:name/stop', job: 'container_stop', reply: 'empty',
