@@ -53,7 +53,7 @@ test('a second daemon on the same pidfile is refused; SIGTERM removes pidfile an
   const r = await runBerth(['-d', '-H', `unix://${join(other, 's.sock')}`, '--data-root', join(other, 'data'),
     '--exec-root', join(other, 'exec'), '--pidfile', d.pidfile, ...NO_NETWORK]);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `pid file found, ensure berth is not running or delete ${d.pidfile}\n`);
+  assert.equal(r.stderr, `failed to start daemon: pid file found, ensure berth is not running or delete ${d.pidfile}\n`);
   assert.ok(await ping(d.socket), 'the first daemon still serves');
 
   d.kill('SIGTERM');

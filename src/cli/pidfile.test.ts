@@ -30,7 +30,7 @@ test('a live berth process in the pidfile blocks; a dead or unrelated pid does n
   t.after(() => { holder.kill('SIGKILL'); });
   await new Promise((r) => holder.once('spawn', r));
   writeFileSync(path, String(holder.pid));
-  assert.throws(() => claimPidfile(path), { message: `pid file found, ensure berth is not running or delete ${path}` });
+  assert.throws(() => claimPidfile(path), { message: `failed to start daemon: pid file found, ensure berth is not running or delete ${path}` });
 
   // A live process that is not berth (a reused pid) does not block.
   const other = spawn('sleep', ['60'], { stdio: 'ignore' });

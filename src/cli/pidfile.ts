@@ -11,7 +11,7 @@ import { Conflict } from '../engine/errors.js';
 export function claimPidfile(path: string, pid = process.pid): void {
   const holder = readPid(path);
   if (holder !== null && holder !== pid && isBerth(holder)) {
-    throw new Conflict(`pid file found, ensure berth is not running or delete ${path}`);
+    throw new Conflict(`failed to start daemon: pid file found, ensure berth is not running or delete ${path}`);
   }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, String(pid));

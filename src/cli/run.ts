@@ -3,6 +3,7 @@ import type { DaemonConfig } from '../engine/config.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import { readConfigFile } from './config-file.js';
 import { startDaemon } from './daemon.js';
+import { lockDataRoot, unlockDataRoot } from './data-root-lock.js';
 import { claimPidfile, releasePidfile } from './pidfile.js';
 import { reloadSettings, resolveConfig } from './resolve.js';
 import type { SourceSettings } from './settings.js';
@@ -29,8 +30,10 @@ export async function runDaemon(inv: DaemonInvocation): Promise<void> {
   try {
     mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
     mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+    lockDataRoot(config.dataRoot);
     daemon = await startDaemon(config);
   } catch (err) {
+    unlockDataRoot(config.dataRoot);
     releasePidfile(config.pidfile);
     throw err;
   }
@@ -49,6 +52,7 @@ export async function runDaemon(inv: DaemonInvocation): Promise<void> {
       try {
         await running.stop();
       } finally {
+        unlockDataRoot(config.dataRoot);
         releasePidfile(config.pidfile);
       }
     },
