@@ -2,7 +2,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { App } from './app.js';
 import { connect, type Server } from 'node:net';
 import { frontDoor } from './front-door.js';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../engine/log.js';
 import { formatHost, isLoopback, parseHost, type HostSpec } from './host-spec.js';
@@ -130,7 +130,10 @@ function activatedFds(): number[] {
 }
 
 async function openUnix(handler: RequestListener, path: string, opts: ListenOptions) {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  // dockerd creates no directory for its socket: a missing one fails the start.
+  if (!existsSync(dirname(path))) {
+    throw new Error(`failed to load listeners: can't create unix socket ${path}: listen unix ${path}: bind: no such file or directory`);
+  }
   if (existsAsSocket(path)) {
     if (await answers(path)) throw new Error(`listen unix ${path}: bind: address already in use (another daemon is serving it)`);
     rmSync(path, { force: true }); // stale: left by a daemon that died without cleaning up
