@@ -1,4 +1,4 @@
-import { kindOf, Unauthorized } from '../../engine/errors.js';
+import { kindOf } from '../../engine/errors.js';
 import { DEFAULT_DOMAIN } from '../reference.js';
 import type { TokenCache } from './auth.js';
 import { RegistryClient } from './client.js';
@@ -18,7 +18,7 @@ export function loginHost(serveraddress: string | undefined): string {
 
 /**
  * `docker login`: GET `/v2/` with the credentials (Basic, or a token fetched with
- * them). 200 is success; anything else fails as dockerd words it, with 401.
+ * them). 200 is success; anything else fails as dockerd words it, with a 500.
  */
 export async function login(creds: AuthConfig, settings: RegistrySettings, tokens: TokenCache): Promise<{ Status: string; IdentityToken: string }> {
   const host = loginHost(creds.serveraddress);
@@ -36,7 +36,10 @@ export async function login(creds: AuthConfig, settings: RegistrySettings, token
     else throw err;
   }
   if (status === 200) return { Status: 'Login Succeeded', IdentityToken: '' };
-  throw new Unauthorized(`login attempt to ${url} failed with status: ${status} ${statusText(status)}`);
+  // dockerd's loginV2 answers a refused status with an untyped error, so a 500: the
+  // CLI then prints it ("Login did not succeed, error: ..."); a 401 would make it say
+  // "Stored credentials invalid or expired" instead.
+  throw new Error(`login attempt to ${url} failed with status: ${status} ${statusText(status)}`);
 }
 
 function statusText(status: number): string {
