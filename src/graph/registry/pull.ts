@@ -89,7 +89,8 @@ async function listTags(client: RegistryClient, repo: string): Promise<string[]>
   const res = await client.request(repo, 'pull', { method: 'GET', url: client.url(repo, 'tags/list') });
   if (res.statusCode !== 200) throw await errorFrom(res);
   const body = JSON.parse((await readBody(res, 16 << 20, 'tag list')).toString('utf8')) as { tags?: string[] | null };
-  return (body.tags ?? []).filter((t) => typeof t === 'string').sort();
+  // In the registry's order, as dockerd pulls them (distribution's is not always sorted).
+  return (body.tags ?? []).filter((t) => typeof t === 'string');
 }
 
 async function pullOne(graph: Graph, client: RegistryClient, path: string, ref: Reference, want: Want, progress: PullProgress, opts: PullOptions): Promise<Pulled> {
