@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Instruction, InstructionOf } from './instructions.js';
 import { ensureDir } from './copy.js';
-import { goDuration, goList, goQuoteList, goRune, parseGoDuration } from './format.js';
+import { goDuration, goList, goQuoteList, goRune } from './format.js';
 import { expandWord, expandWords } from './shell-words.js';
 import { shellOf } from './state.js';
 import { commitFill, commitMeta, expansionEnv, metaContainer, StepError, tryCache, type BuildRun } from './step.js';
@@ -60,15 +60,24 @@ export async function dispatchArg(b: BuildRun, inst: Of<'arg'>): Promise<void> {
   await commitMeta(b, `ARG ${parts.join(' ')}`);
 }
 
-/** `80`, `80/udp`, `8000-8002/tcp` into ExposedPorts keys. */
+/**
+ * One EXPOSE word into ExposedPorts keys, as go-connections' ParsePortSpec reads it:
+ * the container port is the part after the last `:` (`1.2.3.4:80:81` exposes 81),
+ * its range and protocol checked with dockerd's messages.
+ */
 function portKeys(spec: string): string[] {
-  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
-  if (!m) throw new StepError(`Invalid containerPort: ${spec}`);
-  const lo = Number(m[1]);
-  const hi = m[2] ? Number(m[2]) : lo;
-  const proto = (m[3] ?? 'tcp').toLowerCase();
+  const raw = spec.slice(spec.lastIndexOf(':') + 1);
+  const parts = raw.split('/');
+  const port = parts[0]!;
+  const proto = parts.length > 1 && parts[1] !== '' ? parts[1]! : 'tcp';
+  if (port === '') throw new StepError(`No port specified: ${spec}<empty>`);
+  const m = /^(\d+)(?:-(\d+))?$/.exec(port);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+  if (!m || lo > 65535 || hi > 65535 || hi < lo) throw new StepError(`Invalid containerPort: ${port}`);
+  if (!['tcp', 'udp', 'sctp'].includes(proto.toLowerCase())) throw new StepError(`Invalid proto: ${proto}`);
   const out: string[] = [];
-  for (let p = lo; p <= hi; p++) out.push(`${p}/${proto}`);
+  for (let p = lo; p <= hi; p++) out.push(`${p}/${proto.toLowerCase()}`);
   return out;
 }
 
@@ -107,13 +116,27 @@ export async function dispatchWorkdir(b: BuildRun, inst: Of<'workdir'>): Promise
   b.containers.push(id);
 }
 
+/** The names of dockerd 20.10's SignalMap on Linux (pkg/signal), without `SIG`. */
+const SIGNALS = new Set([
+  'ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL',
+  'PROF', 'PWR', 'QUIT', 'SEGV', 'STKFLT', 'STOP', 'SYS', 'TERM', 'TRAP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'USR1',
+  'USR2', 'VTALRM', 'WINCH', 'XCPU', 'XFSZ', 'RTMIN', 'RTMAX',
+  ...Array.from({ length: 15 }, (_, i) => `RTMIN+${i + 1}`), ...Array.from({ length: 14 }, (_, i) => `RTMAX-${i + 1}`),
+]);
+
+/** STOPSIGNAL as dockerd's signal.ParseSignal takes it: any non-zero integer, or a known name. */
+function validSignal(raw: string): boolean {
+  if (/^[+-]?\d+$/.test(raw)) return Number(raw) !== 0;
+  return SIGNALS.has(raw.toUpperCase().replace(/^SIG/, ''));
+}
+
 export async function dispatchSimple(b: BuildRun, inst: Of<'user' | 'stopsignal' | 'maintainer'>): Promise<void> {
   const value = inst.kind === 'maintainer' ? inst.value : expandWord(inst.value, expansionEnv(b), b.escape);
   const rc = b.state.runConfig;
   if (inst.kind === 'user') rc.User = value;
   else if (inst.kind === 'maintainer') b.state.maintainer = value;
   else {
-    if (!/^(SIG)?[A-Z0-9+-]+$/i.test(value) || /^\d+$/.test(value) && Number(value) === 0) throw new StepError(`Invalid signal: ${value}`);
+    if (!validSignal(value)) throw new StepError(`Invalid signal: ${value}`);
     rc.StopSignal = value;
   }
   await commitMeta(b, `${inst.kind.toUpperCase()} ${value}`);
@@ -158,31 +181,17 @@ interface Health {
   Retries?: number;
 }
 
-function durationFlag(flags: Record<string, string>, name: string): number {
-  const v = flags[name];
-  if (v === undefined || v === '') return 0;
-  const ns = parseGoDuration(v);
-  if (ns === null) throw new StepError(`time: invalid duration ${JSON.stringify(v)}`);
-  if (ns !== 0 && ns < 1e6) throw new StepError(`Interval ${JSON.stringify(name)} cannot be less than 1ms`);
-  return ns;
-}
-
 export async function dispatchHealthcheck(b: BuildRun, inst: Of<'healthcheck'>): Promise<void> {
   const rc = b.state.runConfig;
   let h: Health;
   if (inst.none) {
     h = { Test: ['NONE'] };
   } else {
-    const interval = durationFlag(inst.flags, 'interval');
-    const timeout = durationFlag(inst.flags, 'timeout');
-    const start = durationFlag(inst.flags, 'start-period');
-    const retries = inst.flags['retries'] ? Number(inst.flags['retries']) : 0;
-    if (!Number.isInteger(retries) || retries < 0) throw new StepError('--retries cannot be negative');
     h = { Test: inst.json ? ['CMD', ...inst.args] : ['CMD-SHELL', inst.args[0]!] };
-    if (interval) h.Interval = interval;
-    if (timeout) h.Timeout = timeout;
-    if (start) h.StartPeriod = start;
-    if (retries) h.Retries = retries;
+    if (inst.interval) h.Interval = inst.interval;
+    if (inst.timeout) h.Timeout = inst.timeout;
+    if (inst.startPeriod) h.StartPeriod = inst.startPeriod;
+    if (inst.retries) h.Retries = inst.retries;
   }
   rc.Healthcheck = h;
   const fmt = `&{${goQuoteList(h.Test)} "${goDuration(h.Interval ?? 0)}" "${goDuration(h.Timeout ?? 0)}" "${goDuration(h.StartPeriod ?? 0)}" ${goRune(h.Retries ?? 0)}}`;

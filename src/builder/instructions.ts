@@ -1,3 +1,5 @@
+import { InvalidParameter } from '../engine/errors.js';
+import { goParseDuration } from './format.js';
 import { jsonArgs, parseError, type Node } from './parser.js';
 
 /*
@@ -22,7 +24,8 @@ export type Instruction =
   | { kind: 'volume'; json: boolean; raw: string; list: string[] }
   | { kind: 'workdir' | 'user' | 'stopsignal' | 'maintainer'; value: string }
   | { kind: 'shell'; shell: string[] }
-  | { kind: 'healthcheck'; none: boolean; json: boolean; args: string[]; flags: Record<string, string> }
+  // Durations in nanoseconds, 0 when not given (checked when parsed, as dockerd).
+  | { kind: 'healthcheck'; none: boolean; json: boolean; args: string[]; interval: number; timeout: number; startPeriod: number; retries: number }
   | { kind: 'onbuild'; expression: string };
 
 export interface Step {
@@ -75,21 +78,56 @@ export function rawWords(text: string, escape: string): string[] {
   return words;
 }
 
-/** `KEY=VALUE ...` or the old `KEY VALUE` form of ENV and LABEL. */
+/**
+ * `KEY=VALUE ...` or the old `KEY VALUE` form of ENV and LABEL. The form's errors
+ * are the parser's in dockerd (`failed to parse Dockerfile: ...`, no line); a blank
+ * name is the instruction's (`dockerfile parse error line N: ENV names can not be blank`).
+ */
 function nameValues(node: Node, escape: string): KeyValue[] {
   const name = node.cmd.toUpperCase();
   const words = rawWords(node.rest, escape);
   if (words.length === 0) throw parseError(node.startLine, `${name} requires at least one argument`);
   if (!words[0]!.includes('=')) {
     const m = /^(\S+)\s*([\s\S]*)$/.exec(node.rest)!;
-    if (m[2] === '') throw parseError(node.startLine, `${name} must have two arguments`);
+    if (m[2] === '') throw new InvalidParameter(`failed to parse Dockerfile: ${name} must have two arguments`);
     return [{ key: m[1]!, value: m[2]! }];
   }
-  return words.map((w) => {
+  const pairs = words.map((w) => {
     const i = w.indexOf('=');
-    if (i <= 0) throw parseError(node.startLine, `Syntax error - can't find = in ${JSON.stringify(w)}. Must be of the form: name=value`);
+    if (i < 0) throw new InvalidParameter(`failed to parse Dockerfile: Syntax error - can't find = in ${JSON.stringify(w)}. Must be of the form: name=value`);
     return { key: w.slice(0, i), value: w.slice(i + 1) };
   });
+  if (pairs.some((p) => p.key === '')) throw parseError(node.startLine, `${name} names can not be blank`);
+  return pairs;
+}
+
+/** dockerd's parseOptInterval: empty is unset (0), else a Go duration of at least 1ms. */
+function interval(flags: Record<string, string>, name: string, line: number): number {
+  const v = flags[name] ?? '';
+  if (v === '') return 0;
+  let ns: number;
+  try {
+    ns = goParseDuration(v);
+  } catch (err) {
+    throw parseError(line, (err as Error).message);
+  }
+  if (ns < 1e6) throw parseError(line, `Interval ${JSON.stringify(name)} cannot be less than 1ms`);
+  return ns;
+}
+
+/** HEALTHCHECK CMD's flags, with dockerd's parse-time errors. */
+function healthFlags(flags: Record<string, string>, line: number): { interval: number; timeout: number; startPeriod: number; retries: number } {
+  const out = { interval: interval(flags, 'interval', line), timeout: interval(flags, 'timeout', line), startPeriod: interval(flags, 'start-period', line), retries: 0 };
+  const r = flags['retries'] ?? '';
+  if (r !== '') {
+    // strconv.ParseInt(r, 10, 32)
+    if (!/^[+-]?\d+$/.test(r)) throw parseError(line, `strconv.ParseInt: parsing ${JSON.stringify(r)}: invalid syntax`);
+    const n = Number(r);
+    if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw parseError(line, `strconv.ParseInt: parsing ${JSON.stringify(r)}: value out of range`);
+    if (n < 1) throw parseError(line, `--retries must be at least 1 (not ${n})`);
+    out.retries = n;
+  }
+  return out;
 }
 
 /** JSON array form when it parses, else the words of the shell form. */
@@ -109,7 +147,8 @@ const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
 
 /** A node into an instruction, with dockerd's parse-time errors. */
 export function toInstruction(node: Node, escape: string): Instruction {
-  const flags = flagsOf(node);
+  // HEALTHCHECK reads its flags only for CMD (dockerd ignores them with NONE).
+  const flags = node.cmd === 'healthcheck' ? {} : flagsOf(node);
   const name = node.cmd.toUpperCase();
   const line = node.startLine;
   const exactlyOne = (): string => {
@@ -125,9 +164,8 @@ export function toInstruction(node: Node, escape: string): Instruction {
       return { kind: 'from', image: w[0]!, stage, platform: flags['platform'] ?? '' };
     }
     case 'run': case 'cmd': case 'entrypoint': {
-      const f = commandForm(node);
-      if (node.cmd === 'run' && f.args.length === 0) throw parseError(line, 'RUN requires at least one argument');
-      return { kind: node.cmd, ...f };
+      // A bare RUN runs the shell with no command, as in dockerd (`/bin/sh -c` fails).
+      return { kind: node.cmd, ...commandForm(node) };
     }
     case 'env': case 'label':
       return { kind: node.cmd, pairs: nameValues(node, escape) };
@@ -136,7 +174,7 @@ export function toInstruction(node: Node, escape: string): Instruction {
       return { kind: 'maintainer', value: node.rest };
     case 'arg': {
       const words = rawWords(node.rest, escape);
-      if (words.length === 0) throw parseError(line, 'ARG requires exactly one argument');
+      if (words.length === 0) throw parseError(line, 'ARG requires at least one argument');
       return {
         kind: 'arg', args: words.map((w) => {
           const i = w.indexOf('=');
@@ -146,11 +184,7 @@ export function toInstruction(node: Node, escape: string): Instruction {
     }
     case 'copy': case 'add': {
       const f = listForm(node);
-      if (f.list.length < 2) {
-        throw parseError(line, f.list.length === 1
-          ? `${name} requires at least two arguments, but only one was provided. Destination could not be determined`
-          : `${name} requires at least two arguments`);
-      }
+      if (f.list.length < 2) throw parseError(line, `${name} requires at least two arguments, but only one was provided. Destination could not be determined`);
       return { kind: node.cmd, sources: f.list.slice(0, -1), dest: f.list.at(-1)!, from: flags['from'] ?? '', chown: flags['chown'] ?? '', json: f.json };
     }
     case 'expose':
@@ -173,13 +207,14 @@ export function toInstruction(node: Node, escape: string): Instruction {
       const m = /^(\S*)\s*([\s\S]*)$/.exec(node.rest)!;
       const typ = m[1]!.toUpperCase();
       if (typ === 'NONE') {
-        if (m[2] !== '' || node.flags.length) throw parseError(line, 'HEALTHCHECK NONE takes no arguments');
-        return { kind: 'healthcheck', none: true, json: false, args: [], flags };
+        if (m[2] !== '') throw parseError(line, 'HEALTHCHECK NONE takes no arguments');
+        return { kind: 'healthcheck', none: true, json: false, args: [], interval: 0, timeout: 0, startPeriod: 0, retries: 0 };
       }
+      const hf = flagsOf(node);
       if (typ !== 'CMD') throw parseError(line, `Unknown type ${JSON.stringify(typ)} in HEALTHCHECK (try CMD)`);
       const f = commandForm({ ...node, rest: m[2]! });
       if (f.args.length === 0) throw parseError(line, 'Missing command after HEALTHCHECK CMD');
-      return { kind: 'healthcheck', none: false, ...f, flags };
+      return { kind: 'healthcheck', none: false, ...f, ...healthFlags(hf, line) };
     }
     case 'onbuild': {
       // As dockerd's parseOnBuild, only the trigger's keyword is checked here; an
