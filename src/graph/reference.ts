@@ -1,4 +1,4 @@
-import { InvalidParameter, System } from '../engine/errors.js';
+import { InvalidParameter } from '../engine/errors.js';
 
 /**
  * Image references with dockerd's grammar and normalisation (distribution/reference):
@@ -94,20 +94,6 @@ export function parseNamed(input: string): Reference {
   if (m[2] !== undefined) ref.tag = m[2];
   if (d !== undefined) ref.digest = d;
   return ref;
-}
-
-/**
- * Run a reference parse whose errors dockerd 20.10 returns as they come, not as
- * InvalidParameter: tag, commit and push answer a bad name or tag with a 500
- * (only pull wraps it into a 400), in the same words.
- */
-export function plainParse<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof InvalidParameter) throw new System(err.message);
-    throw err;
-  }
 }
 
 /** Add `:latest` to a reference that has neither tag nor digest (TagNameOnly). */

@@ -4,7 +4,7 @@
  * (`-o com.docker.network.bridge.name`, else `bt-<id12>` as dockerd's `br-<id12>`),
  * brought up before the record is written, so a failure leaves nothing.
  */
-import { Conflict, Forbidden, InvalidParameter, NotFound, System } from '../engine/errors.js';
+import { Conflict, Forbidden, InvalidParameter, NotFound } from '../engine/errors.js';
 import {
   Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
@@ -41,12 +41,12 @@ function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): bool
   return v === undefined ? dflt : v === 'true' || v === '1';
 }
 
-/** A requested subnet, or libnetwork's plain error (a 500) for one that does not parse. */
+/** A requested subnet, or libnetwork's words for one that does not parse (a 400: dockerd's is a 500). */
 function subnetOf(s: string): Cidr {
   try {
     return parseCidr(s);
   } catch {
-    throw new System(`Invalid subnet ${s} : invalid CIDR address: ${s}`);
+    throw new InvalidParameter(`Invalid subnet ${s} : invalid CIDR address: ${s}`);
   }
 }
 
@@ -57,8 +57,8 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
   const others = ctl.all().flatMap((n) => (n.bridge ? [parseCidr(n.bridge.subnet)] : []));
   const given = configs[0];
   if (!given?.Subnet) {
-    // libnetwork parses the missing subnet and fails (a plain error: 500).
-    if (given?.Gateway || given?.IPRange) throw new System('Invalid subnet  : invalid CIDR address: ');
+    // libnetwork's words as it parses the missing subnet (dockerd: a 500; here a 400, a bad request).
+    if (given?.Gateway || given?.IPRange) throw new InvalidParameter('Invalid subnet  : invalid CIDR address: ');
     const c = pickFreeSubnet(addressPools(ctl.config), [...others, ...(await hostSubnets())], body.Name);
     const subnet = formatCidr(c);
     const gateway = formatIp(c.base + 1);
@@ -69,7 +69,7 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
   const subnet = formatCidr(cidr);
   const gateway = given.Gateway || Allocator.defaultGateway(subnet);
   if (given.Gateway && !contains(cidr, parseIp(given.Gateway))) {
-    throw new System(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
+    throw new InvalidParameter(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
   }
   const shown: IpamConfigEntry = { Subnet: given.Subnet };
   if (given.IPRange) {

@@ -1,5 +1,5 @@
 /** `network rm`, `connect`, `disconnect` and `prune` on the controller's records. */
-import { Forbidden, InvalidParameter, System } from '../engine/errors.js';
+import { Forbidden, InvalidParameter } from '../engine/errors.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
 import { takeDown } from './bridge-up.js';
 import { endpointConfig, type EndpointSettingsBody } from './configure.js';
@@ -91,8 +91,8 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
 export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord, pid: number | null): Promise<void> {
   if (n.Name === 'host' && String(c.HostConfig.NetworkMode) === 'host') throw new InvalidParameter(HOST_CONFLICT);
   const ep = ctl.records.endpoint(c.Id, n.Id);
-  // Plain errors in dockerd (500), worded apart for a container that is not running.
-  if (!ep) throw new System(`container ${c.Id} is not connected to ${pid === null ? 'the network' : 'network'} ${n.Name}`);
+  // dockerd's words, apart for a container that is not running (its status is a 500; a 403 here).
+  if (!ep) throw new Forbidden(`container ${c.Id} is not connected to ${pid === null ? 'the network' : 'network'} ${n.Name}`);
   const live = ep.live !== undefined;
   if (live) await leaveLive(ctl, c, ep, pid);
   ctl.records.deleteEndpoint(c.Id, n.Id);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
 import { BLOCK } from '../../drivers/graphdriver/archive/tar-header.js';
-import { isErrno, System } from '../../engine/errors.js';
+import { InvalidParameter, isErrno } from '../../engine/errors.js';
 import { decompress, detectCompression } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
 import type { ContentDigests, SourceFs, SourceStat } from '../../builder/sources.js';
@@ -104,8 +104,7 @@ async function finish(read: (rel: string) => Promise<string>, resolve: (rel: str
         // reported below
       }
     }
-    // A plain error in dockerd (detect.go), so a 500 as it answers.
-    throw new System(`Cannot locate specified Dockerfile: ${name}`);
+    throw new InvalidParameter(`Cannot locate specified Dockerfile: ${name}`);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { Conflict } from '../../engine/errors.js';
 import type { Handler, JobContext } from '../context.js';
 import { sendHead } from '../io.js';
+import { replayLogs } from './logs.js';
 import { containersOf, publish } from './common.js';
 import { DetachWatcher } from './detach-keys.js';
 import { runtimeOf } from './runtime.js';
@@ -60,6 +61,11 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
   const a = job.args;
   const stdin = a.stdin && c.Config.OpenStdin === true;
   const want = { stdin, stdout: a.stdout, stderr: a.stderr };
+  // logs=1: the log so far first, as dockerd's containerAttach, then (stream=1) live output.
+  if (a.logs) {
+    sendHead(out);
+    await replayLogs(ctx, c, out, job.signal, { stdout: a.stdout, stderr: a.stderr });
+  }
   if (!a.stream) {
     sendHead(out);
     out.end();

@@ -1,6 +1,6 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { applyChanges } from '../../graph/archive/changes.js';
-import { familiar, parseNamed, plainParse, withTag, type Reference } from '../../graph/reference.js';
+import { familiar, parseNamed, withTag, type Reference } from '../../graph/reference.js';
 import type { LayerRecord } from '../../graph/types.js';
 import type { Handler, JobContext } from '../context.js';
 import { apiContainerConfig, imageEvent } from '../images/common.js';
@@ -13,8 +13,8 @@ import type { ContainerRecord } from './types.js';
 /** The tag to give the image (`repo`, `repo` + `tag`), checked before anything is written. */
 function targetRef(repo: string, tag: string): Reference | null {
   if (repo === '') return null;
-  const ref = plainParse(() => parseNamed(repo));
-  if (tag !== '') return plainParse(() => withTag(ref, tag));
+  const ref = parseNamed(repo);
+  if (tag !== '') return withTag(ref, tag);
   if (ref.digest !== undefined) throw new InvalidParameter('refusing to create a tag with a digest reference');
   return ref;
 }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { Conflict, NotImplemented } from '../../engine/errors.js';
 import type { DaemonEvent } from '../../engine/events.js';
 import type { Handler, JobContext } from '../context.js';
@@ -72,6 +73,25 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
     await Promise.all(files.map((f) => f.fh.close().catch(() => undefined)));
   }
 };
+
+/**
+ * The whole log (both streams as chosen, no timestamps) written to `to`, as dockerd's
+ * attach with `logs=1` sends it before any live output. Nothing for a container
+ * whose driver keeps nothing to read.
+ */
+export async function replayLogs(ctx: JobContext, c: ContainerRecord, to: Writable, signal: AbortSignal, streams: { stdout: boolean; stderr: boolean }): Promise<void> {
+  if ((c.HostConfig['LogConfig'] as { Type?: string } | undefined)?.Type === 'none') return;
+  const format: RecordFormat = { ...streams, timestamps: false, details: false, mux: !c.Config.Tty, sinceNs: null, untilNs: null };
+  const out = new LogOutput(to, signal, format.mux);
+  const scanner = new RecordScanner(format, out);
+  const files = await openLogFiles(logPath(ctx, c));
+  try {
+    for (const f of files) if (!(await pump(new LineSource(f), out, scanner))) return;
+  } finally {
+    await out.drain();
+    await Promise.all(files.map((f) => f.fh.close().catch(() => undefined)));
+  }
+}
 
 /** `LogPath` once the container has started; dockerd's place for it before that. */
 function logPath(ctx: JobContext, c: ContainerRecord): string {

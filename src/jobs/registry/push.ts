@@ -1,17 +1,17 @@
-import { familiar, familiarName, parseNamed, plainParse, withTag } from '../../graph/reference.js';
+import { familiar, familiarName, parseNamed, withTag } from '../../graph/reference.js';
 import { push } from '../../graph/registry/push.js';
 import type { Handler } from '../context.js';
 import { registrySettings, tokenCache } from './service.js';
 
 /**
- * `docker push`: the reference from the path and `tag` (a bad one is a 500 before
+ * `docker push`: the reference from the path and `tag` (a bad one is a 400 before
  * any output, as dockerd's), then dockerd's progress stream; a `push` event once
  * every tag is up (id: the familiar reference, name: the familiar repository).
  */
 export const imagePush: Handler<'image_push'> = async (job, ctx) => {
   const { name, tag, auth } = job.args;
-  let ref = plainParse(() => parseNamed(name));
-  if (tag) ref = plainParse(() => withTag(ref, tag));
+  let ref = parseNamed(name);
+  if (tag) ref = withTag(ref, tag);
   const pushed = await push(ctx.graph, {
     ref,
     creds: auth,
