@@ -55,6 +55,9 @@ function endpointBody(networking: NetworkingConfigBody | undefined, mode: string
 
 /** Everything that can be refused at create; returns the endpoint to record (or null). */
 export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: Record<string, unknown> | undefined, networking: NetworkingConfigBody | undefined): { network: NetworkRecord; config: EndpointConfig } | null {
+  // dockerd 20.10's verifyNetworkingConfig: one network at create (API < 1.44).
+  const asked = Object.keys(networking?.EndpointsConfig ?? {});
+  if (asked.length > 1) throw new InvalidParameter(`Container cannot be connected to network endpoints: ${asked.join(', ')}`);
   const mode = String(h.NetworkMode ?? 'default');
   portRequests(h['PortBindings'] as PortBindings | undefined, exposed, h['PublishAllPorts'] === true, '0.0.0.0');
   const name = modeNetwork(mode);

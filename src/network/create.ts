@@ -41,6 +41,11 @@ function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): bool
   return v === undefined ? dflt : v === 'true' || v === '1';
 }
 
+/** A map with its keys in Go's JSON order (sorted), as dockerd shows Labels and Options. */
+function sortedMap(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** A requested subnet, or libnetwork's words for one that does not parse (a 400: dockerd's is a 500). */
 function subnetOf(s: string): Cidr {
   try {
@@ -97,7 +102,7 @@ export async function createNetwork(ctl: NetworkController, body: NetworkCreateB
   const ipam = await ipamOf(ctl, body, id);
   const n: NetworkRecord = {
     Id: id, Name: name, Created: nowNano(), Driver: 'bridge', Internal: body.Internal === true, Attachable: body.Attachable === true,
-    Labels: body.Labels ?? {}, Options: opts,
+    Labels: sortedMap(body.Labels ?? {}), Options: sortedMap(opts),
     IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: ipam.shown },
     predefined: false,
     bridge: {

@@ -154,4 +154,10 @@ print(json.dumps(res))
   assert.deepEqual(res['aliases'], ['x', res['short']]);
   assert.deepEqual(res['conn_none'], { type: 'APIError', status: 400, msg: 'container cannot be connected to multiple networks with one of the networks in private (none) mode' });
   assert.deepEqual(res['force_gone'], { type: 'NotFound', status: 404, msg: 'endpoint nosuchct not found' });
+  assert.deepEqual(res['net_labels'], ['a', 'z']);
+  assert.deepEqual(res['two_nets'], { type: 'APIError', status: 400, msg: 'Container cannot be connected to network endpoints: pyn, pym' });
+  assert.deepEqual(res['rename_taken'], {
+    type: 'APIError', status: 409,
+    msg: `Error when allocating new name: Conflict. The container name "/one" is already in use by container "${String(res['one_id'])}". You have to remove (or rename) that container to be able to reuse that name.`,
+  });
 });

@@ -1,4 +1,4 @@
-import { InvalidParameter } from '../../engine/errors.js';
+import { Conflict, InvalidParameter } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
 import { checkName } from './names.js';
@@ -12,7 +12,13 @@ export const containerRename: Handler<'container_rename'> = async (job, ctx) => 
   const wanted = checkName(newName);
   const old = c.Name;
   if (wanted === old) throw new InvalidParameter('Renaming a container with the same name as its current name');
-  store.reserveCheck(wanted);
+  try {
+    store.reserveCheck(wanted);
+  } catch (err) {
+    // dockerd's rename wraps the registrar's conflict.
+    if (err instanceof Conflict) throw new Conflict(`Error when allocating new name: ${err.message}`);
+    throw err;
+  }
   c.Name = wanted;
   store.save(c);
   ctx.network?.renamed(c, old);
