@@ -71,9 +71,9 @@ export class Query {
   }
 }
 
-/** Reject filter keys a listing does not know, as dockerd does ("invalid filter 'foo'"). */
+/** Reject filter keys a listing does not know, as dockerd 20.10's filters.Validate does ("Invalid filter 'foo'"). */
 export function checkFilterKeys(filters: Filters, allowed: readonly string[]): void {
   for (const key of Object.keys(filters)) {
-    if (!allowed.includes(key)) throw new InvalidParameter(`invalid filter '${key}'`);
+    if (!allowed.includes(key)) throw new InvalidParameter(`Invalid filter '${key}'`);
   }
 }

@@ -34,7 +34,7 @@ test('create, ps, inspect, rename and rm with the docker CLI', { timeout: 120_00
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--filter', 'status=running'])), []);
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '-n', '1'])), [anon]);
   assert.match(await fails(d, ['ps', '-a', '--filter', 'status=sleepy']), /Invalid filter 'status=sleepy'/);
-  assert.match(await fails(d, ['ps', '-a', '--filter', 'colour=red']), /invalid filter 'colour'/);
+  assert.match(await fails(d, ['ps', '-a', '--filter', 'colour=red']), /Invalid filter 'colour'/);
   assert.match(await ok(d, ['ps', '-a'], DOCKER_CLI_20), /Created\s+xx\n/);
 
   // inspect: the record with the image's defaults merged in.

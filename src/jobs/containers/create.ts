@@ -4,13 +4,16 @@ import type { Handler } from '../context.js';
 import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } from './common.js';
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
+import { validateLogConfig } from './log-config.js';
+import { validateNetMode } from './validate-netmode.js';
 import { validateHealthcheck } from './health-config.js';
 import { discardBlkioWeight } from './blkio-support.js';
+import { hostPortsWarnings, oomKillWarnings } from './create-warnings.js';
 import { registerLinks } from './links.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { initialState } from './state.js';
-import type { ContainerRecord } from './types.js';
+import type { ContainerRecord, HostConfig } from './types.js';
 
 /** Network modes served until the network issue lands: none, host, container:<id>, and the default. */
 function checkNetworkMode(mode: string): void {
@@ -28,6 +31,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   const containers = containersOf(ctx);
   const { body } = job.args;
   if (!body || typeof body !== 'object') throw new InvalidParameter('config cannot be empty in order to create a container');
+  validateNetMode(body);
   const name = job.args.name === '' ? `/${generateName((n) => containers.nameTaken(n))}` : checkName(job.args.name);
   const id = generateId();
   const release = containers.reserve(name, id);
@@ -39,6 +43,21 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
 };
 
 type CreateJob = Parameters<Handler<'container_create'>>;
+
+/**
+ * dockerd's generateSecurityOpt (run when the client sends no SecurityOpt, as the
+ * CLI does) looks up the container of `--ipc container:X` and `--pid container:X`,
+ * so a missing one fails the create, not the start.
+ */
+function checkNamespaceSources(containers: ReturnType<typeof containersOf>, h: HostConfig): void {
+  if (h.SecurityOpt != null || h['Privileged'] === true) return;
+  const modes = [h['IpcMode'], h['PidMode']].map((m) => (typeof m === 'string' ? m : ''));
+  for (const m of modes) {
+    const ref = m.startsWith('container:') ? m.slice('container:'.length) : '';
+    // A 400 as dockerd answers it: a 404 would send the CLI off to pull the image.
+    if (ref && !containers.find(ref)) throw new InvalidParameter(`No such container: ${ref}`);
+  }
+}
 
 /** The create itself, once the name is held for `id`. */
 async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string): Promise<{ Id: string; Warnings: string[] }> {
@@ -56,7 +75,10 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
   await validateHostConfig(hostConfig);
-  const warnings = await discardBlkioWeight(hostConfig);
+  validateLogConfig(hostConfig);
+  checkNamespaceSources(containers, hostConfig);
+  // In dockerd's order: resources (OOM, then blkio), then the network's.
+  const warnings = [...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...hostPortsWarnings(hostConfig)];
   registerLinks(ctx, name, hostConfig);
   const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;
   if (!ctx.network) checkNetworkMode(String(hostConfig.NetworkMode));

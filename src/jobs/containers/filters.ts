@@ -1,7 +1,10 @@
-import { InvalidParameter } from '../../engine/errors.js';
+import { InvalidParameter, NotFound } from '../../engine/errors.js';
+import { containerNetworks } from '../../network/view.js';
 import { checkFilterKeys, type Filters } from '../../server/query.js';
 import type { JobContext } from '../context.js';
 import { mountsMatch } from './mounts.js';
+import { portFilter } from './port-filter.js';
+import { ports } from './view.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './types.js';
 
@@ -32,9 +35,8 @@ function matchLabels(values: string[] | undefined, labels: Record<string, string
 }
 
 /**
- * Compile `filters` into a predicate, validating as dockerd does. Keys berth accepts
- * but cannot evaluate yet (network, publish, expose, isolation,
- * is-task) match nothing only when they would need state berth lacks: they match all.
+ * Compile `filters` into a predicate, validating as dockerd 20.10's foldFilter does,
+ * with its messages. `isolation` matches all (Linux knows only `default`).
  */
 export function compileFilters(ctx: JobContext, store: ContainerStore, filters: Filters): {
   match: Predicate; hasBeforeSince: boolean;
@@ -47,11 +49,27 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
     if (!HEALTH.includes(h)) throw new InvalidParameter(`Unrecognised filter value for health: ${h}`);
   }
   const exited = (filters.exited ?? []).map((v) => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v)) throw new InvalidParameter(`invalid filter 'exited=${v}'`);
-    return n;
+    // Go's strconv.Atoi, whose error dockerd passes on as it is.
+    if (!/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return Number(v);
   });
-  const created = (key: 'before' | 'since') => (filters[key] ?? []).map((ref) => Date.parse(store.get(ref).Created));
+  const isTask = filters['is-task'];
+  if (isTask && !(isTask.includes('true') || isTask.includes('false'))) {
+    throw new InvalidParameter(`Invalid filter 'is-task=[${isTask.join(' ')}]'`);
+  }
+  // berth runs no swarm tasks: `is-task=true` matches nothing.
+  const tasksOnly = isTask?.includes('true') === true;
+  const published = portFilter('publish', filters.publish ?? []);
+  const exposed = portFilter('expose', filters.expose ?? []);
+  const created = (key: 'before' | 'since') => (filters[key] ?? []).map((ref) => {
+    try {
+      return Date.parse(store.get(ref).Created);
+    } catch (err) {
+      // dockerd's view.Get error, not the API's "No such container: x".
+      if (err instanceof NotFound) throw new NotFound(`no such container ${ref}`, { cause: err });
+      throw err;
+    }
+  });
   const before = created('before');
   const since = created('since');
   const ancestors = new Set<string>();
@@ -70,7 +88,21 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
     if (filters.ancestor && !ancestors.has(c.Image)) return false;
     if (filters.volume && !mountsMatch(filters.volume, c)) return false;
     if (filters.health && !filters.health.includes(c.State.Health?.Status ?? 'none')) return false;
+    if (tasksOnly) return false;
+    if (filters.network?.length && !onNetwork(ctx, c, filters.network)) return false;
+    if (published.size + exposed.size > 0) {
+      // As dockerd: against the listing's Ports, so only running containers' ports count.
+      const rows = ports(c, ctx) as Array<{ PrivatePort?: number; PublicPort?: number; Type?: string }>;
+      if (!rows.some((p) => published.has(`${p.PublicPort ?? 0}/${p.Type}`) || exposed.has(`${p.PrivatePort}/${p.Type}`))) return false;
+    }
     return true;
   };
   return { match, hasBeforeSince: before.length + since.length > 0 };
+}
+
+/** `network=`: a network the container is on, by name or by a prefix of its ID. */
+function onNetwork(ctx: JobContext, c: ContainerRecord, values: string[]): boolean {
+  if (!ctx.network) return true;
+  const nets = containerNetworks(ctx.network, c) as Record<string, { NetworkID?: string }>;
+  return values.some((v) => v in nets || Object.values(nets).some((n) => !!n?.NetworkID && n.NetworkID.startsWith(v)));
 }

@@ -6,6 +6,7 @@ import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles } from './host-files.js';
+import { checkLogDriverOpen } from './log-config.js';
 import { mountInputs } from './mounts.js';
 import type { PendingAttach } from './live.js';
 import { resourcesOf } from './resources.js';
@@ -38,6 +39,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   const attaches: PendingAttach[] = rt.takeAttaches(c.Id);
   let net: PreparedNet | undefined;
   try {
+    checkLogDriverOpen(c.HostConfig);
     const { binds, tmpfs } = await mountInputs(ctx, c, rootfs);
     // Addresses and host ports first: a port in use fails the start before anything runs.
     net = await ctx.network?.prepare(c);

@@ -44,7 +44,10 @@ export async function sizes(ctx: JobContext, c: ContainerRecord): Promise<{ Size
   return { SizeRw: rw, SizeRootFs: rw + (img ? ctx.graph.imageSize(img) : 0) };
 }
 
-/** `Command` of `docker ps`: the argv joined by spaces, as dockerd does (no quoting). */
+/**
+ * `Command` of `docker ps`: the argv joined by spaces, an argument holding a space put
+ * in single quotes as dockerd's view does (`sh -c 'echo x; exit 3'`); nothing else is escaped.
+ */
 export function commandLine(c: ContainerRecord): string {
-  return [c.Path, ...c.Args].join(' ');
+  return [c.Path, ...c.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
 }

@@ -1,6 +1,6 @@
 import type { Handler } from '../context.js';
 import { InvalidParameter } from '../../engine/errors.js';
-import { boolFilter, checkFilters, matchLabels } from '../../graph/filters.js';
+import { checkFilters, matchLabels } from '../../graph/filters.js';
 import { familiarMatch, familiarOf } from '../../graph/reference.js';
 import type { ImageRecord } from '../../graph/types.js';
 import type { ImageSummary } from './types.js';
@@ -33,8 +33,20 @@ type Graph = Parameters<Handler<'image_list'>>[1]['graph'];
  */
 const plainLists = new WeakMap<Graph, { generation: number; list: ImageSummary[] }>();
 
-function summaries(graph: Graph, all: boolean, filters: Parameters<Handler<'image_list'>>[0]['args']['filters']): ImageSummary[] {
-  const dangling = boolFilter('dangling', filters.dangling);
+/**
+ * `dangling=` as dockerd 20.10's Images reads it: exactly `true` (if any value is) or
+ * `false`; anything else (`1`, `TRUE`) is refused, unlike prune's ParseBool.
+ */
+function danglingFilter(values: readonly string[] | undefined): boolean | undefined {
+  if (!values || values.length === 0) return undefined;
+  if (values.includes('true')) return true;
+  if (values.includes('false')) return false;
+  throw new InvalidParameter(`Invalid filter 'dangling=[${values.join(' ')}]'`);
+}
+
+/** The listing as dockerd's ImageService.Images builds it, newest first; `system df` uses it too. */
+export function summaries(graph: Graph, all: boolean, filters: Parameters<Handler<'image_list'>>[0]['args']['filters']): ImageSummary[] {
+  const dangling = danglingFilter(filters.dangling);
   const before = bound(graph, filters.before);
   const since = bound(graph, filters.since);
   const patterns = filters.reference ?? [];

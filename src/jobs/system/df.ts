@@ -1,53 +1,42 @@
-import { familiarOf } from '../../graph/reference.js';
 import type { Graph } from '../../graph/graph.js';
-import type { ImageRecord } from '../../graph/types.js';
 import type { Handler } from '../context.js';
+import { summaries } from '../images/list.js';
 import type { LocalVolumes, Volume } from '../../volumes/local.js';
-import type { DfImage } from './types.js';
-
-const ZERO_UNIX = -62135596800;
+import { dfContainers } from './df-containers.js';
 
 /**
- * `GET /system/df`: layer bytes on disk and every image with its size, the bytes it
- * shares with other images, and how many containers use it. Containers, volumes and
- * build cache join as those areas land.
+ * `GET /system/df` as dockerd 20.10's SystemDiskUsage: the containers as `ps -a -s`
+ * lists them, the images as `docker images` does (heads only, newest first) with the
+ * bytes each shares with another listed image and how many containers use it, and
+ * local volumes with their size.
  */
-export const systemDf: Handler<'system_df'> = async (_job, { graph, volumes }) => {
-  const images = graph.listImages();
+export const systemDf: Handler<'system_df'> = async (job, ctx) => {
+  const { graph, volumes } = ctx;
+  const containers = await dfContainers(ctx, job.signal);
+  const images = summaries(graph, false, {});
   const chains = new Map<string, { chainId: string; size: number }[]>();
   const users = new Map<string, number>();
   for (const img of images) {
-    const chain = layerChain(graph, img.topLayer);
-    chains.set(img.id, chain);
+    const record = graph.findImage(img.Id);
+    const chain = record ? layerChain(graph, record.topLayer) : [];
+    chains.set(img.Id, chain);
     for (const l of chain) users.set(l.chainId, (users.get(l.chainId) ?? 0) + 1);
   }
+  const usedBy = new Map<string, number>();
+  for (const c of containers as { ImageID: string }[]) usedBy.set(c.ImageID, (usedBy.get(c.ImageID) ?? 0) + 1);
   return {
     LayersSize: graph.diskUsage().layersSize,
-    Images: images.map((img) => summary(graph, img, chains.get(img.id)!, users)),
-    Containers: [],
+    Images: images.map((img) => ({
+      ...img,
+      SharedSize: chains.get(img.Id)!.reduce((n, l) => n + ((users.get(l.chainId) ?? 0) > 1 ? l.size : 0), 0),
+      Containers: usedBy.get(img.Id) ?? 0,
+    })),
+    Containers: containers,
     Volumes: volumes ? await volumesUsage(volumes) : [],
     BuildCache: null,
     BuilderSize: 0,
   };
 };
-
-function summary(graph: Graph, img: ImageRecord, chain: { chainId: string; size: number }[], users: Map<string, number>): DfImage {
-  const size = chain.reduce((n, l) => n + l.size, 0);
-  const shared = chain.reduce((n, l) => n + ((users.get(l.chainId) ?? 0) > 1 ? l.size : 0), 0);
-  const created = img.config.created ? Date.parse(img.config.created) : Number.NaN;
-  return {
-    Id: img.id,
-    ParentId: img.parent ?? '',
-    RepoTags: img.tags.map(familiarOf),
-    RepoDigests: img.digests.map(familiarOf),
-    Created: Number.isNaN(created) ? ZERO_UNIX : Math.floor(created / 1000),
-    Size: size,
-    SharedSize: shared,
-    VirtualSize: size,
-    Labels: img.config.config?.Labels ?? null,
-    Containers: graph.usedBy(img.id).length,
-  };
-}
 
 /** The layers under `top`, top first, with the bytes each adds. */
 function layerChain(graph: Graph, top: string | null): { chainId: string; size: number }[] {

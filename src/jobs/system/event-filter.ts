@@ -1,7 +1,7 @@
 import type { DaemonEvent } from '../../engine/events.js';
-import { checkFilterKeys, type Filters } from '../../server/query.js';
+import type { Filters } from '../../server/query.js';
 
-/** The filter keys `GET /events` accepts (dockerd's events.Filter). */
+/** The filter keys `GET /events` evaluates (dockerd's events.Filter); it ignores any other. */
 export const EVENT_FILTERS = [
   'container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'scope',
   'plugin', 'node', 'service', 'secret', 'config',
@@ -14,11 +14,12 @@ const PREFIX_ACTIONS = new Set(['health_status', 'exec_create', 'exec_start']);
  * A predicate for `GET /events?filters=`, matching as dockerd's events.Filter does:
  * every given key must match; within a key any value may. Names match by prefix of
  * the actor's ID or its `name` attribute; images also by the container's `image`
- * attribute and with the tag stripped. Throws InvalidParameter on an unknown key.
+ * attribute and with the tag stripped. An unknown key is ignored: dockerd 20.10's
+ * getEvents never validates the keys (`docker events -f colour=red` lists everything).
  */
 export function eventFilter(filters: Filters): (ev: DaemonEvent) => boolean {
-  checkFilterKeys(filters, EVENT_FILTERS);
-  const keys = Object.keys(filters).filter((k) => filters[k]!.length > 0);
+  const known: readonly string[] = EVENT_FILTERS;
+  const keys = Object.keys(filters).filter((k) => known.includes(k) && filters[k]!.length > 0);
   if (keys.length === 0) return () => true;
   const exact = (key: string, value: string | undefined) => !filters[key]?.length || (value !== undefined && filters[key]!.includes(value));
   const fuzzy = (key: string, value: string | undefined) =>

@@ -73,11 +73,11 @@ test('a future until ends the stream on time, and daemon shutdown ends an open o
   void events;
 });
 
-test('since after until, and unknown filters, fail before anything is sent', async () => {
+test('since after until fails before anything is sent; unknown filters are ignored', async () => {
   const { engine } = setup();
   const out = new PassThrough();
   await assert.rejects(engine.job('system_events', { sinceNs: ns(2000), untilNs: ns(1000), filters: {} }, { stdout: out }), /cannot be after/);
-  await assert.rejects(engine.job('system_events', { sinceNs: null, untilNs: null, filters: { nope: ['x'] } }, { stdout: out }), /invalid filter 'nope'/);
+  await engine.job('system_events', { sinceNs: ns(1000), untilNs: ns(2000), filters: { nope: ['x'] } }, { stdout: out });
 });
 
 test('a subscriber that stops reading is cut off instead of buffered without bound', async () => {

@@ -24,8 +24,8 @@ export type SystemInfo = Record<string, unknown>;
 export interface DfImage {
   Id: string;
   ParentId: string;
-  RepoTags: string[];
-  RepoDigests: string[];
+  RepoTags: string[] | null;
+  RepoDigests: string[] | null;
   Created: number;
   Size: number;
   SharedSize: number;

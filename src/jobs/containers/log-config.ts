@@ -1,0 +1,84 @@
+import { InvalidParameter } from '../../engine/errors.js';
+import type { HostConfig } from './types.js';
+
+/** The log drivers built into dockerd 20.10 on Linux; any other name is looked up as a plugin. */
+const DRIVERS = ['none', 'json-file', 'local', 'journald', 'syslog', 'gelf', 'fluentd', 'awslogs', 'splunk', 'gcplogs', 'logentries'];
+/** Options every driver takes (dockerd's builtInLogOpts and the log cache's), never passed to its validator. */
+const BUILT_IN = ['mode', 'max-buffer-size', 'cache-disabled', 'cache-max-size', 'cache-max-file', 'cache-compress'];
+const JSON_FILE_OPTS = ['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
+
+function logConfigOf(h: HostConfig): { type: string; config: Record<string, string> } {
+  const log = (h['LogConfig'] ?? {}) as { Type?: string; Config?: Record<string, string> | null };
+  return { type: log.Type || 'json-file', config: log.Config ?? {} };
+}
+
+/** go-units' parseSize: `10`, `1.5k`, `20 MiB`; decimal (FromHumanSize) or binary (RAMInBytes) multiples. */
+function parseSize(s: string, base: 1000 | 1024): number {
+  const m = /^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
+  if (!m) throw new Error(`invalid size: '${s}'`);
+  if (!/^\d+(\.\d+)?$/.test(m[1]!)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(m[1])}: invalid syntax`);
+  const power = m[3] ? 'kmgtp'.indexOf(m[3].toLowerCase()) + 1 : 0;
+  return Math.trunc(Number(m[1]) * base ** power);
+}
+
+/**
+ * dockerd's mergeAndVerifyLogConfig at create (logger.ValidateLogOpts): the mode,
+ * max-buffer-size, the cache switch, a known driver, and for json-file its option
+ * names. Values json-file reads (max-size...) are checked only when it opens, at start.
+ */
+export function validateLogConfig(h: HostConfig): void {
+  const { type, config } = logConfigOf(h);
+  if (type === 'none') return;
+  const mode = config['mode'] ?? '';
+  if (!['blocking', 'non-blocking', ''].includes(mode)) throw new InvalidParameter(`logger: logging mode not supported: ${mode}`);
+  if ('max-buffer-size' in config) {
+    if (mode !== 'non-blocking') throw new InvalidParameter("logger: max-buffer-size option is only supported with 'mode=non-blocking'");
+    try {
+      parseSize(config['max-buffer-size']!, 1024);
+    } catch (err) {
+      throw new InvalidParameter(`error parsing option max-buffer-size: ${(err as Error).message}`);
+    }
+  }
+  const cacheDisabled = config['cache-disabled'];
+  if (cacheDisabled && !GO_BOOLS.includes(cacheDisabled)) throw new InvalidParameter(`invalid value for option cache-disabled: ${cacheDisabled}`);
+  if (!DRIVERS.includes(type)) throw new InvalidParameter(`error looking up logging plugin ${type}: plugin "${type}" not found`);
+  if (type !== 'json-file') return;
+  for (const key of Object.keys(config)) {
+    if (!BUILT_IN.includes(key) && !JSON_FILE_OPTS.includes(key)) throw new InvalidParameter(`unknown log opt '${key}' for json-file log driver`);
+  }
+}
+
+/** The strings Go's strconv.ParseBool accepts. */
+const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
+
+/**
+ * json-file's New as dockerd 20.10 runs it when a container starts: its rotation
+ * options' values, with dockerd's words, prefixed as container.StartLogger does.
+ */
+export function checkLogDriverOpen(h: HostConfig): void {
+  const { type, config } = logConfigOf(h);
+  if (type !== 'json-file') return;
+  const fail = (msg: string): never => { throw new Error(`failed to initialize logging driver: ${msg}`); };
+  let maxSize = -1;
+  if ('max-size' in config) {
+    try {
+      maxSize = parseSize(config['max-size']!, 1000);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (maxSize <= 0) fail('max-size must be a positive number');
+  }
+  let maxFiles = 1;
+  if ('max-file' in config) {
+    const v = config['max-file']!;
+    if (!/^[+-]?\d+$/.test(v)) fail(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    maxFiles = Number(v);
+    if (maxFiles < 1) fail('max-file cannot be less than 1');
+  }
+  if ('compress' in config) {
+    const v = config['compress']!;
+    if (!GO_BOOLS.includes(v)) fail(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+    const on = ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+    if (on && (maxFiles === 1 || maxSize === -1)) fail('compress cannot be true when max-file is less than 2 or max-size is not set');
+  }
+}
