@@ -65,15 +65,22 @@ export function resolveConfig(flags: SourceSettings, file: SourceSettings | null
   return { ...applySettings(defaultConfig, merged), configFile };
 }
 
+/** dockerd resets these on every reload, to the file's value or the default. */
+const RESET_WHEN_UNSET = new Set<string>(['maxConcurrentDownloads', 'maxConcurrentUploads', 'maxDownloadAttempts']);
+
 /**
- * The reloadable part of a re-read config file (SIGHUP). Keys the file no longer
- * sets go back to their flag value or default, as in dockerd; non-reloadable keys
- * are ignored on reload.
+ * The reloadable part of a re-read config file (SIGHUP): what the file or a flag
+ * sets, flags first; non-reloadable keys are ignored on reload.
  */
 export function reloadSettings(flags: SourceSettings, file: SourceSettings): Partial<DaemonConfig> {
   findConflicts(flags, file);
   const next = applySettings(defaultConfig, { ...file.values, ...flags.values });
   const out: Record<string, unknown> = {};
-  for (const o of daemonOptions) if (o.reloadable) out[o.field] = next[o.field];
+  for (const o of daemonOptions) {
+    // As dockerd's Reload: a key the file (or a flag) does not set keeps its current
+    // value (debug, labels, live-restore, registries, ...), except the transfer limits,
+    // which dockerd always resets to their defaults.
+    if (o.reloadable && (file.set.has(o) || flags.set.has(o) || RESET_WHEN_UNSET.has(o.field))) out[o.field] = next[o.field];
+  }
   return out as Partial<DaemonConfig>;
 }

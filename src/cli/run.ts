@@ -62,6 +62,7 @@ export async function runDaemon(inv: DaemonInvocation): Promise<void> {
 
 /** SIGHUP: re-read the file, apply its reloadable keys; a bad file changes nothing. */
 function reload(inv: DaemonInvocation, config: DaemonConfig, log: Logger, apply: (c: Partial<DaemonConfig>) => void): void {
+  log.info(`Got signal to reload configuration, reloading from: ${inv.configFile}`);
   try {
     const file = readConfigFile(inv.configFile, inv.configFileExplicit);
     if (!file) {

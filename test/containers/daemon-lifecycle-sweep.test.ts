@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBerth, ping, tempDir, waitFor } from '../helpers/daemon.js';
+import { runBerth, ping, startDaemon, tempDir, waitFor } from '../helpers/daemon.js';
 import { ok, inspect, daemonWithBusybox as setup } from '../helpers/cli.js';
 
 /**
@@ -79,4 +79,17 @@ test('a second daemon on the same data root is refused; a socket whose directory
   assert.equal(r.stderr.split('\n').filter((l) => !l.includes('level=')).join('\n'),
     `failed to load listeners: can't create unix socket ${sock}: listen unix ${sock}: bind: no such file or directory\n`);
   assert.ok(!existsSync(join(other, 'missing')), 'no directory made');
+});
+
+test('SIGHUP: keys the file no longer sets keep their value (debug, live-restore), labels change; info shows live restore', { timeout: 60_000 }, async (t) => {
+  const file = join(tempDir(t), 'daemon.json');
+  writeFileSync(file, JSON.stringify({ debug: true, labels: ['a=1'], 'live-restore': true }));
+  const d = await startDaemon(t, { args: ['--config-file', file] });
+  const info = async (): Promise<string> => (await ok(d, ['info', '--format', '{{.Debug}} {{.LiveRestoreEnabled}} {{json .Labels}}'])).trim();
+  assert.equal(await info(), 'true true ["a=1"]');
+  writeFileSync(file, JSON.stringify({ labels: ['b=2'] }));
+  d.kill('SIGHUP');
+  await waitFor('the reload', () => d.log().includes('Reloaded configuration'));
+  assert.match(d.log(), new RegExp(`Got signal to reload configuration, reloading from: ${file}`));
+  assert.equal(await info(), 'true true ["b=2"]');
 });

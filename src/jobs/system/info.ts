@@ -67,7 +67,7 @@ export const systemInfo: Handler<'system_info'> = async (_job, ctx) => {
     Runtimes: { berth: { path: 'berth-shim' } },
     DefaultRuntime: 'berth',
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-    LiveRestoreEnabled: false,
+    LiveRestoreEnabled: ctx.config.liveRestore,
     Isolation: '',
     InitBinary: '',
     // berth runs containers through its own shim, not containerd and runc: nothing to report.
