@@ -87,7 +87,11 @@ async function httpGetFollowing(url: string, signal: AbortSignal): Promise<{ res
   for (let hops = 0; ; hops++) {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // Go's *url.Error wording: `Get "URL": dial tcp ADDR: connect: connection refused`.
+        if (err.code !== 'ECONNREFUSED') return reject(err);
+        reject(new StepError(`ADD failed: Get ${JSON.stringify(url)}: dial tcp ${new URL(url).host}: connect: connection refused`));
+      });
     });
     const code = res.statusCode ?? 0;
     const location = res.headers.location;
@@ -98,7 +102,7 @@ async function httpGetFollowing(url: string, signal: AbortSignal): Promise<{ res
   }
 }
 
-/** The file name ADD gives a download: the URL path's last element, else Content-Disposition's. */
+/** The file name ADD gives a download: the URL path's last element, else Content-Disposition's, else ''. */
 function downloadName(url: string, res: IncomingMessage): string {
   const raw = new URL(url).pathname;
   let p = raw;
@@ -110,7 +114,7 @@ function downloadName(url: string, res: IncomingMessage): string {
   if (p !== '' && !p.endsWith('/')) return path.posix.basename(p);
   const m = /filename="?([^";]+)"?/i.exec(res.headers['content-disposition'] ?? '');
   if (m && !m[1]!.endsWith('/')) return path.posix.basename(m[1]!);
-  return '__unnamed__';
+  return '';
 }
 
 /**
@@ -118,7 +122,7 @@ function downloadName(url: string, res: IncomingMessage): string {
  * A status of 400 or more fails with the response body in the message, as dockerd's
  * GetWithStatusError words it.
  */
-async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<{ dir: string; file: string; mtime: Date | null }> {
+async function download(b: BuildRun, url: string, signal: AbortSignal, destIsDir: boolean): Promise<{ dir: string; file: string; mtime: Date }> {
   const { res } = await httpGetFollowing(url, signal);
   if ((res.statusCode ?? 0) >= 400) {
     const chunks: Buffer[] = [];
@@ -133,12 +137,16 @@ async function download(b: BuildRun, url: string, signal: AbortSignal): Promise<
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
   try {
-    const name = downloadName(url, res);
+    const named = downloadName(url, res);
+    const name = named || '__unnamed__';
     const length = Number(res.headers['content-length'] ?? -1);
     await pipeline(res, downloadProgress(b, Number.isFinite(length) ? length : -1), createWriteStream(path.join(dir, name), { mode: 0o600 }));
     b.out('\n');
-    const lm = res.headers['last-modified'];
-    return { dir, file: name, mtime: lm ? new Date(lm) : null };
+    // No name to give it inside a directory: dockerd's getCopyInfoForSourcePath refuses.
+    if (!named && destIsDir) throw new StepError(`ADD failed: cannot determine filename for source ${url}`);
+    // Without a (parsable) Last-Modified dockerd sets the zero time: the epoch.
+    const lm = new Date(res.headers['last-modified'] ?? NaN);
+    return { dir, file: name, mtime: Number.isNaN(lm.getTime()) ? new Date(0) : lm };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -168,6 +176,7 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
     const parts: { root: SourceRoot; sources: Source[] }[] = [];
     const fromImage = inst.from ? await sourceImage(b, inst.from) : null;
     const local = async (root: SourceRoot): Promise<void> => {
+      if (inst.kind === 'copy' && srcs.some(isUrl)) throw new StepError('COPY failed: source can\'t be a URL for COPY');
       const plain = srcs.filter((s) => inst.kind === 'copy' || !isUrl(s));
       try {
         if (plain.length) parts.push({ root, sources: await findSources(root, plain) });
@@ -179,9 +188,9 @@ export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promi
     };
     if (inst.kind === 'add') {
       for (const url of srcs.filter(isUrl)) {
-        const got = await download(b, url, b.signal);
+        const got = await download(b, url, b.signal, written.endsWith('/'));
         temps.push(got.dir);
-        if (got.mtime) await utimes(path.join(got.dir, got.file), got.mtime, got.mtime);
+        await utimes(path.join(got.dir, got.file), got.mtime, got.mtime);
         const root = { dir: got.dir, ignore: null };
         parts.push({ root, sources: [await fileSource(root, got.file)] });
       }

@@ -25,8 +25,10 @@ function setEnv(list: string[] | null | undefined, key: string, value: string): 
 export async function dispatchEnv(b: BuildRun, inst: Of<'env'>): Promise<void> {
   const rc = b.state.runConfig;
   const parts: string[] = [];
+  // Every word is expanded against the environment before the instruction, as
+  // dockerd expands a whole command first: `ENV A=1 B=$A` gives B the old A.
+  const env = expansionEnv(b);
   for (const p of inst.pairs) {
-    const env = expansionEnv(b);
     const key = expandWord(p.key, env, b.escape);
     const value = expandWord(p.value, env, b.escape);
     rc.Env = setEnv(rc.Env, key, value);

@@ -16,7 +16,10 @@ export async function dispatchRun(b: BuildRun, inst: Of<'run'>): Promise<void> {
   const rc = b.state.runConfig;
   const cmd = inst.json ? inst.args : [...shellOf(rc), ...inst.args];
   const args = argEnv(b.state, b.opts.buildArgs);
-  const saveCmd = args.length ? [`|${args.length}`, ...args, ...cmd] : cmd;
+  // The history and cache key name only the args this stage declared: a proxy arg
+  // given but not declared is in the command's environment only (prependEnvOnCmd).
+  const named = args.filter((e) => b.state.args.has(e.slice(0, e.indexOf('='))));
+  const saveCmd = named.length ? [`|${named.length}`, ...named, ...cmd] : cmd;
   const probe: ContainerConfig = { ...rc, Cmd: saveCmd, Entrypoint: null };
   if (tryCache(b, probe)) return;
   if (!b.state.image) throw new StepError('Please provide a source image with `from` prior to run');
