@@ -2,6 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { DOCKER_CLI_20, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
@@ -12,8 +14,9 @@ import { context } from './helpers.js';
  * Gaps found by building the same Dockerfiles on berth and on dockerd 20.10 (legacy
  * builder, CLI 20.10), each asserted as dockerd behaved: variable substitution,
  * COPY/ADD sources, destinations and --chown, instruction checks and their
- * messages, ONBUILD triggers, parser warnings, -q on failure, --rm=false and a
- * client that goes away mid-RUN.
+ * messages, ENV's expansion, build args in RUN's history, ADD of URLs, ONBUILD
+ * triggers, parser warnings, -q on failure, --rm=false and a client that goes
+ * away mid-RUN.
  */
 
 process.env['DOCKER_BUILDKIT'] = '0';
@@ -148,6 +151,31 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     const warned = await buildFile(t, d, 'FROM busybox\nRUN echo a \\\n\n  b\n');
     assert.equal(warned.code, 0, warned.out);
     assert.match(warned.out, /\u001b\[91m\[WARNING\]: Empty continuation line found in:\n {4}RUN echo a {3}b\n\[WARNING\]: Empty continuation lines will become errors in a future release\.\n\u001b\[0mStep 1\/2 : FROM busybox\n/);
+  });
+
+  await t.test('ENV sees the environment before it; an undeclared proxy arg stays out of the history', async (t) => {
+    const r = await buildFile(t, d, 'FROM busybox\nENV A=1 B=$A\nRUN echo "b=$B ftp=$FTP_PROXY"\n', ['--build-arg', 'FTP_PROXY=f', '-t', 'envs']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\nb= ftp=f\n/);
+    const history = (await ok(d, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'envs'])).split('\n');
+    assert.deepEqual(history.slice(0, 2), ['/bin/sh -c echo "b=$B ftp=$FTP_PROXY"', '/bin/sh -c #(nop)  ENV A=1 B=']);
+  });
+
+  await t.test('ADD of URLs: no file name, no Last-Modified, refused; COPY of a URL', async (t) => {
+    const server = createServer((_req, res) => { res.end('index\n'); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => { server.close(); });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const noname = await buildFile(t, d, `FROM busybox\nADD ${base}/ /d/\n`);
+    assert.equal(noname.code, 1);
+    assert.match(noname.out, new RegExp(`ADD failed: cannot determine filename for source ${base}/\n`));
+    const r = await buildFile(t, d, `FROM busybox\nADD ${base}/ /unnamed\n`, ['-t', 'urls']);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(await ok(d, ['run', '--rm', '--network', 'none', 'urls', 'stat', '-c', '%Y %s', '/unnamed']), '0 6\n');
+    const refused = await buildFile(t, d, 'FROM busybox\nADD http://127.0.0.1:1/f /f\n');
+    assert.match(refused.out, /ADD failed: Get "http:\/\/127\.0\.0\.1:1\/f": dial tcp 127\.0\.0\.1:1: connect: connection refused\n/);
+    const copy = await buildFile(t, d, `FROM busybox\nCOPY ${base}/f /f\n`);
+    assert.match(copy.out, /COPY failed: source can't be a URL for COPY\n/);
   });
 
   await t.test('-q: a failed build shows its steps and exits with the command\'s code', async (t) => {
