@@ -78,6 +78,10 @@ res['build_cache'] = c.df()['BuildCache']
 z = c.containers.run('busybox', ['sh', '-c', 'echo a; echo b >&2; echo c'], detach=True)
 z.wait()
 res['attach_logs'] = [z.attach(stdout=True, stderr=False, logs=True).decode(), z.attach(stdout=False, stderr=True, logs=True).decode(), z.attach(logs=False).decode()]
+import tarfile
+got = tarfile.open(fileobj=io.BytesIO(b''.join(z.get_archive('/etc')[0])))
+exported = tarfile.open(fileobj=io.BytesIO(b''.join(z.export())))
+res['tar_modes'] = [got.getmember('etc').mode, got.getmember('etc/passwd').mode, exported.getmember('bin/sh').mode]
 z.remove()
 print(json.dumps(res))
 `);
@@ -107,6 +111,8 @@ print(json.dumps(res))
   assert.equal(res['build_cache'], null);
   // attach with logs=1 replays the log first (each stream as asked), as dockerd's containerAttach.
   assert.deepEqual(res['attach_logs'], ['a\nc\n', 'b\n', '']);
+  // Tar headers carry the file type bits, as dockerd's FileInfoHeader writes them.
+  assert.deepEqual(res['tar_modes'], [0o40755, 0o100644, 0o120777]);
 });
 
 test('docker-py: volumes and networks answer as dockerd 20.10', { timeout: 120_000 }, async (t) => {

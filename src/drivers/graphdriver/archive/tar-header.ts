@@ -219,7 +219,7 @@ function ustarBlock(h: Omit<HeaderOut, 'xattrs'> & { prefix: string; linkname: s
     b.write(`${n.toString(8).padStart(len - 1, '0')}\0`, off, len, 'latin1');
   };
   b.write(h.name, 0, 100, 'latin1');
-  oct(h.mode & 0o7777, 8, 100);
+  oct(h.mode & 0o7777777, 8, 100);
   oct(h.uid, 8, 108);
   oct(h.gid, 8, 116);
   oct(h.size, 12, 124);

@@ -50,7 +50,9 @@ export type LinkMap = Map<string, string>;
  * (no leading `/`; directories get their trailing `/` here). Sockets yield nothing.
  */
 export async function* fileEntry(name: string, abs: string, st: BigIntStats, links: LinkMap): AsyncGenerator<Buffer> {
-  const base = { name, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), size: 0, mtime: Number(st.mtimeMs / 1000n) };
+  // The mode keeps the file type bits (0o100644, 0o40755, ...), as dockerd's
+  // FileInfoHeader fills them in (fillGo18FileTypeBits): clients reading the tar see them.
+  const base = { name, mode: Number(st.mode & 0o777777n), uid: Number(st.uid), gid: Number(st.gid), size: 0, mtime: Number(st.mtimeMs / 1000n) };
   if (!st.isDirectory() && st.nlink > 1n) {
     const key = `${st.dev}:${st.ino}`;
     const first = links.get(key);
