@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBerth, ping, startDaemon, tempDir, waitFor } from '../helpers/daemon.js';
 import { ok, inspect, daemonWithBusybox as setup } from '../helpers/cli.js';
+import { busyboxImage } from '../helpers/fixtures.js';
 
 /**
  * The daemon's lifecycle as a user sees it, compared with dockerd 20.10: the restart
@@ -92,4 +93,13 @@ test('SIGHUP: keys the file no longer sets keep their value (debug, live-restore
   await waitFor('the reload', () => d.log().includes('Reloaded configuration'));
   assert.match(d.log(), new RegExp(`Got signal to reload configuration, reloading from: ${file}`));
   assert.equal(await info(), 'true true ["b=2"]');
+});
+
+test('SIGTERM stops each container with its own stop timeout, which --shutdown-timeout does not shorten', { timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t, { args: ['--shutdown-timeout', '1'] });
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  // Needs 2 s after TERM to finish cleanly; its own timeout (4 s) allows that.
+  await ok(d, ['run', '-d', '--name', 'db', '--stop-timeout', '4', 'busybox', 'sh', '-c', 'trap "sleep 2; exit 5" TERM; while :; do sleep 0.1; done']);
+  await d.restart();
+  assert.equal(await inspect(d, 'db', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 5');
 });

@@ -73,8 +73,10 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
 
 /**
  * At daemon shutdown: no restart policy fires any more; without --live-restore every
- * running container is stopped (its stop signal, then SIGKILL after its timeout,
- * bounded by --shutdown-timeout), as dockerd does. Returns the ids left running.
+ * running container is stopped (its stop signal, then SIGKILL after its own stop
+ * timeout), as dockerd's shutdownContainer does. --shutdown-timeout does not cut
+ * that short: dockerd waits at least each container's timeout plus 5 s, so a
+ * `--stop-timeout 60` database gets its 60 s. Returns the ids left running.
  */
 export async function shutdownContainers(ctx: JobContext): Promise<Set<string>> {
   const rt = runtimeOf(ctx);
@@ -85,8 +87,7 @@ export async function shutdownContainers(ctx: JobContext): Promise<Set<string>> 
   await Promise.all(rt.running().map((id) => rt.locked(id, async () => {
     const c = store.find(id);
     if (!c) return;
-    const own = typeof c.Config['StopTimeout'] === 'number' ? c.Config['StopTimeout'] : 10;
-    await stopContainer(ctx, c, Math.min(own, ctx.config.shutdownTimeout));
+    await stopContainer(ctx, c, null);
     // A shutdown is not the user stopping it: restart policies apply at the next boot.
     c.ManuallyStopped = false;
     store.save(c);
