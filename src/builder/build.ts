@@ -42,7 +42,7 @@ export function plan(dockerfile: string, opts: BuildOptions): { escape: string; 
     const step = { node, inst: toInstruction(node, parsed.escape) };
     if (step.inst.kind === 'from') stages.push({ from: step, steps: [] });
     else if (stages.length === 0) {
-      if (step.inst.kind !== 'arg') throw new InvalidParameter('Please provide a source image with `from` prior to commit');
+      if (step.inst.kind !== 'arg') throw new InvalidParameter('no build stage in current context');
       meta.push(step);
     } else stages.at(-1)!.steps.push(step);
   }

@@ -142,7 +142,7 @@ export async function copySources(src: SourceRoot, sources: readonly Source[], r
     const isDir = s.stat.isDirectory();
     try {
       if (isDir) await copyDirInto(src, s.rel, root, rel, owner);
-      else await copyOne(src, s.rel, root, destIsDir ? `${rel}/${path.posix.basename(s.rel)}` : rel, owner);
+      else await copyOne(src, s.rel, root, destIsDir ? `${rel}/${path.posix.basename(s.named)}` : rel, owner);
     } catch (err) {
       if (!(err instanceof NotADirectory)) throw err;
       throw new NotADirectory(`failed to copy files: failed to ${isDir ? 'copy directory' : 'create new directory'}: ${err.message}`);

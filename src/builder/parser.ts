@@ -128,7 +128,10 @@ export function parseDockerfile(src: string): ParseResult {
     buf = null;
   }
   if (buf !== null && buf.trim() !== '') end(buf);
-  if (nodes.length === 0) throw new InvalidParameter('the Dockerfile (Dockerfile) cannot be empty');
+  if (nodes.length === 0) {
+    // dockerd: an empty file is refused before parsing, one of only comments by the parser.
+    throw new InvalidParameter(src.length === 0 ? 'the Dockerfile (Dockerfile) cannot be empty' : 'failed to parse Dockerfile: file with no instructions');
+  }
   if (warnings.length) warnings.push('[WARNING]: Empty continuation lines will become errors in a future release.');
   return { nodes, escape, warnings };
 }

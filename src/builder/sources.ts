@@ -59,6 +59,11 @@ export interface SourceRoot {
 export interface Source {
   /** Path relative to the root, resolved (no symlinks left on the way). */
   rel: string;
+  /**
+   * The path as named, before symlinks were followed: a file copied into a
+   * directory takes this one's last element (COPY link.txt /d/ makes /d/link.txt).
+   */
+  named: string;
   stat: SourceStat;
   /** `file:<hex>` or `dir:<hex>` for the cache key. */
   hash: string;
@@ -145,12 +150,12 @@ async function hashTree(root: SourceRoot, fs: SourceFs, rel: string, st: SourceS
   return h;
 }
 
-async function source(root: SourceRoot, fs: SourceFs, rel: string): Promise<Source> {
+async function source(root: SourceRoot, fs: SourceFs, rel: string, named: string): Promise<Source> {
   const stat = await fs.lstat(rel);
   const h = await hashTree(root, fs, rel, stat, rel);
   // The name itself is not part of a file's identity: the same bytes hit the cache.
   const kind = stat.isDirectory() ? 'dir' : 'file';
-  return { rel, stat, hash: `${kind}:${h.digest('hex')}` };
+  return { rel, named, stat, hash: `${kind}:${h.digest('hex')}` };
 }
 
 /**
@@ -171,7 +176,7 @@ export async function findSources(root: SourceRoot, patterns: readonly string[])
       const all: string[] = [];
       await walk(root, fs, '', all);
       const re = globRe(orig);
-      for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, fs, await fs.resolve(rel, true)));
+      for (const rel of all.filter((r) => re.test(r))) out.push(await source(root, fs, await fs.resolve(rel, true), rel));
       continue;
     }
     const norm = path.posix.normalize(orig);
@@ -181,7 +186,7 @@ export async function findSources(root: SourceRoot, patterns: readonly string[])
     try {
       rel = await fs.resolve(want, true);
       if (excluded(root, want)) throw Object.assign(new Error('excluded'), { code: 'ENOENT' });
-      out.push(await source(root, fs, rel));
+      out.push(await source(root, fs, rel, want));
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new SourceMissing(`stat ${want || '.'}: file does not exist`);
       throw err;
