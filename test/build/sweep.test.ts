@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -78,6 +78,10 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
       ['COPY', /COPY requires at least two arguments, but only one was provided\. Destination could not be determined\n/],
       ['ONBUILD', /dockerfile parse error line 2: ONBUILD requires at least one argument/],
     ];
+    const comments = await buildFile(t, d, '# only a comment\n\n');
+    assert.match(comments.out, /Error response from daemon: failed to parse Dockerfile: file with no instructions/);
+    const noStage = await buildFile(t, d, 'RUN true\nFROM busybox\n');
+    assert.match(noStage.out, /Error response from daemon: no build stage in current context/);
     for (const [line, want] of cases) {
       const r = await buildFile(t, d, `FROM busybox\n${line}\n`);
       assert.equal(r.code, 1, `${line}: ${r.out}`);
@@ -114,9 +118,12 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
       assert.equal(r.code, 1, `${line}: ${r.out}`);
       assert.match(r.out, want, line);
     }
-    const r = await buildFile(t, d, 'FROM busybox\nCOPY nomatch* a.txt /d\nCOPY --chown=1:2 a.txt /c\n', ['-t', 'sources'], files);
+    const dir = context(t, { ...files, Dockerfile: 'FROM busybox\nCOPY nomatch* a.txt /d\nCOPY --chown=1:2 a.txt /c\nCOPY link.txt /l/\n' });
+    symlinkSync('a.txt', join(dir, 'link.txt'));
+    const r = await build(d, ['-t', 'sources'], dir);
     assert.equal(r.code, 0, r.out);
-    assert.equal(await ok(d, ['run', '--rm', '--network', 'none', 'sources', 'cat', '/d']), 'a\n');
+    // A symlink copied into a directory keeps its own name, with the target's content.
+    assert.equal(await ok(d, ['run', '--rm', '--network', 'none', 'sources', 'cat', '/d', '/l/link.txt']), 'a\na\n');
     // dockerd writes no blank between --chown and the hash.
     assert.match(await ok(d, ['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'sources']), /#\(nop\) COPY --chown=1:2file:[0-9a-f]{64} in \/c \n/);
   });
