@@ -86,9 +86,15 @@ test('pull: one download for concurrent pulls, no layer lines for an image alrea
   assert.equal(first['progress'], `[${'='.repeat(pct)}>${' '.repeat(50 - pct)}] ${human(cur).padStart(8)}/${human(layer.size)}`);
 });
 
-test('login: a refused password is dockerd\'s 500, so the CLI with stored credentials says "Login did not succeed"', { timeout: 60_000 }, async (t: TestContext) => {
+test('push without credentials fails as dockerd\'s; login: a refused password is dockerd\'s 500, so the CLI with stored credentials says "Login did not succeed"', { timeout: 60_000 }, async (t: TestContext) => {
   const reg = await startRegistry(t, { user: 'alice', password: 's3cret' });
   const d = await startDaemon(t);
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  await ok(d, ['tag', 'busybox', `${reg.host}/p/bb:1`]);
+  // Without credentials: dockerd's push fails with the bare error its retryOnError unwraps.
+  const anon = await d.docker(['push', `${reg.host}/p/bb:1`], { cli: DOCKER_CLI_20 });
+  assert.equal(anon.code, 1);
+  assert.equal(anon.stderr, 'no basic auth credentials\n');
   const auth = Buffer.from('alice:wrong').toString('base64');
   writeFileSync(join(d.dir, 'docker-config', 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth } } }));
   const r = await d.docker(['login', reg.host], { cli: DOCKER_CLI_20 });

@@ -52,6 +52,9 @@ export class TokenCache {
 /** Token servers may omit expires_in; the distribution spec says assume 60 seconds. */
 const DEFAULT_TOKEN_TTL = 60;
 
+/** distribution's ErrNoBasicAuthCredentials. */
+export const NO_BASIC_AUTH = 'no basic auth credentials';
+
 /**
  * The Authorization header for a registry, given the challenge its `/v2/` answered
  * with: Basic with the user's credentials, or a Bearer token fetched from the
@@ -70,10 +73,11 @@ export class Authorizer {
   }
 
   /** The header for a request needing `scopes`, or undefined when the registry wants none. */
-  async header(scopes: string[], url: string): Promise<string | undefined> {
+  async header(scopes: string[], url: string, method = 'GET'): Promise<string | undefined> {
     const { username, password } = credentials(this.creds);
     if (this.challenge?.scheme === 'basic') {
-      if (!username && !password) throw new Unauthorized(`Get "${url}": no basic auth credentials`);
+      // Go's url.Error names the request's method as its Op: `Head "…": …`.
+      if (!username && !password) throw new Unauthorized(`${method[0]}${method.slice(1).toLowerCase()} "${url}": ${NO_BASIC_AUTH}`);
       return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
     if (this.challenge?.scheme !== 'bearer') return undefined;

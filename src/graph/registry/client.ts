@@ -84,7 +84,7 @@ export class RegistryClient {
     const retry = opts.retry ?? (req.method === 'GET' || req.method === 'HEAD');
     for (let attempt = 1, refreshed = false; ; attempt++) {
       const headers: OutgoingHttpHeaders = { ...req.headers };
-      const authz = await this.auth.header(scopes, req.url);
+      const authz = await this.auth.header(scopes, req.url, req.method);
       if (authz) headers['authorization'] = authz;
       let res: IncomingMessage;
       try {

@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
-import { InvalidParameter, NotFound } from '../../engine/errors.js';
+import { InvalidParameter, NotFound, Unauthorized } from '../../engine/errors.js';
 import type { Graph } from '../graph.js';
 import { chainIds } from '../layers.js';
 import { familiar, familiarName, type Reference } from '../reference.js';
 import type { ImageRecord } from '../types.js';
-import type { TokenCache } from './auth.js';
+import { NO_BASIC_AUTH, type TokenCache } from './auth.js';
 import { RegistryClient } from './client.js';
 import { errorFrom } from './errors.js';
 import { sha256Digest } from './manifest.js';
@@ -109,7 +109,12 @@ async function pushLayers(ctx: LayerPushContext, graph: Graph, image: ImageRecor
     const release = await limit.acquire();
     try {
       ctx.signal.throwIfAborted();
-      const d = await pushLayer(ctx, l);
+      const d = await pushLayer(ctx, l).catch((err: unknown) => {
+        // dockerd's retryOnError unwraps the url.Error of a layer's requests: the
+        // push fails with the bare 'no basic auth credentials'.
+        if (err instanceof Unauthorized && err.message.endsWith(`: ${NO_BASIC_AUTH}`)) throw new Unauthorized(NO_BASIC_AUTH, { cause: err });
+        throw err;
+      });
       sent.set(l.diffId, d);
       return d;
     } finally {
