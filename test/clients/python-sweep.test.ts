@@ -65,7 +65,12 @@ res['build_missing'] = catch(lambda: c.images.build(path=${JSON.stringify(ctx)},
 res['tag_upper'] = catch(lambda: c.images.get('busybox').tag('Bad'))
 res['tag_bad_tag'] = catch(lambda: c.images.get('busybox').tag('ok', 'bad tag!'))
 res['tag_empty'] = catch(lambda: api.tag('busybox', ''))
-y = c.containers.create('busybox', 'true', restart_policy={'Name': 'always'})
+y = c.containers.create('busybox', 'true', restart_policy={'Name': 'always'}, labels={'z': '1', 'a': '2'}, ports={'9090/tcp': None, '80/tcp': None})
+yc = api.inspect_container(y.id)['Config']
+res['ct_maps'] = [list(yc['Labels']), list(yc['ExposedPorts'])]
+ci = y.commit(conf={'Labels': {'y': '1', 'b': '2'}})
+res['commit_labels'] = list(ci.attrs['Config']['Labels'])
+c.images.remove(ci.id)
 res['restart_policy'] = y.attrs['HostConfig']['RestartPolicy']
 res['commit_bad_tag'] = catch(lambda: y.commit('ok', 'bad tag!'))
 r = api._post_json(api._url('/containers/{0}/start', y.id), data={'Binds': ['/tmp:/x']})
@@ -101,6 +106,9 @@ print(json.dumps(res))
   assert.deepEqual(res['tag_empty'], { type: 'APIError', status: 400, msg: 'invalid reference format' });
   assert.deepEqual(res['commit_bad_tag'], { type: 'APIError', status: 400, msg: 'invalid tag format' });
   assert.deepEqual(res['restart_policy'], { Name: 'always', MaximumRetryCount: 0 });
+  // Maps (Labels, ExposedPorts) come out with sorted keys, as Go encodes them.
+  assert.deepEqual(res['ct_maps'], [['a', 'z'], ['80/tcp', '9090/tcp']]);
+  assert.deepEqual(res['commit_labels'], ['a', 'b', 'y', 'z']);
   assert.deepEqual(res['start_body'], [400, { message: 'starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24' }]);
   // A garbage archive to load: dockerd answers 200 and fails in the stream (docker-py's
   // ImageLoadError); berth refuses it before answering, a 400 in the same words.

@@ -2,6 +2,7 @@ import { goArch } from '../../graph/archive/import.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../../graph/types.js';
 import { VERSION } from '../../engine/config.js';
 import { apiContainerConfig, goTime } from '../images/common.js';
+import { goOrder } from './config.js';
 
 /*
  * The image config `docker commit` writes, as dockerd 20.10's NewChildImage: the
@@ -24,13 +25,15 @@ export function mergeCommitConfig(user: ContainerConfig, base: ContainerConfig):
   } else if (base.ExposedPorts) {
     out.ExposedPorts = { ...base.ExposedPorts, ...out.ExposedPorts };
   }
+  // Maps come out with sorted keys, as Go encodes them.
+  if (out.ExposedPorts) out.ExposedPorts = goOrder(out.ExposedPorts);
   if (!out.Env || out.Env.length === 0) {
     out.Env = base.Env ?? null;
   } else {
     const keys = new Set(out.Env.map(envKey));
     out.Env = [...out.Env, ...(base.Env ?? []).filter((e) => !keys.has(envKey(e)))];
   }
-  out.Labels = { ...(base.Labels ?? {}), ...(out.Labels ?? {}) };
+  out.Labels = goOrder({ ...(base.Labels ?? {}), ...(out.Labels ?? {}) });
   if (!out.Entrypoint || out.Entrypoint.length === 0) {
     if (!out.Cmd || out.Cmd.length === 0) {
       out.Cmd = base.Cmd ?? null;
@@ -42,7 +45,8 @@ export function mergeCommitConfig(user: ContainerConfig, base: ContainerConfig):
   if (base.Healthcheck) out.Healthcheck = mergeHealthcheck(out.Healthcheck, base.Healthcheck);
   if (!out.WorkingDir) out.WorkingDir = base.WorkingDir ?? '';
   if (!out.Volumes || Object.keys(out.Volumes).length === 0) out.Volumes = base.Volumes ?? null;
-  else out.Volumes = { ...out.Volumes, ...(base.Volumes ?? {}) };
+  else out.Volumes = goOrder({ ...out.Volumes, ...(base.Volumes ?? {}) });
+  if (out.Volumes) out.Volumes = goOrder(out.Volumes);
   if (!out.StopSignal && base.StopSignal) out.StopSignal = base.StopSignal;
   return out;
 }

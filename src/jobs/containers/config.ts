@@ -5,6 +5,11 @@ import type { CreateBody, HostConfig } from './types.js';
 
 const envKey = (e: string) => e.split('=', 1)[0]!;
 
+/** A map with its keys sorted, the order Go's encoding/json gives every map dockerd shows. */
+export function goOrder<T>(m: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /**
  * The user's config with the image's defaults merged in, by dockerd's rules: User,
  * WorkingDir, StopSignal from the image when unset; the image's Env entries whose
@@ -29,14 +34,14 @@ export function mergeConfig(body: CreateBody, image: ContainerConfig | undefined
     Entrypoint: null, OnBuild: user.OnBuild ?? null, Labels: {},
   };
   const ports = { ...(img.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
-  if (Object.keys(ports).length > 0) c.ExposedPorts = ports;
+  if (Object.keys(ports).length > 0) c.ExposedPorts = goOrder(ports);
   const env = [...(user.Env ?? [])];
   const keys = new Set(env.map(envKey));
   for (const e of img.Env ?? []) if (!keys.has(envKey(e))) env.push(e);
   c.Env = env.length > 0 ? env : null;
   const volumes = { ...(img.Volumes ?? {}), ...(user.Volumes ?? {}) };
-  c.Volumes = Object.keys(volumes).length > 0 ? volumes : null;
-  c.Labels = { ...(img.Labels ?? {}), ...(user.Labels ?? {}) };
+  c.Volumes = Object.keys(volumes).length > 0 ? goOrder(volumes) : null;
+  c.Labels = goOrder({ ...(img.Labels ?? {}), ...(user.Labels ?? {}) });
   // Kept as given: the endpoint on NetworkMode's network takes it (see network/join.ts).
   if (typeof user['MacAddress'] === 'string' && user['MacAddress']) c['MacAddress'] = user['MacAddress'];
   let cmd = user.Cmd ?? null;
