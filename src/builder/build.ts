@@ -10,7 +10,7 @@ import { toInstruction, type Instruction, type InstructionOf, type Step } from '
 import { parseDockerfile, parseLine } from './parser.js';
 import { expandWord } from './shell-words.js';
 import type { SourceRoot } from './sources.js';
-import { BuildArgs, type StageState } from './state.js';
+import { BUILTIN_ARGS, BuildArgs, type StageState } from './state.js';
 import { StepError, setImage, type BuildOptions, type BuildRun, type ProgressMessage, type StageResult } from './step.js';
 
 /*
@@ -159,9 +159,18 @@ export async function build(backend: Backend, dockerfile: string, context: Sourc
   };
   for (const m of meta) {
     print(m);
+    // dockerd's processMetaArg: expanded against the args known so far (their
+    // --build-arg values first, then their defaults) and the proxy args given.
+    const env = new Map<string, string>();
+    for (const [k, v] of opts.buildArgs) if (BUILTIN_ARGS.has(k) && v !== null) env.set(k, v);
+    for (const [k, v] of args.meta) {
+      const val = args.value(k, v);
+      if (val !== null) env.set(k, val);
+    }
     for (const a of (m.inst as InstructionOf<'arg'>).args) {
-      args.declare(a.key);
-      args.meta.set(a.key, a.value === null ? null : expandWord(a.value, new Map(), escape));
+      const key = expandWord(a.key, env, escape);
+      args.declare(key);
+      args.meta.set(key, a.value === null ? null : expandWord(a.value, env, escape));
     }
   }
   const done: StageResult[] = b.stages;

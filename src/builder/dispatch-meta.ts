@@ -53,11 +53,15 @@ export async function dispatchLabel(b: BuildRun, inst: Of<'label'>): Promise<voi
 
 export async function dispatchArg(b: BuildRun, inst: Of<'arg'>): Promise<void> {
   const parts: string[] = [];
+  // As dockerd, names and defaults are all expanded against the environment before
+  // the instruction (`ARG A=1 B=$A` leaves B empty), each name before its default.
+  const env = expansionEnv(b);
   for (const a of inst.args) {
-    const dflt = a.value === null ? null : expandWord(a.value, expansionEnv(b), b.escape);
-    b.args.declare(a.key);
-    b.state.args.set(a.key, b.args.value(a.key, dflt));
-    parts.push(dflt === null ? a.key : `${a.key}=${dflt}`);
+    const key = expandWord(a.key, env, b.escape);
+    const dflt = a.value === null ? null : expandWord(a.value, env, b.escape);
+    b.args.declare(key);
+    b.state.args.set(key, b.args.value(key, dflt));
+    parts.push(dflt === null ? key : `${key}=${dflt}`);
   }
   await commitMeta(b, `ARG ${parts.join(' ')}`);
 }
