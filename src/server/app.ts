@@ -289,7 +289,7 @@ async function dispatch<C>(
     } else if (reply === 'json-stream' && !out.destroyed) {
       // Mid-stream failures travel in the stream itself, the way the CLI expects them.
       const message = (err as Error).message;
-      out.end(JSON.stringify({ errorDetail: { message }, error: message }) + '\n');
+      out.end(JSON.stringify({ errorDetail: { message }, error: message }) + '\r\n');
     } else {
       res.destroy();
     }

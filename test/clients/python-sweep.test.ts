@@ -80,6 +80,7 @@ res['load_short'] = catch(lambda: c.images.load(b'not a tar'))
 res['load_garbage'] = catch(lambda: c.images.load(b'x' * 1000))
 res['load_empty'] = catch(lambda: c.images.load(b''))
 res['build_cache'] = c.df()['BuildCache']
+res['push_missing'] = api.push('127.0.0.1:1/nope', tag='x')
 z = c.containers.run('busybox', ['sh', '-c', 'echo a; echo b >&2; echo c'], detach=True)
 z.wait()
 res['attach_logs'] = [z.attach(stdout=True, stderr=False, logs=True).decode(), z.attach(stdout=False, stderr=True, logs=True).decode(), z.attach(logs=False).decode()]
@@ -117,6 +118,9 @@ print(json.dumps(res))
   assert.equal((res['load_empty'] as { status: number }).status, 400);
   assert.match((res['load_empty'] as { msg: string }).msg, /^open \/.*\/repositories: no such file or directory$/);
   assert.equal(res['build_cache'], null);
+  // A failure after the stream started ends it with errorDetail and \r\n, as every message.
+  assert.equal(res['push_missing'], '{"status":"The push refers to repository [127.0.0.1:1/nope]"}\r\n'
+    + '{"errorDetail":{"message":"An image does not exist locally with the tag: 127.0.0.1:1/nope"},"error":"An image does not exist locally with the tag: 127.0.0.1:1/nope"}\r\n');
   // attach with logs=1 replays the log first (each stream as asked), as dockerd's containerAttach.
   assert.deepEqual(res['attach_logs'], ['a\nc\n', 'b\n', '']);
   // Tar headers carry the file type bits, as dockerd's FileInfoHeader writes them.
