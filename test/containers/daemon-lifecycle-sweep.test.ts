@@ -95,11 +95,15 @@ test('SIGHUP: keys the file no longer sets keep their value (debug, live-restore
   assert.equal(await info(), 'true true ["b=2"]');
 });
 
-test('SIGTERM stops each container with its own stop timeout, which --shutdown-timeout does not shorten', { timeout: 60_000 }, async (t) => {
+test('SIGTERM stops each container with its own stop timeout, which --shutdown-timeout does not shorten; --rm ones are removed at the next boot', { timeout: 60_000 }, async (t) => {
   const d = await startDaemon(t, { args: ['--shutdown-timeout', '1'] });
   await ok(d, ['load', '-i', (await busyboxImage()).path]);
   // Needs 2 s after TERM to finish cleanly; its own timeout (4 s) allows that.
   await ok(d, ['run', '-d', '--name', 'db', '--stop-timeout', '4', 'busybox', 'sh', '-c', 'trap "sleep 2; exit 5" TERM; while :; do sleep 0.1; done']);
+  // --rm containers the shutdown stopped, or never started, are gone after the boot, as in dockerd.
+  await ok(d, ['run', '-d', '--rm', '--name', 'tmp', 'busybox', 'sleep', '1000']);
+  await ok(d, ['create', '--rm', '--name', 'never', 'busybox', 'true']);
   await d.restart();
   assert.equal(await inspect(d, 'db', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 5');
+  assert.equal((await ok(d, ['ps', '-a', '--format', '{{.Names}}'])).trim(), 'db');
 });

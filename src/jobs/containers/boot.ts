@@ -2,6 +2,7 @@ import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import type { JobContext } from '../context.js';
 import { markRestored } from './boot-exits.js';
 import { containersOf } from './common.js';
+import { removeContainer } from './remove.js';
 import { forgetBackoff, restartsAtBoot } from './restart-policy.js';
 import { startContainer, watch } from './run.js';
 import { runtimeOf } from './runtime.js';
@@ -57,7 +58,16 @@ export async function restoreContainers(ctx: JobContext): Promise<void> {
   // sees a restart-policy container as exited right after the daemon came up.
   const starts: Promise<void>[] = [];
   for (const c of store.all()) {
-    if (c.State.Running || !restartsAtBoot(c)) continue;
+    if (c.State.Running) continue;
+    if (!restartsAtBoot(c)) {
+      // dockerd's restore removes every --rm container it does not restart: those
+      // stopped by the last shutdown, and those created but never started.
+      if (c.HostConfig.AutoRemove) {
+        starts.push(removeContainer(ctx, c.Id, { force: true, removeVolumes: true })
+          .catch((err: Error) => { ctx.log.error(`container ${c.Id}: auto-removal at boot failed: ${err.message}`); }));
+      }
+      continue;
+    }
     ctx.log.info(`container ${c.Id}: starting it at boot (restart policy ${c.HostConfig.RestartPolicy?.Name})`);
     starts.push(rt.locked(c.Id, async () => {
       const now = store.find(c.Id);
