@@ -69,7 +69,10 @@ export async function recordExit(ctx: JobContext, id: string, handle: ContainerH
     return;
   }
   if (c.HostConfig.AutoRemove) {
-    await removeContainer(ctx, c.Id, { force: false, removeVolumes: true })
+    // Not awaited: this promise is the one `rt.exited` hands to stop, kill and rm -f,
+    // which wait for it holding the container's lock that the removal takes; awaited,
+    // `docker stop` or `rm -f` of a running --rm container never returned.
+    void removeContainer(ctx, c.Id, { force: false, removeVolumes: true })
       .catch((e: Error) => ctx.log.error(`container ${id}: auto-removal failed: ${e.message}`));
   }
 }
