@@ -31,6 +31,8 @@ export interface RunHostConfig {
   extraHosts: string[];
   cpuShares: number;
   memory: number;
+  /** `--ulimit`, `--shm-size`, `--memory-swap`: HostConfig fields, present only when given. */
+  limits: { Ulimits?: { Name: string; Soft: number; Hard: number }[]; ShmSize?: number; MemorySwap?: number };
 }
 
 export interface RunOutput {

@@ -189,6 +189,16 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.match(copy.out, /COPY failed: source can't be a URL for COPY\n/);
   });
 
+  await t.test('build options: RUN gets --ulimit and --shm-size; isolation and --security-opt refused', async (t) => {
+    const r = await buildFile(t, d, 'FROM busybox\nRUN ulimit -n; df -k /dev/shm | tail -1\n', ['--ulimit', 'nofile=100:200', '--shm-size=8m']);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\n100\nshm\s+8192\s/);
+    const iso = await buildFile(t, d, 'FROM busybox\n', ['--isolation=hyperv']);
+    assert.match(iso.out, /Error response from daemon: Unsupported isolation: "hyperv"/);
+    const sec = await buildFile(t, d, 'FROM busybox\n', ['--security-opt', 'seccomp=unconfined']);
+    assert.match(sec.out, /Error response from daemon: The daemon on this platform does not support setting security options on build/);
+  });
+
   await t.test('-q: a failed build shows its steps and exits with the command\'s code', async (t) => {
     const r = await buildFile(t, d, 'FROM busybox\nRUN echo hi; exit 3\n', ['-q']);
     assert.equal(r.code, 3, r.out);

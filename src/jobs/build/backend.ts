@@ -145,7 +145,7 @@ export class JobBackend implements Backend {
   }
 
   async createContainer(image: string, config: ContainerConfig, host: RunHostConfig): Promise<string> {
-    const HostConfig: Record<string, unknown> = { NetworkMode: host.networkMode || 'default' };
+    const HostConfig: Record<string, unknown> = { NetworkMode: host.networkMode || 'default', ...host.limits };
     if (host.extraHosts.length) HostConfig['ExtraHosts'] = host.extraHosts;
     if (host.cpuShares) HostConfig['CpuShares'] = host.cpuShares;
     if (host.memory) HostConfig['Memory'] = host.memory;

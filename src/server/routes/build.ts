@@ -1,4 +1,5 @@
 import '../../jobs/build/types.js';
+import type { RunHostConfig } from '../../builder/backend.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { parseNamed } from '../../graph/reference.js';
 import type { Query } from '../query.js';
@@ -16,6 +17,30 @@ function jsonMap(q: Query, name: string): Record<string, string | null> {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidParameter(`error reading ${name}: ${raw}`);
   return v as Record<string, string | null>;
+}
+
+/**
+ * The RUN containers' limits, and the options dockerd refuses on Linux (its
+ * newImageBuildOptions): an isolation other than the default, any --security-opt.
+ */
+function limits(q: Query): RunHostConfig['limits'] {
+  const isolation = q.string('isolation') ?? '';
+  if (isolation !== '' && isolation.toLowerCase() !== 'default') throw new InvalidParameter(`Unsupported isolation: ${JSON.stringify(isolation)}`);
+  if (q.all('securityopt').length) throw new InvalidParameter('The daemon on this platform does not support setting security options on build');
+  const out: RunHostConfig['limits'] = {};
+  const raw = q.string('ulimits');
+  if (raw) {
+    try {
+      out.Ulimits = JSON.parse(raw) as RunHostConfig['limits']['Ulimits'];
+    } catch (err) {
+      throw new InvalidParameter(`error reading ulimit settings: ${(err as Error).message}`);
+    }
+  }
+  const shm = q.int('shmsize', 0)!;
+  if (shm) out.ShmSize = shm;
+  const swap = q.int('memswap', 0)!;
+  if (swap) out.MemorySwap = swap;
+  return out;
 }
 
 /** `-t` values checked before anything is built, as dockerd does. */
@@ -56,6 +81,7 @@ export const buildRoutes: Route[] = [
           extraHosts: q.all('extrahosts').flatMap((h) => h.split(',')).filter((h) => h !== ''),
           cpuShares: q.int('cpushares', 0)!,
           memory: q.int('memory', 0)!,
+          limits: limits(q),
         },
         platform: q.string('platform') ?? '',
         remote: q.string('remote') ?? '',
