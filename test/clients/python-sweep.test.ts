@@ -55,6 +55,7 @@ test('docker-py: containers, images and builds answer as dockerd 20.10', { timeo
 ct = c.containers.run('busybox', ['sh', '-c', 'echo >> /etc/passwd; sleep 30'], detach=True)
 time.sleep(0.5)
 res['diff'] = sorted([ch['Path'], ch['Kind']] for ch in ct.diff())
+res['put_garbage'] = [catch(lambda: ct.put_archive('/tmp', b'short')), catch(lambda: ct.put_archive('/tmp', b'x' * 1000))]
 ct.remove(force=True)
 x = c.containers.run('busybox', ['sh', '-c', 'exit 3'], detach=True)
 res['wait_bogus'] = x.wait(condition='bogus')['StatusCode']
@@ -95,6 +96,11 @@ print(json.dumps(res))
   const res = JSON.parse(r.out) as Record<string, unknown>;
   // dockerd reports the directory holding a changed file (its tree comparison).
   assert.deepEqual(res['diff'], [['/etc', 0], ['/etc/passwd', 0]]);
+  // put_archive of no tar: dockerd's untar words (a 400 here; dockerd's status is 500).
+  assert.deepEqual(res['put_garbage'], [
+    { type: 'APIError', status: 400, msg: 'Error processing tar file(exit status 1): unexpected EOF' },
+    { type: 'APIError', status: 400, msg: 'Error processing tar file(exit status 1): archive/tar: invalid tar header' },
+  ]);
   // An unknown condition waits for not-running, as dockerd 20.10 (no 400).
   assert.equal(res['wait_bogus'], 3);
   // printCommand: the step line and its newline are two messages.

@@ -47,6 +47,17 @@ export const containerArchivePut: Handler<'container_archive_put'> = async (job,
   } catch (err) {
     // Read the rest of the body away, so that the client gets the error, not a broken pipe.
     if (!stdin.destroyed) stdin.unpipe().resume();
-    throw err;
+    throw untarWords(err);
   }
 };
+
+/**
+ * A body that is no tar, in the words of dockerd's untar (a child process running Go's
+ * archive/tar): a short or cut archive is `unexpected EOF`, a bad header block
+ * `archive/tar: invalid tar header`. A 400 here (dockerd: 500), as bad input.
+ */
+function untarWords(err: unknown): unknown {
+  if (!(err instanceof InvalidParameter) || !err.message.startsWith('invalid tar header: ')) return err;
+  const goError = err.message.includes('unexpected end of archive') ? 'unexpected EOF' : 'archive/tar: invalid tar header';
+  return new InvalidParameter(`Error processing tar file(exit status 1): ${goError}`, { cause: err });
+}
