@@ -107,3 +107,23 @@ test('SIGTERM stops each container with its own stop timeout, which --shutdown-t
   assert.equal(await inspect(d, 'db', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 5');
   assert.equal((await ok(d, ['ps', '-a', '--format', '{{.Names}}'])).trim(), 'db');
 });
+
+test('a paused container is resumed after a signal that ends it: stop, kill -s, and the daemon\'s shutdown', { timeout: 60_000 }, async (t) => {
+  const d = await setup(t);
+  const script = 'trap "exit 4" TERM; trap "echo usr1" USR1; while :; do sleep 0.1; done';
+  await ok(d, ['run', '-d', '--name', 'pz', 'busybox', 'sh', '-c', script]);
+  await ok(d, ['pause', 'pz']);
+  await ok(d, ['kill', '-s', 'USR1', 'pz']);
+  assert.equal(await inspect(d, 'pz', '{{.State.Status}} {{.State.Paused}}'), 'running false');
+  await waitFor('USR1 handled', async () => (await ok(d, ['logs', 'pz'])).includes('usr1'));
+  await ok(d, ['pause', 'pz']);
+  const started = Date.now();
+  await ok(d, ['stop', 'pz']);
+  assert.ok(Date.now() - started < 5000, 'TERM acted on at once, no SIGKILL after 10 s');
+  assert.equal(await inspect(d, 'pz', '{{.State.ExitCode}}'), '4');
+
+  await ok(d, ['start', 'pz']);
+  await ok(d, ['pause', 'pz']);
+  await d.restart();
+  assert.equal(await inspect(d, 'pz', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 4');
+});

@@ -1,6 +1,7 @@
 import { Conflict } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
+import { resumeAfterSignal } from './resume-after-signal.js';
 import { runtimeOf } from './runtime.js';
 import { parseSignal } from './signals.js';
 
@@ -31,9 +32,7 @@ export const containerKill: Handler<'container_kill'> = async (job, ctx) => {
     store.save(c);
     publish(ctx, c, 'kill', { signal: String(sig) });
     await h.signal(sig);
-    if (sig === SIGKILL) {
-      if (c.State.Paused) await h.resume().catch(() => undefined);
-      await rt.exited(id);
-    }
+    await resumeAfterSignal(ctx, c, h, sig);
+    if (sig === SIGKILL) await rt.exited(id);
   });
 };

@@ -2,6 +2,7 @@ import { NotModified } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
+import { resumeAfterSignal } from './resume-after-signal.js';
 import { runtimeOf } from './runtime.js';
 import { stopSignalOf } from './signals.js';
 import type { ContainerRecord } from './types.js';
@@ -30,6 +31,7 @@ export async function stopContainer(ctx: JobContext, c: ContainerRecord, timeout
   const sig = stopSignalOf(c.Config.StopSignal);
   publish(ctx, c, 'kill', { signal: String(sig) });
   await h.signal(sig);
+  await resumeAfterSignal(ctx, c, h, sig);
   const exited = rt.exited(c.Id);
   if (secs >= 0) {
     let timer: NodeJS.Timeout | undefined;
