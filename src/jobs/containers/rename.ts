@@ -9,14 +9,17 @@ export const containerRename: Handler<'container_rename'> = async (job, ctx) => 
   const { name, newName } = job.args;
   if (name === '' || newName === '') throw new InvalidParameter('Neither old nor new names may be empty');
   const c = store.get(name);
-  const wanted = checkName(newName);
+  const wanted = `/${newName.replace(/^\//, '')}`;
   const old = c.Name;
   if (wanted === old) throw new InvalidParameter('Renaming a container with the same name as its current name');
   try {
+    // dockerd's reserveName checks the name with its slash ("Invalid container name (/a b)").
+    checkName(wanted);
     store.reserveCheck(wanted);
   } catch (err) {
-    // dockerd's rename wraps the registrar's conflict.
+    // dockerd's rename wraps the registrar's errors.
     if (err instanceof Conflict) throw new Conflict(`Error when allocating new name: ${err.message}`);
+    if (err instanceof InvalidParameter) throw new InvalidParameter(`Error when allocating new name: ${err.message}`);
     throw err;
   }
   c.Name = wanted;
