@@ -105,3 +105,27 @@ export class IgnoreMatcher {
     return matched;
   }
 }
+
+/**
+ * What dockerd itself drops from a context (its removeDockerfile): only .dockerignore
+ * and the Dockerfile, when the rules match them. The rest was filtered by the client
+ * when it made the tar (the CLI walks into an ignored directory that has exceptions,
+ * so `a` + `!a/b/x` sends a/b/x and dockerd copies it).
+ */
+export class ContextRemovals extends IgnoreMatcher {
+  private readonly names: Set<string>;
+
+  constructor(private readonly rules: IgnoreMatcher, dockerfile: string) {
+    super([]);
+    const name = path.posix.normalize(dockerfile || 'Dockerfile').replace(/^(\.?\/)+/, '');
+    this.names = new Set(['.dockerignore', name]);
+  }
+
+  override get empty(): boolean {
+    return this.rules.empty;
+  }
+
+  override matches(file: string): boolean {
+    return this.names.has(file) && this.rules.matches(file);
+  }
+}

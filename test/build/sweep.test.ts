@@ -149,6 +149,13 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.equal(await ok(d, ['run', '--rm', '--network', 'none', 'dests', 'stat', '-c', '%Y', '/t/sub']), `${mtime.getTime() / 1000}\n`);
   });
 
+  await t.test('.dockerignore: an exception inside an ignored directory is copied, as the CLI sent it', async (t) => {
+    const r = await buildFile(t, d, 'FROM busybox\nCOPY . /c/\nRUN cd /c && find . -type f | sort\n', [],
+      { '.dockerignore': 'a\n!a/b/2.txt\nDockerfile\n', 'a/1.txt': '1', 'a/b/2.txt': '2', 'top.txt': 't' });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /\n\.\/\.dockerignore\n\.\/a\/b\/2\.txt\n\.\/top\.txt\n/);
+  });
+
   await t.test('ONBUILD: an unknown trigger fails in the child; empty continuation lines warn', async (t) => {
     const parent = await buildFile(t, d, 'FROM busybox\nONBUILD ENV A=1\nONBUILD BOGUS x\n', ['-t', 'obparent']);
     assert.equal(parent.code, 0, parent.out);

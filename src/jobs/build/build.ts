@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { build } from '../../builder/build.js';
+import { ContextRemovals } from '../../builder/dockerignore.js';
 import type { SourceRoot } from '../../builder/sources.js';
 import { StepError } from '../../builder/step.js';
 import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
@@ -77,7 +78,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
           if (scratch === null) throw new Error('the build context is not extracted yet');
           return scratch;
         },
-        ignore: c.ignore, digests: c.digests, view: c.view, materialize: c.materialize,
+        ignore: new ContextRemovals(c.ignore, a.dockerfile), digests: c.digests, view: c.view, materialize: c.materialize,
       };
       id = await build(backend, context.dockerfile, root, a, {
         out: text,
