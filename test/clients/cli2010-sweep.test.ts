@@ -42,6 +42,10 @@ test('docker 20.10: create and run refuse, warn and check log options as dockerd
   // A missing --ipc/--pid container: fails the create with a 400 (a 404 would make the CLI pull).
   await fails(d, ['run', '--rm', '--ipc', 'container:nonexist', 'busybox', 'true'], 125, runErr('No such container: nonexist'));
   await fails(d, ['run', '--rm', '--pid', 'container:nonexist', 'busybox', 'true'], 125, runErr('No such container: nonexist'));
+  // --platform: an image of another platform is not found (here with --pull never).
+  await fails(d, ['run', '--pull', 'never', '--rm', '--platform', 'linux/arm64', 'busybox', 'true'], 125,
+    runErr('image with reference busybox was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64'));
+  await ok(d, ['run', '--pull', 'never', '--rm', '--platform', 'linux/amd64', 'busybox', 'true']);
   // Log options: names at create, json-file's values when it opens at start (no --help then).
   await fails(d, ['run', '--rm', '--log-opt', 'foo=bar', 'busybox', 'true'], 125, runErr("unknown log opt 'foo' for json-file log driver"));
   await fails(d, ['create', '--log-driver', 'bogus', 'busybox'], 1, err('error looking up logging plugin bogus: plugin "bogus" not found'));

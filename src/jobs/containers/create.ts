@@ -12,6 +12,7 @@ import { hostPortsWarnings, oomKillWarnings } from './create-warnings.js';
 import { registerLinks } from './links.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
+import { checkImagePlatform } from './create-platform.js';
 import { initialState } from './state.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
@@ -36,7 +37,7 @@ export const containerCreate: Handler<'container_create'> = async (job, ctx) => 
   const id = generateId();
   const release = containers.reserve(name, id);
   try {
-    return await create(ctx, body, name, id);
+    return await create(ctx, body, name, id, job.args.platform ?? '');
   } finally {
     release();
   }
@@ -60,7 +61,7 @@ function checkNamespaceSources(containers: ReturnType<typeof containersOf>, h: H
 }
 
 /** The create itself, once the name is held for `id`. */
-async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string): Promise<{ Id: string; Warnings: string[] }> {
+async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string, platform: string): Promise<{ Id: string; Warnings: string[] }> {
   const containers = containersOf(ctx);
   if (!body.Image) throw new InvalidParameter('No image was specified');
   let image;
@@ -71,6 +72,7 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
     if (err instanceof NotFound) throw new NotFound(err.message, { cause: err });
     throw err;
   }
+  checkImagePlatform(body.Image, platform, image.config);
   const config = mergeConfig(body, image.config.config, id);
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);

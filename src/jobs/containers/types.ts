@@ -91,7 +91,7 @@ export interface ContainerSummary {
 
 declare module '../../engine/job-table.js' {
   interface JobTable {
-    container_create: { args: { name: string; body: CreateBody }; result: { Id: string; Warnings: string[] } };
+    container_create: { args: { name: string; body: CreateBody; platform?: string }; result: { Id: string; Warnings: string[] } };
     container_inspect: { args: { name: string; size: boolean }; result: Record<string, unknown> };
     container_list: { args: { all: boolean; limit: number; size: boolean; filters: Filters }; result: void };
     container_delete: { args: { name: string; force: boolean; volumes: boolean; link: boolean }; result: void };

@@ -58,7 +58,7 @@ export const containerRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/containers/create', job: 'container_create', ok: 201,
-    args: (r) => ({ name: r.query.string('name') ?? '', body: createBody(r.body) }),
+    args: (r) => ({ name: r.query.string('name') ?? '', body: createBody(r.body), platform: r.query.string('platform') ?? '' }),
   }),
   route({
     method: 'get', path: '/containers/:name/json', job: 'container_inspect',
