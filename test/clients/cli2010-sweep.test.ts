@@ -42,6 +42,9 @@ test('docker 20.10: create and run refuse, warn and check log options as dockerd
   // A missing --ipc/--pid container: fails the create with a 400 (a 404 would make the CLI pull).
   await fails(d, ['run', '--rm', '--ipc', 'container:nonexist', 'busybox', 'true'], 125, runErr('No such container: nonexist'));
   await fails(d, ['run', '--rm', '--pid', 'container:nonexist', 'busybox', 'true'], 125, runErr('No such container: nonexist'));
+  await fails(d, ['run', '--rm', '--stop-signal', 'BOGUS', 'busybox', 'true'], 125, runErr('Invalid signal: BOGUS'));
+  await fails(d, ['run', '--rm', '--runtime', 'bogus', 'busybox', 'true'], 125, runErr('Unknown runtime specified bogus'));
+  await fails(d, ['kill', 'nonexist'], 1, err('Cannot kill container: nonexist: No such container: nonexist'));
   // --platform: an image of another platform is not found (here with --pull never).
   await fails(d, ['run', '--pull', 'never', '--rm', '--platform', 'linux/arm64', 'busybox', 'true'], 125,
     runErr('image with reference busybox was found but does not match the specified platform: wanted linux/arm64, actual: linux/amd64'));

@@ -6,6 +6,7 @@ import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
 import { validateLogConfig } from './log-config.js';
 import { validateNetMode } from './validate-netmode.js';
+import { validateCreateRequest } from './validate-config.js';
 import { validateHealthcheck } from './health-config.js';
 import { discardBlkioWeight } from './blkio-support.js';
 import { hostPortsWarnings, oomKillWarnings } from './create-warnings.js';
@@ -64,6 +65,7 @@ function checkNamespaceSources(containers: ReturnType<typeof containersOf>, h: H
 async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string, platform: string): Promise<{ Id: string; Warnings: string[] }> {
   const containers = containersOf(ctx);
   if (!body.Image) throw new InvalidParameter('No image was specified');
+  validateCreateRequest(body);
   let image;
   try {
     image = ctx.graph.resolve(body.Image);

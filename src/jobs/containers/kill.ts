@@ -1,4 +1,4 @@
-import { Conflict } from '../../engine/errors.js';
+import { Conflict, NotFound } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
 import { resumeAfterSignal } from './resume-after-signal.js';
@@ -16,7 +16,14 @@ export const containerKill: Handler<'container_kill'> = async (job, ctx) => {
   const store = containersOf(ctx);
   const rt = runtimeOf(ctx);
   const sig = parseSignal(job.args.signal || 'KILL');
-  const id = store.get(job.args.name).Id;
+  let id: string;
+  try {
+    id = store.get(job.args.name).Id;
+  } catch (err) {
+    // dockerd's kill route wraps every error of the kill, a missing container's too.
+    if (err instanceof NotFound) throw new NotFound(`Cannot kill container: ${job.args.name}: ${err.message}`, { cause: err });
+    throw err;
+  }
   await rt.locked(id, async () => {
     const c = store.get(id);
     const h = rt.handle(id);
