@@ -43,6 +43,8 @@ export interface RunOutput {
 export interface Backend {
   /** A local image by name or ID; null when there is none. */
   findImage(ref: string): BuildImage | null;
+  /** Pull `ref` from its registry (FROM of an image not here, or `--pull`), its progress in the build's output. */
+  pullImage(ref: string): Promise<BuildImage>;
   getImage(id: string): BuildImage;
   /** Images built on `parent` (`''`: images without a parent), for the cache. */
   children(parent: string): BuildImage[];

@@ -1,5 +1,5 @@
 import { InvalidParameter } from '../engine/errors.js';
-import type { Backend } from './backend.js';
+import type { Backend, BuildImage } from './backend.js';
 import { dispatchCopy } from './dispatch-copy.js';
 import {
   dispatchArg, dispatchCmd, dispatchEnv, dispatchExpose, dispatchHealthcheck, dispatchLabel,
@@ -101,7 +101,23 @@ async function runStep(b: BuildRun, inst: Instruction): Promise<void> {
   }
 }
 
-/** FROM: a previous stage, `scratch`, or a local image; then the image's ONBUILD triggers. */
+/**
+ * FROM's image as dockerd's legacy builder gets it: the local one if there is one,
+ * else pulled; with `--pull` always pulled (an image ID is never pulled).
+ */
+async function baseImage(b: BuildRun, ref: string): Promise<BuildImage> {
+  const local = b.backend.findImage(ref);
+  if (local && (!b.opts.pull || isIdOf(local, ref))) return local;
+  return b.backend.pullImage(ref);
+}
+
+/** `ref` names the image by (a prefix of) its ID rather than by a name. */
+function isIdOf(img: BuildImage, ref: string): boolean {
+  const hex = ref.replace(/^sha256:/, '');
+  return /^[0-9a-f]+$/.test(hex) && img.id.slice(7).startsWith(hex);
+}
+
+/** FROM: a previous stage, `scratch`, or a local or pulled image; then the image's ONBUILD triggers. */
 async function dispatchFrom(b: BuildRun, inst: InstructionOf<'from'>): Promise<void> {
   const metaEnv = new Map<string, string>();
   for (const [k, v] of b.args.meta) {
@@ -115,8 +131,7 @@ async function dispatchFrom(b: BuildRun, inst: InstructionOf<'from'>): Promise<v
   if (ref.toLowerCase() === 'scratch') {
     return;
   }
-  const img = stage ? b.backend.getImage(stage.imageId) : b.backend.findImage(ref);
-  if (!img) throw new StepError(`pull access denied for ${ref.replace(/:.*$/, '')}, repository does not exist or may require 'docker login': No such image: ${ref}`);
+  const img = stage ? b.backend.getImage(stage.imageId) : await baseImage(b, ref);
   setImage(b, img);
   b.state.runConfig = structuredClone(img.config.config ?? {});
   const triggers = b.state.runConfig.OnBuild ?? [];

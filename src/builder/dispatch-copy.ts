@@ -246,7 +246,6 @@ async function sourceImage(b: BuildRun, from: string): Promise<BuildImage> {
   }
   const stage = b.stages.find((s) => s.name !== '' && s.name === from.toLowerCase());
   if (stage) return b.backend.getImage(stage.imageId);
-  const img = b.backend.findImage(from);
-  if (!img) throw invalid(`No such image: ${from}`);
-  return img;
+  // An image not here is pulled, as dockerd's imageSources does for --from.
+  return b.backend.findImage(from) ?? b.backend.pullImage(from);
 }

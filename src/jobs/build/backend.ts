@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { Backend, BuildImage, CommitSpec, RunHostConfig, RunOutput } from '../../builder/backend.js';
 import { NotFound } from '../../engine/errors.js';
 import { goArch } from '../../graph/archive/import.js';
@@ -14,6 +14,24 @@ import { runtimeOf } from '../containers/runtime.js';
 import { containerStart } from '../containers/start.js';
 import { createdMs, imageEvent } from '../images/common.js';
 import { callHandler } from './job.js';
+import { parseNamed, withDefaultTag } from '../../graph/reference.js';
+import { pull, splitRepo } from '../../graph/registry/pull.js';
+import type { AuthConfig } from '../../graph/registry/types.js';
+import { publishPulled } from '../registry/pull.js';
+import { registrySettings, tokenCache } from '../registry/service.js';
+
+/**
+ * The credentials for `host` among a build's registry configs, matched as dockerd's
+ * ResolveAuthConfig: by the key's host name, Docker Hub under its index address.
+ */
+function authFor(configs: Record<string, AuthConfig>, host: string): AuthConfig {
+  const want = host === 'docker.io' ? 'index.docker.io' : host;
+  for (const [key, c] of Object.entries(configs)) {
+    const name = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    if (name === want || (want === 'index.docker.io' && name === 'docker.io')) return c;
+  }
+  return {};
+}
 
 /*
  * The builder's Backend over the graph and the containers area: RUN steps are real
@@ -66,8 +84,35 @@ function demux(stream: Duplex, out: RunOutput): Promise<void> {
   });
 }
 
+/** What FROM's pulls need from the build request. */
+export interface PullSetup {
+  /** `X-Registry-Config`: the client's credentials by registry. */
+  auth: Record<string, AuthConfig>;
+  platform: string;
+  /** Where the pull's JSON progress messages go (the build's stream), or nowhere. */
+  out: Writable | null;
+}
+
 export class JobBackend implements Backend {
-  constructor(private readonly ctx: JobContext, private readonly signal: AbortSignal) {}
+  constructor(private readonly ctx: JobContext, private readonly signal: AbortSignal, private readonly pulls: PullSetup = { auth: {}, platform: '', out: null }) {}
+
+  /** Pulled as `docker pull` would, with the credentials the client has for that registry. */
+  async pullImage(ref: string): Promise<BuildImage> {
+    const named = withDefaultTag(parseNamed(ref));
+    const [host] = splitRepo(named.repo);
+    const pulled = await pull(this.ctx.graph, {
+      ref: named,
+      platform: this.pulls.platform || undefined,
+      creds: authFor(this.pulls.auth, host),
+      settings: registrySettings(this.ctx),
+      tokens: tokenCache(this.ctx),
+      maxConcurrentDownloads: this.ctx.config.maxConcurrentDownloads || 3,
+      out: this.pulls.out,
+      signal: this.signal,
+    });
+    publishPulled(this.ctx, pulled);
+    return remember(toBuildImage(pulled[0]!.image));
+  }
 
   findImage(ref: string): BuildImage | null {
     try {

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { build } from '../../builder/build.js';
 import { ContextRemovals } from '../../builder/dockerignore.js';
 import type { SourceRoot } from '../../builder/sources.js';
@@ -8,6 +9,22 @@ import { makeScratch, tmpRoot } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
+
+/** A stream taking the JSON lines a pull writes, each handed on as a message of the build's. */
+function messagesTo(say: (msg: Record<string, unknown>) => void): Writable {
+  let rest = '';
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      rest += chunk.toString('utf8');
+      for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n')) {
+        const line = rest.slice(0, i).trim();
+        rest = rest.slice(i + 1);
+        if (line) say(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+}
 
 /**
  * `POST /build` (`DOCKER_BUILDKIT=0 docker build`): open the context, run the
@@ -69,7 +86,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     // A context left in memory is read through its view until a step needs its files;
     // its materialize makes the directory (scratch is set before it resolves).
     if (!context.view) await scratchDir();
-    const backend = new JobBackend(ctx, job.signal);
+    const backend = new JobBackend(ctx, job.signal, { auth: a.registryAuth, platform: a.platform, out: messagesTo(say) });
     let id: string;
     try {
       const c = context;

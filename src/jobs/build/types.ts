@@ -1,4 +1,5 @@
 import type { BuildOptions } from '../../builder/step.js';
+import type { AuthConfig } from '../../graph/registry/types.js';
 
 /** `POST /build`: the query decoded; the body (a context tar or a bare Dockerfile) is the job's stdin. */
 export interface BuildArgs extends BuildOptions {
@@ -6,6 +7,8 @@ export interface BuildArgs extends BuildOptions {
   dockerfile: string;
   /** `remote=`: a URL context, which berth does not fetch. */
   remote: string;
+  /** `X-Registry-Config`: the client's credentials by registry, for FROM images pulled. */
+  registryAuth: Record<string, AuthConfig>;
 }
 
 declare module '../../engine/job-table.js' {

@@ -1,7 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { familiar, familiarName, isDigest, parseNamed, withTag, type Reference } from '../../graph/reference.js';
-import { pull } from '../../graph/registry/pull.js';
-import type { Handler } from '../context.js';
+import { pull, type Pulled } from '../../graph/registry/pull.js';
+import type { Handler, JobContext } from '../context.js';
 import { registrySettings, tokenCache } from './service.js';
 
 /**
@@ -34,8 +34,13 @@ export const imagePull: Handler<'image_pull'> = async (job, ctx) => {
     out: job.stdout,
     signal: job.signal,
   });
+  publishPulled(ctx, pulled);
+};
+
+/** A `pull` event per reference pulled (id: the familiar reference, name: the familiar repository). */
+export function publishPulled(ctx: JobContext, pulled: readonly Pulled[]): void {
   for (const p of pulled) {
     const labels = p.image.config.config?.Labels ?? {};
     ctx.events.publish({ Type: 'image', Action: 'pull', id: familiar(p.ref), attributes: { ...labels, name: familiarName(p.ref.repo) } });
   }
-};
+}

@@ -2,6 +2,7 @@ import '../../jobs/build/types.js';
 import type { RunHostConfig } from '../../builder/backend.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { parseNamed } from '../../graph/reference.js';
+import { decodeRegistryConfig } from '../../graph/registry/auth-header.js';
 import type { Query } from '../query.js';
 import { route, type Route } from '../route.js';
 
@@ -85,6 +86,7 @@ export const buildRoutes: Route[] = [
         },
         platform: q.string('platform') ?? '',
         remote: q.string('remote') ?? '',
+        registryAuth: decodeRegistryConfig(r.headers['x-registry-config']),
       };
     },
   }),
