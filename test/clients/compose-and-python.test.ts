@@ -1,32 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
+import { runTool } from '../helpers/tools.js';
 
 /**
  * Clients no one here wrote, from Debian: docker-compose 1.29 and python3-docker
  * (docker-py 5), run with the system python against a test daemon.
  */
 
-function runTool(d: TestDaemon, file: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(file, args, {
-      cwd: opts.cwd ?? d.dir, stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host },
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { err += c; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });
-    p.stdin.end(opts.input ?? '');
-  });
-}
 
 test('docker-compose: up with a project network, a healthcheck gating depends_on, name resolution, ps, logs, run --rm, down', { timeout: 300_000 }, async (t) => {
   const d = await daemonWithBusybox(t);

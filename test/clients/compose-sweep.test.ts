@@ -5,6 +5,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox, inspect, ok } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
+import { runTool, type ToolRun } from '../helpers/tools.js';
 
 /**
  * Debian's docker-compose 1.29 against berth, on what a sweep beside dockerd 20.10
@@ -12,23 +13,11 @@ import type { TestDaemon } from '../helpers/daemon.js';
  * aliases compose reconnects by, build labels and `down --rmi local`.
  */
 
-interface Run { code: number; out: string; err: string }
+type Run = ToolRun;
 
+/** docker-compose as project `sweep` in `cwd`; PRIV: the private mount the propagation check binds from. */
 function compose(d: TestDaemon, cwd: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/docker-compose', ['-p', 'sweep', ...args], {
-      cwd, stdio: ['ignore', 'pipe', 'pipe'],
-      // PRIV: the private mount the propagation check binds from.
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host, PRIV: join(d.dir, 'priv') },
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { err += c; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });
-  });
+  return runTool(d, '/usr/bin/docker-compose', ['-p', 'sweep', ...args], { cwd, env: { PRIV: join(d.dir, 'priv') }, timeoutMs: 60_000 });
 }
 
 async function up(d: TestDaemon, cwd: string, args: string[]): Promise<Run> {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
+import { runTool } from '../helpers/tools.js';
 
 /**
  * docker-py (Debian's python3-docker 5) against berth, on the points where a sweep of
@@ -14,21 +14,9 @@ import type { TestDaemon } from '../helpers/daemon.js';
  * with dockerd's words.
  */
 
-function python(d: TestDaemon, script: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/python3', ['-c', script], {
-      cwd: d.dir, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: d.dir, DOCKER_HOST: d.host },
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { err += c; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });
-  });
-}
+
+/** docker-py's script in python3 against the daemon. */
+const python = (d: TestDaemon, script: string) => runTool(d, '/usr/bin/python3', ['-c', script]);
 
 /** Helpers every script starts with: `res` collects results, `catch` an exception's shape. */
 const PRELUDE = String.raw`
