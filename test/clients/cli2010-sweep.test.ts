@@ -101,6 +101,8 @@ test('docker 20.10: ps filters and Command, images -f dangling, events filters, 
   await fails(d, ['rename', 'x3', 'bad name'], 1,
     err('Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed') + 'Error: failed to rename container named x3\n');
 
+  await fails(d, ['kill', '-s', '99', 'up'], 1, err('Cannot kill container: up: The linux daemon does not support signal 99'));
+
   // A running --rm container: stop and rm -f return (they waited for ever), and it is gone.
   await ok(d, ['run', '-d', '--rm', '--name', 'r1', 'busybox', 'sleep', '300']);
   await ok(d, ['run', '-d', '--rm', '--name', 'r2', 'busybox', 'sleep', '300']);

@@ -1,9 +1,9 @@
-import { Conflict, NotFound } from '../../engine/errors.js';
+import { Conflict, InvalidParameter, NotFound } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from './common.js';
 import { resumeAfterSignal } from './resume-after-signal.js';
 import { runtimeOf } from './runtime.js';
-import { parseSignal } from './signals.js';
+import { parseSignal, validSignal } from './signals.js';
 
 const SIGKILL = 9;
 
@@ -23,6 +23,11 @@ export const containerKill: Handler<'container_kill'> = async (job, ctx) => {
     // dockerd's kill route wraps every error of the kill, a missing container's too.
     if (err instanceof NotFound) throw new NotFound(`Cannot kill container: ${job.args.name}: ${err.message}`, { cause: err });
     throw err;
+  }
+  if (!validSignal(sig)) {
+    // dockerd holds the signal as a uint64: -5 shows as 18446744073709551611.
+    const shown = sig < 0 ? (2n ** 64n + BigInt(sig)).toString() : String(sig);
+    throw new InvalidParameter(`Cannot kill container: ${job.args.name}: The linux daemon does not support signal ${shown}`);
   }
   await rt.locked(id, async () => {
     const c = store.get(id);
