@@ -61,6 +61,9 @@ test('docker 20.10: create and run refuse, warn and check log options as dockerd
   assert.equal((await ok(d, ['create', '--oom-kill-disable', 'busybox'])).stderr,
     "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.\n" +
     'WARNING: OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.\n');
+  assert.match((await ok(d, ['create', '--kernel-memory', '10m', 'busybox'])).stderr,
+    /^WARNING: Specifying a kernel memory limit is deprecated and will be removed in a future release.\n/);
+  await fails(d, ['create', '--cap-add', 'BOGUS', 'busybox'], 1, err('invalid CapAdd: unknown capability: "CAP_BOGUS"'));
   assert.equal((await ok(d, ['create', '--net', 'host', '-p', '80:80', 'busybox'])).stderr, 'WARNING: Published ports are discarded when using host network mode\n');
 });
 

@@ -22,3 +22,17 @@ export function hostPortsWarnings(h: HostConfig): string[] {
   const any = !!bindings && typeof bindings === 'object' && Object.keys(bindings).length > 0;
   return h['NetworkMode'] === 'host' && any ? ['Published ports are discarded when using host network mode'] : [];
 }
+
+/**
+ * `--kernel-memory` as dockerd 20.10 takes it: always a deprecation warning, and
+ * dropped with a second one where the memory cgroup has no kmem limit.
+ */
+export function kernelMemoryWarnings(h: HostConfig): string[] {
+  if (typeof h['KernelMemory'] !== 'number' || h['KernelMemory'] <= 0) return [];
+  const out = ['Specifying a kernel memory limit is deprecated and will be removed in a future release.'];
+  if (!cgroupFeatures().KernelMemory) {
+    h['KernelMemory'] = 0;
+    out.push('Your kernel does not support kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
+  }
+  return out;
+}

@@ -6,10 +6,10 @@ import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
 import { validateLogConfig } from './log-config.js';
 import { validateNetMode } from './validate-netmode.js';
-import { validateCreateRequest } from './validate-config.js';
+import { validateCapabilities, validateCreateRequest } from './validate-config.js';
 import { validateHealthcheck } from './health-config.js';
 import { discardBlkioWeight } from './blkio-support.js';
-import { hostPortsWarnings, oomKillWarnings } from './create-warnings.js';
+import { hostPortsWarnings, kernelMemoryWarnings, oomKillWarnings } from './create-warnings.js';
 import { registerLinks } from './links.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
@@ -78,11 +78,14 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   const config = mergeConfig(body, image.config.config, id);
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
+  validateCapabilities(hostConfig);
+  // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
+  const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig)];
   await validateHostConfig(hostConfig);
   validateLogConfig(hostConfig);
   checkNamespaceSources(containers, hostConfig);
-  // In dockerd's order: resources (OOM, then blkio), then the network's.
-  const warnings = [...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...hostPortsWarnings(hostConfig)];
+  // In dockerd's order: resources (kernel memory, OOM, blkio), then the network's.
+  const warnings = [...discarded, ...hostPortsWarnings(hostConfig)];
   registerLinks(ctx, name, hostConfig);
   const endpoint = ctx.network ? ctx.network.checkCreate(hostConfig, config.ExposedPorts ?? undefined, body.NetworkingConfig) : null;
   if (!ctx.network) checkNetworkMode(String(hostConfig.NetworkMode));

@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
+import { normalizeCapabilities } from '../../libcontainer/capabilities.js';
 import { parseSignal } from './signals.js';
-import type { CreateBody } from './types.js';
+import type { CreateBody, HostConfig } from './types.js';
 
 /** The runtime names dockerd 20.10 knows out of the box, and berth's own (its `info`). */
 const RUNTIMES = ['', 'runc', 'io.containerd.runc.v2', 'io.containerd.runtime.v1.linux', 'berth'];
@@ -14,4 +15,17 @@ export function validateCreateRequest(body: CreateBody): void {
   if (typeof body.StopSignal === 'string' && body.StopSignal !== '') parseSignal(body.StopSignal);
   const runtime = body.HostConfig?.['Runtime'];
   if (typeof runtime === 'string' && !RUNTIMES.includes(runtime)) throw new InvalidParameter(`Unknown runtime specified ${runtime}`);
+}
+
+/** dockerd's validateCapabilities at create: an unknown name fails there, not at start. */
+export function validateCapabilities(h: HostConfig): void {
+  for (const key of ['CapAdd', 'CapDrop'] as const) {
+    const list = h[key];
+    if (!Array.isArray(list)) continue;
+    try {
+      normalizeCapabilities(list as string[]);
+    } catch (err) {
+      throw new InvalidParameter(`invalid ${key}: ${(err as Error).message}`, { cause: err });
+    }
+  }
 }
