@@ -76,7 +76,9 @@ export async function pullLayers(job: LayerJob): Promise<number> {
       leader.followers.delete(self);
     }
   }
-  const shared: SharedPull = { done: transfer({ ...job, progress: teeProgress(progress, () => shared.followers) }, chain, todo), followers: new Set() };
+  // The set exists before the transfer starts: it writes its first lines synchronously.
+  const followers: SharedPull['followers'] = new Set();
+  const shared: SharedPull = { done: transfer({ ...job, progress: teeProgress(progress, () => followers) }, chain, todo), followers };
   shared.done.catch(() => undefined);
   running.set(top, shared);
   try {
