@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,9 @@ function get(opts: { socketPath: string } | { host: string; port: number }): Pro
 test('a unix socket is 0660, owned by root and the berth/docker group, and removed on close', async (t) => {
   const dir = tmp(t);
   const path = join(dir, 'sub', 'b.sock');
+  // As dockerd, a socket's directory is not made: missing, the start fails.
+  await assert.rejects(listen(hello, [`unix://${path}`]), { message: `failed to load listeners: can't create unix socket ${path}: listen unix ${path}: bind: no such file or directory` });
+  mkdirSync(join(dir, 'sub'));
   const l = await listen(hello, [`unix://${path}`]);
   t.after(() => l.close());
   const st = statSync(path);
