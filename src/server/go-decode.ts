@@ -11,9 +11,8 @@ import { InvalidParameter } from '../engine/errors.js';
  * the 400 that later dockerd versions give (bad input is the client's error).
  */
 export type GoType =
-  | { kind: 'string' | 'bool' | 'any'; name?: string }
+  | { kind: 'string' | 'bool'; name?: string }
   | { kind: 'int'; name: string; min: number; max: number }
-  | { kind: 'float'; name: string }
   | { kind: 'slice'; name: string; of: GoType; length?: number }
   | { kind: 'map'; name: string; of: GoType }
   | { kind: 'struct'; name: string; fields: Record<string, GoType> }
@@ -22,11 +21,9 @@ export type GoType =
 
 export const str = (name = 'string'): GoType => ({ kind: 'string', name });
 export const bool: GoType = { kind: 'bool', name: 'bool' };
-export const any: GoType = { kind: 'any' };
 export const int64: GoType = { kind: 'int', name: 'int64', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
 export const int: GoType = { ...int64, name: 'int' } as GoType;
 export const uint = (name: string, bits: number): GoType => ({ kind: 'int', name, min: 0, max: bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1 });
-export const float64: GoType = { kind: 'float', name: 'float64' };
 export const strslice: GoType = { kind: 'strslice' };
 export const slice = (of: GoType, name = `[]${typeName(of)}`): GoType => ({ kind: 'slice', name, of });
 export const map = (of: GoType, name = `map[string]${typeName(of)}`): GoType => ({ kind: 'map', name, of });
@@ -66,7 +63,7 @@ function short(name: string): string {
  * Go's message for the first mismatch.
  */
 export function checkGoValue(value: unknown, type: GoType, at: At = { struct: '', path: [] }): void {
-  if (value === null || type.kind === 'any') return; // null leaves any Go value as it is
+  if (value === null) return; // null leaves any Go value as it is
   switch (type.kind) {
     case 'string':
       if (typeof value !== 'string') refuse(jsonKind(value), at, type.name ?? 'string');
@@ -77,9 +74,6 @@ export function checkGoValue(value: unknown, type: GoType, at: At = { struct: ''
     case 'int':
       if (typeof value !== 'number') refuse(jsonKind(value), at, type.name);
       if (!Number.isInteger(value) || value < type.min || value > type.max) refuse(`number ${String(value)}`, at, type.name);
-      return;
-    case 'float':
-      if (typeof value !== 'number') refuse(jsonKind(value), at, type.name);
       return;
     case 'strslice':
       // StrSlice tries a list of strings, then a string, and reports the second failure.
