@@ -18,6 +18,7 @@
         "src/libcontainer/native/xattr.cc",
         "src/libcontainer/native/netlink.cc",
         "src/libcontainer/native/spawn.cc",
+        "src/libcontainer/native/socket.cc",
         "src/libcontainer/native/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -12,6 +12,7 @@ import { allJobs } from '../jobs/index.js';
 import { restoreContainers, shutdownContainers } from '../jobs/containers/boot.js';
 import { LiveContainers } from '../jobs/containers/live.js';
 import { createNativeDriver } from '../drivers/execdriver/native/index.js';
+import { unreadBytes } from '../libcontainer/native.js';
 import { ContainerStore } from '../jobs/containers/store.js';
 import { hookVolumes } from '../jobs/volumes/index.js';
 import { LocalVolumes } from '../volumes/local.js';
@@ -62,7 +63,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   engine.onShutdown(() => driver.cleanup(keep));
   engine.onShutdown(async () => { keep = await shutdownContainers(ctx); });
 
-  const app = createApp(engine, routes, { experimental: config.experimental, log });
+  const app = createApp(engine, routes, { experimental: config.experimental, log, unreadBytes });
   let listeners: Listeners;
   try {
     listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });

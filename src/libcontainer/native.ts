@@ -28,6 +28,7 @@ interface Addon {
   deleteLink(name: string): Promise<boolean>;
   spawnShim(file: string, argv: string[]): Promise<SpawnedShim>;
   waitPid(pid: number): Promise<number>;
+  unreadBytes(fd: number): number;
 }
 
 /** A process started by spawnShim: its pid and our ends of its fd 3 and its stderr. */
@@ -118,6 +119,15 @@ export const XATTR_REPLACE = 0x2;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
+
+/**
+ * Bytes this socket sent that its peer has not read yet (ioctl SIOCOUTQ). On a unix
+ * stream socket 0 means the peer has read everything; on TCP it counts what is not
+ * yet acknowledged by the peer's kernel.
+ */
+export function unreadBytes(fd: number): number {
+  return addon().unreadBytes(fd);
+}
 
 /** mount(2). `source`, `fstype` and `data` may be null (bind, remount, propagation). */
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {

@@ -10,7 +10,7 @@ import type { Logger } from '../engine/log.js';
 import { Query } from './query.js';
 import type { Route, RouteRequest } from './route.js';
 import { LazyReply } from './reply.js';
-import { HijackReply, readUpgradeBody } from './hijack.js';
+import { HijackReply, readUpgradeBody, type UnreadBytes } from './hijack.js';
 import { statusOf } from './status.js';
 import { splitVersion } from './version.js';
 import type { QuickAnswer, QuickRouter } from './front-door.js';
@@ -28,6 +28,8 @@ export type App = RequestListener & { upgrade?: (req: IncomingMessage, socket: S
 export interface AppOptions {
   experimental: boolean;
   log: Logger;
+  /** The kernel's count of sent bytes a client has not read (hijack.ts says why it matters). */
+  unreadBytes?: UnreadBytes;
 }
 
 type Params = Partial<Record<string, string | string[]>>;
@@ -197,7 +199,7 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
       fail(new InvalidParameter(found ? 'this endpoint does not upgrade the connection' : 'page not found'));
       return;
     }
-    void hijack(engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts.log, prepared.get(found.route)!);
+    void hijack(engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
   };
   return app;
 }
@@ -208,9 +210,10 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
  */
 async function hijack<C>(
   engine: Engine<C>, r: Route, params: Params, version: string, search: string,
-  req: IncomingMessage, socket: Socket, head: Buffer, log: Logger, prep: Prepared,
+  req: IncomingMessage, socket: Socket, head: Buffer, opts: AppOptions, prep: Prepared,
 ): Promise<void> {
-  const out = new HijackReply(socket, true, prep.headers);
+  const log = opts.log;
+  const out = new HijackReply(socket, true, prep.headers, opts.unreadBytes);
   out.on('error', () => { /* the client went away */ });
   let args: unknown;
   try {

@@ -3,6 +3,34 @@ import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { statusOf } from './status.js';
 
+/** Bytes a socket sent that its peer has not read yet (the composition root passes the addon's). */
+export type UnreadBytes = (fd: number) => number;
+
+/** How long the first body byte waits at most for the client to read the head. */
+const HEAD_WAIT_MS = 50;
+
+/**
+ * Resolves once the peer has read everything sent on `socket` (the head), checked
+ * every millisecond, or after HEAD_WAIT_MS: a client that reads late gets its bytes
+ * anyway, as before. Where the fd or the check is missing, at once.
+ */
+async function headTaken(socket: Socket, unread: UnreadBytes): Promise<void> {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return;
+  const until = Date.now() + HEAD_WAIT_MS;
+  for (;;) {
+    if (socket.destroyed) return;
+    let queued: number;
+    try {
+      queued = socket.writableLength + unread(fd);
+    } catch {
+      return;
+    }
+    if (queued === 0 || Date.now() >= until) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 const STATUS_TEXT: Record<number, string> = {
   304: 'Not Modified', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 501: 'Not Implemented',
 };
@@ -12,11 +40,20 @@ const STATUS_TEXT: Record<number, string> = {
  * head goes out on `start()` or the first byte, so a job that fails first (no such
  * container) still answers with a plain HTTP error. With `Upgrade: tcp` the head is
  * dockerd's `101 UPGRADED`; without it, a 200 whose body is the raw stream.
+ *
+ * After a 101 the first body byte waits, a few milliseconds at most, until the client
+ * has read the head. docker-py reads the head through Python's buffered HTTP reader and
+ * then the raw socket beneath it: bytes that came in the same read as the head stay in
+ * that buffer and are lost to it. An attach with `logs=1` writes the log right after
+ * the head, and about one attach in a hundred lost its output that way.
  */
 export class HijackReply extends Writable {
   started = false;
+  /** Resolves when the client has read the head (or we stopped waiting). */
+  private headRead: Promise<void> | null = null;
 
-  constructor(private readonly socket: Socket, private readonly upgrade: boolean, private readonly headers: OutgoingHttpHeaders) {
+  constructor(private readonly socket: Socket, private readonly upgrade: boolean, private readonly headers: OutgoingHttpHeaders,
+    private readonly unread?: UnreadBytes) {
     super();
     // A client gone mid-stream is an ordinary end, not an error anyone must handle:
     // without this listener, the destroy below would throw from the socket's close.
@@ -32,13 +69,18 @@ export class HijackReply extends Writable {
       : ['HTTP/1.1 200 OK', 'Content-Type: application/vnd.docker.raw-stream'];
     for (const [k, v] of Object.entries(this.headers)) if (v !== undefined) lines.push(`${k}: ${String(v)}`);
     this.socket.write(lines.join('\r\n') + '\r\n\r\n');
+    if (this.upgrade && this.unread) this.headRead = headTaken(this.socket, this.unread);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.start();
-    if (this.socket.destroyed) { cb(); return; }
-    if (this.socket.write(chunk)) cb();
-    else this.socket.once('drain', () => cb());
+    const send = () => {
+      if (this.socket.destroyed) { cb(); return; }
+      if (this.socket.write(chunk)) cb();
+      else this.socket.once('drain', () => cb());
+    };
+    if (!this.headRead) { send(); return; }
+    void this.headRead.then(() => { this.headRead = null; send(); });
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::InitXattr(env, exports);
   berth::InitNetlink(env, exports);
   berth::InitSpawn(env, exports);
+  berth::InitSocket(env, exports);
   return exports;
 }
 
