@@ -53,7 +53,12 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       NetworkSettings: { Networks: rowNetworks(c, ctx) },
       Mounts: mountsView(c),
     };
-    if (size) Object.assign(row, await sizes(ctx, c));
+    if (size) {
+      // dockerd's list type has both `omitempty`: a container that wrote nothing has no SizeRw.
+      const { SizeRw, SizeRootFs } = await sizes(ctx, c);
+      if (SizeRw) row.SizeRw = SizeRw;
+      if (SizeRootFs) row.SizeRootFs = SizeRootFs;
+    }
     rows.push(rowJson(c, row));
   }
   send(rows, job.stdout!);
