@@ -74,7 +74,7 @@ export function containerNetworks(ctl: NetworkController, c: ContainerRecord): R
 
 /** `Ports` of inspect: exposed ports (null when unpublished) and bindings, while running. */
 export function portMap(c: ContainerRecord, published: PublishedPort[]): Record<string, Array<{ HostIp: string; HostPort: string }> | null> {
-  if (!c.State.Running) return {};
+  if (!c.State.Running || portless(c)) return {};
   const out: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   for (const key of Object.keys(c.Config.ExposedPorts ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
   for (const p of published) {
@@ -87,6 +87,7 @@ export function portMap(c: ContainerRecord, published: PublishedPort[]): Record<
 /** `Ports` of a `GET /containers/json` row. */
 export function portList(c: ContainerRecord, published: PublishedPort[]): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
+  if (portless(c)) return out;
   const seen = new Set<string>();
   for (const p of published) {
     seen.add(`${p.containerPort}/${p.proto}`);
@@ -97,6 +98,15 @@ export function portList(c: ContainerRecord, published: PublishedPort[]): Array<
     if (!seen.has(`${port}/${proto}`)) out.push({ PrivatePort: Number(port), Type: proto });
   }
   return out;
+}
+
+/**
+ * On the host's network or none, dockerd's sandbox has no endpoint that maps ports, so
+ * neither inspect nor the list shows the exposed ones.
+ */
+function portless(c: ContainerRecord): boolean {
+  const mode = String(c.HostConfig.NetworkMode ?? 'default');
+  return mode === 'host' || mode === 'none';
 }
 
 /**
