@@ -163,11 +163,36 @@ async function activateFor(ctl: NetworkController, c: ContainerRecord, ep: Endpo
   await activatePorts(held, ctl.ipt, ctl.config.userlandProxy, ctl.byId(ep.networkId).bridge!.device, ep.live.address);
 }
 
+/**
+ * The host's network or none, for a container in that mode. They have no endpoint
+ * records here, but dockerd's sandbox joins them all the same, and says so in events.
+ */
+function sharedNetwork(ctl: NetworkController, c: ContainerRecord): NetworkRecord | undefined {
+  const mode = String(c.HostConfig.NetworkMode ?? 'default');
+  return mode === 'host' || mode === 'none' ? ctl.find(mode) : undefined;
+}
+
+/** Containers this daemon joined to host or none (for their disconnect event). */
+const sharedJoins = new WeakMap<NetworkController, Set<string>>();
+function joinedShared(ctl: NetworkController): Set<string> {
+  let set = sharedJoins.get(ctl);
+  if (!set) sharedJoins.set(ctl, (set = new Set()));
+  return set;
+}
+
+function publishJoin(ctl: NetworkController, containerId: string, n: NetworkRecord, action: 'connect' | 'disconnect'): void {
+  ctl.deps.events.publish({ Type: 'network', Action: action, id: n.Id, attributes: { container: containerId, name: n.Name, type: n.Driver } });
+}
+
 /** Leases, ports and (in attach) links for a container about to start. */
 export async function prepare(ctl: NetworkController, c: ContainerRecord): Promise<PreparedNet> {
   const eps = joinOrder(ctl, ensureEndpoints(ctl, c));
   const prepared: PreparedNet = { files: {}, attach: async () => undefined, abort: () => release(ctl, c.Id) };
-  if (!eps.length) return prepared;
+  if (!eps.length) {
+    const shared = sharedNetwork(ctl, c);
+    if (shared) prepared.attach = async () => { joinedShared(ctl).add(c.Id); publishJoin(ctl, c.Id, shared, 'connect'); };
+    return prepared;
+  }
   const gw = gatewayEndpoint(ctl, eps);
   try {
     eps.forEach((ep, i) => lease(ctl, c, ctl.byId(ep.networkId), ep, `eth${i}`));
@@ -211,6 +236,8 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
 /** A container stopped (or never started): every endpoint leaves; the config stays. */
 export async function release(ctl: NetworkController, containerId: string): Promise<void> {
   const c = ctl.deps.containers.find(containerId);
+  const shared = c && joinedShared(ctl).delete(containerId) ? sharedNetwork(ctl, c) : undefined;
+  if (shared) publishJoin(ctl, containerId, shared, 'disconnect');
   for (const ep of ctl.records.endpointsOf(containerId)) await leave(ctl, c, ep);
   const held = ctl.ports.get(containerId);
   ctl.ports.delete(containerId);

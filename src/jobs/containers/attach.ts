@@ -66,6 +66,9 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
     sendHead(out);
     await replayLogs(ctx, c, out, job.signal, { stdout: a.stdout, stderr: a.stderr });
   }
+  // dockerd logs the attach here, before any wait for a start: `docker run` shows it
+  // ahead of the start's own events, and an attach without stream=1 logs it too.
+  publish(ctx, c, 'attach');
   if (!a.stream) {
     sendHead(out);
     out.end();
@@ -97,6 +100,5 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
     if (!out.writableEnded) out.end();
     return;
   }
-  publish(ctx, c, 'attach');
   await pump(ctx, c, stream, out, stdin ? job.stdin : null, a.detachKeys, job.signal);
 };
