@@ -77,6 +77,9 @@ test('images, tag, inspect, history, rmi and prune with the docker CLI', { timeo
   assert.equal(await ok(d, ['rmi', 'localhost:5000/a/b:v1']), 'Untagged: localhost:5000/a/b:v1\n');
   assert.match(await fails(d, ['rmi', short(busybox.id)]), /conflict: unable to delete \w{12} \(must be forced\) - image is referenced in multiple repositories/);
   assert.match(await fails(d, ['rmi', 'nothere']), /No such image: nothere:latest/);
+  // save of a bare name means all its tags: dockerd names it as given, tag-less.
+  assert.match(await fails(d, ['save', 'nothere']), /No such image: nothere\n/);
+  assert.match(await fails(d, ['save', 'nothere:2']), /No such image: nothere:2\n/);
   const gone = lines(await ok(d, ['rmi', '-f', short(busybox.id)]));
   assert.deepEqual(gone.slice(0, 3), ['Untagged: busybox:latest', 'Untagged: mine:latest', `Deleted: ${busybox.id}`]);
   assert.equal(gone.length, 3, 'its one layer stays: busybox-multi is built on it');

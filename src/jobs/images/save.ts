@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { InvalidParameter } from '../../engine/errors.js';
+import { InvalidParameter, NotFound } from '../../engine/errors.js';
 import { familiarTag, fullTag, parseTag, type TagRef } from '../../graph/archive/ref.js';
 import { writeArchive, type SaveItem } from '../../graph/archive/save.js';
 import { makeScratch } from '../../graph/archive/tmp.js';
@@ -19,8 +19,8 @@ declare module '../../engine/job-table.js' {
  * image has in that repository.
  */
 export function saveItem(graph: ArchiveGraph, name: string): SaveItem {
-  const image = graph.resolve(name);
   const tagged = name.lastIndexOf(':') > name.lastIndexOf('/');
+  const image = resolveNamed(graph, name, tagged);
   const bare = name.replace(/^sha256:/, '');
   const byId = /^[0-9a-f]{1,64}$/.test(bare) && image.id.slice(7).startsWith(bare);
   // A name that is both a repository and an ID prefix (`cafe`) names the tag when the image has it.
@@ -29,6 +29,20 @@ export function saveItem(graph: ArchiveGraph, name: string): SaveItem {
   if (tagged || !ref) return { image, tags: ref ? [familiarTag(ref)] : [] };
   const tags = image.tags.map((t) => parseTag(t)).filter((r) => r.repo === ref.repo).map(familiarTag);
   return { image, tags };
+}
+
+/**
+ * dockerd saves every tag of a bare repository name, so an unknown one is named
+ * as given, without a tag: `No such image: nosuch`, where resolving says `nosuch:latest`.
+ */
+function resolveNamed(graph: ArchiveGraph, name: string, tagged: boolean): ReturnType<ArchiveGraph['resolve']> {
+  try {
+    return graph.resolve(name);
+  } catch (err) {
+    const ref = !tagged && !name.includes('@') && err instanceof NotFound ? tryParse(name) : null;
+    if (ref) throw new NotFound(`No such image: ${name}`);
+    throw err;
+  }
 }
 
 function tryParse(name: string): TagRef | null {
