@@ -4,9 +4,10 @@ import { InvalidParameter } from '../engine/errors.js';
 export type Filters = Record<string, string[]>;
 
 /**
- * Typed reads of a request's query string, with dockerd's rules: booleans are
- * "1"/"true"/"True" (anything else, including "0" and "false", is false; absent is the
- * default), integers must parse, filters are JSON.
+ * Typed reads of a request's query string, with dockerd's rules: a boolean is false
+ * for "0", "no", "false" and "none" (any case) and true for anything else, as dockerd's
+ * BoolValue (so `force=abc` forces); absent or empty is the default. Integers must
+ * parse, filters are JSON.
  */
 export class Query {
   private parsed: URLSearchParams | undefined;
@@ -36,8 +37,9 @@ export class Query {
 
   bool(name: string, dflt = false): boolean {
     const v = this.params.get(name);
-    if (v === null || v === '') return dflt;
-    return v === '1' || v.toLowerCase() === 'true';
+    const s = v?.trim().toLowerCase();
+    if (!s) return dflt;
+    return !(s === '0' || s === 'no' || s === 'false' || s === 'none');
   }
 
   int(name: string, dflt?: number): number | undefined {
