@@ -161,7 +161,8 @@ export function globToRegExp(pattern: string): RegExp {
     else if (c === '\\' && i + 1 < pattern.length) out += escapeRe(pattern[++i]!);
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw new InvalidParameter(`syntax error in pattern: ${pattern}`);
+      // Go's path.ErrBadPattern, word for word (dockerd answers it with a 500).
+      if (end < 0) throw new InvalidParameter('syntax error in pattern');
       let cls = pattern.slice(i + 1, end);
       if (cls.startsWith('^')) cls = `^${cls.slice(1)}`;
       out += `[${cls.replace(/[\]\\]/g, '\\$&')}]`;

@@ -241,6 +241,9 @@ test('a gzip context and a bare Dockerfile open too', async (t) => {
   const bare = await openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, new AbortController().signal);
   assert.equal(bare.dockerfile, 'FROM busybox\nRUN true\n');
   await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1000, new AbortController().signal), /larger than the daemon's limit of 1000 bytes/);
+  // A Dockerfile named out of the context: dockerd's words.
+  await assert.rejects(openContext(Readable.from([bytes]), scratch(t), '../x', 1 << 20, new AbortController().signal),
+    (e: Error) => e.message === 'forbidden path outside the build context: ../x ()');
 });
 
 /** `bytes` in pieces of `size`, each in memory of its own (as the HTTP parser hands them out), so parking really moves them. */

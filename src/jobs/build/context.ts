@@ -82,6 +82,16 @@ function wanted(dockerfileName: string): Set<string> {
   return names;
 }
 
+/** The Dockerfile's path in the context; one that leads out of it is refused in dockerd's words. */
+function dockerfilePath(name: string): string {
+  try {
+    return cleanName(name);
+  } catch (err) {
+    if (err instanceof InvalidParameter && !name.includes('\0')) throw new InvalidParameter(`forbidden path outside the build context: ${name} ()`);
+    throw err;
+  }
+}
+
 /** Read the Dockerfile and .dockerignore through `read` (disk or index). */
 async function finish(read: (rel: string) => Promise<string>, resolve: (rel: string) => Promise<string>, dockerfileName: string): Promise<{ dockerfile: string; ignore: IgnoreMatcher }> {
   let ignore = new IgnoreMatcher([]);
@@ -91,7 +101,7 @@ async function finish(read: (rel: string) => Promise<string>, resolve: (rel: str
     if (!isErrno(err, 'ENOENT')) throw err;
   }
   const name = dockerfileName || 'Dockerfile';
-  const open = async (n: string): Promise<string> => read(await resolve(cleanName(n)));
+  const open = async (n: string): Promise<string> => read(await resolve(dockerfilePath(n)));
   try {
     return { dockerfile: await open(name), ignore };
   } catch (err) {
