@@ -86,7 +86,21 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
   return { shown: [shown], subnet, gateway, user: true, ...(given.IPRange ? { range: formatCidr(parseCidr(given.IPRange)) } : {}) };
 }
 
-export async function createNetwork(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
+/**
+ * Creates run one at a time: each checks names, subnets and bridge names against the
+ * networks that exist, then awaits the bridge; two at once both passed the checks
+ * (the second then failed binding its DNS server, not with the overlap's 403).
+ */
+export function createNetwork(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
+  const prev = createQueue.get(ctl) ?? Promise.resolve();
+  const run = prev.then(() => createOne(ctl, body));
+  createQueue.set(ctl, run.catch(() => undefined));
+  return run;
+}
+
+const createQueue = new WeakMap<NetworkController, Promise<unknown>>();
+
+async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
   const name = body.Name ?? '';
   if (!name) throw new InvalidParameter('network name must not be empty');
   if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);

@@ -124,6 +124,12 @@ export class LocalVolumes {
     checkOptions(name, opts.options ?? null);
     // The directory first, then the row: a crash in between leaves only a stray directory.
     await mkdir(join(this.root, name, '_data'), { recursive: true, mode: 0o755 });
+    // Another create of the same name may have inserted it while the directory was made.
+    const raced = this.row(name);
+    if (raced) {
+      this.publish('create', name, raced.driver);
+      return { volume: this.view(raced), created: false };
+    }
     const row: Row = { name, driver, labels: encodeMap(opts.labels), options: encodeMap(opts.options), created_at: Date.now() };
     this.store.prepare('INSERT INTO volumes (name, driver, labels, options, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(row.name, row.driver, row.labels, row.options, row.created_at);
