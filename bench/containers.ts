@@ -22,6 +22,8 @@ export interface ContainerFigures {
   runMs: number;
   createStartRmMs: number;
   execMs: number | null;
+  execApiMs: number;
+  cliMs: number;
   ps100Ms: number;
   ps1000Ms: number;
   logsMBs: number;
@@ -65,6 +67,34 @@ function createViaApi(d: BenchDaemon): Promise<void> {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** One API call on the daemon's socket: its status and body (read to the end). */
+function api(d: BenchDaemon, method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.socket, method, path: `/v1.41${path}`, agent: false, headers: body === undefined ? {} : { 'Content-Type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/**
+ * An exec as an API client (docker-py, dockerode) makes it, without the CLI's own
+ * start-up: create, start with the output read to its end, inspect for the exit code.
+ */
+async function execViaApi(d: BenchDaemon, container: string): Promise<void> {
+  const created = await api(d, 'POST', `/containers/${container}/exec`, { Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+  if (created.status !== 201) throw new Error(`${d.name}: exec create answered ${created.status}`);
+  const id = (JSON.parse(created.body.toString()) as { Id: string }).Id;
+  const started = await api(d, 'POST', `/exec/${id}/start`, { Detach: false, Tty: false });
+  if (started.status !== 200) throw new Error(`${d.name}: exec start answered ${started.status}`);
+  const inspected = JSON.parse((await api(d, 'GET', `/exec/${id}/json`)).body.toString()) as { ExitCode: number | null; Running: boolean };
+  if (inspected.Running || inspected.ExitCode !== 0) throw new Error(`${d.name}: exec ended ${JSON.stringify(inspected)}`);
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -128,6 +158,9 @@ export async function measureContainers(d: BenchDaemon): Promise<ContainerFigure
   try {
     execMs = await medianMs(RUNS, () => docker(d, ['exec', sleeper, 'true']));
   } catch { /* exec not served by this build */ }
+  const execApiMs = await medianMs(RUNS, () => execViaApi(d, sleeper));
+  // The CLI's own part of every figure above: start-up, config, one round trip.
+  const cliMs = await medianMs(RUNS, () => docker(d, ['version', '--format', '{{.Server.Version}}']));
 
   // logs: a 50 MB log read back in full.
   const logger = (await docker(d, ['run', '-d', '--network', 'none', 'busybox', 'sh', '-c',
@@ -156,7 +189,7 @@ export async function measureContainers(d: BenchDaemon): Promise<ContainerFigure
   const ps1000Ms = await psMs(1000);
   await docker(d, ['container', 'prune', '-f']);
   return {
-    runMs, createStartRmMs, execMs, ps100Ms, ps1000Ms,
+    runMs, createStartRmMs, execMs, execApiMs, cliMs, ps100Ms, ps1000Ms,
     logsMBs: LOG_MB / (logsMs / 1000),
     idleRssMB: idle.rss,
     perContainerRssMB: (after.rss - before.rss) / SLEEPERS,
@@ -170,6 +203,8 @@ const ROWS: Row[] = [
   ['`docker run --rm busybox true` (ms)', (f) => f.runMs, 'lower', 0.25, '≤ ¼ of dockerd'],
   ['`create` + `start -a` + `rm` (ms)', (f) => f.createStartRmMs, 'lower', null, '—'],
   ['`docker exec c true` (ms)', (f) => f.execMs, 'lower', 1 / 3, '≤ ⅓ of dockerd'],
+  ['exec through the API: create, start, inspect (ms)', (f) => f.execApiMs, 'lower', null, '—'],
+  ['`docker version`: the CLI alone, one round trip (ms)', (f) => f.cliMs, 'lower', null, '—'],
   ['`docker ps -a`, 100 containers (ms)', (f) => f.ps100Ms, 'lower', null, '—'],
   ['`docker ps -a`, 1000 containers (ms)', (f) => f.ps1000Ms, 'lower', null, '< 150 ms'],
   [`\`docker logs\` of a ${LOG_MB} MB log (MB/s)`, (f) => f.logsMBs, 'higher', 10, '≥ 10× dockerd'],
