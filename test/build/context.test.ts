@@ -172,6 +172,23 @@ test('a plain context is left in memory, and its headers give COPY the keys its 
   assert.equal(readFileSync(join(dir, 'src/sub/c.bin')).length, 70_000);
 });
 
+test('a context made by `tar -C dir -cf - .` (the root entry first, names under ./) is left in memory too', async (t) => {
+  const bytes = await tarOf([
+    { name: './', type: 'directory', mode: 0o711, uid: 5, gid: 6 },
+    { name: './Dockerfile', content: 'FROM busybox\nCOPY . /\n' },
+    { name: './sub', type: 'directory', mode: 0o750 },
+    { name: './sub/f.txt', content: 'f\n', mode: 0o600, uid: 3, gid: 4 },
+  ]);
+  const dir = scratch(t);
+  const ctx = await openContext(Readable.from([bytes]), dir, '', 1 << 30, new AbortController().signal);
+  assert.ok(ctx.view && ctx.materialize, 'the root entry alone does not force an extraction');
+  const patterns = ['.', 'sub', 'sub/f.txt', '*'];
+  const fromView = await sourcesOf({ dir, ignore: ctx.ignore, view: ctx.view }, patterns);
+  await ctx.materialize();
+  assert.deepEqual(fromView, await sourcesOf({ dir, ignore: ctx.ignore }, patterns));
+  assert.equal((await ctx.view.lstat('')).mode & 0o7777, 0o711);
+});
+
 test('a context with links, a name given twice or bytes the extractor refuses is extracted at once, with its errors', async (t) => {
   const linked = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'l', type: 'symlink', linkname: 'Dockerfile' }]);
   const dir = scratch(t);

@@ -6,7 +6,7 @@ import type { DigestWalker } from './context-digest.js';
  * extracted tree until a step needs the files (a cache miss of COPY or ADD). It is
  * made only for a plain archive, where the headers alone say what extraction would
  * leave on disk: regular files and directories, each named once, below a directory
- * listed earlier, with no xattrs and no entry for the root itself. Extraction then
+ * listed earlier, with no xattrs and the root itself at most once. Extraction then
  * lands each one at its cleaned name with the header's owner and mode (apply.ts
  * metadata), so lstat's answers are known: type bits | mode & 07777, uid, gid,
  * size. Anything else (links, devices, a name met twice, a file under a file,
@@ -118,7 +118,15 @@ export function indexContext(walker: DigestWalker, root: SourceStat): ContextVie
   if (!walker.plain()) return null;
   const digests = walker.digests;
   const nodes = new Map<string, Node>([['', { stat: root, children: [] }]]);
+  let rootSeen = false;
   for (const e of walker.entries) {
+    // `tar -C dir -cf - .` starts with the root itself (`./`): extraction gives the
+    // destination its owner and mode, and so does the view.
+    if (e.name === '' && e.dir && !rootSeen) {
+      rootSeen = true;
+      nodes.get('')!.stat = statOf(true, e.mode, e.uid, e.gid, 0);
+      continue;
+    }
     if (e.name === '' || nodes.has(e.name)) return null;
     const slash = e.name.lastIndexOf('/');
     const parent = nodes.get(slash === -1 ? '' : e.name.slice(0, slash));
