@@ -4,6 +4,7 @@
  * (host paths, copy-up, mount events) and at rm (references, `-v`).
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { Conflict, InvalidParameter, isErrno, NotFound, System } from '../../engine/errors.js';
 import type { BindInput } from '../../libcontainer/spec.js';
 import type { Propagation } from '../../libcontainer/mounts.js';
@@ -185,7 +186,9 @@ export async function mountInputs(ctx: JobContext, record: ContainerRecord, root
         }
       });
     }
-    const b: BindInput = { source: m.Source, destination: m.Destination, readOnly: !m.RW };
+    // An image's `VOLUME data` keeps its relative Destination, as in dockerd, whose runc
+    // mounted it under the rootfs root: /data.
+    const b: BindInput = { source: m.Source, destination: posix.join('/', m.Destination), readOnly: !m.RW };
     if (m.Type === 'bind' && m.Propagation) b.propagation = m.Propagation as Propagation;
     binds.push(b);
   }
