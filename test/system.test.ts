@@ -44,6 +44,10 @@ test('docker version and docker info print real figures with both CLIs', async (
     assert.match(info.stdout, /Cgroup Driver: cgroupfs/);
     assert.match(info.stdout, /Swarm: inactive/);
     assert.match(info.stdout, /Operating System: \S/);
+    // The default seccomp profile every container gets, shown as dockerd shows its own.
+    assert.match(info.stdout, /Security Options:\n\s+seccomp\n\s+Profile: default/);
+    // The pids controller mounted (v1): dockerd says PidsLimit, whatever the root's files.
+    if (existsSync('/sys/fs/cgroup/pids/cgroup.procs')) assert.equal((await d.client().info() as { PidsLimit: boolean }).PidsLimit, true);
   }
 });
 

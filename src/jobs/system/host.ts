@@ -87,7 +87,8 @@ export function cgroupFeatures(version: '1' | '2' = cgroupVersion()): CgroupFeat
     CpuCfsQuota: v1('cpu', 'cpu.cfs_quota_us'),
     CPUShares: v1('cpu', 'cpu.shares'),
     CPUSet: v1('cpuset', 'cpuset.cpus'),
-    PidsLimit: v1('pids', 'pids.max'),
+    // The hierarchy's root has no pids.max (only the groups under it do): mounted is enough, as for dockerd.
+    PidsLimit: v1('pids', 'cgroup.procs'),
   };
 }
 

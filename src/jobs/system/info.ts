@@ -74,8 +74,9 @@ export const systemInfo: Handler<'system_info'> = async (_job, ctx) => {
     ContainerdCommit: { ID: 'N/A', Expected: 'N/A' },
     RuncCommit: { ID: 'N/A', Expected: 'N/A' },
     InitCommit: { ID: 'N/A', Expected: 'N/A' },
-    // Only what is enforced today; seccomp joins when libcontainer applies profiles.
-    SecurityOptions: cgv === '2' ? ['name=cgroupns'] : [],
+    // What is enforced, in dockerd's order: every container gets the default seccomp
+    // profile unless it asks otherwise; cgroup namespaces on the unified hierarchy.
+    SecurityOptions: ['name=seccomp,profile=default', ...(cgv === '2' ? ['name=cgroupns'] : [])],
     Warnings: warnings(config, features.SwapLimit, features.KernelMemory, bridgeNf, forwarding),
   };
 };
