@@ -7,16 +7,18 @@ import { statusOf } from './status.js';
 export type UnreadBytes = (fd: number) => number;
 
 /** How long the first body byte waits at most for the client to read the head. */
-const HEAD_WAIT_MS = 50;
+const HEAD_WAIT_MS = 200;
 
 /**
  * Resolves once the peer has read everything sent on `socket` (the head), checked
  * every millisecond, or after HEAD_WAIT_MS: a client that reads late gets its bytes
- * anyway, as before. Where the fd or the check is missing, at once.
+ * anyway, as before. Only on unix sockets: on TCP the kernel counts what the peer's
+ * kernel has not acknowledged, not what the client has read, so waiting would cost a
+ * round trip and prove nothing. Where the fd or the check is missing, at once.
  */
 async function headTaken(socket: Socket, unread: UnreadBytes): Promise<void> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (typeof fd !== 'number' || fd < 0) return;
+  if (typeof fd !== 'number' || fd < 0 || socket.remoteFamily !== undefined) return;
   const until = Date.now() + HEAD_WAIT_MS;
   for (;;) {
     if (socket.destroyed) return;
@@ -41,11 +43,12 @@ const STATUS_TEXT: Record<number, string> = {
  * container) still answers with a plain HTTP error. With `Upgrade: tcp` the head is
  * dockerd's `101 UPGRADED`; without it, a 200 whose body is the raw stream.
  *
- * After a 101 the first body byte waits, a few milliseconds at most, until the client
- * has read the head. docker-py reads the head through Python's buffered HTTP reader and
- * then the raw socket beneath it: bytes that came in the same read as the head stay in
- * that buffer and are lost to it. An attach with `logs=1` writes the log right after
- * the head, and about one attach in a hundred lost its output that way.
+ * After a 101 on a unix socket the first body byte waits until the client has read
+ * the head (usually well under a millisecond; 200 ms at most). docker-py reads the
+ * head through Python's buffered HTTP reader and then the raw socket beneath it:
+ * bytes that came in the same read as the head stay in that buffer and are lost to
+ * it. An attach with `logs=1` writes the log right after the head, and about one
+ * attach in a hundred lost its output that way.
  */
 export class HijackReply extends Writable {
   started = false;
