@@ -46,6 +46,8 @@ export interface Backend {
   /** Pull `ref` from its registry (FROM of an image not here, or `--pull`), its progress in the build's output. */
   pullImage(ref: string): Promise<BuildImage>;
   getImage(id: string): BuildImage;
+  /** The image `ref` names and its ancestors, by ID, nearest first; [] when there is none. */
+  lineage(ref: string): string[];
   /** Images built on `parent` (`''`: images without a parent), for the cache. */
   children(parent: string): BuildImage[];
   /** An image with the parent's layers and a new config (metadata steps). */

@@ -1,5 +1,6 @@
 import { InvalidParameter } from '../engine/errors.js';
 import type { Backend, BuildImage } from './backend.js';
+import { cacheScope } from './cache.js';
 import { dispatchCopy } from './dispatch-copy.js';
 import {
   dispatchArg, dispatchCmd, dispatchEnv, dispatchExpose, dispatchHealthcheck, dispatchLabel,
@@ -162,6 +163,7 @@ export async function build(backend: Backend, dockerfile: string, context: Sourc
   const args = new BuildArgs(opts.buildArgs);
   const b: BuildRun = {
     backend, opts, args, escape, context, stages: [], out: io.out, err: io.err, progress: io.progress, signal, cacheBusted: false, containers: [],
+    cacheScope: cacheScope(backend, opts.cacheFrom),
     state: { imageId: '', image: null, runConfig: {}, args: new Map(), maintainer: '', cmdSet: false, name: '' },
   };
   const total = meta.length + stages.reduce((n, s) => n + 1 + s.steps.length, 0);

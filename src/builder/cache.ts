@@ -34,12 +34,24 @@ export function sameConfig(a: ContainerConfig | undefined, b: ContainerConfig): 
   return sameKeys(a.ExposedPorts, b.ExposedPorts) && sameKeys(a.Volumes, b.Volumes);
 }
 
-/** The cached image for a step on `parent` ('' for scratch) probed with `config`, if any. */
-export function probeCache(backend: Backend, parent: string, config: ContainerConfig): BuildImage | null {
+/**
+ * The cached image for a step on `parent` ('' for scratch) probed with `config`, if any.
+ * `scope` is the `--cache-from` images with their ancestors: when given, dockerd's
+ * ImageCache takes a local hit only if it lies in one of those images' chains, so a
+ * build whose --cache-from names nothing here uses no cache at all.
+ */
+export function probeCache(backend: Backend, parent: string, config: ContainerConfig, scope: ReadonlySet<string> | null = null): BuildImage | null {
   let best: BuildImage | null = null;
   for (const img of backend.children(parent)) {
+    if (scope && !scope.has(img.id)) continue;
     if (!sameConfig(img.config.container_config, config)) continue;
     if (!best || img.createdMs > best.createdMs) best = img;
   }
   return best;
+}
+
+/** The IDs a build with `--cache-from refs` may hit (null: any local image); names not here are skipped, as dockerd. */
+export function cacheScope(backend: Backend, refs: readonly string[]): Set<string> | null {
+  if (!refs.length) return null;
+  return new Set(refs.flatMap((ref) => backend.lineage(ref)));
 }

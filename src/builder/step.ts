@@ -12,6 +12,8 @@ export interface BuildOptions {
   buildArgs: Map<string, string | null>;
   target: string;
   noCache: boolean;
+  /** `--cache-from`: the only images (with their ancestors) the cache may hit; [] for any local one. */
+  cacheFrom: string[];
   pull: boolean;
   quiet: boolean;
   labels: Record<string, string>;
@@ -52,6 +54,8 @@ export interface BuildRun {
   signal: AbortSignal;
   /** After the first miss nothing later hits (dockerd's imageProber). */
   cacheBusted: boolean;
+  /** The IDs `--cache-from` allows (those images and their ancestors); null without it. */
+  cacheScope: Set<string> | null;
   /** Containers this step made, removed when it ends (`--rm`, `--force-rm`). */
   containers: string[];
   state: StageState;
@@ -93,7 +97,7 @@ export function tryCache(b: BuildRun, probe: ContainerConfig): boolean {
     prefetchContext(b);
     return false;
   }
-  const hit = probeCache(b.backend, b.state.imageId, probe);
+  const hit = probeCache(b.backend, b.state.imageId, probe, b.cacheScope);
   if (!hit) {
     b.cacheBusted = true;
     prefetchContext(b);

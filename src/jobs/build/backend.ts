@@ -127,6 +127,19 @@ export class JobBackend implements Backend {
     return toBuildImage(this.ctx.graph.getImage(id));
   }
 
+  lineage(ref: string): string[] {
+    const g = this.ctx.graph;
+    let img: BuildImage | null = null;
+    try {
+      img = this.findImage(ref);
+    } catch {
+      // dockerd only warns about a --cache-from it cannot look up, bad reference or not
+    }
+    const out: string[] = [];
+    for (let id: string | null = img?.id ?? null; id && !out.includes(id); id = g.getImage(id).parent) out.push(id);
+    return out;
+  }
+
   children(parent: string): BuildImage[] {
     const g = this.ctx.graph;
     if (parent === '') return g.listImages().filter((i) => i.parent === null && i.config.container_config?.Cmd).map(toBuildImage);

@@ -20,6 +20,20 @@ function jsonMap(q: Query, name: string): Record<string, string | null> {
   return v as Record<string, string | null>;
 }
 
+/** A JSON-array query parameter (`cachefrom`); [] when absent. */
+function jsonList(q: Query, name: string): string[] {
+  const raw = q.string(name);
+  if (!raw) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new InvalidParameter(`error reading ${name}: ${raw}`);
+  }
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidParameter(`error reading ${name}: ${raw}`);
+  return v as string[];
+}
+
 /**
  * The RUN containers' limits, and the options dockerd refuses on Linux (its
  * newImageBuildOptions): an isolation other than the default, any --security-opt.
@@ -72,6 +86,7 @@ export const buildRoutes: Route[] = [
         buildArgs: new Map(Object.entries(jsonMap(q, 'buildargs'))),
         target: q.string('target') ?? '',
         noCache: q.bool('nocache'),
+        cacheFrom: jsonList(q, 'cachefrom'),
         pull: q.bool('pull'),
         quiet: q.bool('q'),
         labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])),

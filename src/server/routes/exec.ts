@@ -1,7 +1,17 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/exec/types.js';
 import type { ExecCreateArgs } from '../../jobs/exec/types.js';
+import { bool as goBool, checkGoBody, str as goStr, stringList, struct, type GoType } from '../go-decode.js';
 import { route, type Route, type RouteRequest } from '../route.js';
+
+/**
+ * dockerd 20.10's types.ExecConfig, for Go's case-insensitive key matching: docker-py
+ * sends `detachKeys` (from its config file's detachKeys), which dockerd takes as DetachKeys.
+ */
+const execConfig = struct('types.ExecConfig', {
+  User: goStr(), Privileged: goBool, Tty: goBool, AttachStdin: goBool, AttachStderr: goBool, AttachStdout: goBool,
+  Detach: goBool, DetachKeys: goStr(), Env: stringList, WorkingDir: goStr(), Cmd: stringList,
+}) as GoType & { kind: 'struct' };
 
 type Body = Record<string, unknown>;
 
@@ -48,6 +58,7 @@ function bool(b: Body, field: string, struct: string): boolean {
 /** `POST /containers/{id}/exec`: dockerd's router refuses an empty Cmd before looking the container up. */
 function createArgs(r: RouteRequest): ExecCreateArgs {
   const b = objectBody(r.body, 'types.ExecConfig');
+  checkGoBody(b, execConfig);
   const s = 'ExecConfig';
   const cmd = strings(b, 'Cmd', s);
   const args: ExecCreateArgs = {
