@@ -4,6 +4,7 @@
  * dockerd 20.10, an unknown network, a bad --ip or an alias on the default bridge
  * are refused at start (a 404 from create would make the CLI try to pull the image).
  */
+import { isIPv6 } from 'node:net';
 import { InvalidParameter } from '../engine/errors.js';
 import { contains, parseCidr, parseIp } from '../drivers/networkdriver/ipam.js';
 import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
@@ -15,8 +16,10 @@ import type { EndpointConfig, NetworkRecord } from './types.js';
 
 /** EndpointSettings as the API sends it (create's NetworkingConfig, connect's EndpointConfig). */
 export interface EndpointSettingsBody {
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   Aliases?: string[] | null;
+  Links?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
 }
 
 export interface NetworkingConfigBody {
@@ -26,14 +29,31 @@ export interface NetworkingConfigBody {
 /** An endpoint request as recorded. */
 export function rawEndpointConfig(body: EndpointSettingsBody | null | undefined): EndpointConfig {
   const ipv4 = body?.IPAMConfig?.IPv4Address || undefined;
+  const ipv6 = body?.IPAMConfig?.IPv6Address || undefined;
+  const linkLocalIps = body?.IPAMConfig?.LinkLocalIPs ?? [];
   const aliases = (body?.Aliases ?? []).filter((a) => typeof a === 'string' && a !== '');
-  return { aliases, ...(ipv4 ? { ipv4 } : {}) };
+  const links = body?.Links ?? [];
+  const driverOpts = body?.DriverOpts;
+  return {
+    aliases, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), ...(linkLocalIps.length ? { linkLocalIps: [...linkLocalIps] } : {}),
+    ...(links.length ? { links: [...links] } : {}), ...(driverOpts ? { driverOpts: { ...driverOpts } } : {}),
+  };
+}
+
+/** Go's net.IP IsLinkLocalUnicast: 169.254.0.0/16 or fe80::/10. */
+function linkLocalUnicast(ip: string): boolean {
+  if (ip.includes(':')) return isIPv6(ip) && /^fe[89ab][0-9a-f]:/i.test(ip);
+  try {
+    return contains(parseCidr('169.254.0.0/16'), parseIp(ip));
+  } catch {
+    return false;
+  }
 }
 
 /** An endpoint request checked against its network, in dockerd's words. */
 export function checkEndpoint(n: NetworkRecord, config: EndpointConfig): EndpointConfig {
-  const { ipv4, aliases } = config;
-  if (n.predefined && ipv4) throw new InvalidParameter('user specified IP address is supported on user defined networks only');
+  const { ipv4, ipv6, aliases } = config;
+  if (n.predefined && (ipv4 || ipv6)) throw new InvalidParameter('user specified IP address is supported on user defined networks only');
   if (n.predefined && aliases.length) throw new InvalidParameter('network-scoped alias is supported only for containers in user defined networks');
   if (ipv4) {
     if (!n.bridge?.userSubnet) throw new InvalidParameter('user specified IP address is supported only when connecting to networks with user configured subnets');
@@ -41,6 +61,11 @@ export function checkEndpoint(n: NetworkRecord, config: EndpointConfig): Endpoin
       throw new InvalidParameter(`Invalid address ${ipv4}: It does not belong to any of this network's subnets`);
     }
   }
+  if (ipv6 && !n.IPAM.Config.some((e) => (e.Subnet ?? '').includes(':'))) {
+    throw new InvalidParameter('user specified IP address is supported only when connecting to networks with user configured subnets');
+  }
+  // dockerd: a 500 with these words; bad input, so a 400 here.
+  for (const ip of config.linkLocalIps ?? []) if (!linkLocalUnicast(ip)) throw new InvalidParameter(`invalid link local IP address: ${ip}`);
   return config;
 }
 

@@ -8,6 +8,7 @@ import { Conflict, Forbidden, InvalidParameter, NotFound } from '../engine/error
 import {
   Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
+import { checkAuxAddresses } from './aux-addresses.js';
 import { bringUp } from './bridge-up.js';
 import type { NetworkController } from './controller.js';
 import { addressPools, mtuOf } from './defaults.js';
@@ -55,9 +56,20 @@ function subnetOf(s: string): Cidr {
   }
 }
 
+/** An IPv6 pool as given, its empty fields left out as Go's omitempty does. */
+function v6Entry(c: IpamConfigEntry): IpamConfigEntry {
+  const aux = Object.entries(c.AuxiliaryAddresses ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    Subnet: c.Subnet!, ...(c.IPRange ? { IPRange: c.IPRange } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
+    ...(aux.length ? { AuxiliaryAddresses: Object.fromEntries(aux) } : {}),
+  };
+}
+
 /** The IPv4 config: given (checked) or picked. Returns what inspect shows and the settings. */
 async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: string): Promise<{ shown: IpamConfigEntry[]; subnet: string; gateway: string; range?: string; user: boolean }> {
   const configs = (body.IPAM?.Config ?? []).filter((c) => !(c.Subnet ?? '').includes(':'));
+  // IPv6 pools are shown as given (dockerd without EnableIPv6 gives no container an address from them).
+  const v6 = (body.IPAM?.Config ?? []).filter((c) => (c.Subnet ?? '').includes(':')).map(v6Entry);
   if (configs.length > 1) throw new Forbidden('bridge driver doesn\'t support multiple subnets');
   const others = ctl.all().flatMap((n) => (n.bridge ? [parseCidr(n.bridge.subnet)] : []));
   const given = configs[0];
@@ -67,7 +79,7 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
     const c = pickFreeSubnet(addressPools(ctl.config), [...others, ...(await hostSubnets())], body.Name);
     const subnet = formatCidr(c);
     const gateway = formatIp(c.base + 1);
-    return { shown: [{ Subnet: subnet, Gateway: gateway }], subnet, gateway, user: false };
+    return { shown: [{ Subnet: subnet, Gateway: gateway }, ...v6], subnet, gateway, user: false };
   }
   const cidr = subnetOf(given.Subnet);
   checkNoOverlap(cidr, others);
@@ -83,7 +95,9 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
     shown.IPRange = given.IPRange;
   }
   if (given.Gateway) shown.Gateway = given.Gateway;
-  return { shown: [shown], subnet, gateway, user: true, ...(given.IPRange ? { range: formatCidr(parseCidr(given.IPRange)) } : {}) };
+  const aux = checkAuxAddresses(given.AuxiliaryAddresses, cidr, gateway, body.Name ?? '');
+  if (aux) shown.AuxiliaryAddresses = aux;
+  return { shown: [shown, ...v6], subnet, gateway, user: true, ...(given.IPRange ? { range: formatCidr(parseCidr(given.IPRange)) } : {}) };
 }
 
 /**

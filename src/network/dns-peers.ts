@@ -14,9 +14,25 @@ function askerOf(ctl: NetworkController, networkId: string, client: string): End
   return ctl.records.endpointsIn(networkId).find((ep) => ep.live?.address === client);
 }
 
+/**
+ * A link of the asker's endpoint (`target:alias` in EndpointSettings.Links, a user-defined
+ * network's links) whose alias is `name`: the target's addresses on this network, as
+ * libnetwork's sandbox maps a link alias to its target's name for that container only.
+ */
+function linkTarget(ctl: NetworkController, networkId: string, asker: EndpointRecord, name: string): string[] {
+  const want = name.toLowerCase().replace(/\.$/, '');
+  for (const link of asker.config.links ?? []) {
+    const [target = '', alias = target] = link.split(':');
+    if (alias.toLowerCase() === want) return ctl.dns.get(networkId)?.lookup(target.replace(/^\//, '')) ?? [];
+  }
+  return [];
+}
+
 export function peerNames(ctl: NetworkController, networkId: string, name: string, client: string): string[] {
   const asker = askerOf(ctl, networkId, client);
   if (!asker) return [];
+  const linked = linkTarget(ctl, networkId, asker, name);
+  if (linked.length) return linked;
   for (const ep of ctl.records.endpointsOf(asker.containerId)) {
     if (ep.networkId === networkId || !ep.live) continue;
     const ips = ctl.dns.get(ep.networkId)?.lookup(name) ?? [];

@@ -15,6 +15,7 @@ import { Allocator, macFor, parseCidr } from '../drivers/networkdriver/ipam.js';
 import { System } from '../engine/errors.js';
 import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
+import { auxAddressesOf } from './aux-addresses.js';
 import { checkEndpoint } from './configure.js';
 import type { NetworkController } from './controller.js';
 import { modeNetwork } from './names.js';
@@ -88,7 +89,7 @@ export function dnsNames(c: ContainerRecord, ep: EndpointRecord): string[] {
 
 function allocator(ctl: NetworkController, n: NetworkRecord): Allocator {
   const b = n.bridge!;
-  const allocated = ctl.records.endpointsIn(n.Id).flatMap((e) => (e.live ? [e.live.address] : []));
+  const allocated = [...ctl.records.endpointsIn(n.Id).flatMap((e) => (e.live ? [e.live.address] : [])), ...auxAddressesOf(n)];
   return new Allocator({ subnet: b.subnet, gateway: b.gateway, ...(b.range ? { range: b.range } : {}), allocated }, n.Name);
 }
 

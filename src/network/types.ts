@@ -18,6 +18,8 @@ export interface IpamConfigEntry {
   Subnet?: string;
   IPRange?: string;
   Gateway?: string;
+  /** Addresses reserved out of the subnet (`--aux-address`). */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 export interface NetworkRecord {
@@ -63,6 +65,14 @@ export interface EndpointConfig {
   aliases: string[];
   /** IPAMConfig.IPv4Address. */
   ipv4?: string;
+  /** IPAMConfig.IPv6Address: recorded and shown; berth gives no container an IPv6 address (nor does dockerd without EnableIPv6). */
+  ipv6?: string;
+  /** IPAMConfig.LinkLocalIPs, as asked. */
+  linkLocalIps?: string[];
+  /** `target[:alias]` links of a user-defined network: the alias resolves to the target for this container only. */
+  links?: string[];
+  /** DriverOpts, as asked (the bridge driver reads none of them). */
+  driverOpts?: Record<string, string>;
 }
 
 /** A published port as made: what inspect's Ports shows and what is to be undone. */

@@ -39,8 +39,8 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     }
   }
   return {
-    IPAMConfig: ep?.config.ipv4 ? { IPv4Address: ep.config.ipv4 } : null,
-    Links: null,
+    IPAMConfig: ipamConfig(ep),
+    Links: ep?.config.links ? [...ep.config.links] : null,
     Aliases: aliases,
     // As dockerd: empty until the container first starts, then kept after it stops.
     NetworkID: live || c.State.StartedAt !== ZERO_TIME ? n.Id : '',
@@ -52,8 +52,20 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
     MacAddress: live?.mac ?? '',
-    DriverOpts: null,
+    DriverOpts: ep?.config.driverOpts ? sortedMap(ep.config.driverOpts) : null,
   };
+}
+
+/** EndpointIPAMConfig as asked, its empty fields left out (omitempty); null when nothing was. */
+function ipamConfig(ep: EndpointRecord | undefined): Record<string, unknown> | null {
+  const { ipv4, ipv6, linkLocalIps } = ep?.config ?? {};
+  if (!ipv4 && !ipv6 && !linkLocalIps?.length) return null;
+  return { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(ipv6 ? { IPv6Address: ipv6 } : {}), ...(linkLocalIps?.length ? { LinkLocalIPs: [...linkLocalIps] } : {}) };
+}
+
+/** A Go map in JSON: keys sorted. */
+function sortedMap(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The container's networks by name: its endpoints, or the network its mode names. */

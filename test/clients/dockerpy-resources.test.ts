@@ -28,6 +28,60 @@ P = docker.types.IPAMPool
 I = docker.types.IPAMConfig
 `;
 
+test('docker-py: endpoint settings, link aliases and auxiliary addresses as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const third = 100 + Math.floor(Math.random() * 150);
+  const r = await python(d, PRELUDE + String.raw`
+third = ${third}
+n = api.create_network('pyr', ipam=I(pool_configs=[P(subnet='10.251.%d.0/29' % third, aux_addresses={'b': '10.251.%d.2' % third, 'a': '10.251.%d.3' % third}), P(subnet='2001:389::/64')]))
+res['ipam'] = api.inspect_network(n['Id'])['IPAM']['Config']
+res['aux_bad'] = [catch(lambda: api.create_network('pyr2', ipam=I(pool_configs=[P(subnet='10.252.%d.0/24' % third, aux_addresses={'a': s})]))) for s in ('10.9.9.9', 'zz')]
+def ep(**kw):
+    return api.create_networking_config({'pyr': api.create_endpoint_config(**kw)})
+hc = api.create_host_config(network_mode='pyr')
+up = api.create_container('busybox', 'top', name='pyr-upstream', host_config=hc)
+api.start(up)
+down = api.create_container('busybox', 'top', host_config=hc, networking_config=ep(links=[('pyr-upstream', 'bar')], driver_opt={'z': '1', 'a': '2'}, link_local_ips=['169.254.8.8'], ipv6_address='2001:389::f00d'))
+api.start(down)
+s = api.inspect_container(down)['NetworkSettings']['Networks']['pyr']
+up_ip = api.inspect_container(up)['NetworkSettings']['Networks']['pyr']['IPAddress']
+res['ep'] = [s['IPAMConfig'], s['Links'], s['DriverOpts'], up_ip, s['IPAddress']]
+x = api.exec_create(down, ['nslookup', 'bar'])
+out = api.exec_start(x).decode()
+res['nslookup'] = [api.exec_inspect(x)['ExitCode'], up_ip in out]
+x = api.exec_create(up, ['nslookup', 'bar'])
+api.exec_start(x)
+res['nslookup_other'] = api.exec_inspect(x)['ExitCode']
+res['aux_asked'] = catch(lambda: api.start(api.create_container('busybox', 'true', host_config=hc, networking_config=ep(ipv4_address='10.251.%d.2' % third))))
+res['ll_bad'] = catch(lambda: api.start(api.create_container('busybox', 'top', host_config=hc, networking_config=ep(link_local_ips=['10.0.0.1']))))
+api.create_network('pyr3')
+hc3 = api.create_host_config(network_mode='pyr3')
+v6 = api.create_container('busybox', 'top', host_config=hc3, networking_config=api.create_networking_config({'pyr3': api.create_endpoint_config(ipv6_address='2001:389::f00d')}))
+res['v6_no_pool'] = catch(lambda: api.start(v6))
+for ct in api.containers(all=True):
+    api.remove_container(ct['Id'], force=True)
+api.remove_network('pyr'); api.remove_network('pyr3')
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  const net = `10.251.${third}`;
+  // Auxiliary addresses are kept (keys sorted, as a Go map); an IPv6 pool is shown as given, empty fields left out.
+  assert.deepEqual(res['ipam'], [{ Subnet: `${net}.0/29`, AuxiliaryAddresses: { a: `${net}.3`, b: `${net}.2` } }, { Subnet: '2001:389::/64' }]);
+  assert.deepEqual(res['aux_bad'], [
+    { type: 'APIError', status: 403, msg: `auxiliary address: (a:10.9.9.9) must belong to the master pool: 10.252.${third}.0/24` },
+    { type: 'APIError', status: 400, msg: 'non parsable secondary ip address (a:zz) passed for network pyr2' },
+  ]);
+  // The endpoint's IPAMConfig, Links and DriverOpts as asked; .2 and .3 are reserved, so the containers get .4 and .5.
+  assert.deepEqual(res['ep'], [{ IPv6Address: '2001:389::f00d', LinkLocalIPs: ['169.254.8.8'] }, ['pyr-upstream:bar'], { a: '2', z: '1' }, `${net}.4`, `${net}.5`]);
+  // The link alias resolves to its target for the linking container only.
+  assert.deepEqual(res['nslookup'], [0, true]);
+  assert.equal(res['nslookup_other'], 1);
+  assert.deepEqual(res['aux_asked'], { type: 'APIError', status: 403, msg: 'Address already in use' });
+  assert.deepEqual(res['ll_bad'], { type: 'APIError', status: 400, msg: 'invalid link local IP address: 10.0.0.1' });
+  assert.deepEqual(res['v6_no_pool'], { type: 'APIError', status: 400, msg: 'user specified IP address is supported only when connecting to networks with user configured subnets' });
+});
+
 test('docker-py: build cache_from and exec detachKeys from the config file as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
   const r = await python(d, PRELUDE + String.raw`

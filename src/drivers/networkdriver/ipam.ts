@@ -3,7 +3,7 @@
  * and allocating addresses inside one. Pure data in and out: the caller persists the
  * allocator state (sqlite); nothing here touches the store.
  */
-import { Conflict, Forbidden, InvalidParameter, Unavailable } from '../../engine/errors.js';
+import { Forbidden, InvalidParameter, Unavailable } from '../../engine/errors.js';
 import { run } from './exec.js';
 
 export interface Cidr {
@@ -175,7 +175,8 @@ export class Allocator {
       if (!contains(this.subnet, ip)) {
         throw new InvalidParameter(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
       }
-      if (this.used.has(ip) || this.reserved(ip)) throw new Conflict('Address already in use');
+      // libnetwork's ErrIPAlreadyAllocated is a ForbiddenError: dockerd answers 403.
+      if (this.used.has(ip) || this.reserved(ip)) throw new Forbidden('Address already in use');
       this.used.add(ip);
       return formatIp(ip);
     }
