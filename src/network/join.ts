@@ -22,7 +22,7 @@ import { modeNetwork } from './names.js';
 import { addHostsLine } from './hosts-file.js';
 import { activatePorts, portRequests, releasePorts, reservePorts, type PortRequest } from './ports.js';
 import type { EndpointRecord, LiveEndpoint, NetworkRecord } from './types.js';
-import { plugVeth, setDefaultRoute, unplugVeth } from './veth.js';
+import { addLinkLocal, plugVeth, setDefaultRoute, unplugVeth } from './veth.js';
 
 /** What the container's /etc/hosts and /etc/resolv.conf need to know. */
 export interface NetFiles {
@@ -135,6 +135,7 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
     ...(route && !n.Internal ? { gateway: live.gateway } : {}),
   });
   ctl.records.saveEndpoint(ep);
+  if (ep.config.linkLocalIps?.length) await addLinkLocal(pid, live.ifname, ep.config.linkLocalIps);
   const dns = ctl.dns.get(n.Id);
   if (dns) for (const name of dnsNames(c, ep)) dns.register(name, live.address);
   ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });

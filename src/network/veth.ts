@@ -8,6 +8,7 @@
  */
 import { System } from '../engine/errors.js';
 import { vethName, type VethSpec } from '../drivers/networkdriver/bridge.js';
+import { ipInNs } from '../drivers/networkdriver/exec.js';
 import * as native from '../libcontainer/native.js';
 
 /** Plugs the netns of `pid` into `bridge`; returns the host end's name. Nothing is left on failure. */
@@ -23,6 +24,14 @@ export async function plugVeth(bridge: string, pid: number, spec: VethSpec): Pro
     throw new System(`plugging ${spec.ifname} of process ${pid} into ${bridge}: ${(err as Error).message}`, { cause: err });
   }
   return host;
+}
+
+/**
+ * The endpoint's IPAMConfig.LinkLocalIPs on its interface, with libnetwork's masks
+ * (/16, /64). Rarely asked, so `ip` is spawned for it rather than growing the addon.
+ */
+export async function addLinkLocal(pid: number, ifname: string, ips: readonly string[]): Promise<void> {
+  for (const ip of ips) await ipInNs(pid, ['addr', 'add', `${ip}/${ip.includes(':') ? 64 : 16}`, 'dev', ifname]);
 }
 
 /**

@@ -49,6 +49,7 @@ res['ep'] = [s['IPAMConfig'], s['Links'], s['DriverOpts'], up_ip, s['IPAddress']
 x = api.exec_create(down, ['nslookup', 'bar'])
 out = api.exec_start(x).decode()
 res['nslookup'] = [api.exec_inspect(x)['ExitCode'], up_ip in out]
+res['ll_addr'] = '169.254.8.8/16' in api.exec_start(api.exec_create(down, ['ip', '-o', 'addr', 'show', 'eth0'])).decode()
 x = api.exec_create(up, ['nslookup', 'bar'])
 api.exec_start(x)
 res['nslookup_other'] = api.exec_inspect(x)['ExitCode']
@@ -74,6 +75,8 @@ print(json.dumps(res))
   ]);
   // The endpoint's IPAMConfig, Links and DriverOpts as asked; .2 and .3 are reserved, so the containers get .4 and .5.
   assert.deepEqual(res['ep'], [{ IPv6Address: '2001:389::f00d', LinkLocalIPs: ['169.254.8.8'] }, ['pyr-upstream:bar'], { a: '2', z: '1' }, `${net}.4`, `${net}.5`]);
+  // The link-local address is on the interface too, with libnetwork's /16.
+  assert.equal(res['ll_addr'], true);
   // The link alias resolves to its target for the linking container only.
   assert.deepEqual(res['nslookup'], [0, true]);
   assert.equal(res['nslookup_other'], 1);
