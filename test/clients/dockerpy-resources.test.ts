@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonWithBusybox } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
+import { busyboxImage } from '../helpers/fixtures.js';
 import { runTool } from '../helpers/tools.js';
+import { pushImage, putManifest, readArchive, startRegistry } from '../registry/registry.js';
 
 /**
  * docker-py (Debian's python3-docker 5.0.3) on images, builds, exec and networks, on
@@ -110,4 +112,37 @@ print(json.dumps(res))
   // With cache_from, only those images' chains hit: none when the name is unknown or holds no step.
   assert.deepEqual([res['plain'], res['from_self'], res['from_missing'], res['from_base']], [3, 3, 0, 0]);
   assert.equal(res['detach_keys'], 'EA==');
+});
+
+test('docker-py: inspect_distribution reads the registry as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const reg = await startRegistry(t);
+  const img = await pushImage(reg, 'bb', '1', await readArchive((await busyboxImage()).path));
+  const list = JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    manifests: [
+      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: img.manifest.length, digest: img.digest, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: img.manifest.length, digest: img.digest, platform: { architecture: 'amd64', os: 'linux' } },
+    ],
+  });
+  const listDigest = await putManifest(reg, 'bb', 'multi', 'application/vnd.docker.distribution.manifest.list.v2+json', list);
+  const d = await daemonWithBusybox(t);
+  const r = await python(d, PRELUDE + String.raw`
+h = '${reg.host}'
+res['one'] = api.inspect_distribution(h + '/bb:1')
+res['list'] = api.inspect_distribution(h + '/bb:multi')
+res['latest'] = catch(lambda: api.inspect_distribution(h + '/bb'))
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  assert.deepEqual(res['one'], {
+    Descriptor: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: img.digest, size: img.manifest.length },
+    Platforms: [{ architecture: 'amd64', os: 'linux' }],
+  });
+  assert.deepEqual(res['list'], {
+    Descriptor: { mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', digest: listDigest, size: Buffer.byteLength(list) },
+    Platforms: [{ architecture: 'arm64', os: 'linux', variant: 'v8' }, { architecture: 'amd64', os: 'linux' }],
+  });
+  // A bare name means latest, which this repository has not: the registry's 404 in its words.
+  assert.deepEqual(res['latest'], { type: 'NotFound', status: 404, msg: 'manifest unknown: manifest unknown' });
 });

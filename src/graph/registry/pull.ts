@@ -151,7 +151,7 @@ async function resolvePlatform(client: RegistryClient, path: string, m: FetchedM
 }
 
 /** The config blob, verified against its digest. */
-async function fetchConfig(client: RegistryClient, path: string, m: ImageManifest): Promise<Buffer> {
+export async function fetchConfig(client: RegistryClient, path: string, m: ImageManifest): Promise<Buffer> {
   if (m.config.size > MAX_CONFIG_BYTES) throw new InvalidParameter(`error pulling image configuration: config blob too large (${m.config.size} bytes)`);
   const chunks: Buffer[] = [];
   try {

@@ -2,6 +2,7 @@ import './types.js';
 import type { HandlerTable } from '../context.js';
 import { authLogin } from './auth.js';
 import { imageCreate } from './create.js';
+import { distributionInspect } from './distribution.js';
 import { imagePull } from './pull.js';
 import { imagePush } from './push.js';
 import { imageSearch } from './search.js';
@@ -13,4 +14,5 @@ export const registryJobs: HandlerTable = {
   auth: authLogin,
   image_push: imagePush,
   image_search: imageSearch,
+  distribution_inspect: distributionInspect,
 };

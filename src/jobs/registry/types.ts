@@ -1,3 +1,4 @@
+import type { DistributionInspect } from '../../graph/registry/distribution.js';
 import type { SearchResult } from '../../graph/registry/search-result.js';
 import type { AuthConfig } from '../../graph/registry/types.js';
 
@@ -20,6 +21,8 @@ declare module '../../engine/job-table.js' {
   interface JobTable {
     /** `POST /images/create?fromImage=`: pull from a registry, streaming progress. */
     image_pull: { args: ImagePullArgs; result: void };
+    /** `GET /distribution/{name}/json`: a reference's manifest descriptor and platforms, from its registry. */
+    distribution_inspect: { args: { name: string; auth: AuthConfig }; result: DistributionInspect };
     /** `POST /auth`: check credentials against a registry (`docker login`). */
     auth: { args: AuthConfig; result: AuthResult };
   }

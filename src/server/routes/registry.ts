@@ -57,6 +57,10 @@ export const registryRoutes: Route[] = [
   }),
   route({ method: 'post', path: '/auth', job: 'auth', args: (r) => authBody(r.body) }),
   route({
+    method: 'get', path: '/distribution/*name/json', job: 'distribution_inspect',
+    args: (r) => ({ name: pathName(r.params), auth: decodeRegistryAuth(r.headers['x-registry-auth']) }),
+  }),
+  route({
     method: 'post', path: '/images/*name/push', job: 'image_push', body: 'none', reply: 'json-stream',
     args: (r) => ({ name: pathName(r.params), tag: r.query.string('tag') ?? '', auth: decodeRegistryAuth(r.headers['x-registry-auth']) }),
   }),

@@ -32,8 +32,4 @@ export const systemRoutes: Route[] = [
   }),
   // dockerd answers any OPTIONS (a CORS preflight) with an empty 200.
   route({ method: 'options', path: '/*any', job: 'system_ping', reply: 'empty', ok: 200, body: 'none', args: () => ({}) }),
-  route({
-    method: 'get', path: '/distribution/*name/json', job: 'not_implemented',
-    args: () => ({ what: 'registry distribution inspect (GET /distribution/{name}/json)' }),
-  }),
 ];
