@@ -4,7 +4,7 @@
  * (`-o com.docker.network.bridge.name`, else `bt-<id12>` as dockerd's `br-<id12>`),
  * brought up before the record is written, so a failure leaves nothing.
  */
-import { Conflict, Forbidden, InvalidParameter, NotFound } from '../engine/errors.js';
+import { Conflict, Forbidden, InvalidParameter, NotFound, Unavailable } from '../engine/errors.js';
 import {
   Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
@@ -34,6 +34,9 @@ const PREDEFINED = ['bridge', 'host', 'none'];
 
 function checkDriver(driver: string): void {
   if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
+  // dockerd outside a swarm refuses the swarm-scoped driver with its errNoManager; berth is
+  // always outside one, and answers it as its other swarm calls (503).
+  if (driver === 'overlay') throw new Unavailable('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
   if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
 }
 

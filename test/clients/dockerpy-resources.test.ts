@@ -61,6 +61,7 @@ api.create_network('pyr3')
 hc3 = api.create_host_config(network_mode='pyr3')
 v6 = api.create_container('busybox', 'top', host_config=hc3, networking_config=api.create_networking_config({'pyr3': api.create_endpoint_config(ipv6_address='2001:389::f00d')}))
 res['v6_no_pool'] = catch(lambda: api.start(v6))
+res['overlay'] = catch(lambda: api.create_network('pyo', driver='overlay'))
 for ct in api.containers(all=True):
     api.remove_container(ct['Id'], force=True)
 api.remove_network('pyr'); api.remove_network('pyr3')
@@ -84,6 +85,8 @@ print(json.dumps(res))
   assert.equal(res['nslookup_other'], 1);
   assert.deepEqual(res['aux_asked'], { type: 'APIError', status: 403, msg: 'Address already in use' });
   assert.deepEqual(res['ll_bad'], { type: 'APIError', status: 400, msg: 'invalid link local IP address: 10.0.0.1' });
+  // dockerd (a 500 there) outside a swarm; a 503 as berth's other swarm calls.
+  assert.deepEqual(res['overlay'], { type: 'APIError', status: 503, msg: 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' });
   assert.deepEqual(res['v6_no_pool'], { type: 'APIError', status: 400, msg: 'user specified IP address is supported only when connecting to networks with user configured subnets' });
 });
 
