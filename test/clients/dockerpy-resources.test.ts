@@ -149,3 +149,30 @@ print(json.dumps(res))
   // A bare name means latest, which this repository has not: the registry's 404 in its words.
   assert.deepEqual(res['latest'], { type: 'NotFound', status: 404, msg: 'manifest unknown: manifest unknown' });
 });
+
+test('docker-py: commit of a container that is exiting succeeds, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  // docker-py's RemoveImageTest: start `touch /test` and commit at once (pause=True). The
+  // pause raced the exit; about 4 in 10 answered 500 with the freezer cgroup's ENOENT.
+  const r = await python(d, PRELUDE + String.raw`
+bad = []
+for i in range(20):
+    ct = api.create_container('busybox', ['touch', '/test'])
+    api.start(ct)
+    got = catch(lambda: api.commit(ct['Id']))
+    if 'ok' in got:
+        api.remove_image(got['ok']['Id'], force=True)
+    else:
+        bad.append(got)
+    api.wait(ct)
+    res.setdefault('states', set()).add(api.inspect_container(ct)['State']['Status'])
+    api.remove_container(ct, force=True)
+res['bad'] = bad
+res['states'] = sorted(res['states'])
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  assert.deepEqual(res['bad'], []);
+  assert.deepEqual(res['states'], ['exited']);
+});

@@ -40,14 +40,22 @@ async function paused<T>(ctx: JobContext, record: ContainerRecord, fn: () => Pro
   const handle = c.State.Running && !c.State.Paused ? ctx.runtime?.handle(c.Id) : undefined;
   if (!handle) return fn();
   const store = containersOf(ctx);
-  await handle.pause();
+  try {
+    await handle.pause();
+  } catch (err) {
+    // dockerd's commit ignores a failed pause: a container exiting right now takes its
+    // freezer cgroup with it (ENOENT), and its changes are committed all the same.
+    ctx.log.debug(`commit ${c.Id}: not paused: ${(err as Error).message}`);
+    return fn();
+  }
   store.transition(c, 'paused');
   publish(ctx, c, 'pause');
   try {
     return await fn();
   } finally {
-    if (c.State.Status === 'paused') {
-      await handle.resume();
+    // As dockerd's deferred unpause, whose error is dropped: one that exited while paused has nothing to thaw.
+    const resumed = c.State.Status === 'paused' && await handle.resume().then(() => true, () => false);
+    if (resumed && c.State.Status === 'paused') {
       store.transition(c, 'running');
       publish(ctx, c, 'unpause');
     }
