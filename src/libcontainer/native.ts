@@ -56,6 +56,8 @@ export interface NativeVethSpec {
   gateway?: string;
   /** Hairpin mode on the host end's bridge port. */
   hairpin?: boolean;
+  /** Keep IPv6 on the peer; by default it is switched off (disable_ipv6) before the link goes up. */
+  ipv6?: boolean;
 }
 
 /**

@@ -133,6 +133,8 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
   live.veth = await plugVeth(b.device, pid, {
     ifname: live.ifname, address: live.address, prefix: live.prefix, mac: live.mac, mtu: b.mtu,
     ...(route && !n.Internal ? { gateway: live.gateway } : {}),
+    // berth's networks are IPv4 only: IPv6 stays on only for an IPv6 link-local address asked for.
+    ...(ep.config.linkLocalIps?.some((ip) => ip.includes(':')) ? { ipv6: true } : {}),
   });
   ctl.records.saveEndpoint(ep);
   if (ep.config.linkLocalIps?.length) await addLinkLocal(pid, live.ifname, ep.config.linkLocalIps);

@@ -18,7 +18,7 @@ export async function plugVeth(bridge: string, pid: number, spec: VethSpec): Pro
     await native.plugVeth({
       host, peer: spec.ifname, bridge, pid, mac: spec.mac, address: spec.address, prefix: spec.prefix,
       ...(spec.mtu ? { mtu: spec.mtu } : {}), ...(spec.gateway ? { gateway: spec.gateway } : {}),
-      ...(spec.hairpin ? { hairpin: true } : {}),
+      ...(spec.hairpin ? { hairpin: true } : {}), ...(spec.ipv6 ? { ipv6: true } : {}),
     });
   } catch (err) {
     throw new System(`plugging ${spec.ifname} of process ${pid} into ${bridge}: ${(err as Error).message}`, { cause: err });

@@ -54,6 +54,8 @@ export interface VethSpec {
   mtu?: number;
   /** Reflect frames back out of the port they came in (needed for hairpin NAT without the proxy). */
   hairpin?: boolean;
+  /** Keep IPv6 on the interface; without it IPv6 is switched off there, as dockerd on IPv4-only networks. */
+  ipv6?: boolean;
 }
 
 /** dockerd names host ends `veth` + 7 hex characters; berth does the same. */

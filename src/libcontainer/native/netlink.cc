@@ -4,7 +4,7 @@
 // and returns a Promise; errors reject with a Node-shaped system error whose
 // message names the step, and the kernel's extended ACK text when it sent one.
 //
-//   plugVeth({host, peer, bridge, pid, mac, mtu?, address, prefix, gateway?, hairpin?})
+//   plugVeth({host, peer, bridge, pid, mac, mtu?, address, prefix, gateway?, hairpin?, ipv6?})
 //     one RTM_NEWLINK makes the pair with the peer created straight in the netns
 //     of `pid` under its final name, MAC and MTU, and the host end enslaved to
 //     `bridge` and up; then, on a NETLINK_ROUTE socket opened inside that netns,
@@ -263,6 +263,8 @@ struct VethArgs {
   std::string host, peer, bridge, mac, address, gateway;
   int pid = 0, mtu = 0, prefix = 0;
   bool hairpin = false;
+  // Keep IPv6 on the interface (an IPv6 link-local address was asked for).
+  bool ipv6 = false;
 };
 
 // The pair, the peer in the netns of `nsfd`, the host end on the bridge and up.
@@ -304,8 +306,33 @@ bool Hairpin(Rtnl& nl, const std::string& host, Failure* f) {
   return nl.Call(req, "RTM_NEWLINK hairpin", f);
 }
 
+// IPv6 off on the container's interface, before it is up: on a network without IPv6
+// an interface with it would still join IPv6 multicast groups and take router
+// advertisements, open to neighbour-cache poisoning and route injection by other
+// containers, and dockerd switches it off too. The sysctl is the netns's own, so it
+// is written from inside it, as OpenIn enters (a kernel without IPv6 has no file).
+bool DisableIpv6In(int nsfd, const std::string& ifname, Failure* f) {
+  char self[64];
+  std::snprintf(self, sizeof self, "/proc/self/task/%ld/ns/net", static_cast<long>(syscall(SYS_gettid)));
+  Fd own(open(self, O_RDONLY | O_CLOEXEC));
+  if (own.fd < 0) return Rtnl::Fail(f, errno, "open own netns");
+  if (setns(nsfd, CLONE_NEWNET) != 0) return Rtnl::Fail(f, errno, "setns into the container's netns");
+  std::string path = "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+  int err = 0;
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) err = errno == ENOENT ? 0 : errno;
+  else if (write(fd, "1", 1) != 1) err = errno;
+  if (fd >= 0) close(fd);
+  if (setns(own.fd, CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "berth: cannot return a thread to its network namespace: %s\n", std::strerror(errno));
+    std::abort();
+  }
+  return err == 0 || Rtnl::Fail(f, err, ("disable IPv6 on " + ifname).c_str());
+}
+
 // Address, links up and default route, on a socket opened in the container's netns.
 bool ConfigureInside(int nsfd, const VethArgs& a, in_addr addr, bool hasGw, in_addr gw, Failure* f) {
+  if (!a.ipv6 && !DisableIpv6In(nsfd, a.peer, f)) return false;
   Rtnl in;
   if (!OpenIn(nsfd, in, f)) return false;
   int index = 0;
@@ -463,7 +490,7 @@ int NumField(const Napi::Object& o, const char* key, bool required) {
   return 0;
 }
 
-// plugVeth(spec: {host, peer, bridge, pid, mac, address, prefix, mtu?, gateway?, hairpin?}): Promise<boolean>
+// plugVeth(spec: {host, peer, bridge, pid, mac, address, prefix, mtu?, gateway?, hairpin?, ipv6?}): Promise<boolean>
 Napi::Value PlugVethJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "The \"spec\" argument must be an object");
   Napi::Object o = info[0].As<Napi::Object>();
@@ -478,6 +505,7 @@ Napi::Value PlugVethJs(const Napi::CallbackInfo& info) {
   a.prefix = NumField(o, "prefix", true);
   a.mtu = NumField(o, "mtu", false);
   a.hairpin = o.Get("hairpin").ToBoolean().Value();
+  a.ipv6 = o.Get("ipv6").ToBoolean().Value();
   if (a.host.size() >= IFNAMSIZ || a.peer.size() >= IFNAMSIZ || a.prefix < 0 || a.prefix > 32)
     throw Napi::TypeError::New(info.Env(), "plugVeth: an interface name is longer than 15 characters or the prefix is not 0-32");
   auto* job = new PlugJob(info.Env(), std::move(a));
