@@ -6,6 +6,7 @@
  */
 import type { CgroupStats } from '../../libcontainer/cgroups/types.js';
 import { ZERO_TIME } from './state.js';
+import { summedNetworkStats, type NetworkStats } from './stats-networks.js';
 
 /** `cpu_stats` / `precpu_stats`. */
 export interface ApiCpuStats {
@@ -19,6 +20,8 @@ export interface ApiCpuStats {
 export interface StatsSample {
   read: string;
   stats: CgroupStats;
+  /** The endpoint interfaces' counters; absent in host and none modes. */
+  networks?: Record<string, NetworkStats>;
 }
 
 /** What the previous reading leaves for the next one: dockerd's precpu_stats and preread. */
@@ -120,19 +123,17 @@ export function statsJson(c: { Name: string; Id: string }, sample: StatsSample |
     memory_stats: s ? memoryJson(s.memory_stats) : {},
     name: c.Name,
     id: c.Id,
+    ...(sample?.networks ? { networks: sample.networks } : {}),
   };
 }
 
 /**
- * The object as API versions before 1.21 have it: no name and id, and one `network`
- * (all zero: berth's containers report no interface figures yet).
+ * The object as API versions before 1.21 have it: no name and id, and one `network`,
+ * the sum of the interfaces' counters.
  */
 export function legacyStatsJson(json: Record<string, unknown>): Record<string, unknown> {
-  const { name: _name, id: _id, ...rest } = json;
-  return {
-    ...rest,
-    network: { rx_bytes: 0, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: 0, tx_packets: 0, tx_errors: 0, tx_dropped: 0 },
-  };
+  const { name: _name, id: _id, networks, ...rest } = json;
+  return { ...rest, network: summedNetworkStats(networks as Record<string, NetworkStats> | undefined) };
 }
 
 /** What this object leaves as the next one's precpu_stats and preread. */

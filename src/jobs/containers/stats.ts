@@ -4,6 +4,7 @@ import { sendHead } from '../io.js';
 import { containersOf } from './common.js';
 import { runtimeOf } from './runtime.js';
 import './runtime-types.js';
+import { networkStats } from './stats-networks.js';
 import { legacyStatsJson, NO_PREVIOUS, nowRfc3339Nano, previousOf, statsJson, type StatsSample } from './stats-json.js';
 
 /** dockerd's stats collector reads every container once a second. */
@@ -65,7 +66,8 @@ async function sample(ctx: JobContext, id: string): Promise<StatsSample | null> 
   if (!c || !h || !c.State.Running || c.State.Restarting) return null;
   try {
     const stats = await h.stats();
-    return { read: nowRfc3339Nano(), stats };
+    const networks = await networkStats(h.pid, String(c.HostConfig.NetworkMode ?? ''));
+    return { read: nowRfc3339Nano(), stats, ...(networks ? { networks } : {}) };
   } catch (err) {
     ctx.log.debug(`stats of container ${id}: ${(err as Error).message}`);
     return null;

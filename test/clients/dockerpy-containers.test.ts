@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { daemonWithBusybox } from '../helpers/cli.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { runTool } from '../helpers/tools.js';
+
+/**
+ * docker-py (Debian's python3-docker 5.0.3) on containers, on the points where its
+ * upstream integration suite (api_container, models_containers, regression,
+ * healthcheck) passed against dockerd 20.10 and failed against berth. Each value
+ * asserted is what dockerd 20.10 answered to the same script, except that bad input
+ * stays a 4xx where dockerd answers 500, in its words.
+ */
+
+const python = (d: TestDaemon, script: string) => runTool(d, '/usr/bin/python3', ['-c', script]);
+
+const PRELUDE = String.raw`
+import docker, json
+from docker import errors
+c = docker.from_env(timeout=60)
+api = c.api
+res = {}
+def catch(f):
+    try:
+        return {'ok': f()}
+    except errors.APIError as e:
+        return {'type': type(e).__name__, 'status': e.status_code, 'msg': e.explanation}
+`;
+
+test('docker-py: stats show the endpoint interfaces under networks as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const r = await python(d, PRELUDE + String.raw`
+def one(mode):
+    ct = api.create_container('busybox', 'top', host_config=api.create_host_config(network_mode=mode))
+    api.start(ct)
+    return ct
+b = one('bridge')
+s = api.stats(b, stream=False)
+res['bridge'] = [list(s)[-3:], list(s.get('networks', {})), list(s.get('networks', {}).get('eth0', {}))]
+res['shared'] = list(api.stats(one('container:' + b['Id']), stream=False).get('networks', {}))
+res['none'] = 'networks' in api.stats(one('none'), stream=False)
+res['host'] = 'networks' in api.stats(one('host'), stream=False)
+res['legacy'] = sorted(api.get(api.base_url + '/v1.20/containers/%s/stats?stream=0' % b['Id']).json()['network'])
+for ct in api.containers(all=True):
+    api.remove_container(ct['Id'], force=True)
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  const counters = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'];
+  // networks last, after name and id (Go's field order), keyed by the name inside the container.
+  assert.deepEqual(res['bridge'], [['name', 'id', 'networks'], ['eth0'], counters]);
+  // A container: mode container shows the interfaces it shares; none and host modes have no endpoint interface.
+  assert.deepEqual(res['shared'], ['eth0']);
+  assert.equal(res['none'], false);
+  assert.equal(res['host'], false);
+  // Before API 1.21 one `network`, the interfaces' sum.
+  assert.deepEqual(res['legacy'], [...counters].sort());
+});
