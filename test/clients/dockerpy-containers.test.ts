@@ -57,3 +57,36 @@ print(json.dumps(res))
   // Before API 1.21 one `network`, the interfaces' sum.
   assert.deepEqual(res['legacy'], [...counters].sort());
 });
+
+test('docker-py: remove_container(link=True) removes a legacy link as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const r = await python(d, PRELUDE + String.raw`
+child = api.create_container('busybox', 'top', name='pyl-child')
+api.start(child)
+parent = api.create_container('busybox', 'top', name='pyl-parent', host_config=api.create_host_config(links={'pyl-child': 'mylink'}))
+api.start(parent)
+names = lambda: sorted(n for ct in api.containers(all=True) for n in ct['Names'])
+res['names'] = names()
+res['by_link'] = api.inspect_container('pyl-parent/mylink')['Name']
+res['default'] = catch(lambda: api.remove_container('pyl-child', link=True))
+res['removed'] = catch(lambda: api.remove_container('pyl-parent/mylink', link=True))
+res['after'] = [names(), api.inspect_container(parent)['HostConfig']['Links']]
+res['again'] = catch(lambda: api.remove_container('pyl-parent/mylink', link=True))
+res['plain'] = catch(lambda: api.remove_container('pyl-parent/mylink'))
+for ct in api.containers(all=True):
+    api.remove_container(ct['Id'], force=True)
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  // The link's name is one more name of the linked container: ps lists it, lookups find it.
+  assert.deepEqual(res['names'], ['/pyl-child', '/pyl-parent', '/pyl-parent/mylink']);
+  assert.equal(res['by_link'], '/pyl-child');
+  // dockerd answers a 500 here; a 409 in its words.
+  assert.deepEqual(res['default'], { type: 'APIError', status: 409, msg: 'Conflict, cannot remove the default link name of the container' });
+  assert.deepEqual(res['removed'], { ok: null });
+  // Both containers stay; the parent's Links is null once none is left.
+  assert.deepEqual(res['after'], [['/pyl-child', '/pyl-parent'], null]);
+  assert.deepEqual(res['again'], { type: 'NotFound', status: 404, msg: 'No such container: pyl-parent/mylink' });
+  assert.deepEqual(res['plain'], { type: 'NotFound', status: 404, msg: 'No such container: pyl-parent/mylink' });
+});

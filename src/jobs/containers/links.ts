@@ -93,3 +93,38 @@ export function linkedEnv(ctx: JobContext, c: ContainerRecord): LinkedEnv {
   }
   return out;
 }
+
+/**
+ * `DELETE /containers/<parent>/<alias>?link=1`, as dockerd's rmLink: the link goes
+ * from the parent's Links (null once none is left); both containers stay. A plain
+ * container name is its default link name, which cannot go.
+ */
+export function removeLink(ctx: JobContext, ref: string): void {
+  const name = ref.startsWith('/') ? ref : `/${ref}`;
+  const cut = name.lastIndexOf('/');
+  // dockerd answers this with a 500; it is the client's error, so a 409 in its words.
+  if (cut === 0) throw new Conflict('Conflict, cannot remove the default link name of the container');
+  const store = containersOf(ctx);
+  const parent = store.find(name.slice(0, cut));
+  if (!parent) throw new System(`Cannot get parent ${name.slice(0, cut)} for link name ${name}`);
+  const links = Array.isArray(parent.HostConfig['Links']) ? (parent.HostConfig['Links'] as string[]) : [];
+  const left = links.filter((l) => !l.endsWith(`:${name}`));
+  parent.HostConfig['Links'] = left.length ? left : null;
+  store.save(parent);
+}
+
+/** The link names each container is known by too (`/<parent>/<alias>`), as ps lists them after its own name. */
+export function linkNames(all: readonly ContainerRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of all) {
+    const links = p.HostConfig['Links'];
+    if (!Array.isArray(links)) continue;
+    for (const l of links as string[]) {
+      const cut = l.indexOf(':');
+      if (cut <= 0) continue;
+      const child = l.slice(0, cut);
+      out.set(child, [...(out.get(child) ?? []), l.slice(cut + 1)]);
+    }
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import { containerNetworks } from '../../network/view.js';
 import type { Handler, JobContext } from '../context.js';
 import { containersOf } from './common.js';
 import { compileFilters } from './filters.js';
+import { linkNames } from './links.js';
 import { rowJson } from './list-json.js';
 import { mountsView } from './mounts.js';
 import { statusText } from './state.js';
@@ -36,11 +37,12 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
   list.sort((a, b) => b.created - a.created);
   if (limit > 0) list = list.slice(0, limit);
   const now = Date.now();
+  const aliases = linkNames(store.all());
   const rows: string[] = [];
   for (const { c, created } of list) {
     const row: ContainerSummary = {
       Id: c.Id,
-      Names: [c.Name],
+      Names: [c.Name, ...(aliases.get(c.Name) ?? [])],
       Image: String(c.Config.Image ?? ''),
       ImageID: c.Image,
       Command: commandLine(c),

@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
-import { Conflict, NotImplemented } from '../../engine/errors.js';
+import { Conflict } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish, removeRwLayer } from './common.js';
 import { releaseMounts } from './mounts.js';
+import { removeLink } from './links.js';
 import { forgetBackoff } from './restart-policy.js';
 
 export interface RemoveOptions {
@@ -26,7 +27,7 @@ export async function removeContainer(ctx: JobContext, ref: string, opts: Remove
     const c = store.find(id);
     if (!c) return; // removed meanwhile (an auto-remove racing an rm)
     if (c.State.Status === 'removing') throw new Conflict(`removal of container ${c.Id} is already in progress`);
-    if (opts.link) throw new NotImplemented('removing legacy links is not implemented');
+    if (opts.link) return removeLink(ctx, ref);
     if (c.State.Running) {
       if (!opts.force) {
         const what = c.State.Paused ? 'paused' : c.State.Restarting ? 'restarting' : 'running';

@@ -38,6 +38,8 @@ export class ContainerStore {
     if (exact) return exact;
     const byName = this.byName(ref.startsWith('/') ? ref : `/${ref}`);
     if (byName) return byName;
+    const byLink = this.byLinkName(ref.startsWith('/') ? ref : `/${ref}`);
+    if (byLink) return byLink;
     if (!/^[a-f0-9]+$/.test(ref)) return undefined;
     const matches = this.all().filter((c) => c.Id.startsWith(ref));
     if (matches.length > 1) throw new InvalidParameter(`multiple IDs found with provided prefix: ${ref}`);
@@ -46,6 +48,20 @@ export class ContainerStore {
 
   byName(name: string): ContainerRecord | undefined {
     return this.all().find((c) => c.Name === name);
+  }
+
+  /**
+   * A legacy link's name, `/<parent>/<alias>`: dockerd registers it as one more name
+   * of the linked container, so every lookup (inspect, rm --link) finds it by it.
+   */
+  byLinkName(name: string): ContainerRecord | undefined {
+    const cut = name.lastIndexOf('/');
+    if (cut <= 0) return undefined;
+    const parent = this.byName(name.slice(0, cut));
+    const links = parent?.HostConfig['Links'];
+    if (!Array.isArray(links)) return undefined;
+    const entry = (links as string[]).find((l) => l.endsWith(`:${name}`));
+    return entry === undefined ? undefined : this.byName(entry.slice(0, entry.length - name.length - 1));
   }
 
   /**

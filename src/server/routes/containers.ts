@@ -61,7 +61,7 @@ export const containerRoutes: Route[] = [
     args: (r) => ({ name: r.query.string('name') ?? '', body: createBody(r.body), platform: r.query.string('platform') ?? '' }),
   }),
   route({
-    method: 'get', path: '/containers/:name/json', job: 'container_inspect',
+    method: 'get', path: '/containers/*name/json', job: 'container_inspect',
     args: (r) => ({ name: r.params.name ?? '', size: r.query.bool('size') }),
   }),
   route({
@@ -69,7 +69,7 @@ export const containerRoutes: Route[] = [
     args: (r) => ({ name: r.params.name ?? '', newName: r.query.string('name') ?? '' }),
   }),
   route({
-    method: 'delete', path: '/containers/:name', job: 'container_delete', reply: 'empty',
+    method: 'delete', path: '/containers/*name', job: 'container_delete', reply: 'empty',
     args: (r) => ({ name: r.params.name ?? '', force: r.query.bool('force'), volumes: r.query.bool('v'), link: r.query.bool('link') }),
   }),
   route({
