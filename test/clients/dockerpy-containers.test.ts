@@ -90,3 +90,20 @@ print(json.dumps(res))
   assert.deepEqual(res['again'], { type: 'NotFound', status: 404, msg: 'No such container: pyl-parent/mylink' });
   assert.deepEqual(res['plain'], { type: 'NotFound', status: 404, msg: 'No such container: pyl-parent/mylink' });
 });
+
+test('docker-py: logs(stream=True) yields a frame per line as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const r = await python(d, PRELUDE + String.raw`
+res['run'] = [x.decode() for x in c.containers.run('busybox', 'sh -c "echo hello && echo world && echo again"', stream=True)]
+ct = c.containers.run('busybox', 'sh -c "echo one; echo two"', detach=True)
+ct.wait()
+res['logs'] = [x.decode() for x in ct.logs(stream=True)]
+for x in api.containers(all=True):
+    api.remove_container(x['Id'], force=True)
+print(json.dumps(res))
+`);
+  assert.equal(r.code, 0, r.err);
+  const res = JSON.parse(r.out) as Record<string, unknown>;
+  assert.deepEqual(res['run'], ['hello\n', 'world\n', 'again\n']);
+  assert.deepEqual(res['logs'], ['one\n', 'two\n']);
+});

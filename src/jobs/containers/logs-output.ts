@@ -8,6 +8,12 @@ import { sendHead } from '../io.js';
 const MAX_RUN = 64 * 1024;
 /** Bytes of one stdcopy frame at most: consecutive runs of a stream share it, so the client reads few frames. */
 const MAX_FRAME = 1 << 20;
+/**
+ * A batch smaller than this goes out as dockerd sends it, one frame per record:
+ * docker-py's logs(stream=True) yields frames, and its users (its own suite among
+ * them) expect a line each. Only big batches, where frames cost the CLI, share them.
+ */
+const PER_RECORD_BATCH = 16 * 1024;
 /** Writes the client has not taken yet before the reader waits: one sent, one being made. */
 const IN_FLIGHT = 2;
 
@@ -45,7 +51,7 @@ export class LogOutput {
 
   /** One record's text, as latin1 (bytes). */
   push(stream: number, text: string): void {
-    if (stream !== this.runStream || this.run.length + text.length > MAX_RUN) this.endRun();
+    if (stream !== this.runStream || this.run.length + text.length > MAX_RUN || this.size + this.run.length < PER_RECORD_BATCH) this.endRun();
     this.runStream = stream;
     this.run += text;
   }
@@ -86,9 +92,10 @@ export class LogOutput {
     return data;
   }
 
-  /** Consecutive runs of one stream under one header each (up to MAX_FRAME bytes). */
+  /** Consecutive runs of one stream under one header each (up to MAX_FRAME bytes); a small batch's runs, one record each, a frame each. */
   private frames(): Buffer {
     const data = Buffer.allocUnsafe(this.size + 8 * this.texts.length);
+    const shared = this.size >= PER_RECORD_BATCH;
     let at = 0;
     for (let i = 0; i < this.texts.length;) {
       const stream = this.streams[i]!;
@@ -99,7 +106,7 @@ export class LogOutput {
         at += data.write(this.texts[i]!, at, 'latin1');
         n += this.texts[i]!.length;
         i++;
-      } while (i < this.texts.length && this.streams[i] === stream && n + this.texts[i]!.length <= MAX_FRAME);
+      } while (shared && i < this.texts.length && this.streams[i] === stream && n + this.texts[i]!.length <= MAX_FRAME);
       data.writeUInt32BE(stream << 24 >>> 0, head);
       data.writeUInt32BE(n, head + 4);
     }
