@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonWithBusybox } from '../helpers/cli.js';
-import type { TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
-import { runTool } from '../helpers/tools.js';
+import { PY_PRELUDE, python } from '../helpers/python.js';
 import { pushImage, putManifest, readArchive, startRegistry } from '../registry/registry.js';
 
 /**
@@ -13,19 +12,8 @@ import { pushImage, putManifest, readArchive, startRegistry } from '../registry/
  * script, except that bad input stays a 4xx where dockerd answers 500, in its words.
  */
 
-const python = (d: TestDaemon, script: string) => runTool(d, '/usr/bin/python3', ['-c', script]);
-
-const PRELUDE = String.raw`
-import docker, io, json, sys
-from docker import errors
-c = docker.from_env(timeout=60)
-api = c.api
-res = {}
-def catch(f):
-    try:
-        return {'ok': f()}
-    except errors.APIError as e:
-        return {'type': type(e).__name__, 'status': e.status_code, 'msg': e.explanation}
+/** The shared prelude, with docker-py's IPAM types at hand. */
+const PRELUDE = PY_PRELUDE + String.raw`
 P = docker.types.IPAMPool
 I = docker.types.IPAMConfig
 `;

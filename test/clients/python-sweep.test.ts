@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemonWithBusybox } from '../helpers/cli.js';
-import type { TestDaemon } from '../helpers/daemon.js';
-import { runTool } from '../helpers/tools.js';
+import { PY_PRELUDE, python } from '../helpers/python.js';
 
 /**
  * docker-py (Debian's python3-docker 5) against berth, on the points where a sweep of
@@ -15,24 +14,7 @@ import { runTool } from '../helpers/tools.js';
  */
 
 
-/** docker-py's script in python3 against the daemon. */
-const python = (d: TestDaemon, script: string) => runTool(d, '/usr/bin/python3', ['-c', script]);
-
-/** Helpers every script starts with: `res` collects results, `catch` an exception's shape. */
-const PRELUDE = String.raw`
-import docker, io, json, sys, time
-from docker import errors
-c = docker.from_env(timeout=60)
-api = c.api
-res = {}
-def catch(f):
-    try:
-        return {'ok': f()}
-    except errors.APIError as e:
-        return {'type': type(e).__name__, 'status': e.status_code, 'msg': e.explanation}
-    except Exception as e:
-        return {'type': type(e).__name__, 'msg': str(e)}
-`;
+const PRELUDE = PY_PRELUDE;
 
 test('docker-py: containers, images and builds answer as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
