@@ -34,6 +34,9 @@ test('bad input on every route gets a 4xx, and the daemon serves on', { timeout:
     const path = r.path.replace(/:(\w+)/g, 'nosuch').replace(/\*(\w+)/g, 'nosuch/x');
     if (seen.has(r.method + path)) continue;
     seen.add(r.method + path);
+    // Its answer needs the named image's registry: with the placeholder name that is
+    // Docker Hub, which a test must not reach (its bad names: dockerpy-resources.test).
+    if (path.startsWith('/distribution/')) continue;
     const method = r.method.toUpperCase();
     const withBody = method !== 'GET' && method !== 'HEAD';
     for (const [body, query] of [['{not json', '?filters=%7Bbad&t=x&signal=FOO&tail=abc&since=zz'], ['[1,2]', '?all=maybe&limit=-5&size=2']] as const) {
