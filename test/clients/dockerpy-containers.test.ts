@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonWithBusybox } from '../helpers/cli.js';
-import type { TestDaemon } from '../helpers/daemon.js';
-import { runTool } from '../helpers/tools.js';
+import { PY_PRELUDE, python } from '../helpers/python.js';
 
 /**
  * docker-py (Debian's python3-docker 5.0.3) on containers, on the points where its
@@ -12,20 +11,7 @@ import { runTool } from '../helpers/tools.js';
  * stays a 4xx where dockerd answers 500, in its words.
  */
 
-const python = (d: TestDaemon, script: string) => runTool(d, '/usr/bin/python3', ['-c', script]);
-
-const PRELUDE = String.raw`
-import docker, json
-from docker import errors
-c = docker.from_env(timeout=60)
-api = c.api
-res = {}
-def catch(f):
-    try:
-        return {'ok': f()}
-    except errors.APIError as e:
-        return {'type': type(e).__name__, 'status': e.status_code, 'msg': e.explanation}
-`;
+const PRELUDE = PY_PRELUDE;
 
 test('docker-py: stats show the endpoint interfaces under networks as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
