@@ -5,11 +5,13 @@
  */
 import { Forbidden, InvalidParameter } from '../engine/errors.js';
 import { contains, type Cidr, formatCidr, parseIp } from '../drivers/networkdriver/ipam.js';
+import { goOrder } from '../jobs/containers/config.js';
 import type { IpamConfigEntry, NetworkRecord } from './types.js';
 
 /** The map to record (keys sorted, as Go writes a map), or undefined when none was given. */
 export function checkAuxAddresses(aux: Record<string, string> | null | undefined, subnet: Cidr, gateway: string, network: string): Record<string, string> | undefined {
-  const entries = Object.entries(aux ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = goOrder(aux ?? {});
+  const entries = Object.entries(sorted);
   if (!entries.length) return undefined;
   const taken = new Set([gateway]);
   for (const [k, v] of entries) {
@@ -24,7 +26,7 @@ export function checkAuxAddresses(aux: Record<string, string> | null | undefined
     if (taken.has(v)) throw new Forbidden(`failed to allocate secondary ip address (${k}:${v}): Address already in use`);
     taken.add(v);
   }
-  return Object.fromEntries(entries);
+  return sorted;
 }
 
 /** The IPv4 auxiliary addresses of a network, which no container may be given. */

@@ -8,6 +8,7 @@ import { Conflict, Forbidden, InvalidParameter, NotFound, Unavailable } from '..
 import {
   Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
+import { goOrder } from '../jobs/containers/config.js';
 import { checkAuxAddresses } from './aux-addresses.js';
 import { bringUp } from './bridge-up.js';
 import type { NetworkController } from './controller.js';
@@ -45,11 +46,6 @@ function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): bool
   return v === undefined ? dflt : v === 'true' || v === '1';
 }
 
-/** A map with its keys in Go's JSON order (sorted), as dockerd shows Labels and Options. */
-function sortedMap(m: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /** A requested subnet, or libnetwork's words for one that does not parse (a 400: dockerd's is a 500). */
 function subnetOf(s: string): Cidr {
   try {
@@ -61,10 +57,10 @@ function subnetOf(s: string): Cidr {
 
 /** An IPv6 pool as given, its empty fields left out as Go's omitempty does. */
 function v6Entry(c: IpamConfigEntry): IpamConfigEntry {
-  const aux = Object.entries(c.AuxiliaryAddresses ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const aux = c.AuxiliaryAddresses ?? {};
   return {
     Subnet: c.Subnet!, ...(c.IPRange ? { IPRange: c.IPRange } : {}), ...(c.Gateway ? { Gateway: c.Gateway } : {}),
-    ...(aux.length ? { AuxiliaryAddresses: Object.fromEntries(aux) } : {}),
+    ...(Object.keys(aux).length ? { AuxiliaryAddresses: goOrder(aux) } : {}),
   };
 }
 
@@ -133,7 +129,7 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
   const ipam = await ipamOf(ctl, body, id);
   const n: NetworkRecord = {
     Id: id, Name: name, Created: nowNano(), Driver: 'bridge', Internal: body.Internal === true, Attachable: body.Attachable === true,
-    Labels: sortedMap(body.Labels ?? {}), Options: sortedMap(opts),
+    Labels: goOrder(body.Labels ?? {}), Options: goOrder(opts),
     IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: ipam.shown },
     predefined: false,
     bridge: {

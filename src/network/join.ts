@@ -18,7 +18,7 @@ import type { ContainerRecord } from '../jobs/containers/types.js';
 import { auxAddressesOf } from './aux-addresses.js';
 import { checkEndpoint } from './configure.js';
 import type { NetworkController } from './controller.js';
-import { modeNetwork } from './names.js';
+import { hostOrNone, modeNetwork } from './names.js';
 import { addHostsLine } from './hosts-file.js';
 import { activatePorts, portRequests, releasePorts, reservePorts, type PortRequest } from './ports.js';
 import type { EndpointRecord, LiveEndpoint, NetworkRecord } from './types.js';
@@ -140,7 +140,7 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
   if (ep.config.linkLocalIps?.length) await addLinkLocal(pid, live.ifname, ep.config.linkLocalIps);
   const dns = ctl.dns.get(n.Id);
   if (dns) for (const name of dnsNames(c, ep)) dns.register(name, live.address);
-  ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
+  publishJoin(ctl, c.Id, n, 'connect');
 }
 
 /** The container's port requests as published on network `n` (its host binding address). */
@@ -173,7 +173,7 @@ async function activateFor(ctl: NetworkController, c: ContainerRecord, ep: Endpo
  */
 function sharedNetwork(ctl: NetworkController, c: ContainerRecord): NetworkRecord | undefined {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
-  return mode === 'host' || mode === 'none' ? ctl.find(mode) : undefined;
+  return hostOrNone(mode) ? ctl.find(mode) : undefined;
 }
 
 /** Containers this daemon joined to host or none (for their disconnect event). */
@@ -184,7 +184,8 @@ function joinedShared(ctl: NetworkController): Set<string> {
   return set;
 }
 
-function publishJoin(ctl: NetworkController, containerId: string, n: NetworkRecord, action: 'connect' | 'disconnect'): void {
+/** A network connect or disconnect event, as dockerd's for a container joining or leaving `n`. */
+export function publishJoin(ctl: NetworkController, containerId: string, n: NetworkRecord, action: 'connect' | 'disconnect'): void {
   ctl.deps.events.publish({ Type: 'network', Action: action, id: n.Id, attributes: { container: containerId, name: n.Name, type: n.Driver } });
 }
 
@@ -234,7 +235,7 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
   if (live.veth) await unplugVeth(live.veth).catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: removing ${live.veth}: ${e.message}`));
   delete ep.live;
   ctl.records.saveEndpoint(ep);
-  if (n && live.veth) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: ep.containerId, name: n.Name, type: n.Driver } });
+  if (n && live.veth) publishJoin(ctl, ep.containerId, n, 'disconnect');
 }
 
 /** A container stopped (or never started): every endpoint leaves; the config stays. */

@@ -35,6 +35,11 @@ export function getNetwork(all: readonly NetworkRecord[], ref: string): NetworkR
   return n;
 }
 
+/** The modes whose network is the host's or none: no endpoint of berth's, no ports, no interface to count. */
+export function hostOrNone(mode: string): mode is 'host' | 'none' {
+  return mode === 'host' || mode === 'none';
+}
+
 /** A container's NetworkMode as the network it names (`default` is `bridge`); null for container:<x>. */
 export function modeNetwork(mode: string): string | null {
   if (mode === '' || mode === 'default') return 'bridge';

@@ -5,7 +5,8 @@ import { takeDown } from './bridge-up.js';
 import { endpointConfig, type EndpointSettingsBody } from './configure.js';
 import type { NetworkController } from './controller.js';
 import { dropHostsLines } from './hosts-file.js';
-import { joinLive, leave, leaveLive } from './join.js';
+import { joinLive, leave, leaveLive, publishJoin } from './join.js';
+import { hostOrNone } from './names.js';
 import { useEmbeddedDns } from './resolv-file.js';
 import type { NetworkRecord } from './types.js';
 
@@ -30,7 +31,7 @@ const NONE_CONFLICT = 'container cannot be connected to multiple networks with o
 /** The names of the networks a container is on: its mode's (host, none) or its endpoints'. */
 function networksOn(ctl: NetworkController, c: ContainerRecord): string[] {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
-  if (mode === 'host' || mode === 'none') return [mode];
+  if (hostOrNone(mode)) return [mode];
   const ids = new Set(ctl.records.endpointsOf(c.Id).map((e) => e.networkId));
   return ctl.all().filter((x) => ids.has(x.Id)).map((x) => x.Name);
 }
@@ -80,7 +81,7 @@ export async function connect(ctl: NetworkController, n: NetworkRecord, c: Conta
     }
     if (n.bridge.dns) await useEmbeddedDns(ctl, c, n.Id, n.bridge.gateway);
   }
-  if (pid === null) ctl.deps.events.publish({ Type: 'network', Action: 'connect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
+  if (pid === null) publishJoin(ctl, c.Id, n, 'connect');
 }
 
 /**
@@ -97,7 +98,7 @@ export async function disconnect(ctl: NetworkController, n: NetworkRecord, c: Co
   if (live) await leaveLive(ctl, c, ep, pid);
   ctl.records.deleteEndpoint(c.Id, n.Id);
   if (live && pid !== null && !n.predefined) await dropHostsLines(ctl, c);
-  if (!live) ctl.deps.events.publish({ Type: 'network', Action: 'disconnect', id: n.Id, attributes: { container: c.Id, name: n.Name, type: n.Driver } });
+  if (!live) publishJoin(ctl, c.Id, n, 'disconnect');
 }
 
 /** A container removed: its endpoints leave and their records go. */

@@ -1,8 +1,9 @@
 /** The network area's API shapes: NetworkResource, EndpointSettings, NetworkSettings, ps Ports. */
+import { goOrder } from '../jobs/containers/config.js';
 import { ZERO_TIME } from '../jobs/containers/state.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
 import type { NetworkController } from './controller.js';
-import { modeNetwork } from './names.js';
+import { hostOrNone, modeNetwork } from './names.js';
 import type { EndpointRecord, NetworkRecord, PublishedPort } from './types.js';
 
 /** `GET /networks/{id}` (Containers filled) and a row of `GET /networks` (Containers empty). */
@@ -52,7 +53,7 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
     MacAddress: live?.mac ?? '',
-    DriverOpts: ep?.config.driverOpts ? sortedMap(ep.config.driverOpts) : null,
+    DriverOpts: ep?.config.driverOpts ? goOrder(ep.config.driverOpts) : null,
   };
 }
 
@@ -61,11 +62,6 @@ function ipamConfig(ep: EndpointRecord | undefined): Record<string, unknown> | n
   const { ipv4, ipv6, linkLocalIps } = ep?.config ?? {};
   if (!ipv4 && !ipv6 && !linkLocalIps?.length) return null;
   return { ...(ipv4 ? { IPv4Address: ipv4 } : {}), ...(ipv6 ? { IPv6Address: ipv6 } : {}), ...(linkLocalIps?.length ? { LinkLocalIPs: [...linkLocalIps] } : {}) };
-}
-
-/** A Go map in JSON: keys sorted. */
-function sortedMap(m: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The container's networks by name: its endpoints, or the network its mode names. */
@@ -117,8 +113,7 @@ export function portList(c: ContainerRecord, published: PublishedPort[]): Array<
  * neither inspect nor the list shows the exposed ones.
  */
 function portless(c: ContainerRecord): boolean {
-  const mode = String(c.HostConfig.NetworkMode ?? 'default');
-  return mode === 'host' || mode === 'none';
+  return hostOrNone(String(c.HostConfig.NetworkMode ?? 'default'));
 }
 
 /**

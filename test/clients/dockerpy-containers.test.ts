@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonWithBusybox } from '../helpers/cli.js';
-import { PY_PRELUDE, python } from '../helpers/python.js';
+import { PY_PRELUDE, pyResults } from '../helpers/python.js';
 
 /**
  * docker-py (Debian's python3-docker 5.0.3) on containers, on the points where its
@@ -15,7 +15,7 @@ const PRELUDE = PY_PRELUDE;
 
 test('docker-py: stats show the endpoint interfaces under networks as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
-  const r = await python(d, PRELUDE + String.raw`
+  const res = await pyResults(d, PRELUDE + String.raw`
 def one(mode):
     ct = api.create_container('busybox', 'top', host_config=api.create_host_config(network_mode=mode))
     api.start(ct)
@@ -29,10 +29,7 @@ res['host'] = 'networks' in api.stats(one('host'), stream=False)
 res['legacy'] = sorted(api.get(api.base_url + '/v1.20/containers/%s/stats?stream=0' % b['Id']).json()['network'])
 for ct in api.containers(all=True):
     api.remove_container(ct['Id'], force=True)
-print(json.dumps(res))
 `);
-  assert.equal(r.code, 0, r.err);
-  const res = JSON.parse(r.out) as Record<string, unknown>;
   const counters = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'];
   // networks last, after name and id (Go's field order), keyed by the name inside the container.
   assert.deepEqual(res['bridge'], [['name', 'id', 'networks'], ['eth0'], counters]);
@@ -46,7 +43,7 @@ print(json.dumps(res))
 
 test('docker-py: remove_container(link=True) removes a legacy link as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
-  const r = await python(d, PRELUDE + String.raw`
+  const res = await pyResults(d, PRELUDE + String.raw`
 child = api.create_container('busybox', 'top', name='pyl-child')
 api.start(child)
 parent = api.create_container('busybox', 'top', name='pyl-parent', host_config=api.create_host_config(links={'pyl-child': 'mylink'}))
@@ -61,10 +58,7 @@ res['again'] = catch(lambda: api.remove_container('pyl-parent/mylink', link=True
 res['plain'] = catch(lambda: api.remove_container('pyl-parent/mylink'))
 for ct in api.containers(all=True):
     api.remove_container(ct['Id'], force=True)
-print(json.dumps(res))
 `);
-  assert.equal(r.code, 0, r.err);
-  const res = JSON.parse(r.out) as Record<string, unknown>;
   // The link's name is one more name of the linked container: ps lists it, lookups find it.
   assert.deepEqual(res['names'], ['/pyl-child', '/pyl-parent', '/pyl-parent/mylink']);
   assert.equal(res['by_link'], '/pyl-child');
@@ -79,17 +73,14 @@ print(json.dumps(res))
 
 test('docker-py: logs(stream=True) yields a frame per line as dockerd 20.10', { timeout: 120_000 }, async (t) => {
   const d = await daemonWithBusybox(t);
-  const r = await python(d, PRELUDE + String.raw`
+  const res = await pyResults(d, PRELUDE + String.raw`
 res['run'] = [x.decode() for x in c.containers.run('busybox', 'sh -c "echo hello && echo world && echo again"', stream=True)]
 ct = c.containers.run('busybox', 'sh -c "echo one; echo two"', detach=True)
 ct.wait()
 res['logs'] = [x.decode() for x in ct.logs(stream=True)]
 for x in api.containers(all=True):
     api.remove_container(x['Id'], force=True)
-print(json.dumps(res))
 `);
-  assert.equal(r.code, 0, r.err);
-  const res = JSON.parse(r.out) as Record<string, unknown>;
   assert.deepEqual(res['run'], ['hello\n', 'world\n', 'again\n']);
   assert.deepEqual(res['logs'], ['one\n', 'two\n']);
 });

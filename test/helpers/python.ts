@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { TestDaemon } from './daemon.js';
 import { runTool, type ToolRun } from './tools.js';
 
@@ -25,3 +26,13 @@ def catch(f):
     except Exception as e:
         return {'type': type(e).__name__, 'msg': str(e)}
 `;
+
+/**
+ * Runs a script that fills `res` (it starts with PY_PRELUDE or a prelude built on it),
+ * prints `res` as JSON and returns it; a failing script fails the test with its stderr.
+ */
+export async function pyResults(d: Pick<TestDaemon, 'dir' | 'host'>, script: string): Promise<Record<string, unknown>> {
+  const r = await python(d, `${script}\nprint(json.dumps(res))\n`);
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as Record<string, unknown>;
+}

@@ -5,7 +5,7 @@ import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { ok } from '../helpers/cli.js';
 import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
 import { referenceSkipReason, startReferenceDockerd, type ReferenceDockerd } from '../archive/reference-dockerd.js';
-import { putManifest, pushImage, readArchive, startRegistry } from './registry.js';
+import { pushImage, putManifestList, readArchive, startRegistry } from './registry.js';
 
 /**
  * Round trips through one docker-registry between berth and the reference dockerd
@@ -38,13 +38,10 @@ test('images pushed through the registry API, and by dockerd, pull into berth an
   await pushImage(reg, 'fixture/multi', 'oci', await readArchive(multi.path), { oci: true });
   // A manifest list whose amd64 entry is the schema 2 manifest above.
   const arm = await pushImage(reg, 'fixture/busybox', 'arm64', { config: Buffer.from(bb.config.toString().replace('"architecture":"amd64"', '"architecture":"arm64"')), layers: bb.layers });
-  await putManifest(reg, 'fixture/busybox', 'list', 'application/vnd.docker.distribution.manifest.list.v2+json', JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    manifests: [
-      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: arm.manifest.length, digest: arm.digest, platform: { architecture: 'arm64', os: 'linux' } },
-      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: schema2.manifest.length, digest: schema2.digest, platform: { architecture: 'amd64', os: 'linux' } },
-    ],
-  }));
+  await putManifestList(reg, 'fixture/busybox', 'list', [
+    { image: arm, platform: { architecture: 'arm64', os: 'linux' } },
+    { image: schema2, platform: { architecture: 'amd64', os: 'linux' } },
+  ]);
   const ref = await startReferenceDockerd(t);
   const d = await startDaemon(t);
 

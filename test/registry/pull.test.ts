@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_CLI_20, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage, multiLayerImage } from '../helpers/fixtures.js';
-import { blobFile, pushImage, putManifest, readArchive, sha256, startRegistry } from './registry.js';
+import { blobFile, pushImage, putManifestList, readArchive, sha256, startRegistry } from './registry.js';
 
 /**
  * `docker pull` into berth from a real registry (Debian's docker-registry on a
@@ -79,14 +79,10 @@ test('manifest lists pick the platform; --all-tags pulls every tag', { timeout: 
   // An arm64 "image": same layer, its own config (never run here, only picked).
   const armConfig = Buffer.from(JSON.parse(JSON.stringify(busybox.config.toString())).replace('"architecture":"amd64"', '"architecture":"arm64","variant":"v8"'));
   const arm = await pushImage(reg, 'multi', 'arm64-only', { config: armConfig, layers: busybox.layers });
-  const list = JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    manifests: [
-      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: arm.manifest.length, digest: arm.digest, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
-      { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: amd.manifest.length, digest: amd.digest, platform: { architecture: 'amd64', os: 'linux' } },
-    ],
-  });
-  const listDigest = await putManifest(reg, 'multi', 'latest', 'application/vnd.docker.distribution.manifest.list.v2+json', list);
+  const { digest: listDigest } = await putManifestList(reg, 'multi', 'latest', [
+    { image: arm, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+    { image: amd, platform: { architecture: 'amd64', os: 'linux' } },
+  ]);
   const d = await startDaemon(t);
   const name = `${reg.host}/multi`;
 

@@ -161,3 +161,14 @@ export function blobFile(reg: TestRegistry, digest: string): string {
   const hex = digest.slice(7);
   return join(reg.root, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
 }
+
+export const MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+
+/** Tag a schema 2 manifest list of pushed images, each with its platform; returns the list and its digest. */
+export async function putManifestList(reg: TestRegistry, repo: string, tag: string, entries: { image: Pushed; platform: Record<string, string> }[]): Promise<{ list: string; digest: string }> {
+  const list = JSON.stringify({
+    schemaVersion: 2, mediaType: MANIFEST_LIST,
+    manifests: entries.map(({ image, platform }) => ({ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: image.manifest.length, digest: image.digest, platform })),
+  });
+  return { list, digest: await putManifest(reg, repo, tag, MANIFEST_LIST, list) };
+}

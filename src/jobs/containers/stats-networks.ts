@@ -5,6 +5,7 @@
  * them; the loopback is not an endpoint, so it is not shown.
  */
 import { readFile } from 'node:fs/promises';
+import { hostOrNone } from '../../network/names.js';
 
 /** Go's types.NetworkStats, in its field order. */
 export interface NetworkStats {
@@ -22,7 +23,7 @@ const ENDPOINT_IF = /^eth\d+$/;
  * leaves `networks` out, as this answers undefined.
  */
 export async function networkStats(pid: number, networkMode: string): Promise<Record<string, NetworkStats> | undefined> {
-  if (networkMode === 'host' || networkMode === 'none') return undefined;
+  if (hostOrNone(networkMode)) return undefined;
   let text: string;
   try {
     text = await readFile(`/proc/${pid}/net/dev`, 'utf8');
