@@ -19,6 +19,7 @@
         "src/libcontainer/native/netlink.cc",
         "src/libcontainer/native/spawn.cc",
         "src/libcontainer/native/socket.cc",
+        "src/libcontainer/native/hash.cc",
         "src/libcontainer/native/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

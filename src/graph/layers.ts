@@ -8,6 +8,7 @@ import { InvalidParameter, NotFound } from '../engine/errors.js';
 import type { Logger } from '../engine/log.js';
 import type { Store } from '../engine/store.js';
 import type { GraphDriver } from '../drivers/graphdriver/types.js';
+import { sha256Stream } from '../libcontainer/native.js';
 import type { LayerRecord } from './types.js';
 
 /**
@@ -194,7 +195,8 @@ export class Layers {
 
   /** Apply `tar` into driver layer `cacheId`, hashing every byte (diffID) and recording tar-split. */
   private async apply(cacheId: string, tar: Readable, tmp: string): Promise<{ diffId: string; size: number }> {
-    const hash = createHash('sha256');
+    // Hashed on the thread pool: the event loop is what a pull or load waits on.
+    const hash = sha256Stream();
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
@@ -219,7 +221,7 @@ export class Layers {
     // whole stream, trailing padding included, so read what is left.
     hashing.resume();
     await finished(hashing);
-    return { diffId: `sha256:${hash.digest('hex')}`, size };
+    return { diffId: `sha256:${await hash.digest()}`, size };
   }
 
   private async discard(cacheId: string, dir: string): Promise<void> {

@@ -29,6 +29,17 @@ interface Addon {
   spawnShim(file: string, argv: string[]): Promise<SpawnedShim>;
   waitPid(pid: number): Promise<number>;
   unreadBytes(fd: number): number;
+  Sha256: new () => Sha256Stream;
+}
+
+/**
+ * A SHA-256 whose hashing runs on the thread pool (hash.cc): `update` only queues the
+ * chunk, which must not change afterwards (chunks handed along a stream never do);
+ * `digest` resolves with the lower-case hex digest of everything queued, in order.
+ */
+export interface Sha256Stream {
+  update(chunk: Buffer): void;
+  digest(): Promise<string>;
 }
 
 /** A process started by spawnShim: its pid and our ends of its fd 3 and its stderr. */
@@ -129,6 +140,11 @@ export const S_IFIFO = 0o010000;
  */
 export function unreadBytes(fd: number): number {
   return addon().unreadBytes(fd);
+}
+
+/** A new SHA-256 hashed off the event loop (see Sha256Stream). */
+export function sha256Stream(): Sha256Stream {
+  return new (addon().Sha256)();
 }
 
 /** mount(2). `source`, `fstype` and `data` may be null (bind, remount, propagation). */

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { InvalidParameter, NotFound } from '../../engine/errors.js';
+import { sha256Stream, type Sha256Stream } from '../../libcontainer/native.js';
 import type { RegistryClient } from './client.js';
 import { errorFrom, RegistryError } from './errors.js';
 import { silenceLimitMs, TransportError } from './http.js';
@@ -26,7 +26,8 @@ const DEFAULT_STALL_MS = 30_000;
 export class DigestMismatch extends InvalidParameter {}
 
 /**
- * A blob as one verified stream: every byte is hashed as it passes, and the stream
+ * A blob as one verified stream: every byte is hashed as it passes (on the thread
+ * pool, so the event loop only hands the chunks on), and the stream
  * ends only once the count equals the descriptor's size and the sha256 equals its
  * digest; otherwise it errors, so whatever consumed the bytes (the layer extraction)
  * fails and is discarded. A connection that breaks, ends early or stalls is resumed
@@ -39,8 +40,10 @@ export function blobStream(client: RegistryClient, repo: string, desc: Descripto
 }
 
 class BlobReader extends Readable {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Sha256Stream = sha256Stream();
   private received = 0;
+  /** Every byte is in: the digest is being finished, nothing more is asked of the registry. */
+  private verifying = false;
   private attempt = 0;
   private res: IncomingMessage | null = null;
   private starting = false;
@@ -60,7 +63,7 @@ class BlobReader extends Readable {
     if (this.res) {
       this.lastData = Date.now();
       this.res.resume();
-    } else if (!this.starting) {
+    } else if (!this.starting && !this.verifying) {
       void this.start();
     }
   }
@@ -141,13 +144,16 @@ class BlobReader extends Readable {
       this.retry(new TransportError('unexpected EOF', ''));
       return;
     }
-    const digest = `sha256:${this.hash.digest('hex')}`;
-    if (digest !== this.desc.digest) {
-      this.fail(new DigestMismatch(`filesystem layer verification failed for digest ${this.desc.digest}`));
-      return;
-    }
-    this.opts.onComplete?.();
-    this.push(null);
+    this.verifying = true;
+    this.hash.digest().then((hex) => {
+      if (this.destroyed) return;
+      if (`sha256:${hex}` !== this.desc.digest) {
+        this.fail(new DigestMismatch(`filesystem layer verification failed for digest ${this.desc.digest}`));
+        return;
+      }
+      this.opts.onComplete?.();
+      this.push(null);
+    }, (err: Error) => this.fail(err));
   }
 
   private broken(res: IncomingMessage, err: Error): void {

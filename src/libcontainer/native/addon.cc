@@ -1,7 +1,8 @@
-// The berth addon: only the syscalls the daemon needs and Node lacks. The syscall
-// wrappers are synchronous (they return in microseconds); the rtnetlink calls of
-// netlink.cc and the shim's spawn (spawn.cc) run on the thread pool and return Promises. All fail with Node-shaped
-// system errors (errors.h). The typed surface is src/libcontainer/native.ts.
+// The berth addon: the syscalls the daemon needs and Node lacks, and a SHA-256 off
+// the event loop. The syscall wrappers are synchronous (they return in
+// microseconds); the rtnetlink calls of netlink.cc, the shim's spawn (spawn.cc) and
+// the hashing of hash.cc run on the thread pool and return Promises. All fail with
+// Node-shaped system errors (errors.h). The typed surface is src/libcontainer/native.ts.
 #include <napi.h>
 
 #include "exports.h"
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::InitNetlink(env, exports);
   berth::InitSpawn(env, exports);
   berth::InitSocket(env, exports);
+  berth::InitHash(env, exports);
   return exports;
 }
 

@@ -8,4 +8,5 @@ void InitXattr(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
+void InitHash(Napi::Env env, Napi::Object exports);
 }  // namespace berth
