@@ -26,12 +26,35 @@ export type EventInput = Pick<DaemonEvent, 'Type' | 'Action'> & {
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private readonly history: DaemonEvent[] = [];
+  private readonly holds = new Set<{ match: (e: EventInput) => boolean; held: EventInput[] }>();
 
   constructor(private readonly capacity = 1024) {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(input: EventInput): DaemonEvent {
+  /**
+   * Until the returned function is called, events that `match` are kept back; then
+   * they are published, in their order. For an order dockerd has that our concurrency
+   * does not: a container's network is let go before its exit is recorded, while
+   * dockerd logs `die` before the network's `disconnect`.
+   */
+  hold(match: (e: EventInput) => boolean): () => void {
+    const h = { match, held: [] as EventInput[] };
+    this.holds.add(h);
+    return () => {
+      if (!this.holds.delete(h)) return;
+      for (const e of h.held) this.publish(e);
+    };
+  }
+
+  /** Publishes `input` (or keeps it back for a hold: then undefined). */
+  publish(input: EventInput): DaemonEvent | undefined {
+    for (const h of this.holds) {
+      if (h.match(input)) {
+        h.held.push(input);
+        return undefined;
+      }
+    }
     const nowNs = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
     const attrs = input.attributes ?? {};
     const ev: DaemonEvent = {

@@ -20,7 +20,18 @@ test('docker run --network none|host: attach first, then connect and start; die 
     assert.deepEqual(got.slice(0, 4), [
       `container create ev-${mode}`, `container attach ev-${mode}`, `network connect ${mode}`, `container start ev-${mode}`,
     ], mode);
-    // dockerd logs the die before its clean-up's disconnect; berth after: not asserted.
-    assert.deepEqual(got.slice(4).sort(), [`container die ev-${mode}`, `network disconnect ${mode}`], mode);
+    // As dockerd: the die before its clean-up's disconnect.
+    assert.deepEqual(got.slice(4), [`container die ev-${mode}`, `network disconnect ${mode}`], mode);
   }
+});
+
+test('a container exits: die, then its network disconnect and volume unmount, as dockerd 20.10 logs them', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const id = (await ok(d, ['run', '-d', '-v', '/data', 'busybox', 'true'])).trim();
+  await ok(d, ['wait', id]);
+  const until = Math.floor(Date.now() / 1000) + 1;
+  const lines = (await ok(d, ['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}'])).trim().split('\n');
+  const after = lines.slice(lines.indexOf('container start') + 1);
+  assert.deepEqual(after, ['container die', 'network disconnect', 'volume unmount']);
 });

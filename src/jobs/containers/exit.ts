@@ -18,6 +18,19 @@ import { startContainer } from './run.js';
 export async function recordExit(ctx: JobContext, id: string, handle: ContainerHandle, status: ExitStatus, startedMs: number): Promise<void> {
   const rt = runtimeOf(ctx);
   const store = containersOf(ctx);
+  // dockerd logs `die` before the network's `disconnect` and the volumes' `unmount`:
+  // those are kept back until it is out (or until we return without one).
+  const release = ctx.events.hold((e) => e.Type === 'network' && e.attributes?.['container'] === id);
+  try {
+    await recordExitHeld(ctx, id, handle, status, startedMs, release);
+  } finally {
+    release();
+  }
+}
+
+async function recordExitHeld(ctx: JobContext, id: string, handle: ContainerHandle, status: ExitStatus, startedMs: number, releaseEvents: () => void): Promise<void> {
+  const rt = runtimeOf(ctx);
+  const store = containersOf(ctx);
   // Three independent releases, side by side (a `run --rm` waits for all of them): the
   // shim and cgroup, the host's rootfs mount (detached: the container's own mount
   // namespace is not ours to wait for), and the network.
@@ -29,13 +42,14 @@ export async function recordExit(ctx: JobContext, id: string, handle: ContainerH
   rt.forget(id);
   const c = store.find(id);
   if (!c) return;
-  publishUnmounts(ctx, c);
   store.transition(c, 'exited', { Pid: 0, ExitCode: status.exitCode, FinishedAt: status.finishedAt, OOMKilled: status.oomKilled });
   const away = exitedWhileAway(id, status.finishedAt);
   if (!away) {
     if (status.oomKilled) publish(ctx, c, 'oom');
     publish(ctx, c, 'die', { exitCode: String(status.exitCode) });
   }
+  releaseEvents();
+  publishUnmounts(ctx, c);
   rt.notifyExit(id, { exitCode: status.exitCode, removed: false });
   if (rt.shuttingDown) return;
 
