@@ -159,11 +159,11 @@ async function copyUp(rootfs: string, mp: MountPoint): Promise<void> {
 /**
  * What a start mounts: host paths to bind (volumes and binds) and the tmpfs mounts.
  * A `-v` bind source that does not exist is made (0755), a `--mount` one is refused;
- * a volume is seeded from the image on its first start unless `nocopy`. Publishes
- * the volumes' `mount` events, as dockerd's setupMounts.
+ * a volume is seeded from the image on its first start unless `nocopy`. `announce`
+ * publishes the volumes' `mount` events, as dockerd's setupMounts.
  */
 export async function mountInputs(ctx: JobContext, record: ContainerRecord, rootfs: string):
-  Promise<{ binds: BindInput[]; tmpfs: Record<string, string> }> {
+  Promise<{ binds: BindInput[]; tmpfs: Record<string, string>; announce: () => void }> {
   validateMounts(record);
   const tmpfs: Record<string, string> = { ...tmpfsOf(record) };
   const points = mountPointsOf(record);
@@ -194,17 +194,21 @@ export async function mountInputs(ctx: JobContext, record: ContainerRecord, root
   }
   // Copy-up happens once per container, as dockerd's at create: persist that it is done.
   if (copied) ctx.containers?.save(record);
-  for (const m of points) {
-    if (m.Type !== 'volume' || m.Destination in tmpfs) continue;
-    ctx.events.publish({
-      Type: 'volume', Action: 'mount', id: m.Name,
-      attributes: { container: record.Id, destination: m.Destination, driver: m.Driver, propagation: m.Propagation, 'read/write': String(m.RW) },
-    });
-  }
-  return { binds, tmpfs };
+  // The volumes' `mount` events, for the caller to publish where dockerd logs them:
+  // after the network's `connect`, before the start.
+  const announce = (): void => {
+    for (const m of points) {
+      if (m.Type !== 'volume' || m.Destination in tmpfs) continue;
+      ctx.events.publish({
+        Type: 'volume', Action: 'mount', id: m.Name,
+        attributes: { container: record.Id, destination: m.Destination, driver: m.Driver, propagation: m.Propagation, 'read/write': String(m.RW) },
+      });
+    }
+  };
+  return { binds, tmpfs, announce };
 }
 
-/** The volumes' `unmount` events when a run ends, before its `die`, as dockerd's Cleanup. */
+/** The volumes' `unmount` events when a run ends, after its `die` and the network's `disconnect`, as dockerd's Cleanup. */
 export function publishUnmounts(ctx: JobContext, record: ContainerRecord): void {
   const tmpfs = tmpfsOf(record);
   for (const m of mountPointsOf(record)) {

@@ -40,7 +40,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
-    const { binds, tmpfs } = await mountInputs(ctx, c, rootfs);
+    const { binds, tmpfs, announce } = await mountInputs(ctx, c, rootfs);
     // Addresses and host ports first: a port in use fails the start before anything runs.
     net = await ctx.network?.prepare(c);
     const links = linkedEnv(ctx, c);
@@ -52,7 +52,11 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
       id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules }, logPath,
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
       ...(attaches.length ? { attach: attaches } : {}),
-      ...(net ? { beforeStart: net.attach } : {}),
+      // The network's `connect`, then the volumes' `mount`, as dockerd logs them.
+      beforeStart: async (pid: number) => {
+        await net?.attach(pid);
+        announce();
+      },
     });
   } catch (err) {
     await net?.abort().catch((e: Error) => ctx.log.warn(`container ${c.Id}: releasing its network after a failed start: ${e.message}`));
