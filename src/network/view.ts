@@ -1,4 +1,5 @@
 /** The network area's API shapes: NetworkResource, EndpointSettings, NetworkSettings, ps Ports. */
+import { createHash } from 'node:crypto';
 import { goOrder } from '../jobs/containers/config.js';
 import { ZERO_TIME } from '../jobs/containers/state.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
@@ -6,9 +7,31 @@ import type { NetworkController } from './controller.js';
 import { hostOrNone, modeNetwork } from './names.js';
 import type { EndpointRecord, NetworkRecord, PublishedPort } from './types.js';
 
+/**
+ * IDs dockerd makes at random for each start, derived here from the container and its
+ * start time: the sandbox's (kept after the stop, as dockerd keeps it until the next
+ * start) and the endpoint of a container on the host's network or none, which has no
+ * endpoint record.
+ */
+function runId(c: ContainerRecord, what: 'sandbox' | 'endpoint'): string {
+  return c.State.StartedAt === ZERO_TIME ? '' : createHash('sha256').update(`${what} ${c.Id} ${c.State.StartedAt}`).digest('hex');
+}
+
+/** The endpoint ID of a running container on host or none (dockerd's sandbox joins those too), else ''. */
+function sharedEndpointId(c: ContainerRecord, n: NetworkRecord): string {
+  const mode = String(c.HostConfig.NetworkMode ?? 'default');
+  return c.State.Running && hostOrNone(mode) && mode === n.Name ? runId(c, 'endpoint') : '';
+}
+
 /** `GET /networks/{id}` (Containers filled) and a row of `GET /networks` (Containers empty). */
 export function networkResource(ctl: NetworkController, n: NetworkRecord, withContainers: boolean): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
+  if (withContainers && hostOrNone(n.Name)) {
+    for (const c of ctl.deps.containers.all()) {
+      const EndpointID = sharedEndpointId(c, n);
+      if (EndpointID) containers[c.Id] = { Name: c.Name.replace(/^\//, ''), EndpointID, MacAddress: '', IPv4Address: '', IPv6Address: '' };
+    }
+  }
   if (withContainers) {
     for (const ep of ctl.records.endpointsIn(n.Id)) {
       if (!ep.live) continue;
@@ -45,7 +68,7 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     Aliases: aliases,
     // As dockerd: empty until the container first starts, then kept after it stops.
     NetworkID: live || c.State.StartedAt !== ZERO_TIME ? n.Id : '',
-    EndpointID: live?.endpointId ?? '',
+    EndpointID: live?.endpointId ?? sharedEndpointId(c, n),
     Gateway: live?.gateway ?? '',
     IPAddress: live?.address ?? '',
     IPPrefixLen: live?.prefix ?? 0,
@@ -137,7 +160,7 @@ export function networkSettings(ctl: NetworkController, c: ContainerRecord): Rec
   const bridgeEp = ctl.records.endpointsOf(c.Id).find((e) => ctl.records.network(e.networkId)?.predefined && e.live);
   const live = bridgeEp?.live;
   return {
-    Bridge: '', SandboxID: live ? live.endpointId.slice(0, 64) : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+    Bridge: '', SandboxID: runId(c, 'sandbox'), HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
     Ports: detached(ctl, c) ? {} : portMap(c, publishedOf(ctl, c)), SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
     SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: live?.endpointId ?? '', Gateway: live?.gateway ?? '',
     GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: live?.address ?? '', IPPrefixLen: live?.prefix ?? 0,
