@@ -84,3 +84,40 @@ for x in api.containers(all=True):
   assert.deepEqual(res['run'], ['hello\n', 'world\n', 'again\n']);
   assert.deepEqual(res['logs'], ['one\n', 'two\n']);
 });
+
+test('docker-py: attach_socket(logs=1, stream=1) then start gets the log, the new run and the end as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  // The first run's log (5 MB) fills the socket while docker-py starts the container
+  // before reading, so the second run is over before the replay is: berth used to wait
+  // for the start after it, and the socket never ended.
+  const res = await pyResults(d, PRELUDE + String.raw`
+import struct
+ct = api.create_container('busybox', ['sh', '-c', 'if [ -f /ran ]; then printf again; else touch /ran; yes $(printf %01000d 0) | head -n 5000; fi'])
+try:
+    api.start(ct)
+    api.wait(ct)
+    s = api.attach_socket(ct, {'stdout': 1, 'stream': 1, 'logs': 1})
+    api.start(ct)
+    sock = s._sock
+    sock.settimeout(30)
+    buf = b''
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    except Exception as e:
+        res['error'] = type(e).__name__
+    data = b''
+    while len(buf) >= 8:
+        n = struct.unpack('>I', buf[4:8])[0]
+        data += buf[8:8 + n]
+        buf = buf[8 + n:]
+    res['lines'] = data.count(b'\n')
+    res['tail'] = data[-12:].decode()
+finally:
+    api.remove_container(ct, force=True)
+`);
+  assert.deepEqual(res, { lines: 5000, tail: '000000\nagain' });
+});

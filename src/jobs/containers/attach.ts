@@ -61,10 +61,18 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
   const a = job.args;
   const stdin = a.stdin && c.Config.OpenStdin === true;
   const want = { stdin, stdout: a.stdout, stderr: a.stderr };
+  const h = rt.handle(c.Id);
+  // A container that does not run now gets this attach for its next start before the
+  // log is read: a start while the log is read (docker-py starts as soon as it has
+  // the 101) hands its output here, and the log is read up to this moment only, so no
+  // record comes twice. Registered after the log, a quick run would end unseen and
+  // the attach would wait for a start that never comes.
+  const waiting = a.stream && !(c.State.Running && h) ? waitForStart(rt, c.Id, want, job.signal) : null;
+  const cutoffNs = waiting ? BigInt(Date.now()) * 1_000_000n + 999_999n : null;
   // logs=1: the log so far first, as dockerd's containerAttach, then (stream=1) live output.
   if (a.logs) {
     sendHead(out);
-    await replayLogs(ctx, c, out, job.signal, { stdout: a.stdout, stderr: a.stderr });
+    await replayLogs(ctx, c, out, job.signal, { stdout: a.stdout, stderr: a.stderr }, cutoffNs);
   }
   // dockerd logs the attach here, before any wait for a start: `docker run` shows it
   // ahead of the start's own events, and an attach without stream=1 logs it too.
@@ -74,31 +82,29 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
     out.end();
     return;
   }
-  const h = rt.handle(c.Id);
   let stream: Duplex | null = null;
-  if (c.State.Running && h) {
+  if (!waiting) {
     // The process may have ended just now, its exit not yet recorded: then the attach
     // waits for the next start like any attach to a stopped container, as in dockerd.
-    stream = await h.attach(want).catch(async (err: unknown) => {
+    stream = await h!.attach(want).catch(async (err: unknown) => {
       if (!(err instanceof Conflict)) throw err;
       await rt.exited(c.Id);
       return null;
     });
   }
-  if (stream) {
-    sendHead(out);
-  } else {
-    let off: () => void = () => undefined;
-    const started = new Promise<Duplex | null>((resolve) => {
-      off = rt.addAttach(c.Id, { ...want, onStream: resolve });
-      job.signal.addEventListener('abort', () => { off(); resolve(null); }, { once: true });
-    });
-    sendHead(out);
-    stream = await started;
-  }
+  sendHead(out);
+  if (!stream) stream = await (waiting ?? waitForStart(rt, c.Id, want, job.signal));
   if (!stream) {
     if (!out.writableEnded) out.end();
     return;
   }
   await pump(ctx, c, stream, out, stdin ? job.stdin : null, a.detachKeys, job.signal);
 };
+
+/** The container's stream at its next start; null when the job is aborted first. */
+function waitForStart(rt: ReturnType<typeof runtimeOf>, id: string, want: { stdin: boolean; stdout: boolean; stderr: boolean }, signal: AbortSignal): Promise<Duplex | null> {
+  return new Promise<Duplex | null>((resolve) => {
+    const off = rt.addAttach(id, { ...want, onStream: resolve });
+    signal.addEventListener('abort', () => { off(); resolve(null); }, { once: true });
+  });
+}

@@ -77,11 +77,12 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
 /**
  * The whole log (both streams as chosen, no timestamps) written to `to`, as dockerd's
  * attach with `logs=1` sends it before any live output. Nothing for a container
- * whose driver keeps nothing to read.
+ * whose driver keeps nothing to read. `untilNs` leaves out the records written after
+ * it (those an attach already waiting for the start gets live).
  */
-export async function replayLogs(ctx: JobContext, c: ContainerRecord, to: Writable, signal: AbortSignal, streams: { stdout: boolean; stderr: boolean }): Promise<void> {
+export async function replayLogs(ctx: JobContext, c: ContainerRecord, to: Writable, signal: AbortSignal, streams: { stdout: boolean; stderr: boolean }, untilNs: bigint | null = null): Promise<void> {
   if ((c.HostConfig['LogConfig'] as { Type?: string } | undefined)?.Type === 'none') return;
-  const format: RecordFormat = { ...streams, timestamps: false, details: false, mux: !c.Config.Tty, sinceNs: null, untilNs: null };
+  const format: RecordFormat = { ...streams, timestamps: false, details: false, mux: !c.Config.Tty, sinceNs: null, untilNs };
   const out = new LogOutput(to, signal, format.mux);
   const scanner = new RecordScanner(format, out);
   const files = await openLogFiles(logPath(ctx, c));
