@@ -121,3 +121,26 @@ finally:
 `);
   assert.deepEqual(res, { lines: 5000, tail: '000000\nagain' });
 });
+
+test('docker-py: storage_opt is refused in overlay2\'s words and empty HostConfig maps are not shown, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PRELUDE + String.raw`
+def make(opt):
+    return api.create_container('busybox', 'true', host_config=api.create_host_config(storage_opt=opt))
+res['size'] = catch(lambda: make({'size': '120G'}))
+res['unknown'] = catch(lambda: make({'foo': 'bar'}))
+h = api.inspect_container(make({}))['HostConfig']
+res['empty'] = [h.get('StorageOpt', 'absent'), h['PortBindings']]
+r = api._post_json(api._url('/containers/create'), data={'Image': 'busybox', 'Cmd': ['true'], 'HostConfig': {'Tmpfs': {}, 'Sysctls': {}, 'Mounts': []}})
+h = api.inspect_container(api._result(r, True)['Id'])['HostConfig']
+res['maps'] = [h.get(k, 'absent') for k in ['Tmpfs', 'Sysctls', 'Mounts', 'PortBindings']]
+for ct in api.containers(all=True):
+    api.remove_container(ct['Id'], force=True)
+`);
+  // berth's overlay keeps overlay2's layout and has no quotas; dockerd answers a 500.
+  assert.deepEqual(res['size'], { type: 'APIError', status: 400, msg: "--storage-opt is supported only for overlay over xfs with 'pquota' mount option" });
+  assert.deepEqual(res['unknown'], { type: 'APIError', status: 400, msg: 'Unknown option foo' });
+  // Go's omitempty; PortBindings not sent is a nil map (null), as docker-py leaves it.
+  assert.deepEqual(res['empty'], ['absent', null]);
+  assert.deepEqual(res['maps'], ['absent', 'absent', 'absent', null]);
+});

@@ -83,7 +83,7 @@ export function pathAndArgs(c: ContainerConfig): { path: string; args: string[] 
  */
 const HOST_DEFAULTS: HostConfig = {
   Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default',
-  PortBindings: {}, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
+  PortBindings: null, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
   VolumesFrom: null, CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: null, DnsOptions: null, DnsSearch: null,
   ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
   Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '',
@@ -118,6 +118,8 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   if (Array.isArray(out['Mounts'])) out['Mounts'] = (out['Mounts'] as unknown[]).map(mountAsGo);
+  // Go's omitempty on these: an empty one sent (docker-py's storage_opt={}) is not shown.
+  for (const k of OMIT_EMPTY) if (isEmpty(out[k])) delete out[k];
   // dockerd's adaptContainerSettings: swap defaults to twice the memory limit.
   if (typeof out['Memory'] === 'number' && out['Memory'] > 0 && !out['MemorySwap']) out['MemorySwap'] = out['Memory'] * 2;
   // dockerd's generateSecurityOpt: host IPC/PID or privileged disables labelling, unless a label= is given.
@@ -125,6 +127,13 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   const hostNs = out.IpcMode === 'host' || out.PidMode === 'host' || out.Privileged === true;
   if (hostNs && !secOpts.some((o) => o.split('=')[0] === 'label')) out.SecurityOpt = [...secOpts, 'label=disable'];
   return out;
+}
+
+/** HostConfig's omitempty maps and lists. */
+const OMIT_EMPTY = ['StorageOpt', 'Tmpfs', 'Sysctls', 'Mounts'];
+
+function isEmpty(v: unknown): boolean {
+  return !!v && typeof v === 'object' && Object.keys(v).length === 0;
 }
 
 /** mount.Mount's fields in Go's order, every one omitempty. */

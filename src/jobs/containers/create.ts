@@ -15,6 +15,7 @@ import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
 import { checkName, generateId, generateName } from './names.js';
 import { checkImagePlatform } from './create-platform.js';
 import { initialState } from './state.js';
+import { checkStorageOpt } from './storage-opt.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
 /** Network modes served until the network issue lands: none, host, container:<id>, and the default. */
@@ -94,6 +95,8 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
     Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Config: config,
     HostConfig: hostConfig, Image: image.id, ImageTopLayer: image.topLayer, State: initialState(), RestartCount: 0, Driver: ctx.graph.driver.name,
   };
+  // dockerd's driver refuses these as it makes the layer, before the volumes.
+  checkStorageOpt(ctx.graph.driver.name, hostConfig['StorageOpt']);
   // Volumes and binds first: a bad -v/--mount leaves nothing behind.
   await prepareMounts(ctx, record);
   try {
