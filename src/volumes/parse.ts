@@ -28,6 +28,8 @@ export interface MountPoint {
   SpecSource: string;
   /** Copy the image's content at Destination into the volume at first start (until done). */
   CopyData: boolean;
+  /** rslave given by the daemon, not asked: a bind of the daemon root (daemon-root-binds.ts). */
+  AutoSlave?: boolean;
   /** `--mount` binds: the source must exist, it is never created. */
   SkipMountpointCreation?: boolean;
   /** `--mount type=tmpfs`: its options in `--tmpfs` syntax. */

@@ -144,3 +144,32 @@ for ct in api.containers(all=True):
   assert.deepEqual(res['empty'], ['absent', null]);
   assert.deepEqual(res['maps'], ['absent', 'absent', 'absent', null]);
 });
+
+test('docker-py: a bind holding the daemon root gets rslave, other modes are refused, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const root = `${d.dir}/data`;
+  const res = await pyResults(d, PRELUDE + String.raw`
+root = ${JSON.stringify(root)}
+def run(**kw):
+    ct = api.create_container('busybox', 'true', host_config=api.create_host_config(**kw))
+    api.start(ct)
+    return [api.wait(ct)['StatusCode'], [m['Propagation'] for m in api.inspect_container(ct)['Mounts']]]
+res['parent'] = catch(lambda: run(binds=[${JSON.stringify(d.dir)} + ':/x:ro']))
+res['mount'] = catch(lambda: run(mounts=[docker.types.Mount('/x', root, type='bind')]))
+res['other'] = catch(lambda: run(binds=['/etc:/x']))
+res['private'] = catch(lambda: run(binds=[root + ':/x:rprivate']))
+res['slave'] = catch(lambda: run(mounts=[docker.types.Mount('/x', '/tmp', type='bind', propagation='slave')]))
+for ct in api.containers(all=True):
+    api.remove_container(ct['Id'], force=True)
+`);
+  // Asked for nothing: rslave, and the start falls back to private where the source's mount cannot give a slave.
+  assert.deepEqual(res['parent'], { ok: [0, ['rslave']] });
+  assert.deepEqual(res['mount'], { ok: [0, ['rslave']] });
+  assert.deepEqual(res['other'], { ok: [0, ['rprivate']] });
+  const refused = (source: string, p: string) => ({
+    type: 'APIError', status: 400,
+    msg: `invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: "${root}", bind mount source: "${source}", propagation: "${p}"`,
+  });
+  assert.deepEqual(res['private'], refused(root, 'rprivate'));
+  assert.deepEqual(res['slave'], refused('/tmp', 'slave'));
+});

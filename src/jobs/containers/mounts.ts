@@ -7,7 +7,6 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Conflict, InvalidParameter, isErrno, NotFound, System } from '../../engine/errors.js';
 import type { BindInput } from '../../libcontainer/spec.js';
-import type { Propagation } from '../../libcontainer/mounts.js';
 import { resolveInRoot } from '../../libcontainer/user.js';
 import { copyTree } from '../../volumes/copy.js';
 import type { LocalVolumes } from '../../volumes/local.js';
@@ -18,6 +17,7 @@ import {
 import type { JobContext } from '../context.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './types.js';
+import { askedInMode, askedInMount, checkDaemonRootBind, daemonRoot, startPropagation } from './daemon-root-binds.js';
 
 export type { MountPoint } from '../../volumes/parse.js';
 
@@ -66,7 +66,7 @@ const duplicate = (dest: string): InvalidParameter => new InvalidParameter(`Dupl
  * overriding earlier destinations of the previous steps, a destination given twice
  * by `-v`/`--mount` (or by `-v` and `--tmpfs`) refused.
  */
-function collect(ctx: JobContext, record: ContainerRecord): ParsedMount[] {
+function collect(ctx: JobContext, record: ContainerRecord, root: string): ParsedMount[] {
   const { HostConfig: hc } = record;
   const points = new Map<string, ParsedMount>();
   const explicit = new Set<string>();
@@ -83,12 +83,14 @@ function collect(ctx: JobContext, record: ContainerRecord): ParsedMount[] {
   const volumeDriver = typeof hc.VolumeDriver === 'string' ? hc.VolumeDriver : '';
   for (const raw of (hc.Binds ?? []) as string[]) {
     const p = parseBind(raw, volumeDriver);
+    checkDaemonRootBind(root, p.mp, askedInMode(p.mp.Mode));
     if (explicit.has(p.mp.Destination) || p.mp.Destination in tmpfs) throw duplicate(p.mp.Destination);
     explicit.add(p.mp.Destination);
     points.set(p.mp.Destination, p);
   }
   for (const m of (hc.Mounts ?? []) as ApiMount[]) {
     const p = parseMountSpec(m);
+    checkDaemonRootBind(root, p.mp, askedInMount(m));
     if (explicit.has(p.mp.Destination)) throw duplicate(m.Target ?? '');
     if (p.mp.Type === 'bind') p.mp.SkipMountpointCreation = true;
     explicit.add(p.mp.Destination);
@@ -115,7 +117,7 @@ function collect(ctx: JobContext, record: ContainerRecord): ParsedMount[] {
  */
 export async function prepareMounts(ctx: JobContext, record: ContainerRecord): Promise<void> {
   validateMounts(record);
-  const parsed = collect(ctx, record);
+  const parsed = collect(ctx, record, await daemonRoot(ctx));
   const volumes = volumesOf(ctx);
   const made: string[] = [];
   try {
@@ -189,7 +191,8 @@ export async function mountInputs(ctx: JobContext, record: ContainerRecord, root
     // An image's `VOLUME data` keeps its relative Destination, as in dockerd, whose runc
     // mounted it under the rootfs root: /data.
     const b: BindInput = { source: m.Source, destination: posix.join('/', m.Destination), readOnly: !m.RW };
-    if (m.Type === 'bind' && m.Propagation) b.propagation = m.Propagation as Propagation;
+    const propagation = await startPropagation(m);
+    if (propagation) b.propagation = propagation;
     binds.push(b);
   }
   // Copy-up happens once per container, as dockerd's at create: persist that it is done.
