@@ -173,3 +173,22 @@ for ct in api.containers(all=True):
   assert.deepEqual(res['private'], refused(root, 'rprivate'));
   assert.deepEqual(res['slave'], refused('/tmp', 'slave'));
 });
+
+test('docker-py: a create without host_config names its runtime at start; Ulimits in Go\'s order, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PRELUDE + String.raw`
+ct = api.create_container('busybox', 'true')
+res['created'] = api.inspect_container(ct)['HostConfig'].get('Runtime', 'absent')
+api.start(ct)
+api.wait(ct)
+res['started'] = api.inspect_container(ct)['HostConfig'].get('Runtime', 'absent')
+ul = api.create_container('busybox', 'true', host_config=api.create_host_config(ulimits=[docker.types.Ulimit(name='nofile', soft=1024, hard=2048)]))
+h = api.inspect_container(ul)['HostConfig']
+res['given'] = [h['Runtime'], [list(u.items()) for u in h['Ulimits']]]
+for x in api.containers(all=True):
+    api.remove_container(x['Id'], force=True)
+`);
+  assert.equal(res['created'], 'absent');
+  assert.equal(res['started'], 'runc');
+  assert.deepEqual(res['given'], ['runc', [[['Name', 'nofile'], ['Hard', 2048], ['Soft', 1024]]]]);
+});

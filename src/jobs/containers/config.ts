@@ -118,6 +118,8 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
   if (typeof out['PidsLimit'] === 'number' && out['PidsLimit'] <= 0) out['PidsLimit'] = null;
   if (out.Privileged) { out.MaskedPaths = null; out.ReadonlyPaths = null; }
   if (Array.isArray(out['Mounts'])) out['Mounts'] = (out['Mounts'] as unknown[]).map(mountAsGo);
+  // units.Ulimit decoded and shown in its fields' order.
+  if (Array.isArray(out['Ulimits'])) out['Ulimits'] = (out['Ulimits'] as Array<Record<string, unknown>>).map((u) => ({ Name: u['Name'] ?? '', Hard: u['Hard'] ?? 0, Soft: u['Soft'] ?? 0 }));
   // Go's omitempty on these: an empty one sent (docker-py's storage_opt={}) is not shown.
   for (const k of OMIT_EMPTY) if (isEmpty(out[k])) delete out[k];
   // dockerd's adaptContainerSettings: swap defaults to twice the memory limit.

@@ -79,6 +79,9 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   const config = mergeConfig(body, image.config.config, id);
   validateHealthcheck(config);
   const hostConfig = withHostDefaults(body.HostConfig);
+  // dockerd names the runtime of a create without HostConfig (docker-py's without
+  // host_config) only at its first start.
+  if (body.HostConfig == null) delete hostConfig['Runtime'];
   validateCapabilities(hostConfig);
   // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
   const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig)];

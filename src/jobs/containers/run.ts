@@ -40,6 +40,8 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
+    // Named here when the create left it out, as dockerd's start does (kept if the start fails).
+    if (!c.HostConfig['Runtime']) c.HostConfig['Runtime'] = 'runc';
     const { binds, tmpfs, announce } = await mountInputs(ctx, c, rootfs);
     // Addresses and host ports first: a port in use fails the start before anything runs.
     net = await ctx.network?.prepare(c);
