@@ -192,3 +192,29 @@ for x in api.containers(all=True):
   assert.equal(res['started'], 'runc');
   assert.deepEqual(res['given'], ['runc', [[['Name', 'nofile'], ['Hard', 2048], ['Soft', 1024]]]]);
 });
+
+test('docker-py: HostConfig fields at the top of the create body are read as dockerd 20.10 reads them', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PRELUDE + String.raw`
+def host(body):
+    r = api._post_json(api._url('/containers/create'), data=dict({'Image': 'busybox', 'Cmd': ['true']}, **body))
+    if r.status_code >= 400:
+        return [r.status_code, r.json()['message']]
+    h = api.inspect_container(r.json()['Id'])['HostConfig']
+    return [h.get(k, 'absent') for k in ['Runtime', 'Memory', 'CpuShares', 'Privileged', 'CpusetCpus']]
+# docker-py's create_container(runtime=) sends Runtime beside the config, not in HostConfig.
+res['runtime'] = api.inspect_container(api.create_container('busybox', 'true', runtime='runc'))['HostConfig'].get('Runtime', 'absent')
+res['outer'] = host({'Memory': 67108864, 'Privileged': True})
+res['both'] = host({'Memory': 67108864, 'CpuShares': 512, 'Privileged': True, 'Cpuset': '0', 'HostConfig': {'CpuShares': 256}})
+res['bad'] = host({'Memory': 'x'})
+for x in api.containers(all=True):
+    api.remove_container(x['Id'], force=True)
+`);
+  assert.equal(res['runtime'], 'runc');
+  // Without HostConfig the top level is the HostConfig.
+  assert.deepEqual(res['outer'], ['runc', 67108864, 0, true, '']);
+  // Beside one, it only fills Memory, MemorySwap, CpuShares, CpusetCpus (and Cpuset) and VolumeDriver left unset.
+  assert.deepEqual(res['both'], ['runc', 67108864, 256, false, '0']);
+  // dockerd answers a 500.
+  assert.deepEqual(res['bad'], [400, 'json: cannot unmarshal string into Go struct field ContainerConfigWrapper.Memory of type int64']);
+});

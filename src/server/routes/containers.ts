@@ -9,13 +9,14 @@ import { route, type Route } from '../route.js';
 import { compareVersions } from '../version.js';
 import { checkGoBody } from '../go-decode.js';
 import { containerConfigWrapper } from './go-types.js';
+import { withTopLevelHostConfig } from './create-host-config.js';
 
 /** The body of `POST /containers/create`: a JSON object, as dockerd's decoder insists. */
 function createBody(body: unknown): CreateBody {
   if (body === undefined || body === null) throw new InvalidParameter('config cannot be empty in order to create a container');
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
   checkGoBody(body, containerConfigWrapper);
-  return body as CreateBody;
+  return withTopLevelHostConfig(body as CreateBody);
 }
 
 /** `t` of stop and restart: seconds, absent for the container's own StopTimeout. */
