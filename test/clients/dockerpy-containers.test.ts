@@ -218,3 +218,21 @@ for x in api.containers(all=True):
   // dockerd answers a 500.
   assert.deepEqual(res['bad'], [400, 'json: cannot unmarshal string into Go struct field ContainerConfigWrapper.Memory of type int64']);
 });
+
+test('docker-py: update_container drops a blkio weight the host cannot apply before its range is checked, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PRELUDE + String.raw`
+ct = api.create_container('busybox', 'top')
+api.start(ct)
+res['valid'] = catch(lambda: api.update_container(ct, blkio_weight=300))
+res['low'] = catch(lambda: api.update_container(ct, blkio_weight=5))
+api.remove_container(ct, force=True)
+`);
+  const discarded = 'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.';
+  const supported = JSON.stringify(res['valid']) === JSON.stringify({ ok: { Warnings: null } });
+  if (!supported) assert.deepEqual(res['valid'], { ok: { Warnings: [discarded] } });
+  // Where the weight is discarded the range is not checked any more.
+  assert.deepEqual(res['low'], supported
+    ? { type: 'APIError', status: 400, msg: 'Range of blkio weight is from 10 to 1000' }
+    : { ok: { Warnings: [discarded] } });
+});

@@ -53,12 +53,15 @@ export const containerUpdate: Handler<'container_update'> = async (job, ctx) => 
 /** The request's own checks (dockerd's verifyContainerSettings for an update); returns the warnings. */
 async function checkUpdate(u: UpdateBody): Promise<string[]> {
   const warnings: string[] = [];
+  // A weight the host cannot apply is dropped before the values are checked, as
+  // dockerd's verifyPlatformContainerResources: an out-of-range one is then no error.
+  const blkio = await discardBlkioWeight(u);
   validateResources(resourcesOf(u as HostConfig), await hostLimits(), true);
   if ((u.KernelMemory ?? 0) > 0) {
     warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
     if (u.KernelMemory! < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 4MB');
   }
-  warnings.push(...await discardBlkioWeight(u));
+  warnings.push(...blkio);
   const p = u.RestartPolicy;
   if (p && p.Name) {
     const retries = p.MaximumRetryCount ?? 0;
