@@ -236,3 +236,19 @@ api.remove_container(ct, force=True)
     ? { type: 'APIError', status: 400, msg: 'Range of blkio weight is from 10 to 1000' }
     : { ok: { Warnings: [discarded] } });
 });
+
+test('docker-py: an update the kernel refuses reports runc\'s words as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PRELUDE + String.raw`
+ct = api.create_container('busybox', 'top', host_config=api.create_host_config(mem_limit='64m'))
+api.start(ct)
+res['swap'] = catch(lambda: api.update_container(ct, memswap_limit='16m'))
+res['memsw'] = any('memory.memsw.limit_in_bytes' in f for f in __import__('glob').glob('/sys/fs/cgroup/memory/memory.memsw.*'))
+api.remove_container(ct, force=True)
+`);
+  if (!res['memsw']) return t.skip('no swap accounting on this host');
+  // A swap limit under the memory limit: the kernel's EINVAL, in Go's words, through runc's exit.
+  const r = res['swap'] as { status: number; msg: string };
+  assert.equal(r.status, 500);
+  assert.match(r.msg, /^Cannot update container [0-9a-f]{64}: runc did not terminate successfully: exit status 1: failed to write "16777216": write \/sys\/fs\/cgroup\/memory\/\S+\/memory\.memsw\.limit_in_bytes: invalid argument\n: unknown$/);
+});

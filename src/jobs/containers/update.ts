@@ -1,5 +1,7 @@
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import { Conflict, InvalidParameter, System, isErrno } from '../../engine/errors.js';
+import { getSystemErrorMap } from 'node:util';
+import { CgroupWriteError } from '../../libcontainer/cgroups/fs.js';
 import type { Resources } from '../../libcontainer/cgroups/resources.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/validate.js';
 import type { Handler } from '../context.js';
@@ -151,7 +153,19 @@ function liveResources(h: HostConfig, u: UpdateBody): Resources {
 async function kernelRefusal(err: unknown, h: ContainerHandle, u: UpdateBody): Promise<string> {
   const message = (err as Error).message;
   const cause = (err as { cause?: unknown }).cause;
-  if (!isErrno(cause, 'EBUSY') || !/memory\.(limit_in_bytes|max)/.test(message)) return message;
+  if (!isErrno(cause, 'EBUSY') || !/memory\.(limit_in_bytes|max)/.test(message)) return runcWords(err) ?? message;
   const m = await h.stats().then((s) => s.memory_stats, () => ({ usage: 0, max_usage: 0 }));
   return `runc did not terminate successfully: exit status 1: unable to set memory limit to ${n(u.Memory)} (current usage: ${m.usage}, peak usage: ${m.max_usage ?? 0})\n: unknown`;
+}
+
+/**
+ * Any other file the kernel refused, as runc's update reports it through dockerd 20.10
+ * (`failed to write "V": write PATH: invalid argument`, Go's words for the errno).
+ */
+function runcWords(err: unknown): string | null {
+  if (!(err instanceof CgroupWriteError)) return null;
+  const errno = (err.cause as { errno?: number } | undefined)?.errno;
+  const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+  if (!text) return null;
+  return `runc did not terminate successfully: exit status 1: failed to write ${JSON.stringify(err.value)}: write ${err.file}: ${text.toLowerCase()}\n: unknown`;
 }

@@ -34,12 +34,19 @@ export function parseKeyValues(text: string): Record<string, number> {
   return out;
 }
 
+/** A control file that refused a value: which file and value, for callers that word it as runc. */
+export class CgroupWriteError extends System {
+  constructor(readonly file: string, readonly value: string, cause: unknown) {
+    super(`failed to write ${JSON.stringify(value)} to ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Writes one value to a control file; a refusal names the file, as dockerd's errors do. */
 export async function writeValue(path: string, value: string | number): Promise<void> {
   try {
     await writeFile(path, String(value));
   } catch (err) {
-    throw new System(`failed to write ${JSON.stringify(String(value))} to ${path}: ${(err as Error).message}`, { cause: err });
+    throw new CgroupWriteError(path, String(value), err);
   }
 }
 
