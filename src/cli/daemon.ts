@@ -13,6 +13,7 @@ import { restoreContainers, shutdownContainers } from '../jobs/containers/boot.j
 import { LiveContainers } from '../jobs/containers/live.js';
 import { createNativeDriver } from '../drivers/execdriver/native/index.js';
 import { unreadBytes } from '../libcontainer/native.js';
+import { shareDaemonRoot, unshareDaemonRoot } from '../libcontainer/root-propagation.js';
 import { ContainerStore } from '../jobs/containers/store.js';
 import { hookVolumes } from '../jobs/volumes/index.js';
 import { LocalVolumes } from '../volumes/local.js';
@@ -36,6 +37,7 @@ export interface RunningDaemon {
  */
 export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> {
   const log = createLogger(config.debug ? 'debug' : config.logLevel);
+  await shareDaemonRoot(config.dataRoot, config.execRoot);
   const store = Store.open(config.dataRoot);
   const driver = await selectDriver(config.dataRoot, config.storageDriver, config.storageOpts, log);
   const graph = new Graph(store, driver, log);
@@ -58,6 +60,10 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   // Hooks run last-registered first: containers stop (or, with --live-restore, stay),
   // then the driver unmounts what no running container holds, then the store closes.
   let keep = new Set<string>();
+  // Last of all, with the store's files closed: the data root's own mount (root-propagation.ts).
+  engine.onShutdown(async () => {
+    if (keep.size === 0) await unshareDaemonRoot(config.dataRoot, config.execRoot).catch((e: Error) => log.warn(`unmounting the data root: ${e.message}`));
+  });
   engine.onShutdown(() => store.close());
   engine.onShutdown(() => ctx.network?.shutdown(keep));
   engine.onShutdown(() => driver.cleanup(keep));

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { daemonWithBusybox } from '../helpers/cli.js';
 import { PY_PRELUDE, pyResults } from '../helpers/python.js';
 
@@ -251,4 +252,25 @@ api.remove_container(ct, force=True)
   const r = res['swap'] as { status: number; msg: string };
   assert.equal(r.status, 500);
   assert.match(r.msg, /^Cannot update container [0-9a-f]{64}: runc did not terminate successfully: exit status 1: failed to write "16777216": write \/sys\/fs\/cgroup\/memory\/\S+\/memory\.memsw\.limit_in_bytes: invalid argument\n: unknown$/);
+});
+
+test('docker-py: the data root is a shared mount, so a bind of it inside gets a working rslave, and a stop unmounts it, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const root = `${d.dir}/data`;
+  mkdirSync(`${root}/sub`, { recursive: true });
+  const rootMount = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[4] === root);
+  assert.match(rootMount()?.slice(6).join(' ') ?? 'not a mount point', /shared:\d+/);
+  const res = await pyResults(d, PRELUDE + String.raw`
+ct = api.create_container('busybox', ['grep', ' /x ', '/proc/self/mountinfo'], host_config=api.create_host_config(binds=[${JSON.stringify(`${root}/sub`)} + ':/x']))
+api.start(ct)
+api.wait(ct)
+res['mountinfo'] = api.logs(ct).decode()
+res['propagation'] = [m['Propagation'] for m in api.inspect_container(ct)['Mounts']]
+api.remove_container(ct)
+`);
+  assert.deepEqual(res['propagation'], ['rslave']);
+  // A slave of the root's peer group: the daemon's later mounts and unmounts reach it.
+  assert.match(String(res['mountinfo']), / master:\d+ /);
+  await d.stop();
+  assert.equal(rootMount(), undefined, 'the bind of the root on itself is undone at stop');
 });
