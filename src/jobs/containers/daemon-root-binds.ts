@@ -13,9 +13,15 @@ import { checkBindPropagation } from '../../libcontainer/propagation.js';
 import { PROPAGATION_MODES, type ApiMount, type MountPoint } from '../../volumes/parse.js';
 import type { JobContext } from '../context.js';
 
+/** Resolved once per data root: it does not move while the daemon runs, and every create asks. */
+const resolvedRoots = new Map<string, Promise<string>>();
+
 /** dockerd's root is the data root with its symlinks resolved. */
-export async function daemonRoot(ctx: JobContext): Promise<string> {
-  return realpath(ctx.config.dataRoot).catch(() => ctx.config.dataRoot);
+export function daemonRoot(ctx: JobContext): Promise<string> {
+  const root = ctx.config.dataRoot;
+  let p = resolvedRoots.get(root);
+  if (!p) resolvedRoots.set(root, (p = realpath(root).catch(() => root)));
+  return p;
 }
 
 /** The propagation a `-v` bind asks for in its mode ('' for none). */

@@ -16,8 +16,6 @@ import { startContainer } from './run.js';
  * concurrent rm has removed.
  */
 export async function recordExit(ctx: JobContext, id: string, handle: ContainerHandle, status: ExitStatus, startedMs: number): Promise<void> {
-  const rt = runtimeOf(ctx);
-  const store = containersOf(ctx);
   // dockerd logs `die` before the network's `disconnect` and the volumes' `unmount`:
   // those are kept back until it is out (or until we return without one).
   const release = ctx.events.hold((e) => e.Type === 'network' && e.attributes?.['container'] === id);
