@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { busyboxImage } from '../test/helpers/fixtures.js';
 import type { BenchDaemon } from './daemons.js';
@@ -53,6 +54,30 @@ function dockerCount(d: BenchDaemon, args: string[]): Promise<number> {
     child.stdout.on('data', (chunk: Buffer) => { bytes += chunk.length; });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(bytes) : reject(new Error(`${d.name}: docker ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+/**
+ * `docker ps -a` with its table written to a file, as a terminal or a redirect takes it,
+ * and its rows counted. The CLI writes every cell of the table with a write(2) of its
+ * own (some 14,000 for 1000 rows); into a pipe read by this Node process each of those
+ * wakes it, which added 20-30 ms of the harness's own to every figure, on both daemons.
+ */
+function psToFile(d: BenchDaemon, dir: string, rows: number): Promise<void> {
+  const path = join(dir, 'ps.txt');
+  const fd = openSync(path, 'w');
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(DOCKER, ['ps', '-a'], {
+      env: { ...process.env, DOCKER_HOST: `unix://${d.socket}`, DOCKER_CLI_HINTS: 'false' }, stdio: ['ignore', fd, 'ignore'],
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      closeSync(fd);
+      const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
+      if (code !== 0) reject(new Error(`${d.name}: docker ps -a exited ${code}`));
+      else if (lines !== rows + 1) reject(new Error(`${d.name}: docker ps -a listed ${lines - 1} containers, not ${rows}`));
+      else resolve();
+    });
   });
 }
 
@@ -183,7 +208,12 @@ export async function measureContainers(d: BenchDaemon): Promise<ContainerFigure
   const psMs = async (n: number): Promise<number> => {
     const have = (await docker(d, ['ps', '-aq'])).split('\n').filter(Boolean).length;
     for (let i = have; i < n; i++) await createViaApi(d);
-    return medianMs(RUNS, () => docker(d, ['ps', '-a']));
+    const dir = mkdtempSync('/tmp/berth-bench-ps-');
+    try {
+      return await medianMs(RUNS, () => psToFile(d, dir, n));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   const ps100Ms = await psMs(100);
   const ps1000Ms = await psMs(1000);
@@ -221,7 +251,8 @@ export function containerReport(berth: ContainerFigures, ref: ContainerFigures |
     `Through the docker CLI 28, every container with \`--network none\`; medians of ${RUNS} runs after a warm-up. ` +
       '"Engine" memory is the daemon plus what it runs per container that is not the container itself: ' +
       'berth\'s daemon and berth-shims; dockerd, its containerd and the containerd-shims. ' +
-      `Per-container figures are (after − before) / ${SLEEPERS} over ${SLEEPERS} started \`sleep\` containers.`,
+      `Per-container figures are (after − before) / ${SLEEPERS} over ${SLEEPERS} started \`sleep\` containers. ` +
+      '`ps -a` writes its table to a file (into a pipe read by the bench process its 14,000 small writes cost 20-30 ms of wake-ups per run, the harness\'s own, on both daemons).',
     '',
     '| Measure | berth | dockerd | berth / dockerd | Target | Met |',
     '|---|---:|---:|---:|---|---|',
