@@ -50,3 +50,40 @@ test('bad input on every route gets a 4xx, and the daemon serves on', { timeout:
   assert.deepEqual(bad, []);
   assert.equal(await ping(d.socket), true);
 });
+
+test("bodies and query values that do not parse are refused in Go's words, as dockerd 20.10 refuses them", { timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t);
+  const cases: [string, string, string | undefined, number, string][] = [
+    // Bodies: dockerd's json.Decoder reads the first value and stops.
+    ['POST', '/containers/create', '{', 400, 'unexpected EOF'],
+    ['POST', '/containers/create', '"s"', 400, 'json: cannot unmarshal string into Go value of type runconfig.ContainerConfigWrapper'],
+    ['POST', '/networks/create', '{bad}', 400, "invalid character 'b' looking for beginning of object key string"],
+    ['POST', '/networks/create', '[1]', 400, 'json: cannot unmarshal array into Go value of type types.NetworkCreateRequest'],
+    ['POST', '/networks/create', '{"Name":""}', 400, 'invalid name: '],
+    ['POST', '/networks/nosuch/connect', '', 400, 'got EOF while reading request body'],
+    ['POST', '/volumes/create', '', 400, 'got EOF while reading request body'],
+    ['POST', '/volumes/create', '{"Name":"after-the-value"} trailing', 201, ''],
+    ['POST', '/exec/nosuch/start', '', 400, 'got EOF while reading request body'],
+    ['POST', '/containers/nosuch/exec', '{"Cmd":["a"],"Tty":"x"}', 400, 'json: cannot unmarshal string into Go struct field ExecConfig.Tty of type bool'],
+    // Query values: filters with json.Unmarshal (all of it), numbers with strconv.
+    ['GET', '/containers/json?filters=%7B', undefined, 400, 'unexpected end of JSON input'],
+    ['GET', '/containers/json?filters=%7B%7Dx', undefined, 400, "invalid character 'x' after top-level value"],
+    ['GET', '/containers/json?filters=%7B%22status%22%3A%22x%22%7D', undefined, 400, 'json: cannot unmarshal string into Go value of type map[string]bool'],
+    ['GET', '/containers/json?limit=abc', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
+    ['POST', '/containers/nosuch/stop?t=1.5', undefined, 400, 'strconv.Atoi: parsing "1.5": invalid syntax'],
+    ['POST', '/containers/nosuch/resize?h=abc&w=1', undefined, 400, 'strconv.Atoi: parsing "abc": invalid syntax'],
+    ['POST', '/containers/nosuch/resize?h=-1&w=1', undefined, 404, 'No such container: nosuch'],
+    ['GET', '/events?since=abc&until=1', undefined, 400, 'strconv.ParseInt: parsing "abc": invalid syntax'],
+    ['POST', '/build?buildargs=%7Bbad', '', 400, "error reading build args: invalid character 'b' looking for beginning of object key string"],
+    ['POST', '/build?labels=%5B1%5D', '', 400, 'error reading labels: json: cannot unmarshal array into Go value of type map[string]string'],
+  ];
+  const wrong: string[] = [];
+  for (const [method, path, body, status, words] of cases) {
+    const got = await call(d.socket, method, `/v1.41${path}`, body);
+    const message = got.status >= 400 ? (JSON.parse(got.body) as { message: string }).message : '';
+    if (got.status !== status || message !== words) wrong.push(`${method} ${path} ${JSON.stringify(body)}: ${got.status} ${JSON.stringify(message)}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.equal((await call(d.socket, 'GET', '/v1.41/containers/json?filters=null')).status, 200);
+  assert.equal(await ping(d.socket), true);
+});

@@ -115,7 +115,8 @@ const createQueue = new WeakMap<NetworkController, Promise<unknown>>();
 
 async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promise<{ Id: string; Warning: string }> {
   const name = body.Name ?? '';
-  if (!name) throw new InvalidParameter('network name must not be empty');
+  // dockerd's libnetwork words for a name that is empty (its 500, a 400 here).
+  if (!name) throw new InvalidParameter('invalid name: ');
   if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);
   checkDriver(body.Driver || 'bridge');
   if (body.EnableIPv6) throw new InvalidParameter('berth does not support IPv6 networks');

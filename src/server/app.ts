@@ -7,6 +7,7 @@ import type { JobIO } from '../engine/job.js';
 import { InvalidParameter } from '../engine/errors.js';
 import { API_VERSION, VERSION } from '../engine/config.js';
 import type { Logger } from '../engine/log.js';
+import { decodeGoJson, EMPTY, GoJsonSyntaxError } from './go-json.js';
 import { Query } from './query.js';
 import type { Route, RouteRequest } from './route.js';
 import { LazyReply } from './reply.js';
@@ -218,7 +219,7 @@ async function hijack<C>(
   let args: unknown;
   try {
     const raw = await readUpgradeBody(req, socket, head);
-    const body = raw.length ? parseJson(raw.toString('utf8')) : undefined;
+    const body = raw.length ? parseJson(raw) : undefined;
     args = r.args({ params: flattenParams(params), query: new Query(search), body, headers: req.headers, version, stream: socket });
   } catch (err) {
     out.fail(err);
@@ -355,15 +356,17 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_JSON_BODY) throw new InvalidParameter('request body is too large');
     chunks.push(chunk);
   }
-  return parseJson(Buffer.concat(chunks).toString('utf8'));
+  return parseJson(Buffer.concat(chunks));
 }
 
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
+/** The body as dockerd's json.Decoder reads it (go-json.ts); undefined when it is empty. */
+function parseJson(raw: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    const value = decodeGoJson(raw);
+    return value === EMPTY ? undefined : value;
   } catch (err) {
-    throw new InvalidParameter(`invalid JSON in request body: ${(err as Error).message}`);
+    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(err.message);
+    throw err;
   }
 }
 

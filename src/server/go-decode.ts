@@ -38,7 +38,7 @@ function typeName(t: GoType): string {
 }
 
 /** JSON's kind of a value, as Go names it in its errors. */
-function jsonKind(v: unknown): string {
+export function jsonKind(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v; // string, number
@@ -112,6 +112,21 @@ function checkFields(obj: Record<string, unknown>, type: { name: string; fields:
     }
     checkGoValue(obj[field], type.fields[field]!, { struct: short(type.name), path: [...at.path, field] });
   }
+}
+
+/** dockerd 20.10's words for a body with nothing in it where its router requires one (Go's io.EOF). */
+export const EOF_BODY = 'got EOF while reading request body';
+
+/**
+ * A request body decoded into a top-level struct as dockerd's routers decode it: JSON
+ * null is the zero value; no body at all is Go's io.EOF, which routers that check it
+ * refuse with `eof`, and the others take as the zero value.
+ */
+export function goStructBody<T>(body: unknown, type: GoType & { kind: 'struct' }, eof?: string): T {
+  if (body === undefined && eof !== undefined) throw new InvalidParameter(eof);
+  if (body === undefined || body === null) return {} as T;
+  checkGoBody(body, type);
+  return body as T;
 }
 
 /** The body decoded into a top-level struct: an object, each field of its type. */

@@ -1,4 +1,6 @@
 import { InvalidParameter } from '../engine/errors.js';
+import { jsonKind as goKind } from './go-decode.js';
+import { GoJsonSyntaxError, parseGoUnmarshal } from './go-json.js';
 
 /** Filters as the Engine API sends them: `{"label":["a=b"]}` or the older `{"label":{"a=b":true}}`. */
 export type Filters = Record<string, string[]>;
@@ -46,30 +48,57 @@ export class Query {
     const v = this.params.get(name);
     if (v === null || v === '') return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidParameter(`invalid ${name} value: ${JSON.stringify(v)}: must be an integer`);
+    // dockerd reads these with strconv.Atoi, and its words reach the client.
+    if (!Number.isInteger(n) || !/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
     return n;
   }
 
-  /** Decode `filters`, accepting both wire formats; `{}` when absent. */
+  /**
+   * A terminal size (`h`, `w` of resize) as dockerd reads it: strconv.Atoi, so one
+   * that is absent is refused too; the pty takes it as the uint16 containerd passes
+   * on (a negative size wraps, as there).
+   */
+  ttySize(name: string): number {
+    const v = this.params.get(name) ?? '';
+    if (!/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return Number(v) & 0xffff;
+  }
+
+  /**
+   * Decode `filters`, accepting both wire formats; `{}` when absent. A value neither
+   * format takes is refused in the words of dockerd's filters.FromJSON, which reports
+   * Go's error for the first format (`map[string]map[string]bool`).
+   */
   filters(name = 'filters'): Filters {
     const raw = this.params.get(name);
     if (!raw) return {};
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new InvalidParameter(`invalid filter: ${raw}`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new InvalidParameter(`invalid filter: ${raw}`);
-    }
+    const parsed = goUnmarshal(raw);
+    const refuse = (v: unknown, type: string): never => {
+      throw new InvalidParameter(`json: cannot unmarshal ${goKind(v)} into Go value of type ${type}`);
+    };
+    if (parsed === null) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) refuse(parsed, 'map[string]map[string]bool');
     const out: Filters = {};
     for (const [key, val] of Object.entries(parsed as Record<string, unknown>)) {
+      if (val === null) continue;
       if (Array.isArray(val) && val.every((v) => typeof v === 'string')) out[key] = val as string[];
-      else if (val && typeof val === 'object') out[key] = Object.keys(val as object).filter((k) => (val as Record<string, unknown>)[k]);
-      else throw new InvalidParameter(`invalid filter: ${raw}`);
+      else if (typeof val === 'object' && !Array.isArray(val)) {
+        const set = val as Record<string, unknown>;
+        for (const v of Object.values(set)) if (typeof v !== 'boolean' && v !== null) refuse(v, 'bool');
+        out[key] = Object.keys(set).filter((k) => set[k] === true);
+      } else refuse(val, 'map[string]bool');
     }
     return out;
+  }
+}
+
+/** Query JSON read as Go's json.Unmarshal reads it, with its syntax errors as 400s. */
+export function goUnmarshal(raw: string): unknown {
+  try {
+    return parseGoUnmarshal(raw);
+  } catch (err) {
+    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(err.message);
+    throw err;
   }
 }
 

@@ -22,6 +22,8 @@ test('durations count back from now; RFC 3339 times are absolute', () => {
   assert.equal(parseGoDuration('soon'), null);
 });
 
-test('anything else is a 400 naming the parameter', () => {
-  assert.throws(() => parseEventTime('until', 'yesterday'), (e: unknown) => e instanceof InvalidParameter && /until/.test(e.message));
+test("anything else is a 400 in strconv's words, about the part that failed, as dockerd's", () => {
+  const refused = (value: string, words: string) => (e: unknown): boolean => e instanceof InvalidParameter && e.message === words;
+  assert.throws(() => parseEventTime('until', 'yesterday'), refused('yesterday', 'strconv.ParseInt: parsing "yesterday": invalid syntax'));
+  assert.throws(() => parseEventTime('since', '12.x'), refused('12.x', 'strconv.ParseInt: parsing "x": invalid syntax'));
 });

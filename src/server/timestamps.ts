@@ -29,7 +29,11 @@ export function parseEventTime(name: string, value: string | undefined, nowNs: b
       return BigInt(ms) * 1_000_000n + subMs;
     }
   }
-  throw new InvalidParameter(`invalid value for ${name}: ${JSON.stringify(value)}: expected a unix timestamp, an RFC 3339 time or a duration`);
+  // What dockerd's timetypes cannot read it hands to strconv.ParseInt, seconds and then
+  // the fraction, and the client gets strconv's words about the part that failed.
+  const [secs = '', frac = ''] = value.split('.', 2);
+  const bad = /^[+-]?\d+$/.test(secs) ? frac : secs;
+  throw new InvalidParameter(`strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax`);
 }
 
 /** `1h30m`, `10s`, `1.5h` in nanoseconds; null when `s` is not a Go duration. */

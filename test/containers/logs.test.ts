@@ -150,8 +150,8 @@ test('log reader over the API: stdcopy frames, stream choice, details, errors as
   assert.deepEqual(await err('/containers/nosuch/logs'), [400, 'Bad parameters: you must choose at least one stream']);
   assert.deepEqual(await err('/containers/nosuch/logs?stdout=1'), [404, 'No such container: nosuch']);
   assert.deepEqual(await err('/containers/quiet/logs?stdout=1&since=abc'), [501, 'configured logging driver does not support reading']);
-  assert.deepEqual(await err('/containers/api/logs?stdout=1&since=abc'), [500, 'strconv.ParseInt: parsing "abc": invalid syntax']);
-  assert.deepEqual(await err('/containers/api/logs?stdout=1&until=1.x'), [500, 'strconv.ParseInt: parsing "x": invalid syntax']);
+  assert.deepEqual(await err('/containers/api/logs?stdout=1&since=abc'), [400, 'strconv.ParseInt: parsing "abc": invalid syntax']);
+  assert.deepEqual(await err('/containers/api/logs?stdout=1&until=1.x'), [400, 'strconv.ParseInt: parsing "x": invalid syntax']);
   const none = await d.docker(['logs', 'quiet']);
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /configured logging driver does not support reading/);

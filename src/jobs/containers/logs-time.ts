@@ -1,13 +1,13 @@
-import { System } from '../../engine/errors.js';
+import { InvalidParameter } from '../../engine/errors.js';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
 /** Go's strconv.ParseInt(s, 10, 64), with its error text (dockerd sends it to the client as is). */
 function parseInt64(s: string): bigint {
-  if (!/^[+-]?\d+$/.test(s)) throw new System(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(s)) throw new InvalidParameter(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
   const n = BigInt(s);
-  if (n > INT64_MAX || n < INT64_MIN) throw new System(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  if (n > INT64_MAX || n < INT64_MIN) throw new InvalidParameter(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
   return n;
 }
 
@@ -15,7 +15,8 @@ function parseInt64(s: string): bigint {
  * A logs `since`/`until` value as unix nanoseconds, parsed as dockerd's
  * timetypes.ParseTimestamps does: "SECONDS[.FRACTION]", the fraction scaled by its
  * digits (".5" is half a second). The CLI has already turned durations and dates
- * into that form. A value that does not parse is dockerd's 500 with strconv's words.
+ * into that form. A value that does not parse gets strconv's words, as dockerd's
+ * answer, but as a 400 (dockerd leaves it a 500; the input is the client's error).
  */
 export function parseLogTimestamp(value: string): bigint {
   const dot = value.indexOf('.');

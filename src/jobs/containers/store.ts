@@ -27,6 +27,8 @@ export class ContainerStore {
 
   /** Lookup as dockerd's GetContainer: full ID, then name (with or without `/`), then unique ID prefix. */
   get(ref: string): ContainerRecord {
+    // dockerd's GetContainer refuses an empty reference before it looks (a 400, not a 404).
+    if (ref === '') throw new InvalidParameter('invalid name or ID supplied: ""');
     const found = this.find(ref);
     if (!found) throw new NotFound(`No such container: ${ref}`);
     return found;

@@ -3,20 +3,36 @@ import type { RunHostConfig } from '../../builder/backend.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { parseNamed } from '../../graph/reference.js';
 import { decodeRegistryConfig } from '../../graph/registry/auth-header.js';
+import { jsonKind as goKind } from '../go-decode.js';
+import { GoJsonSyntaxError, parseGoUnmarshal } from '../go-json.js';
 import type { Query } from '../query.js';
 import { route, type Route } from '../route.js';
 
+/**
+ * A JSON query parameter read as dockerd's newImageBuildOptions reads it, with
+ * json.Unmarshal: its errors in Go's words, after `context` when dockerd adds one.
+ */
+function goJson(raw: string, context: string): unknown {
+  try {
+    return parseGoUnmarshal(raw);
+  } catch (err) {
+    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(`${context}${err.message}`);
+    throw err;
+  }
+}
+
 /** A JSON-object query parameter (`buildargs`, `labels`); `{}` when absent. */
-function jsonMap(q: Query, name: string): Record<string, string | null> {
+function jsonMap(q: Query, name: string, words: string, type: string): Record<string, string | null> {
   const raw = q.string(name);
   if (!raw) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new InvalidParameter(`error reading ${name}: ${raw}`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidParameter(`error reading ${name}: ${raw}`);
+  const context = `error reading ${words}: `;
+  const v = goJson(raw, context);
+  if (v === null) return {};
+  const refuse = (x: unknown, t: string): never => {
+    throw new InvalidParameter(`${context}json: cannot unmarshal ${goKind(x)} into Go value of type ${t}`);
+  };
+  if (typeof v !== 'object' || Array.isArray(v)) refuse(v, type);
+  for (const x of Object.values(v as object)) if (x !== null && typeof x !== 'string') refuse(x, 'string');
   return v as Record<string, string | null>;
 }
 
@@ -24,14 +40,14 @@ function jsonMap(q: Query, name: string): Record<string, string | null> {
 function jsonList(q: Query, name: string): string[] {
   const raw = q.string(name);
   if (!raw) return [];
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new InvalidParameter(`error reading ${name}: ${raw}`);
-  }
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new InvalidParameter(`error reading ${name}: ${raw}`);
-  return v as string[];
+  const v = goJson(raw, '');
+  if (v === null) return [];
+  const refuse = (x: unknown, t: string): never => {
+    throw new InvalidParameter(`json: cannot unmarshal ${goKind(x)} into Go value of type ${t}`);
+  };
+  if (!Array.isArray(v)) refuse(v, '[]string');
+  for (const x of v as unknown[]) if (x !== null && typeof x !== 'string') refuse(x, 'string');
+  return (v as (string | null)[]).map((x) => x ?? '');
 }
 
 /**
@@ -79,11 +95,11 @@ export const buildRoutes: Route[] = [
     method: 'post', path: '/build', job: 'image_build', body: 'stream', reply: 'json-stream',
     args: (r) => {
       const q = r.query;
-      const labels = jsonMap(q, 'labels');
+      const labels = jsonMap(q, 'labels', 'labels', 'map[string]string');
       return {
         tags: tags(q),
         dockerfile: q.string('dockerfile') ?? '',
-        buildArgs: new Map(Object.entries(jsonMap(q, 'buildargs'))),
+        buildArgs: new Map(Object.entries(jsonMap(q, 'buildargs', 'build args', 'map[string]*string'))),
         target: q.string('target') ?? '',
         noCache: q.bool('nocache'),
         cacheFrom: jsonList(q, 'cachefrom'),

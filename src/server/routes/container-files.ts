@@ -20,7 +20,6 @@ function archivePath(r: RouteRequest): string {
  */
 function commitConfig(body: unknown): ContainerConfig | null {
   if (body === undefined || body === null) return null;
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
   checkGoBody(body, containerConfigWrapper);
   const { HostConfig: _h, NetworkingConfig: _n, ...config } = body as Record<string, unknown>;
   return Object.keys(config).length > 0 ? (config as ContainerConfig) : null;

@@ -14,7 +14,6 @@ import { withTopLevelHostConfig } from './create-host-config.js';
 /** The body of `POST /containers/create`: a JSON object, as dockerd's decoder insists. */
 function createBody(body: unknown): CreateBody {
   if (body === undefined || body === null) throw new InvalidParameter('config cannot be empty in order to create a container');
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type container.ContainerConfigWrapper');
   checkGoBody(body, containerConfigWrapper);
   return withTopLevelHostConfig(body as CreateBody);
 }
@@ -22,13 +21,6 @@ function createBody(body: unknown): CreateBody {
 /** `t` of stop and restart: seconds, absent for the container's own StopTimeout. */
 function timeoutOf(raw: number | undefined): number | null {
   return raw === undefined ? null : raw;
-}
-
-/** `h` and `w` of resize: dockerd refuses what does not parse as a number. */
-function sizeParam(raw: string | undefined): number {
-  const n = Number(raw ?? '0');
-  if (!Number.isInteger(n) || n < 0) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`);
-  return n;
 }
 
 const WAIT_CONDITIONS: readonly WaitCondition[] = ['not-running', 'next-exit', 'removed'];
@@ -108,6 +100,6 @@ export const containerRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/containers/:name/resize', job: 'container_resize', reply: 'empty', ok: 200, body: 'none',
-    args: (r) => ({ name: r.params.name ?? '', height: sizeParam(r.query.string('h')), width: sizeParam(r.query.string('w')) }),
+    args: (r) => ({ name: r.params.name ?? '', height: r.query.ttySize('h'), width: r.query.ttySize('w') }),
   }),
 ];

@@ -1,7 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/exec/types.js';
 import type { ExecCreateArgs } from '../../jobs/exec/types.js';
-import { bool as goBool, checkGoBody, str as goStr, stringList, struct, type GoType } from '../go-decode.js';
+import { bool as goBool, checkGoBody, EOF_BODY, str as goStr, stringList, struct, type GoType } from '../go-decode.js';
 import { route, type Route, type RouteRequest } from '../route.js';
 
 /**
@@ -17,9 +17,9 @@ type Body = Record<string, unknown>;
 
 /** The JSON object of a request, with Go's decoder's words for the wrong shape. */
 function objectBody(body: unknown, goType: string): Body {
-  if (body === undefined) throw new InvalidParameter('got EOF while reading request body');
+  if (body === undefined) throw new InvalidParameter(EOF_BODY);
   if (body === null) return {};
-  if (typeof body !== 'object') throw new InvalidParameter(`json: cannot unmarshal ${typeof body} into Go value of type ${goType}`);
+  if (typeof body !== 'object') throw new InvalidParameter(`json: cannot unmarshal ${goKind(body)} into Go value of type ${goType}`);
   if (Array.isArray(body)) throw new InvalidParameter(`json: cannot unmarshal array into Go value of type ${goType}`);
   return body as Body;
 }
@@ -27,6 +27,7 @@ function objectBody(body: unknown, goType: string): Body {
 function goKind(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
@@ -78,26 +79,19 @@ function createArgs(r: RouteRequest): ExecCreateArgs {
   return args;
 }
 
-/** `h` and `w` of resize: dockerd refuses what does not parse as a number. */
-function sizeParam(raw: string | undefined): number {
-  const n = Number(raw ?? '0');
-  if (!Number.isInteger(n) || n < 0) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`);
-  return n;
-}
-
 /** Exec routes: create under the container, then start (hijacked), resize and inspect by exec ID. */
 export const execRoutes: Route[] = [
   route({ method: 'post', path: '/containers/:name/exec', job: 'exec_create', ok: 201, args: createArgs }),
   route({
     method: 'post', path: '/exec/:id/start', job: 'exec_start', reply: 'hijack', body: 'json',
     args: (r) => {
-      const b = objectBody(r.body ?? null, 'types.ExecStartCheck');
+      const b = objectBody(r.body, 'types.ExecStartCheck');
       return { id: r.params.id ?? '', detach: bool(b, 'Detach', 'ExecStartCheck'), tty: bool(b, 'Tty', 'ExecStartCheck') };
     },
   }),
   route({
     method: 'post', path: '/exec/:id/resize', job: 'exec_resize', reply: 'empty', ok: 200, body: 'none',
-    args: (r) => ({ id: r.params.id ?? '', height: sizeParam(r.query.string('h')), width: sizeParam(r.query.string('w')) }),
+    args: (r) => ({ id: r.params.id ?? '', height: r.query.ttySize('h'), width: r.query.ttySize('w') }),
   }),
   route({ method: 'get', path: '/exec/:id/json', job: 'exec_inspect', args: (r) => ({ id: r.params.id ?? '' }) }),
 ];

@@ -70,7 +70,7 @@ export const endpointSettings = struct('network.EndpointSettings', {
 });
 
 /** The body of `POST /containers/create`: container.Config's fields, HostConfig and NetworkingConfig. */
-export const containerConfigWrapper = struct('container.ContainerConfigWrapper', {
+export const containerConfigWrapper = struct('runconfig.ContainerConfigWrapper', {
   Hostname: str(), Domainname: str(), User: str(), AttachStdin: bool, AttachStdout: bool, AttachStderr: bool,
   ExposedPorts: set('nat.PortSet'), Tty: bool, OpenStdin: bool, StdinOnce: bool, Env: stringList, Cmd: strslice,
   Healthcheck: struct('container.HealthConfig', { Test: stringList, Interval: duration, Timeout: duration, StartPeriod: duration, Retries: int }),

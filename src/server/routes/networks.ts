@@ -1,15 +1,12 @@
-import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/networks/types.js';
 import type { EndpointSettingsBody, NetworkCreateBody } from '../../jobs/networks/types.js';
 import { route, type Route } from '../route.js';
-import { checkGoBody, type GoType } from '../go-decode.js';
+import { EOF_BODY, goStructBody, type GoType } from '../go-decode.js';
 import { networkConnect, networkCreateRequest, networkDisconnect } from './go-types.js';
 
+/** dockerd's network routers refuse an empty body (io.EOF) in their words. */
 function object<T>(body: unknown, type: GoType & { kind: 'struct' }): T {
-  if (body === undefined || body === null) return {} as T;
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter(`json: cannot unmarshal into Go value of type ${type.name}`);
-  checkGoBody(body, type);
-  return body as T;
+  return goStructBody<T>(body, type, EOF_BODY);
 }
 
 function str(v: unknown): string {

@@ -1,16 +1,12 @@
-import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/volumes/types.js';
 import type { VolumeCreateBody } from '../../jobs/volumes/types.js';
 import { route, type Route } from '../route.js';
-import { checkGoBody } from '../go-decode.js';
+import { EOF_BODY, goStructBody } from '../go-decode.js';
 import { volumeCreateBody } from './go-types.js';
 
-/** The body of `POST /volumes/create`: a JSON object (empty means an anonymous volume). */
+/** The body of `POST /volumes/create`: a JSON object (`null` or `{}` for an anonymous volume; no body is refused, as dockerd does). */
 function createBody(body: unknown): VolumeCreateBody {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameter('json: cannot unmarshal into Go value of type volume.VolumeCreateBody');
-  checkGoBody(body, volumeCreateBody);
-  return body as VolumeCreateBody;
+  return goStructBody<VolumeCreateBody>(body, volumeCreateBody, EOF_BODY);
 }
 
 /** Volume routes; literal paths (`/volumes/create`, `/volumes/prune`) come before `:name`. */
