@@ -41,6 +41,12 @@ test('run options: env, workdir, user, entrypoint, hostname, labels, --init', { 
   assert.equal(await runOk(d, ['busybox', 'sh', '-c', 'yes | head -c 4']), 'y\ny\n');
 
   assert.equal(await runOk(d, ['-w', '/made/here', 'busybox', 'pwd']), '/made/here\n');
+  // A file where the working directory should be: dockerd's words, not the rootfs's host path.
+  for (const dir of ['/etc/passwd', '/etc/passwd/below']) {
+    const bad = await run(d, ['-w', dir, 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.err, new RegExp(`Error response from daemon: Cannot mkdir: ${dir} is not a directory`));
+  }
   assert.equal(await runOk(d, ['-u', 'nobody', 'busybox', 'id', '-u']), '65534\n');
   // The working directory is entered while still root, as runc does: root's home works for nobody.
   assert.equal(await runOk(d, ['-u', 'nobody', '-w', '/root', 'busybox', 'pwd']), '/root\n');

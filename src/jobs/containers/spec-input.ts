@@ -70,7 +70,16 @@ export function stringList(v: unknown): string[] {
 async function ensureWorkdir(rootfs: string, dir: string, uid: number, gid: number): Promise<void> {
   if (!dir || dir === '/') return;
   const host = await resolveInRoot(rootfs, dir);
-  const made = await mkdir(host, { recursive: true, mode: 0o755 });
+  let made: string | undefined;
+  try {
+    made = await mkdir(host, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    // A file where the directory should be (or on the way to it): dockerd's words
+    // from SetupWorkingDirectory, not the host path of the rootfs.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InvalidParameter(`Cannot mkdir: ${dir} is not a directory`);
+    throw err;
+  }
   if (made) await chown(host, uid, gid);
 }
 
