@@ -34,13 +34,17 @@ export function saveItem(graph: ArchiveGraph, name: string): SaveItem {
 /**
  * dockerd saves every tag of a bare repository name, so an unknown one is named
  * as given, without a tag: `No such image: nosuch`, where resolving says `nosuch:latest`.
+ * An unknown tag or digest of a name is looked up in dockerd's reference store
+ * alone, whose 404 says only `reference does not exist`.
  */
 function resolveNamed(graph: ArchiveGraph, name: string, tagged: boolean): ReturnType<ArchiveGraph['resolve']> {
   try {
     return graph.resolve(name);
   } catch (err) {
-    const ref = !tagged && !name.includes('@') && err instanceof NotFound ? tryParse(name) : null;
-    if (ref) throw new NotFound(`No such image: ${name}`);
+    if (!(err instanceof NotFound)) throw err;
+    const pinned = (tagged || name.includes('@')) && !name.startsWith('sha256:');
+    if (pinned) throw new NotFound('reference does not exist');
+    if (tryParse(name)) throw new NotFound(`No such image: ${name}`);
     throw err;
   }
 }
