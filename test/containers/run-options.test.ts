@@ -47,6 +47,14 @@ test('run options: env, workdir, user, entrypoint, hostname, labels, --init', { 
     assert.equal(bad.code, 125);
     assert.match(bad.err, new RegExp(`Error response from daemon: Cannot mkdir: ${dir} is not a directory`));
   }
+  // dockerd checks it as it creates the container, so nothing is left behind and the name stays free.
+  const before = (await d.docker(['ps', '-aq'])).stdout;
+  const created = await d.docker(['create', '--name', 'wd', '-w', '/etc/passwd', 'busybox', 'true']);
+  assert.equal(created.code, 1);
+  assert.match(created.stderr, /Error response from daemon: Cannot mkdir: \/etc\/passwd is not a directory/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, before);
+  assert.equal((await d.docker(['create', '--name', 'wd', 'busybox', 'true'])).code, 0);
+  assert.equal((await d.docker(['rm', 'wd'])).code, 0);
   assert.equal(await runOk(d, ['-u', 'nobody', 'busybox', 'id', '-u']), '65534\n');
   // The working directory is entered while still root, as runc does: root's home works for nobody.
   assert.equal(await runOk(d, ['-u', 'nobody', '-w', '/root', 'busybox', 'pwd']), '/root\n');

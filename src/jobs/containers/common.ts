@@ -4,6 +4,7 @@ import { System } from '../../engine/errors.js';
 import type { JobContext } from '../context.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerRecord } from './types.js';
+import { checkWorkdir } from './workdir.js';
 
 /** The containers' store; the composition root always installs it with this area. */
 export function containersOf(ctx: JobContext): ContainerStore {
@@ -50,7 +51,7 @@ async function fillInitLayer(root: string): Promise<void> {
  * top layer (see INIT_LAYER), then `<id>` on it, so that `docker diff` and `commit`
  * never report the init layer's entries as the container's changes.
  */
-export async function createRwLayer(ctx: JobContext, id: string, topLayer: string | null): Promise<void> {
+export async function createRwLayer(ctx: JobContext, id: string, topLayer: string | null, workingDir = ''): Promise<void> {
   const { driver } = ctx.graph;
   const parent = topLayer ? ctx.graph.getLayer(topLayer).cacheId : null;
   const init = `${id}-init`;
@@ -59,6 +60,8 @@ export async function createRwLayer(ctx: JobContext, id: string, topLayer: strin
     const root = await driver.get(init);
     try {
       await fillInitLayer(root);
+      // dockerd refuses the create itself when the working directory cannot be one.
+      await checkWorkdir(root, workingDir);
     } finally {
       await driver.put(init);
     }

@@ -103,7 +103,7 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   // Volumes and binds first: a bad -v/--mount leaves nothing behind.
   await prepareMounts(ctx, record);
   try {
-    await createRwLayer(ctx, id, image.topLayer);
+    await createRwLayer(ctx, id, image.topLayer, config.WorkingDir ?? '');
   } catch (err) {
     await releaseMounts(ctx, record, true);
     throw err;

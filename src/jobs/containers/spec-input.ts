@@ -1,4 +1,3 @@
-import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidParameter, System } from '../../engine/errors.js';
 import { hostBoundingCapabilities } from '../../libcontainer/capabilities.js';
@@ -7,10 +6,11 @@ import { parseSecurityOpts } from '../../libcontainer/options.js';
 import { checkBindPropagation } from '../../libcontainer/propagation.js';
 import type { OciDevice, OciMount } from '../../libcontainer/oci.js';
 import { mergeEnv, type BindInput, type ContainerSpecInput, type NamespaceChoice, type UlimitSpec } from '../../libcontainer/spec.js';
-import { resolveInRoot, resolveUser } from '../../libcontainer/user.js';
+import { resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
 import { containersOf } from './common.js';
 import { wantsInit, withInit } from './init-process.js';
+import { ensureWorkdir } from './workdir.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
 /** What the start job adds beyond the record: the rootfs, mounts and the daemon's files. */
@@ -64,23 +64,6 @@ function ulimitsOf(h: HostConfig): UlimitSpec[] {
 /** A HostConfig list field (CapAdd, SecurityOpt, GroupAdd...): its strings, [] when absent. */
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-/** The working directory, made (owned by the user) when missing, as dockerd does at start. */
-async function ensureWorkdir(rootfs: string, dir: string, uid: number, gid: number): Promise<void> {
-  if (!dir || dir === '/') return;
-  const host = await resolveInRoot(rootfs, dir);
-  let made: string | undefined;
-  try {
-    made = await mkdir(host, { recursive: true, mode: 0o755 });
-  } catch (err) {
-    // A file where the directory should be (or on the way to it): dockerd's words
-    // from SetupWorkingDirectory, not the host path of the rootfs.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InvalidParameter(`Cannot mkdir: ${dir} is not a directory`);
-    throw err;
-  }
-  if (made) await chown(host, uid, gid);
 }
 
 /** The record's Config and HostConfig as libcontainer's spec input. Throws dockerd's 4xx words. */
