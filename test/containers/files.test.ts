@@ -54,14 +54,16 @@ function makeTar(entries: Entry[]): Promise<Buffer> {
 }
 
 /** Entry names and bodies of a tar. */
-async function readTar(buf: Buffer): Promise<Map<string, { type: string; body: string; linkname: string | null | undefined; uid: number | undefined }>> {
-  const out = new Map<string, { type: string; body: string; linkname: string | null | undefined; uid: number | undefined }>();
+type TarItem = { type: string; body: string; linkname: string | null | undefined; uid: number | undefined; owner: string };
+
+async function readTar(buf: Buffer): Promise<Map<string, TarItem>> {
+  const out = new Map<string, TarItem>();
   const ex = tar.extract();
   const done = new Promise<void>((res, rej) => { ex.on('finish', () => res()); ex.on('error', rej); });
   ex.on('entry', (h, stream, next) => {
     const parts: Buffer[] = [];
     stream.on('data', (c: unknown) => { parts.push(c as Buffer); });
-    stream.on('end', () => { out.set(h.name, { type: h.type ?? 'file', body: Buffer.concat(parts).toString(), linkname: h.linkname, uid: h.uid }); next(); });
+    stream.on('end', () => { out.set(h.name, { type: h.type ?? 'file', body: Buffer.concat(parts).toString(), linkname: h.linkname, uid: h.uid, owner: `${h.uname ?? ''}/${h.gname ?? ''}` }); next(); });
   });
   ex.end(buf);
   await done;
@@ -122,6 +124,9 @@ test('docker cp both ways, the path stat, docker diff and export on a created co
   assert.deepEqual([...(await readTar(shTar.body))].map(([n, e]) => [n, e.type, e.linkname]), [['sh', 'symlink', 'busybox']]);
   const etc = await readTar((await api(d, 'GET', '/containers/files/archive?path=/etc/.')).body);
   assert.equal(etc.get('./passwd')?.body.startsWith('root:x:0:0'), true);
+  // Owners are named as the container's own passwd and group files name them, as in
+  // dockerd's tars (written chrooted in the container); an id they lack has no name.
+  assert.equal(etc.get('./passwd')?.owner, 'root/root');
   assert.ok(etc.has('./'));
   const opt = await readTar((await api(d, 'GET', '/containers/files/archive?path=/opt')).body);
   assert.deepEqual([...opt.keys()], ['opt/', 'opt/sub/', 'opt/sub/leaf']);
@@ -176,9 +181,11 @@ test('docker cp both ways, the path stat, docker diff and export on a created co
   assert.equal(owned.status, 200, owned.body.toString());
   const got = await readTar((await api(d, 'GET', '/containers/asuser/archive?path=/tmp/mine')).body);
   assert.equal(got.get('mine')?.uid, 65534);
+  assert.equal(got.get('mine')?.owner, 'nobody/nobody');
   const keep = await api(d, 'PUT', '/containers/asuser/archive?path=/tmp', await makeTar([{ name: 'theirs', body: 'x', uid: 4242, gid: 4242 }]));
   assert.equal(keep.status, 200);
-  assert.equal((await readTar((await api(d, 'GET', '/containers/asuser/archive?path=/tmp/theirs')).body)).get('theirs')?.uid, 4242);
+  const theirs = (await readTar((await api(d, 'GET', '/containers/asuser/archive?path=/tmp/theirs')).body)).get('theirs');
+  assert.deepEqual([theirs?.uid, theirs?.owner], [4242, '/']);
   assert.ok(id);
 });
 

@@ -6,6 +6,7 @@ import type { Handler } from '../context.js';
 import { goBase, resolveFollow } from './archive-path.js';
 import { fileNotFound, isMissing, withCopyView } from './archive-rootfs.js';
 import { announceStat, statPath } from './archive-stat.js';
+import { containerOwnerNames } from './archive-names.js';
 import { packPath, packTree } from './archive-tar.js';
 import { containersOf, publish } from './common.js';
 
@@ -37,7 +38,8 @@ export const containerArchiveGet: Handler<'container_archive_get'> = async (job,
       src = { rel: resolved.rel, name: goBase(resolved.abs) };
     }
     publish(ctx, c, legacy ? 'copy' : 'archive-path');
-    const tar = src.contents ? packTree(path.join(root, src.rel)) : packPath(root, src.rel, src.name);
+    const owners = await containerOwnerNames(root);
+    const tar = src.contents ? packTree(path.join(root, src.rel), owners) : packPath(root, src.rel, src.name, owners);
     await pipeline(tar, out, { signal: job.signal });
   });
 };

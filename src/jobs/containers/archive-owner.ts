@@ -16,7 +16,7 @@ export interface Owner {
 }
 
 /** One `name:x:id:...` file of the rootfs as [name, fields] rows; none if it is missing. */
-async function table(root: string, file: string): Promise<string[][]> {
+export async function ownerTable(root: string, file: string): Promise<string[][]> {
   let text: string;
   try {
     text = await readFile(path.join(root, await resolveInRoot(root, file, true)), 'utf8');
@@ -33,7 +33,7 @@ const numeric = (s: string): boolean => /^\d+$/.test(s);
 export async function containerOwner(root: string, user: string | undefined): Promise<Owner | null> {
   if (!user) return null;
   const [u = '', g] = user.split(':', 2);
-  const passwd = await table(root, 'etc/passwd');
+  const passwd = await ownerTable(root, 'etc/passwd');
   const entry = passwd.find((f) => (numeric(u) ? f[2] === u : f[0] === u));
   if (!entry && !numeric(u)) throw new System(`unable to find user ${u}: no matching entries in passwd file`);
   const uid = numeric(u) ? Number(u) : Number(entry![2]);
@@ -42,7 +42,7 @@ export async function containerOwner(root: string, user: string | undefined): Pr
     if (numeric(g)) {
       gid = Number(g);
     } else {
-      const grp = (await table(root, 'etc/group')).find((f) => f[0] === g);
+      const grp = (await ownerTable(root, 'etc/group')).find((f) => f[0] === g);
       if (!grp) throw new System(`unable to find group ${g}: no matching entries in group file`);
       gid = Number(grp[2]);
     }

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { END_OF_ARCHIVE, fileEntry, type LinkMap } from '../../drivers/graphdriver/archive/tar-writer.js';
+import { END_OF_ARCHIVE, fileEntry, type LinkMap, type OwnerNames } from '../../drivers/graphdriver/archive/tar-writer.js';
 import { isErrno } from '../../engine/errors.js';
 
 /*
@@ -18,33 +18,33 @@ import { isErrno } from '../../engine/errors.js';
  * that `rel` itself is called `name` (`docker cp c:/etc/.` gives `./`, `./passwd`).
  * A name of `/` (the whole rootfs) gives `/`, `/bin/`, ... as dockerd does.
  */
-export function packPath(root: string, rel: string, name: string): Readable {
-  return Readable.from(packPathGen(root, rel, name), { objectMode: false });
+export function packPath(root: string, rel: string, name: string, owners?: OwnerNames): Readable {
+  return Readable.from(packPathGen(root, rel, name, owners), { objectMode: false });
 }
 
-async function* packPathGen(root: string, rel: string, name: string): AsyncGenerator<Buffer> {
+async function* packPathGen(root: string, rel: string, name: string, owners?: OwnerNames): AsyncGenerator<Buffer> {
   const links: LinkMap = new Map();
   const abs = path.join(root, rel);
   const st = await lstat(abs, { bigint: true });
   // fileEntry adds the directory slash itself: the root `/` is passed as ''.
   const top = name === '/' ? '' : name.replace(/\/+$/, '');
-  yield* fileEntry(top, abs, st, links);
-  if (st.isDirectory()) yield* walk(abs, top === '' ? '/' : `${top}/`, links);
+  yield* fileEntry(top, abs, st, links, owners);
+  if (st.isDirectory()) yield* walk(abs, top === '' ? '/' : `${top}/`, links, owners);
   yield END_OF_ARCHIVE;
 }
 
 /** The tar of everything under `root`, names relative to it (`docker export`). */
-export function packTree(root: string): Readable {
-  return Readable.from(packTreeGen(root), { objectMode: false });
+export function packTree(root: string, owners?: OwnerNames): Readable {
+  return Readable.from(packTreeGen(root, owners), { objectMode: false });
 }
 
-async function* packTreeGen(root: string): AsyncGenerator<Buffer> {
-  yield* walk(root, '', new Map());
+async function* packTreeGen(root: string, owners?: OwnerNames): AsyncGenerator<Buffer> {
+  yield* walk(root, '', new Map(), owners);
   yield END_OF_ARCHIVE;
 }
 
 /** Entries under the directory `abs`, each named `prefix` + its relative path. */
-async function* walk(abs: string, prefix: string, links: LinkMap): AsyncGenerator<Buffer> {
+async function* walk(abs: string, prefix: string, links: LinkMap, owners?: OwnerNames): AsyncGenerator<Buffer> {
   let names: string[];
   try {
     names = (await readdir(abs)).sort();
@@ -62,7 +62,7 @@ async function* walk(abs: string, prefix: string, links: LinkMap): AsyncGenerato
       if (isErrno(err, 'ENOENT')) continue;
       throw err;
     }
-    yield* fileEntry(`${prefix}${n}`, childAbs, st, links);
-    if (st.isDirectory()) yield* walk(childAbs, `${prefix}${n}/`, links);
+    yield* fileEntry(`${prefix}${n}`, childAbs, st, links, owners);
+    if (st.isDirectory()) yield* walk(childAbs, `${prefix}${n}/`, links, owners);
   }
 }

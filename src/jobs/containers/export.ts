@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Conflict, InvalidParameter } from '../../engine/errors.js';
 import type { Handler } from '../context.js';
 import { withRootfs } from './archive-rootfs.js';
+import { containerOwnerNames } from './archive-names.js';
 import { packTree } from './archive-tar.js';
 import { containersOf, publish } from './common.js';
 import type { ContainerRecord } from './types.js';
@@ -24,6 +25,6 @@ export const containerExport: Handler<'container_export'> = async (job, ctx) => 
   checkUsable(c, 'export');
   await withRootfs(ctx, c.Id, async (root) => {
     publish(ctx, c, 'export');
-    await pipeline(packTree(root), out, { signal: job.signal });
+    await pipeline(packTree(root, await containerOwnerNames(root)), out, { signal: job.signal });
   });
 };

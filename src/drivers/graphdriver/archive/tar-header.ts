@@ -154,6 +154,9 @@ export interface HeaderOut {
   linkname?: string;
   devmajor?: number;
   devminor?: number;
+  /** Owner names (ustar's uname and gname); empty when not given. */
+  uname?: string;
+  gname?: string;
   xattrs?: Map<string, Buffer>;
 }
 
@@ -227,6 +230,8 @@ function ustarBlock(h: Omit<HeaderOut, 'xattrs'> & { prefix: string; linkname: s
   b.write(h.typeflag, 156, 1, 'latin1');
   b.write(h.linkname, 157, 100, 'latin1');
   b.write('ustar\x0000', 257, 8, 'latin1');
+  b.write(asciiPrefix(h.uname ?? '', 32), 265, 32, 'latin1');
+  b.write(asciiPrefix(h.gname ?? '', 32), 297, 32, 'latin1');
   oct(h.devmajor ?? 0, 8, 329);
   oct(h.devminor ?? 0, 8, 337);
   b.write(h.prefix, 345, 155, 'latin1');

@@ -42,6 +42,12 @@ export async function* entry(h: HeaderOut, content?: string): AsyncGenerator<Buf
   if (pad > 0) yield Buffer.alloc(pad);
 }
 
+/** Names for owner ids, for the uname and gname of entries (cp and export have them). */
+export interface OwnerNames {
+  user(uid: number): string;
+  group(gid: number): string;
+}
+
 /** Names given to inodes with several links: later names become hardlink entries. */
 export type LinkMap = Map<string, string>;
 
@@ -49,10 +55,13 @@ export type LinkMap = Map<string, string>;
  * The entry for the file `abs` (already lstat'ed) under the archive name `name`
  * (no leading `/`; directories get their trailing `/` here). Sockets yield nothing.
  */
-export async function* fileEntry(name: string, abs: string, st: BigIntStats, links: LinkMap): AsyncGenerator<Buffer> {
+export async function* fileEntry(name: string, abs: string, st: BigIntStats, links: LinkMap, owners?: OwnerNames): AsyncGenerator<Buffer> {
   // The mode keeps the file type bits (0o100644, 0o40755, ...), as dockerd's
   // FileInfoHeader fills them in (fillGo18FileTypeBits): clients reading the tar see them.
-  const base = { name, mode: Number(st.mode & 0o777777n), uid: Number(st.uid), gid: Number(st.gid), size: 0, mtime: Number(st.mtimeMs / 1000n) };
+  const uid = Number(st.uid);
+  const gid = Number(st.gid);
+  const names = owners ? { uname: owners.user(uid), gname: owners.group(gid) } : {};
+  const base = { name, mode: Number(st.mode & 0o777777n), uid, gid, ...names, size: 0, mtime: Number(st.mtimeMs / 1000n) };
   if (!st.isDirectory() && st.nlink > 1n) {
     const key = `${st.dev}:${st.ino}`;
     const first = links.get(key);
