@@ -67,6 +67,8 @@ test('docker load, save and import through berth with the docker CLIs', { timeou
   const garbage = await d.docker(['load'], { input: Buffer.from('definitely not a tar '.repeat(100)) });
   assert.notEqual(garbage.code, 0);
   assert.match(garbage.stderr, /invalid tar header/);
+  // dockerd fails a load in its stream after a 200: the CLI prints the words alone.
+  assert.doesNotMatch(garbage.stderr, /Error response from daemon/);
   const garbageImport = await d.docker(['import', '-'], { input: Buffer.from('garbage'.repeat(100)) });
   assert.notEqual(garbageImport.code, 0);
   assert.match(garbageImport.stderr, /invalid tar header/);

@@ -8,6 +8,7 @@ import { spoolArchive } from '../../graph/archive/spool.js';
 import { makeScratch } from '../../graph/archive/tmp.js';
 import { archiveGraph } from '../../graph/archive/types.js';
 import type { Handler } from '../context.js';
+import { sendHead } from '../io.js';
 
 declare module '../../engine/job-table.js' {
   interface JobTable {
@@ -40,14 +41,14 @@ async function openArchive(input: Readable, scratch: string): Promise<Readable> 
  * `docker load`: spool the archive into scratch space on the data root, load its
  * images through the graph, and report each as dockerd does (`Loaded image: ...`).
  * The scratch directory goes whatever happens, client disconnects included.
- * dockerd answers 200 before it reads the archive, so a garbage archive travels in
- * its stream; berth answers as soon as it has something to say (the first layer), so
- * an archive that fails before that is a 400 with dockerd's words: bad input is the
- * client's error, and the issue's API contract asks for a 4xx.
+ * dockerd answers 200 before it reads the archive, so whatever fails travels in the
+ * stream (docker-py raises ImageLoadError from it, the CLI prints it without the
+ * 'Error response from daemon' prefix).
  */
 export const imageLoad: Handler<'image_load'> = async (job, ctx) => {
   if (!job.stdin) throw new InvalidParameter('the archive to load is missing from the request body');
   const out = job.stdout;
+  sendHead(out);
   const graph = archiveGraph(ctx.graph);
   const scratch = await makeScratch(ctx.config.dataRoot, ctx.startedAt, 'load');
   try {

@@ -108,18 +108,20 @@ test('without quiet, load reports each layer\'s progress as the CLI draws it', a
   assert.deepEqual(msgs.at(-1), { stream: 'Loaded image: progress:1\n' });
 });
 
-test('garbage and hostile archives get a 400 with dockerd\'s words, and the daemon keeps serving', async (t) => {
+test('garbage and hostile archives fail in the stream (200, then the error), as dockerd answers, and the daemon keeps serving', async (t) => {
   const { call, graph, scratch } = await serve(t);
   const failed = (r: Reply): string => {
-    assert.equal(r.status, 400);
-    return String(JSON.parse(r.body.toString()).message);
+    assert.equal(r.status, 200);
+    const last = lines(r).at(-1)!;
+    assert.equal(last.error, (last.errorDetail as { message: string }).message);
+    return String(last.error);
   };
   assert.equal(failed(await call('POST', '/images/load', Buffer.from('no tar here '.repeat(100)))), 'Error processing tar file(exit status 1): archive/tar: invalid tar header');
   assert.equal(failed(await call('POST', '/images/load', Buffer.from('short'))), 'Error processing tar file(exit status 1): unexpected EOF');
   assert.equal(failed(await call('POST', '/images/load', Buffer.alloc(600))), 'Error processing tar file(exit status 1): unexpected EOF');
   assert.match(failed(await call('POST', '/images/load', Buffer.alloc(0))), /^open \/.*\/repositories: no such file or directory$/);
   assert.match(failed(await call('POST', '/images/load', (await fixture('busybox:latest', [['../../escape', 'x']])).bytes)), /invalid archive member name/);
-  // Refused at its first member, with megabytes still unsent: the 400 still arrives.
+  // Refused at its first member, with megabytes still unsent: the error still arrives.
   assert.match(failed(await call('POST', '/images/load', await tarOf([['/abs', 'x'], ['pad', Buffer.alloc(8 << 20)]]))), /absolute path/);
   assert.match(failed(await call('POST', '/images/load', await tarOf([['a', 'b']]))), /manifest.json not found/);
   assert.equal(graph.images.size, 0);
