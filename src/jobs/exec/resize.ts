@@ -18,6 +18,7 @@ export const execResize: Handler<'exec_resize'> = async (job, ctx) => {
     new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS); }),
   ]).finally(() => clearTimeout(timer));
   if (!ready) throw new System('timeout waiting for exec session ready');
-  if (!rec.handle || !rec.running) throw new NotFound('no such exec');
+  // The stream ends only once the process has exited, before its exit is recorded (start.ts).
+  if (!rec.handle || !rec.running || rec.streamEnded) throw new NotFound('no such exec');
   await rec.handle.resize(job.args.width, job.args.height);
 };
