@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { daemonWithBusybox } from '../helpers/cli.js';
+import { PY_PRELUDE, pyResults } from '../helpers/python.js';
+
+/**
+ * docker-py (Debian's python3-docker 5.0.3) through its high-level models (containers,
+ * images, networks, volumes), on the points where its upstream integration suite
+ * (models_*_test, api_volume_test, api_healthcheck_test, client_test, regression_test)
+ * saw different answers from berth and dockerd 20.10. Each value asserted is what
+ * dockerd 20.10 answered to the same script.
+ */
+
+test('docker-py: containers a build keeps (rm=False) look as dockerd 20.10 makes them', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+before = {x['Id'] for x in api.containers(all=True)}
+df = b'FROM busybox\nHEALTHCHECK --interval=1s CMD touch /probed\nENTRYPOINT ["false"]\nRUN sleep 2; ls /probed || echo unprobed\nCMD x\n'
+img, logs = c.images.build(fileobj=io.BytesIO(df), rm=False, nocache=True)
+res['out'] = [l['stream'].strip() for l in logs if 'stream' in l and 'probed' in l['stream'] and 'Step' not in l['stream']]
+kept = []
+for x in api.containers(all=True):
+    if x['Id'] in before:
+        continue
+    i = api.inspect_container(x['Id'])
+    cf = i['Config']
+    kept.append([cf['Cmd'][-1], cf['AttachStdout'], cf['AttachStderr'], cf['Entrypoint'], cf.get('Healthcheck', {}).get('Test'), i['HostConfig']['LogConfig']])
+    res['logs'] = catch(lambda: api.logs(x['Id']).decode())
+    api.remove_container(x['Id'])
+res['kept'] = sorted(kept, key=json.dumps)
+c.images.remove(img.id)
+`);
+  // The RUN step's output still reaches the build stream, and the image's HEALTHCHECK never probed its container.
+  assert.deepEqual(res['out'], ['\u001b[91mls: /probed: No such file or directory\n\u001b[0m', 'unprobed']);
+  const none = { Type: 'none', Config: {} };
+  const probe = ['CMD-SHELL', 'touch /probed'];
+  // No Attach flags, log driver none (hostConfigFromOptions); the RUN container without the
+  // image's entrypoint (null, from [""]) and with its healthcheck NONE (withoutHealthcheck).
+  assert.deepEqual(res['kept'], [
+    ['CMD ["/bin/sh" "-c" "x"]', false, false, ['false'], probe, none],
+    ['ENTRYPOINT ["false"]', false, false, ['false'], probe, none],
+    ['HEALTHCHECK &{["CMD-SHELL" "touch /probed"] "1s" "0s" "0s" \'\\x00\'}', false, false, null, probe, none],
+    ['sleep 2; ls /probed || echo unprobed', false, false, null, ['NONE'], none],
+  ]);
+  assert.deepEqual(res['logs'], { type: 'APIError', status: 501, msg: 'configured logging driver does not support reading' });
+});
