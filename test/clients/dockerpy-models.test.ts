@@ -44,3 +44,21 @@ c.images.remove(img.id)
   ]);
   assert.deepEqual(res['logs'], { type: 'APIError', status: 501, msg: 'configured logging driver does not support reading' });
 });
+
+test('docker-py: remove(force=True) of a running or paused container logs kill, die, destroy as dockerd 20.10', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+for paused in (False, True):
+    t0 = time.time()
+    x = c.containers.run('busybox', 'top', detach=True)
+    if paused:
+        x.pause()
+    x.remove(force=True)
+    ev = api.events(since=t0, until=time.time() + 0.5, decode=True, filters={'type': 'container', 'container': x.id})
+    res['paused' if paused else 'running'] = [[e['Action'], e['Actor']['Attributes'].get('signal'), e['Actor']['Attributes'].get('exitCode')] for e in ev]
+`);
+  // dockerd's rm -f kills through its Kill, which logs the signal before the die.
+  const tail = [['kill', '9', null], ['die', null, '137'], ['destroy', null, null]];
+  assert.deepEqual(res['running'], [['create', null, null], ['start', null, null], ...tail]);
+  assert.deepEqual(res['paused'], [['create', null, null], ['start', null, null], ['pause', null, null], ...tail]);
+});
