@@ -62,3 +62,14 @@ for paused in (False, True):
   assert.deepEqual(res['running'], [['create', null, null], ['start', null, null], ...tail]);
   assert.deepEqual(res['paused'], [['create', null, null], ['start', null, null], ['pause', null, null], ...tail]);
 });
+
+test('docker-py: networks.prune() with nothing to prune reports NetworksDeleted null, as dockerd 20.10', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+res['none'] = c.networks.prune()
+c.networks.create('pyprune')
+res['one'] = c.networks.prune()
+`);
+  assert.deepEqual(res['none'], { NetworksDeleted: null });
+  assert.deepEqual(res['one'], { NetworksDeleted: ['pyprune'] });
+});
