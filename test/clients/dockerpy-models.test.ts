@@ -73,3 +73,21 @@ res['one'] = c.networks.prune()
   assert.deepEqual(res['none'], { NetworksDeleted: null });
   assert.deepEqual(res['one'], { NetworksDeleted: ['pyprune'] });
 });
+
+test('docker-py: df() and containers(size=True) keep the key order of dockerd 20.10\'s JSON', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+x = c.containers.run('busybox', 'sh -c "echo x > /f"', detach=True, volumes={'pydfv': {'bind': '/v'}})
+x.wait()
+df = api.df()
+res['df_ctr'] = list(df['Containers'][0].keys())
+res['ps_size'] = list(api.containers(all=True, size=True)[0].keys())
+res['usage'] = list(df['Volumes'][0]['UsageData'].keys())
+x.remove()
+`);
+  // Go's struct order: SizeRw and SizeRootFs right after Ports; RefCount before Size.
+  const row = ['Id', 'Names', 'Image', 'ImageID', 'Command', 'Created', 'Ports', 'SizeRw', 'SizeRootFs', 'Labels', 'State', 'Status', 'HostConfig', 'NetworkSettings', 'Mounts'];
+  assert.deepEqual(res['df_ctr'], row);
+  assert.deepEqual(res['ps_size'], row);
+  assert.deepEqual(res['usage'], ['RefCount', 'Size']);
+});
