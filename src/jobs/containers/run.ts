@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { StartFailed, type ContainerHandle } from '../../drivers/execdriver/types.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import type { PreparedNet } from '../../network/join.js';
 import { buildSpec } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
@@ -40,6 +41,8 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
+    // dockerd's createSpec (getCPUResources) refuses negative shares in its own words.
+    if (Number(c.HostConfig['CpuShares'] ?? 0) < 0) throw new InvalidParameter('shares: invalid argument');
     // Named here when the create left it out, as dockerd's start does (kept if the start fails).
     if (!c.HostConfig['Runtime']) c.HostConfig['Runtime'] = 'runc';
     const { binds, tmpfs, announce } = await mountInputs(ctx, c, rootfs);

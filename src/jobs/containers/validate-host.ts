@@ -26,4 +26,22 @@ function checkRestartPolicy(h: HostConfig): void {
 export async function validateHostConfig(h: HostConfig): Promise<void> {
   checkRestartPolicy(h);
   validateResources(resourcesOf(h), await hostLimits());
+  checkPlatformSettings(h);
+}
+
+const IPC_MODES = ['', 'host', 'private', 'shareable', 'none'];
+
+/** What dockerd's verifyPlatformContainerSettings checks after the resources, in its order and words. */
+function checkPlatformSettings(h: HostConfig): void {
+  const shm = h['ShmSize'];
+  if (typeof shm === 'number' && shm < 0) throw new InvalidParameter('SHM size can not be less than 0');
+  const oom = h['OomScoreAdj'];
+  if (typeof oom === 'number' && (oom < -1000 || oom > 1000)) {
+    throw new InvalidParameter(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
+  }
+  const ipc = h['IpcMode'];
+  // `container:` with no name passes here, as in dockerd; the start finds no container.
+  if (typeof ipc === 'string' && !IPC_MODES.includes(ipc) && !ipc.startsWith('container:')) {
+    throw new InvalidParameter(`Invalid IPC mode: ${ipc}`);
+  }
 }
