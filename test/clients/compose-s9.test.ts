@@ -57,3 +57,42 @@ services:
   const down = await compose(d, proj, ['down']);
   assert.equal(down.code, 0, down.err);
 });
+
+test('docker-compose: a bad extra_hosts entry fails the create in dockerd 20.10 words, leaving no container', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const proj = join(d.dir, 'hosts');
+  mkdirSync(proj);
+  const cases: [string, string][] = [
+    ['bad', 'bad format for add-host: "bad"'],
+    ['h:notip', 'invalid IP address in add-host: "notip"'],
+  ];
+  for (const [entry, words] of cases) {
+    writeFileSync(join(proj, 'docker-compose.yml'), `
+version: "2.4"
+services:
+  a:
+    image: busybox
+    command: sleep 3600
+    extra_hosts: ["${entry}"]
+`);
+    const up = await compose(d, proj, ['up', '-d']);
+    assert.equal(up.code, 1, up.err);
+    assert.ok(up.err.includes(`ERROR: for a  Cannot create container for service a: ${words}`), up.err);
+    const ps = await compose(d, proj, ['ps', '-q']);
+    assert.equal(ps.out, '', 'no container is left behind');
+  }
+  // host-gateway and an IPv6 address are good entries.
+  writeFileSync(join(proj, 'docker-compose.yml'), `
+version: "2.4"
+services:
+  a:
+    image: busybox
+    command: sleep 3600
+    stop_signal: SIGKILL
+    extra_hosts: ["gw:host-gateway", "six:::1"]
+`);
+  const up = await compose(d, proj, ['up', '-d']);
+  assert.equal(up.code, 0, up.err);
+  const down = await compose(d, proj, ['down']);
+  assert.equal(down.code, 0, down.err);
+});

@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/index.js';
 import { resourcesOf } from './resources.js';
+import { checkExtraHosts } from './validate-extra-hosts.js';
 import type { HostConfig } from './types.js';
 
 const POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'];
@@ -24,6 +25,7 @@ function checkRestartPolicy(h: HostConfig): void {
  * values are 400s at create, not surprises at start.
  */
 export async function validateHostConfig(h: HostConfig): Promise<void> {
+  checkExtraHosts(h.ExtraHosts);
   checkRestartPolicy(h);
   validateResources(resourcesOf(h), await hostLimits());
   checkPlatformSettings(h);
