@@ -119,3 +119,17 @@ function tarOf(name: string, content: string): Buffer {
   const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
   return Buffer.concat([header, data, pad, Buffer.alloc(1024)]);
 }
+
+test('docker 28: a local volume that fails to mount and an unknown IPAM driver, in dockerd\'s words', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  await ok(d, ['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=bogusopt', 'tvbad']);
+  // moby/sys/mount's error: no flags when there are none, Go's text for the errno.
+  const r = await cli(d, ['run', '--rm', '--network', 'none', '-v', 'tvbad:/t', 'busybox', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^docker: Error response from daemon: error while mounting volume '(.*)': failed to mount local volume: mount tmpfs:(.*), data: bogusopt: invalid argument\n/);
+  const [, shown, target] = /volume '(.*)': failed to mount local volume: mount tmpfs:(.*), data:/.exec(r.stderr)!;
+  assert.equal(shown, target);
+  assert.ok(shown!.endsWith('/volumes/tvbad/_data'), shown);
+  await fails(d, ['network', 'create', '--ipam-driver', 'bogus', 'nipam'], 1, err('plugin "bogus" not found'));
+  assert.equal((await ok(d, ['network', 'ls', '-q', '-f', 'name=nipam'])).stdout, '');
+});
