@@ -96,6 +96,8 @@ test('docker 28: import takes an empty archive and refuses garbage as dockerd\'s
   await fails(d, ['import', '-', 'bad:1'], 1, err('Error processing tar file(exit status 1): archive/tar: invalid tar header'), 'x'.repeat(2000));
   await fails(d, ['import', '-', 'bad:1'], 1, err('Error processing tar file(exit status 1): unexpected EOF'), Buffer.alloc(1000));
   assert.equal((await ok(d, ['images', '-q', 'bad'])).stdout, '');
+  // Go's GraphDriverData: Data, then Name (what 'docker image inspect' prints).
+  assert.match((await ok(d, ['image', 'inspect', '-f', '{{json .GraphDriver}}', 'busybox'])).stdout, /^\{"Data":\{.*\},"Name":"\w+"\}\n$/);
 });
 
 /** A one-file tar archive, made by hand (ustar, one header block, data padded to 512). */
