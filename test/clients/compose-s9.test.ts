@@ -96,3 +96,32 @@ services:
   const down = await compose(d, proj, ['down']);
   assert.equal(down.code, 0, down.err);
 });
+
+test('docker-compose: a sysctl outside the container\'s namespaces fails the start with runc\'s words as dockerd 20.10 passes them on', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const proj = join(d.dir, 'sysctl');
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'docker-compose.yml'), `
+version: "2.4"
+services:
+  a:
+    image: busybox
+    sysctls: {kernel.foo: 1}
+  h:
+    image: busybox
+    network_mode: host
+    sysctls: {net.ipv4.ip_forward: 1}
+    profiles: [h]
+`);
+  const shim = 'failed to create shim task: OCI runtime create failed: runc create failed:';
+  const up = await compose(d, proj, ['up', '-d', 'a']);
+  assert.equal(up.code, 1, up.err);
+  assert.ok(up.err.includes(`ERROR: for a  Cannot start service a: ${shim} sysctl "kernel.foo" is not in a separate kernel namespace: unknown`), up.err);
+  assert.equal(await inspect(d, 's9_a_1', '{{.State.ExitCode}} {{.State.Error}}'),
+    `128 ${shim} sysctl "kernel.foo" is not in a separate kernel namespace: unknown`);
+  const host = await compose(d, proj, ['--profile', 'h', 'up', '-d', 'h']);
+  assert.equal(host.code, 1, host.err);
+  assert.ok(host.err.includes(`Cannot start service h: ${shim} sysctl "net.ipv4.ip_forward" not allowed in host network namespace: unknown`), host.err);
+  const down = await compose(d, proj, ['--profile', 'h', 'down']);
+  assert.equal(down.code, 0, down.err);
+});
