@@ -91,3 +91,58 @@ x.remove()
   assert.deepEqual(res['ps_size'], row);
   assert.deepEqual(res['usage'], ['RefCount', 'Size']);
 });
+
+test('docker-py: a saved archive names and fills its layer directories as dockerd 20.10 (v1.CreateID)', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+import hashlib, tarfile
+df = b'FROM busybox\nLABEL z=1 a="<x&y>" m=2\nEXPOSE 90 80/udp\nVOLUME /b /a\nHEALTHCHECK --interval=3s CMD true\nRUN echo 1 > /one\nRUN echo 2 > /two\nCMD ["sh"]\n'
+img, _ = c.images.build(fileobj=io.BytesIO(df), tag='pysave:1', rm=True)
+r = api._get(api._url('/images/get'), params={'names': ['pysave:1', 'busybox:latest']}, stream=True)
+tf = tarfile.open(fileobj=io.BytesIO(r.content))
+files = {m.name: m for m in tf.getmembers()}
+text = lambda n: tf.extractfile(files[n]).read().decode()
+manifest = json.loads(text('manifest.json'))
+res['newlines'] = [text('manifest.json').endswith(']\n'), text('repositories').endswith('}\n')]
+res['repositories'] = list(json.loads(text('repositories')).keys())
+def gojson(o):
+    return json.dumps(o, separators=(',', ':'), ensure_ascii=False).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
+# v1.CreateID recomputed from each directory's json: the V1Image without id and parent (and
+# without os below the top, where dockerd sets it after), plus layer_id and parent, top keys sorted.
+ids_ok = []
+for m in manifest:
+    diffs = json.loads(text(m['Config']))['rootfs']['diff_ids']
+    chain = None
+    for i, layer in enumerate(m['Layers']):
+        chain = diffs[i] if chain is None else 'sha256:' + hashlib.sha256((chain + ' ' + diffs[i]).encode()).hexdigest()
+        j = json.loads(text(layer.replace('layer.tar', 'json')))
+        want = j.pop('id'); parent = j.pop('parent', None)
+        if i < len(m['Layers']) - 1:
+            j.pop('os', None)
+        j['layer_id'] = chain
+        if parent:
+            j['parent'] = 'sha256:' + parent
+        ids_ok.append(hashlib.sha256(gojson({k: j[k] for k in sorted(j)}).encode()).hexdigest() == want == layer.split('/')[0])
+res['ids_ok'] = ids_ok
+top = manifest[0]['Layers'][-1].replace('layer.tar', 'json')
+res['escaped'] = '"a":"\\u003cx\\u0026y\\u003e"' in text(top)
+bb = manifest[1]['Layers'][0]
+res['busybox'] = [bb, text(bb.replace('layer.tar', 'json'))]
+res['shared'] = [files[bb].issym(), files[bb].linkname, '../' + manifest[0]['Layers'][0]]
+c.images.remove('pysave:1')
+`);
+  assert.deepEqual(res['newlines'], [true, true]);
+  assert.deepEqual(res['repositories'], ['busybox', 'pysave']);
+  assert.deepEqual(res['ids_ok'], [true, true, true, true]);
+  assert.equal(res['escaped'], true);
+  // The fixture's own directory, byte for byte as dockerd 20.10 saved it.
+  const id = 'e7d790824b85e2358c11122fc1c9991bbc00ec5a8128bba50cc3c5e6d41d5f01';
+  const zero = '"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false';
+  const tail = '"Image":"","Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":null';
+  assert.deepEqual(res['busybox'], [`${id}/layer.tar`, `{"id":"${id}","created":"2026-01-01T00:00:00Z",`
+    + `"container_config":{${zero},"Env":null,"Cmd":null,${tail}},`
+    + `"config":{${zero},"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],${tail}},"architecture":"amd64","os":"linux"}`]);
+  // busybox's layer is pysave's first too, under another v1 ID: a symlink, as dockerd's saveLayer.
+  const shared = res['shared'] as [boolean, string, string];
+  assert.deepEqual(shared, [true, shared[2], shared[2]]);
+});
