@@ -146,3 +146,13 @@ c.images.remove('pysave:1')
   const shared = res['shared'] as [boolean, string, string];
   assert.deepEqual(shared, [true, shared[2], shared[2]]);
 });
+
+test('docker-py: image.history() rows keep dockerd 20.10\'s key order', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+res['keys'] = [list(r.keys()) for r in c.images.get('busybox').history()]
+`);
+  // HistoryResponseItem is a generated type: its fields (and so its JSON) are alphabetical.
+  assert.ok((res['keys'] as string[][]).length > 0);
+  for (const k of res['keys'] as string[][]) assert.deepEqual(k, ['Comment', 'Created', 'CreatedBy', 'Id', 'Size', 'Tags']);
+});
