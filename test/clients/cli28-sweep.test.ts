@@ -135,3 +135,21 @@ test('docker 28: a local volume that fails to mount and an unknown IPAM driver, 
   await fails(d, ['network', 'create', '--ipam-driver', 'bogus', 'nipam'], 1, err('plugin "bogus" not found'));
   assert.equal((await ok(d, ['network', 'ls', '-q', '-f', 'name=nipam'])).stdout, '');
 });
+
+test('docker 28: logs --details, kernel memory, blkio devices as dockerd 20.10 takes them', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  // json-file's attrs: labels named by labels=, env matched by env-regex=, sorted, query-escaped.
+  await ok(d, ['run', '--network', 'none', '--name', 'lg', '-l', 'x=1', '-l', 'other=2', '--log-opt', 'labels=x', '--log-opt', 'env-regex=^E',
+    '-e', 'E=ev', '-e', 'EF=a%20b', '-e', 'N=1', 'busybox', 'sh', '-c', 'echo hello; echo err >&2']);
+  const logs = await ok(d, ['logs', '--details', 'lg']);
+  assert.equal(logs.stdout, 'E=ev,EF=a%2520b,x=1 hello\n');
+  assert.equal(logs.stderr, 'E=ev,EF=a%2520b,x=1 err\n');
+  await ok(d, ['run', '--network', 'none', '--name', 'plain', 'busybox', 'echo', 'hi']);
+  assert.equal((await ok(d, ['logs', '--details', 'plain'])).stdout, ' hi\n');
+
+  if ((await ok(d, ['info', '--format', '{{.KernelMemory}}'])).stdout === 'true\n') {
+    await fails(d, ['run', '--rm', '--network', 'none', '--kernel-memory', '1k', 'busybox', 'true'], 125, runErr('Minimum kernel memory limit allowed is 6MB'));
+  }
+  // createSpec stats a throttled device: Go's words, which the CLI makes exit code 127.
+  await fails(d, ['run', '--rm', '--network', 'none', '--device-read-iops', '/dev/nonexist:10', 'busybox', 'true'], 127, runErr('stat /dev/nonexist: no such file or directory'));
+});

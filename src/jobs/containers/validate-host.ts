@@ -1,6 +1,7 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/index.js';
 import { resourcesOf } from './resources.js';
+import { MIN_KERNEL_MEMORY } from './update.js';
 import { checkExtraHosts } from './validate-extra-hosts.js';
 import type { HostConfig } from './types.js';
 
@@ -35,6 +36,9 @@ const IPC_MODES = ['', 'host', 'private', 'shareable', 'none'];
 
 /** What dockerd's verifyPlatformContainerSettings checks after the resources, in its order and words. */
 function checkPlatformSettings(h: HostConfig): void {
+  // Still set only where the kernel takes it (create-warnings dropped it otherwise).
+  const kmem = h['KernelMemory'];
+  if (typeof kmem === 'number' && kmem > 0 && kmem < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 6MB');
   const shm = h['ShmSize'];
   if (typeof shm === 'number' && shm < 0) throw new InvalidParameter('SHM size can not be less than 0');
   const oom = h['OomScoreAdj'];
