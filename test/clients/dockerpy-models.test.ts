@@ -156,3 +156,21 @@ res['keys'] = [list(r.keys()) for r in c.images.get('busybox').history()]
   assert.ok((res['keys'] as string[][]).length > 0);
   for (const k of res['keys'] as string[][]) assert.deepEqual(k, ['Comment', 'Created', 'CreatedBy', 'Id', 'Size', 'Tags']);
 });
+
+test('docker-py: events, top() and info() keep dockerd 20.10\'s key order', { timeout: 60_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const res = await pyResults(d, PY_PRELUDE + String.raw`
+t0 = time.time()
+x = c.containers.run('busybox', 'top', detach=True, labels={'zz': '1', 'aa': '2'})
+res['top'] = list(x.top().keys())
+x.remove(force=True)
+ev = next(api.events(since=t0, until=time.time() + 0.3, decode=True, filters={'type': 'container', 'event': 'create'}))
+res['event'] = [list(ev.keys()), list(ev['Actor']['Attributes'].keys())]
+info = list(api.info().keys())
+res['info'] = info[info.index('NFd'):info.index('NFd') + 3]
+`);
+  // events.Message: the legacy fields first; Attributes is a Go map, so sorted.
+  assert.deepEqual(res['event'], [['status', 'id', 'from', 'Type', 'Action', 'Actor', 'scope', 'time', 'timeNano'], ['aa', 'image', 'name', 'zz']]);
+  assert.deepEqual(res['top'], ['Processes', 'Titles']);
+  assert.deepEqual(res['info'], ['NFd', 'OomKillDisable', 'NGoroutines']);
+});
