@@ -18,7 +18,7 @@ export interface Volume {
   Name: string;
   Options: Record<string, string> | null;
   Scope: 'local';
-  UsageData?: { RefCount: number; Size: number };
+  UsageData?: { Size: number; RefCount: number };
 }
 
 export interface CreateOptions {

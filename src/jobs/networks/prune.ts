@@ -14,8 +14,7 @@ export const networkPrune: Handler<'network_prune'> = async (job, ctx) => {
   try {
     const deleted = await pruneNetworks(networksOf(ctx), match);
     ctx.events.publish({ Type: 'network', Action: 'prune', id: '', attributes: {} });
-    // null when none went, as dockerd's report whose slice nothing was appended to.
-    return { NetworksDeleted: deleted.length ? deleted : null };
+    return { NetworksDeleted: deleted };
   } finally {
     running = false;
   }
