@@ -219,7 +219,7 @@ async function hijack<C>(
   let args: unknown;
   try {
     const raw = await readUpgradeBody(req, socket, head);
-    const body = raw.length ? parseJson(raw) : undefined;
+    const body = parseJson(raw);
     args = r.args({ params: flattenParams(params), query: new Query(search), body, headers: req.headers, version, stream: socket });
   } catch (err) {
     out.fail(err);

@@ -114,6 +114,11 @@ function checkFields(obj: Record<string, unknown>, type: { name: string; fields:
   }
 }
 
+/** Go's error for a JSON value of the wrong kind for a whole Go value (`context` is what dockerd puts before it). */
+export function unmarshalTypeError(v: unknown, type: string, context = ''): InvalidParameter {
+  return new InvalidParameter(`${context}json: cannot unmarshal ${jsonKind(v)} into Go value of type ${type}`);
+}
+
 /** dockerd 20.10's words for a body with nothing in it where its router requires one (Go's io.EOF). */
 export const EOF_BODY = 'got EOF while reading request body';
 

@@ -1,5 +1,5 @@
 import { InvalidParameter } from '../engine/errors.js';
-import { jsonKind as goKind } from './go-decode.js';
+import { unmarshalTypeError } from './go-decode.js';
 import { GoJsonSyntaxError, parseGoUnmarshal } from './go-json.js';
 
 /** Filters as the Engine API sends them: `{"label":["a=b"]}` or the older `{"label":{"a=b":true}}`. */
@@ -47,10 +47,7 @@ export class Query {
   int(name: string, dflt?: number): number | undefined {
     const v = this.params.get(name);
     if (v === null || v === '') return dflt;
-    const n = Number(v);
-    // dockerd reads these with strconv.Atoi, and its words reach the client.
-    if (!Number.isInteger(n) || !/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
-    return n;
+    return atoi(v);
   }
 
   /**
@@ -59,9 +56,7 @@ export class Query {
    * on (a negative size wraps, as there).
    */
   ttySize(name: string): number {
-    const v = this.params.get(name) ?? '';
-    if (!/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
-    return Number(v) & 0xffff;
+    return atoi(this.params.get(name) ?? '') & 0xffff;
   }
 
   /**
@@ -73,31 +68,37 @@ export class Query {
     const raw = this.params.get(name);
     if (!raw) return {};
     const parsed = goUnmarshal(raw);
-    const refuse = (v: unknown, type: string): never => {
-      throw new InvalidParameter(`json: cannot unmarshal ${goKind(v)} into Go value of type ${type}`);
-    };
     if (parsed === null) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) refuse(parsed, 'map[string]map[string]bool');
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw unmarshalTypeError(parsed, 'map[string]map[string]bool');
     const out: Filters = {};
     for (const [key, val] of Object.entries(parsed as Record<string, unknown>)) {
       if (val === null) continue;
       if (Array.isArray(val) && val.every((v) => typeof v === 'string')) out[key] = val as string[];
       else if (typeof val === 'object' && !Array.isArray(val)) {
         const set = val as Record<string, unknown>;
-        for (const v of Object.values(set)) if (typeof v !== 'boolean' && v !== null) refuse(v, 'bool');
+        for (const v of Object.values(set)) if (typeof v !== 'boolean' && v !== null) throw unmarshalTypeError(v, 'bool');
         out[key] = Object.keys(set).filter((k) => set[k] === true);
-      } else refuse(val, 'map[string]bool');
+      } else throw unmarshalTypeError(val, 'map[string]bool');
     }
     return out;
   }
 }
 
-/** Query JSON read as Go's json.Unmarshal reads it, with its syntax errors as 400s. */
-export function goUnmarshal(raw: string): unknown {
+/** An integer read as dockerd's strconv.Atoi reads it, with its words for one that does not parse. */
+function atoi(v: string): number {
+  if (!/^[+-]?\d+$/.test(v)) throw new InvalidParameter(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
+
+/**
+ * Query JSON read as Go's json.Unmarshal reads it, with its syntax errors as 400s
+ * (after `context` when dockerd puts words before them).
+ */
+export function goUnmarshal(raw: string, context = ''): unknown {
   try {
     return parseGoUnmarshal(raw);
   } catch (err) {
-    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(err.message);
+    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(`${context}${err.message}`);
     throw err;
   }
 }

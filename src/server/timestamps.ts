@@ -12,7 +12,7 @@ const DURATION_UNITS: Record<string, bigint> = {
  * digits (`.5` is half a second). Other clients send what a user would type, so an
  * RFC 3339 time or a Go duration (`10m`, meaning that long ago) are accepted too.
  */
-export function parseEventTime(name: string, value: string | undefined, nowNs: bigint = BigInt(Date.now()) * 1_000_000n): bigint | null {
+export function parseEventTime(value: string | undefined, nowNs: bigint = BigInt(Date.now()) * 1_000_000n): bigint | null {
   if (value === undefined || value === '') return null;
   const unix = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(value);
   if (unix) {

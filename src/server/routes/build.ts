@@ -3,36 +3,23 @@ import type { RunHostConfig } from '../../builder/backend.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { parseNamed } from '../../graph/reference.js';
 import { decodeRegistryConfig } from '../../graph/registry/auth-header.js';
-import { jsonKind as goKind } from '../go-decode.js';
-import { GoJsonSyntaxError, parseGoUnmarshal } from '../go-json.js';
-import type { Query } from '../query.js';
+import { unmarshalTypeError } from '../go-decode.js';
+import { goUnmarshal, type Query } from '../query.js';
 import { route, type Route } from '../route.js';
 
 /**
- * A JSON query parameter read as dockerd's newImageBuildOptions reads it, with
- * json.Unmarshal: its errors in Go's words, after `context` when dockerd adds one.
+ * A JSON-object query parameter (`buildargs`, `labels`); `{}` when absent. Read as
+ * dockerd's newImageBuildOptions reads it, with json.Unmarshal, its errors after
+ * `error reading <words>: `.
  */
-function goJson(raw: string, context: string): unknown {
-  try {
-    return parseGoUnmarshal(raw);
-  } catch (err) {
-    if (err instanceof GoJsonSyntaxError) throw new InvalidParameter(`${context}${err.message}`);
-    throw err;
-  }
-}
-
-/** A JSON-object query parameter (`buildargs`, `labels`); `{}` when absent. */
 function jsonMap(q: Query, name: string, words: string, type: string): Record<string, string | null> {
   const raw = q.string(name);
   if (!raw) return {};
   const context = `error reading ${words}: `;
-  const v = goJson(raw, context);
+  const v = goUnmarshal(raw, context);
   if (v === null) return {};
-  const refuse = (x: unknown, t: string): never => {
-    throw new InvalidParameter(`${context}json: cannot unmarshal ${goKind(x)} into Go value of type ${t}`);
-  };
-  if (typeof v !== 'object' || Array.isArray(v)) refuse(v, type);
-  for (const x of Object.values(v as object)) if (x !== null && typeof x !== 'string') refuse(x, 'string');
+  if (typeof v !== 'object' || Array.isArray(v)) throw unmarshalTypeError(v, type, context);
+  for (const x of Object.values(v as object)) if (x !== null && typeof x !== 'string') throw unmarshalTypeError(x, 'string', context);
   return v as Record<string, string | null>;
 }
 
@@ -40,13 +27,10 @@ function jsonMap(q: Query, name: string, words: string, type: string): Record<st
 function jsonList(q: Query, name: string): string[] {
   const raw = q.string(name);
   if (!raw) return [];
-  const v = goJson(raw, '');
+  const v = goUnmarshal(raw);
   if (v === null) return [];
-  const refuse = (x: unknown, t: string): never => {
-    throw new InvalidParameter(`json: cannot unmarshal ${goKind(x)} into Go value of type ${t}`);
-  };
-  if (!Array.isArray(v)) refuse(v, '[]string');
-  for (const x of v as unknown[]) if (x !== null && typeof x !== 'string') refuse(x, 'string');
+  if (!Array.isArray(v)) throw unmarshalTypeError(v, '[]string');
+  for (const x of v as unknown[]) if (x !== null && typeof x !== 'string') throw unmarshalTypeError(x, 'string');
   return (v as (string | null)[]).map((x) => x ?? '');
 }
 

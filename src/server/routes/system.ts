@@ -22,8 +22,8 @@ export const systemRoutes: Route[] = [
     args: (r) => {
       const since = r.query.string('since');
       const until = r.query.string('until');
-      const sinceNs = parseEventTime('since', since);
-      const untilNs = parseEventTime('until', until);
+      const sinceNs = parseEventTime(since);
+      const untilNs = parseEventTime(until);
       if (sinceNs !== null && untilNs !== null && untilNs < sinceNs) {
         throw new InvalidParameter(`\`since\` time (${since}) cannot be after \`until\` time (${until})`);
       }
