@@ -23,8 +23,12 @@ export async function dispatchRun(b: BuildRun, inst: Of<'run'>): Promise<void> {
   const probe: ContainerConfig = { ...rc, Cmd: saveCmd, Entrypoint: null };
   if (tryCache(b, probe)) return;
   if (!b.state.image) throw new StepError('Please provide a source image with `from` prior to run');
-  const config: ContainerConfig = { ...rc, Cmd: cmd, Entrypoint: [], Env: [...(rc.Env ?? []), ...args], Image: b.state.imageId };
-  delete config.Healthcheck;
+  // As dockerd's withEntrypointOverride and withoutHealthcheck: [""] keeps the image's
+  // entrypoint out (create shows it null), and NONE keeps its HEALTHCHECK from probing
+  // the step's container (left unset, create would inherit it from the image).
+  const config: ContainerConfig = {
+    ...rc, Cmd: cmd, Entrypoint: [''], Env: [...(rc.Env ?? []), ...args], Image: b.state.imageId, Healthcheck: { Test: ['NONE'] },
+  };
   const id = await b.backend.createContainer(b.state.imageId, config, b.opts.host);
   b.containers.push(id);
   b.out(` ---> Running in ${id.slice(0, 12)}\n`);

@@ -56,8 +56,15 @@ export class EventBus {
       }
     }
     const nowNs = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
-    const attrs = input.attributes ?? {};
+    // Attributes is a Go map in dockerd's events.Message: its JSON has the keys sorted.
+    const given = input.attributes ?? {};
+    const attrs = Object.fromEntries(Object.keys(given).sort().map((k) => [k, given[k]!]));
+    // The legacy fields come first when present, as they do in events.Message.
+    const legacy = input.Type === 'container' || input.Type === 'image'
+      ? { status: input.Action, id: input.id, ...(attrs.image ? { from: attrs.image } : {}) }
+      : {};
     const ev: DaemonEvent = {
+      ...legacy,
       Type: input.Type,
       Action: input.Action,
       Actor: { ID: input.id, Attributes: attrs },
@@ -65,11 +72,6 @@ export class EventBus {
       time: Number(nowNs / 1_000_000_000n),
       timeNano: Number(nowNs),
     };
-    if (input.Type === 'container' || input.Type === 'image') {
-      ev.status = input.Action;
-      ev.id = input.id;
-      if (attrs.image) ev.from = attrs.image;
-    }
     this.history.push(ev);
     if (this.history.length > this.capacity) this.history.shift();
     this.emitter.emit('event', ev);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { InvalidParameter } from '../engine/errors.js';
 import { containerCapabilities, DOCKER_LAST_CAP } from './capabilities.js';
+import { processEnv } from './process-env.js';
 import { cpuQuota, memorySwapTotal, type Resources } from './cgroups/resources.js';
 import { defaultDevices } from './devices.js';
 import {
@@ -260,7 +261,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname;
 
   // dockerd's order: PATH when the image has none, HOSTNAME, TERM for a tty, then the env.
-  const env = mergeEnv(
+  const env = processEnv(
     [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(input.tty ? ['TERM=xterm'] : [])],
     input.imageEnv,
     input.env,

@@ -119,6 +119,9 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
   if (!name) throw new InvalidParameter('invalid name: ');
   if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);
   checkDriver(body.Driver || 'bridge');
+  // Only the built-in IPAM driver: another name is a plugin dockerd looks up and does not find.
+  const ipamDriver = body.IPAM?.Driver || 'default';
+  if (ipamDriver !== 'default' && ipamDriver !== 'null') throw new NotFound(`plugin "${ipamDriver}" not found`);
   if (body.EnableIPv6) throw new InvalidParameter('berth does not support IPv6 networks');
   const same = ctl.all().find((n) => n.Name === name);
   if (same && body.CheckDuplicate) throw new Conflict(`network with name ${name} already exists`);

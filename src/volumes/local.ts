@@ -18,7 +18,7 @@ export interface Volume {
   Name: string;
   Options: Record<string, string> | null;
   Scope: 'local';
-  UsageData?: { Size: number; RefCount: number };
+  UsageData?: { RefCount: number; Size: number };
 }
 
 export interface CreateOptions {

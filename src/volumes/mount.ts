@@ -79,8 +79,17 @@ export function mountWith(device: string, target: string, type: string, o: strin
     }
     if (propagation) native.mount(null, target, null, propagation, null);
   } catch (err) {
-    throw new System(`failed to mount local volume: mount ${device}:${target}, flags: 0x${flags.toString(16)}, data: ${data}: ${(err as Error).message}`, { cause: err });
+    // moby/sys/mount's mountError: flags and data only when set, then Go's errno text.
+    const detail = `${flags ? `, flags: 0x${flags.toString(16)}` : ''}${data ? `, data: ${data}` : ''}`;
+    throw new System(`failed to mount local volume: mount ${device}:${target}${detail}: ${errnoText(err)}`, { cause: err });
   }
+}
+
+/** "invalid argument" from the addon's "EINVAL: invalid argument, mount '/x'" (Go prints the bare text). */
+function errnoText(err: unknown): string {
+  const e = err as { message: string; code?: string; syscall?: string };
+  const m = /^E[A-Z0-9]+: (.*?), [a-z0-9_]+(?: '.*')?$/s.exec(e.message);
+  return m ? m[1]! : e.message;
 }
 
 export function unmountFrom(target: string): void {

@@ -52,12 +52,21 @@ export class StartFailed extends BerthError {
 
 /** The runtime's reason for a failed start, worded as dockerd 20.10 reports it. */
 export function createFailedMessage(reason: string): string {
-  return `failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${reason}: unknown`;
+  return withNotDirHint(`failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${reason}: unknown`);
 }
 
 /** The same for `docker exec` (dockerd 20.10: "OCI runtime exec failed: exec failed: ..."). */
 export function execFailedMessage(reason: string): string {
-  return `OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`;
+  return withNotDirHint(`OCI runtime exec failed: exec failed: unable to start container process: ${reason}: unknown`);
+}
+
+/** Whether a start failed on ENOTDIR, which dockerd records as exit code 127. */
+export const notADirectory = (reason: string): boolean => reason.includes('not a directory');
+
+/** dockerd's translateContainerdStartErr adds this hint to any ENOTDIR failure, a mount's or not. */
+function withNotDirHint(message: string): string {
+  if (!notADirectory(message)) return message;
+  return `${message}: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type`;
 }
 
 export interface ContainerHandle {

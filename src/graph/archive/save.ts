@@ -1,13 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import type { ImageConfig, ImageRecord } from '../types.js';
+import type { ImageRecord } from '../types.js';
 import { chainIdOf } from './load.js';
 import { familiarRepo, parseTag } from './ref.js';
+import { goJson, v1Fields, v1Id, v1Json } from './v1-image.js';
 import type { ArchiveGraph, ManifestEntry } from './types.js';
 
 /**
@@ -16,8 +17,8 @@ import type { ArchiveGraph, ManifestEntry } from './types.js';
  * and `layer.tar` (byte for byte the tar the layer was made from, so its sha256 is
  * still the diffID); per image `<id>.json` with the config bytes as stored; then
  * `manifest.json` and `repositories`. Loaders (dockerd's included) follow only
- * `manifest.json`, so the layer directory names need only be unique and stable:
- * they are derived from the chain and the parent directory, as v1 IDs were.
+ * `manifest.json`; the layer directories are named and filled as dockerd's
+ * (v1-image.ts), so the same image saves to the same names.
  */
 
 export interface SaveItem {
@@ -27,20 +28,6 @@ export interface SaveItem {
 }
 
 const EPOCH = new Date(0);
-
-/** The v1-compatible ID of a layer directory: stable for a chain, distinct per image on top. */
-function v1Id(chainId: string, parent: string, imageId: string | null): string {
-  return createHash('sha256').update(JSON.stringify({ layer_id: chainId, parent, image: imageId })).digest('hex');
-}
-
-/** The legacy `json` of a layer directory. The top layer carries the image's config. */
-function v1Json(cfg: ImageConfig, id: string, parent: string, top: boolean): Buffer {
-  const base: Record<string, unknown> = top
-    ? Object.fromEntries(Object.entries(cfg).filter(([k]) => k !== 'rootfs' && k !== 'history'))
-    : { created: EPOCH.toISOString().replace('.000Z', 'Z'), container_config: { Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null } };
-  const out: Record<string, unknown> = { id, ...(parent ? { parent } : {}), ...base, os: cfg.os ?? 'linux' };
-  return Buffer.from(JSON.stringify(out));
-}
 
 /**
  * A layer tar with its size known, as a tar header needs it first. A file-backed
@@ -64,6 +51,12 @@ async function sized(src: Readable, tmpDir: string, known: number | undefined): 
   }
 }
 
+async function addEntry(pack: tar.Pack, header: Parameters<tar.Pack['entry']>[0]): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 async function addFile(pack: tar.Pack, name: string, body: Buffer, mtime: Date): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     pack.entry({ name, mode: 0o644, mtime, size: body.length }, body, (err) => (err ? reject(err) : resolve()));
@@ -79,6 +72,8 @@ export async function writeArchive(graph: ArchiveGraph, items: SaveItem[], out: 
     const manifest: ManifestEntry[] = [];
     const repositories: Record<string, Record<string, string>> = {};
     const written = new Set<string>();
+    /** diffID → the archive path of its layer.tar, for the repeats' symlinks. */
+    const tarOf = new Map<string, string>();
     for (const { image, tags } of items) {
       const cfg = image.config;
       const created = cfg.created ? new Date(cfg.created) : EPOCH;
@@ -91,18 +86,26 @@ export async function writeArchive(graph: ArchiveGraph, items: SaveItem[], out: 
         opts.signal?.throwIfAborted();
         chain = chainIdOf(chain, diffIds[i]!);
         const top = i === diffIds.length - 1;
-        const id = v1Id(chain, parentV1, top ? image.id : null);
+        const fields = v1Fields(top ? cfg : null);
+        const id = v1Id(fields, chain, parentV1);
         if (!written.has(id)) {
           written.add(id);
           pack.entry({ name: `${id}/`, type: 'directory', mode: 0o755, mtime });
           await addFile(pack, `${id}/VERSION`, Buffer.from('1.0'), mtime);
-          await addFile(pack, `${id}/json`, v1Json(cfg, id, parentV1, top), mtime);
-          const layer = await sized(await graph.layerTar(chain), opts.tmpDir, await graph.layerTarSize?.(chain));
-          try {
-            const entry = pack.entry({ name: `${id}/layer.tar`, mode: 0o644, mtime, size: layer.size });
-            await pipeline(layer.stream, entry);
-          } finally {
-            await layer.done();
+          await addFile(pack, `${id}/json`, v1Json(fields, id, parentV1, cfg.os ?? ''), mtime);
+          const first = tarOf.get(diffIds[i]!);
+          if (first) {
+            // A layer already in the archive (under another v1 ID) is a symlink to it, as dockerd's saveLayer.
+            await addEntry(pack, { name: `${id}/layer.tar`, type: 'symlink', linkname: `../${first}`, mode: 0o777, mtime });
+          } else {
+            tarOf.set(diffIds[i]!, `${id}/layer.tar`);
+            const layer = await sized(await graph.layerTar(chain), opts.tmpDir, await graph.layerTarSize?.(chain));
+            try {
+              const entry = pack.entry({ name: `${id}/layer.tar`, mode: 0o644, mtime, size: layer.size });
+              await pipeline(layer.stream, entry);
+            } finally {
+              await layer.done();
+            }
           }
         }
         layers.push(`${id}/layer.tar`);
@@ -119,12 +122,19 @@ export async function writeArchive(graph: ArchiveGraph, items: SaveItem[], out: 
         (repositories[familiarRepo(ref.repo)] ??= {})[ref.tag] = parentV1;
       }
     }
-    await addFile(pack, 'manifest.json', Buffer.from(JSON.stringify(manifest)), EPOCH);
-    if (Object.keys(repositories).length > 0) await addFile(pack, 'repositories', Buffer.from(JSON.stringify(repositories)), EPOCH);
+    // Both end with a newline: dockerd writes them with a json.Encoder.
+    await addFile(pack, 'manifest.json', Buffer.from(`${goJson(manifest)}\n`), EPOCH);
+    if (Object.keys(repositories).length > 0) await addFile(pack, 'repositories', Buffer.from(`${goJson(sortedRepositories(repositories))}\n`), EPOCH);
     pack.finalize();
   } catch (err) {
     pack.destroy(err as Error);
     throw err;
   }
   await sent;
+}
+
+/** repositories is a Go map of maps: its JSON has both levels' keys sorted. */
+function sortedRepositories(r: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
+  const sorted = <T>(m: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
+  return sorted(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, sorted(v)])));
 }

@@ -203,11 +203,15 @@ export class JobBackend implements Backend {
   }
 
   async createContainer(image: string, config: ContainerConfig, host: RunHostConfig): Promise<string> {
-    const HostConfig: Record<string, unknown> = { NetworkMode: host.networkMode || 'default', ...host.limits };
+    // Log driver none, as dockerd's hostConfigFromOptions: the step's output goes to the
+    // build stream only, and a container kept by rm=false (docker-py's default) has no log.
+    const HostConfig: Record<string, unknown> = { NetworkMode: host.networkMode || 'default', LogConfig: { Type: 'none', Config: {} }, ...host.limits };
     if (host.extraHosts.length) HostConfig['ExtraHosts'] = host.extraHosts;
     if (host.cpuShares) HostConfig['CpuShares'] = host.cpuShares;
     if (host.memory) HostConfig['Memory'] = host.memory;
-    const body = { ...config, Image: image, AttachStdout: true, AttachStderr: true, HostConfig };
+    // No Attach* flags: dockerd's builder attaches to the process without them, and
+    // inspect of a kept container shows them false.
+    const body = { ...config, Image: image, HostConfig };
     const r = await callHandler(this.ctx, containerCreate, 'container_create', { name: '', body }, this.signal);
     return r.Id;
   }

@@ -60,7 +60,10 @@ async function mountTarget(root: string, m: MountPoint, source: string): Promise
     await mkdir(target, { recursive: true, mode: 0o755 });
   } else {
     await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-    await (await open(target, 'a')).close();
+    // Only a missing file is made: opening an image's file for writing copies it up
+    // into the RW layer, and 'docker diff' would then list it (and /etc) as changed.
+    const there = await stat(target).then(() => true, () => false);
+    if (!there) await (await open(target, 'a')).close();
   }
   return target;
 }

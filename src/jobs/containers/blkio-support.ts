@@ -22,3 +22,16 @@ export async function discardBlkioWeight(h: Record<string, unknown> | { BlkioWei
   r.BlkioWeight = 0;
   return ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.'];
 }
+
+/** The same for `--blkio-weight-device`: dockerd drops the list where blkio.weight_device is missing. */
+export async function discardBlkioWeightDevice(h: Record<string, unknown>): Promise<string[]> {
+  const list = h['BlkioWeightDevice'];
+  if (!Array.isArray(list) || list.length === 0) return [];
+  const m = await cgroupMounts();
+  const blkio = m.v1.get('blkio');
+  const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+  const supported = blkio ? (await exists(join(blkio, 'blkio.weight_device'))) || exists(join(blkio, 'blkio.bfq.weight_device')) : m.unified !== undefined;
+  if (await supported) return [];
+  h['BlkioWeightDevice'] = [];
+  return ['Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.'];
+}

@@ -8,7 +8,7 @@ import { validateLogConfig } from './log-config.js';
 import { validateNetMode } from './validate-netmode.js';
 import { validateCapabilities, validateCreateRequest } from './validate-config.js';
 import { validateHealthcheck } from './health-config.js';
-import { discardBlkioWeight } from './blkio-support.js';
+import { discardBlkioWeight, discardBlkioWeightDevice } from './blkio-support.js';
 import { hostPortsWarnings, kernelMemoryWarnings, oomKillWarnings } from './create-warnings.js';
 import { registerLinks } from './links.js';
 import { prepareMounts, releaseMounts, settleMounts } from './mounts.js';
@@ -84,7 +84,7 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   if (body.HostConfig == null) delete hostConfig['Runtime'];
   validateCapabilities(hostConfig);
   // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
-  const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig)];
+  const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...await discardBlkioWeightDevice(hostConfig)];
   await validateHostConfig(hostConfig);
   validateLogConfig(hostConfig);
   checkNamespaceSources(containers, hostConfig);

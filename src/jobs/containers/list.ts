@@ -40,6 +40,9 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
   const aliases = linkNames(store.all());
   const rows: string[] = [];
   for (const { c, created } of list) {
+    // dockerd's list type has both sizes `omitempty` (a container that wrote nothing has
+    // no SizeRw) and right after Ports, where its JSON shows them.
+    const sz = size ? await sizes(ctx, c) : null;
     const row: ContainerSummary = {
       Id: c.Id,
       Names: [c.Name, ...(aliases.get(c.Name) ?? [])],
@@ -48,6 +51,8 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       Command: commandLine(c),
       Created: Math.floor(created / 1000),
       Ports: ports(c, ctx),
+      ...(sz?.SizeRw ? { SizeRw: sz.SizeRw } : {}),
+      ...(sz?.SizeRootFs ? { SizeRootFs: sz.SizeRootFs } : {}),
       Labels: c.Config.Labels ?? {},
       State: c.State.Status,
       Status: statusText(c.State, now),
@@ -55,12 +60,6 @@ export const containerList: Handler<'container_list'> = async (job, ctx) => {
       NetworkSettings: { Networks: rowNetworks(c, ctx) },
       Mounts: mountsView(c),
     };
-    if (size) {
-      // dockerd's list type has both `omitempty`: a container that wrote nothing has no SizeRw.
-      const { SizeRw, SizeRootFs } = await sizes(ctx, c);
-      if (SizeRw) row.SizeRw = SizeRw;
-      if (SizeRootFs) row.SizeRootFs = SizeRootFs;
-    }
     rows.push(rowJson(c, row));
   }
   send(rows, job.stdout!);

@@ -59,6 +59,8 @@ export interface RecordFormat {
   stderr: boolean;
   timestamps: boolean;
   details: boolean;
+  /** `details`' prefix for records that carry no attrs (the shim writes none): the container's, see logs-attrs.ts. */
+  attrs?: string;
   /** Multiplex with stdcopy headers (no TTY); raw bytes otherwise. */
   mux: boolean;
   sinceNs: bigint | null;
@@ -87,13 +89,13 @@ export function formatRecord(r: LogRecord, f: RecordFormat): Verdict {
   const stream = r.stream === 'stderr' ? STDERR : r.stream === 'stdout' ? STDOUT : 0;
   if (stream === STDOUT ? !f.stdout : stream === STDERR ? !f.stderr : true) return 'skip';
   let text = r.log;
-  if (f.details) text = `${attrsText(r.attrs)} ${text}`;
+  if (f.details) text = `${r.attrs ? attrsText(r.attrs) : f.attrs ?? ''} ${text}`;
   if (f.timestamps) text = `${fixedTime(r.time)} ${text}`;
   return { stream, text };
 }
 
 /** dockerd's `details` prefix: attrs sorted by key, each `key=value` query-escaped as Go does, joined by ','. */
-function attrsText(attrs: Record<string, string> | undefined): string {
+export function attrsText(attrs: Record<string, string> | undefined): string {
   if (!attrs) return '';
   return Object.keys(attrs).sort().map((k) => `${queryEscape(k)}=${queryEscape(String(attrs[k]))}`).join(',');
 }

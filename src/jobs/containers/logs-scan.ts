@@ -75,12 +75,12 @@ export class RecordScanner {
         }
       }
       if (stream === STDOUT ? !f.stdout : !f.stderr) return DONE;
-      if (f.details) text = ` ${text}`;
+      if (f.details) text = `${f.attrs ?? ''} ${text}`;
       if (f.timestamps) text = `${fixedTime(time)} ${text}`;
     } else {
       if (stream === STDOUT ? !f.stdout : !f.stderr) return DONE;
-      // The shim's records carry no attrs: `details` adds only its separator.
-      if (f.details) text = ` ${text}`;
+      // The shim's records carry no attrs: `details` adds the container's.
+      if (f.details) text = `${f.attrs ?? ''} ${text}`;
     }
     this.out.push(stream, text);
     return DONE;

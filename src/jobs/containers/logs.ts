@@ -8,6 +8,7 @@ import { containerDir, containersOf } from './common.js';
 import { LineSource, openLogFile, openLogFiles, seekTail, type LogFile } from './logs-files.js';
 import { LogOutput } from './logs-output.js';
 import type { RecordFormat } from './logs-record.js';
+import { logAttrs } from './logs-attrs.js';
 import { RecordScanner } from './logs-scan.js';
 import { parseLogTimestamp } from './logs-time.js';
 import { LogWaker } from './logs-waker.js';
@@ -33,6 +34,7 @@ export const containerLogs: Handler<'container_logs'> = async (job, ctx) => {
   }
   const format: RecordFormat = {
     stdout: a.stdout, stderr: a.stderr, timestamps: a.timestamps, details: a.details, mux: !c.Config.Tty,
+    ...(a.details ? { attrs: logAttrs(c) } : {}),
     sinceNs: a.since === '' ? null : parseLogTimestamp(a.since),
     untilNs: a.until === '' || a.until === '0' ? null : parseLogTimestamp(a.until),
   };

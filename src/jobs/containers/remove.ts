@@ -40,6 +40,8 @@ export async function removeContainer(ctx: JobContext, ref: string, opts: Remove
       const h = rt?.handle(c.Id);
       if (h) {
         await h.signal(SIGKILL);
+        // dockerd's rm -f goes through its Kill, which announces the signal as `kill` does.
+        publish(ctx, c, 'kill', { signal: String(SIGKILL) });
         if (c.State.Paused) await h.resume().catch(() => undefined);
         await rt!.exited(c.Id);
       }

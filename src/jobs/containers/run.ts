@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { StartFailed, type ContainerHandle } from '../../drivers/execdriver/types.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import type { PreparedNet } from '../../network/join.js';
 import { buildSpec } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
@@ -7,6 +8,7 @@ import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles } from './host-files.js';
 import { checkLogDriverOpen } from './log-config.js';
+import { checkThrottleDevices } from './blkio-devices.js';
 import { mountInputs } from './mounts.js';
 import type { PendingAttach } from './live.js';
 import { resourcesOf } from './resources.js';
@@ -40,6 +42,9 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
+    await checkThrottleDevices(c.HostConfig);
+    // dockerd's createSpec (getCPUResources) refuses negative shares in its own words.
+    if (Number(c.HostConfig['CpuShares'] ?? 0) < 0) throw new InvalidParameter('shares: invalid argument');
     // Named here when the create left it out, as dockerd's start does (kept if the start fails).
     if (!c.HostConfig['Runtime']) c.HostConfig['Runtime'] = 'runc';
     const { binds, tmpfs, announce } = await mountInputs(ctx, c, rootfs);

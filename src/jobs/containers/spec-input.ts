@@ -26,19 +26,40 @@ export interface SpecExtras {
   linkEnv?: string[];
 }
 
+type Joined = 'network' | 'IPC' | 'PID' | 'UTS';
+
 /**
  * `container:<name>` modes join a namespace of another running container by its init
- * pid; dockerd's words when it does not run.
+ * pid. When it cannot, dockerd's words differ by namespace: its network code, its
+ * getIpcContainer (which also wants a donor made with `--ipc shareable`) and its
+ * getPidContainer each say it their own way.
  */
-function joinMode(ctx: JobContext, mode: string, what: string): NamespaceChoice {
+function joinMode(ctx: JobContext, mode: string, what: Joined): NamespaceChoice {
   const ref = mode.slice('container:'.length);
-  const other = containersOf(ctx).get(ref);
+  const ipc = `can't join IPC of container ${ref}`;
+  let other;
+  try {
+    other = containersOf(ctx).get(ref);
+  } catch (err) {
+    if (what === 'IPC') throw new InvalidParameter(`${ipc}: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
+  // Past the look-up dockerd names the donor by its ID (create stored it so).
+  const ipcOf = `can't join IPC of container ${other.Id}`;
   const h = ctx.runtime?.handle(other.Id);
-  if (!other.State.Running || !h) throw new InvalidParameter(`cannot join ${what} of a non running container: ${other.Id}`);
+  if (!other.State.Running || !h) {
+    if (what === 'network') throw new InvalidParameter(`cannot join network of a non running container: ${other.Id}`);
+    const notRunning = `container ${other.Id} is not running`;
+    throw new InvalidParameter(what === 'IPC' ? `${ipcOf}: ${notRunning}` : notRunning);
+  }
+  // dockerd stats the donor's shm directory: one of its own (shareable) or the host's.
+  if (what === 'IPC' && !['shareable', 'host'].includes(String(other.HostConfig['IpcMode']))) {
+    throw new InvalidParameter(`${ipcOf}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+  }
   return { joinPid: h.pid };
 }
 
-function nsMode(ctx: JobContext, mode: unknown, what: string): NamespaceChoice {
+function nsMode(ctx: JobContext, mode: unknown, what: Joined): NamespaceChoice {
   const m = typeof mode === 'string' ? mode : '';
   if (m === 'host') return 'host';
   if (m.startsWith('container:')) return joinMode(ctx, m, what);
@@ -52,7 +73,7 @@ function nsMode(ctx: JobContext, mode: unknown, what: string): NamespaceChoice {
  */
 function networkMode(ctx: JobContext, mode: string): NamespaceChoice {
   if (mode === 'host') return 'host';
-  if (mode.startsWith('container:')) return joinMode(ctx, mode, 'network namespace');
+  if (mode.startsWith('container:')) return joinMode(ctx, mode, 'network');
   return 'new';
 }
 
@@ -102,9 +123,9 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
     binds: x.binds,
     extraMounts: x.extraMounts,
     network: networkMode(ctx, String(h.NetworkMode ?? 'default')),
-    ipc: ipcMode === 'none' ? 'none' : nsMode(ctx, ipcMode, 'IPC namespace'),
-    pid: nsMode(ctx, h['PidMode'], 'PID namespace'),
-    uts: nsMode(ctx, h['UTSMode'], 'UTS namespace'),
+    ipc: ipcMode === 'none' ? 'none' : nsMode(ctx, ipcMode, 'IPC'),
+    pid: nsMode(ctx, h['PidMode'], 'PID'),
+    uts: nsMode(ctx, h['UTSMode'], 'UTS'),
     cgroupns: h['CgroupnsMode'] === 'private' ? 'private' : 'host',
     cgroupParent: x.cgroupParent,
   };

@@ -104,5 +104,6 @@ export function parsePsOutput(output: string, pids: Set<number>): TopResult {
     if (previousIn) add(fields);
   }
   // A Go nil slice: null when nothing matched.
-  return { Titles: titles, Processes: processes.length ? processes : null };
+  // Processes before Titles, as dockerd's generated ContainerTopOKBody.
+  return { Processes: processes.length ? processes : null, Titles: titles };
 }

@@ -12,8 +12,8 @@ import { runtimeOf } from './runtime.js';
 import type { UpdateBody } from './runtime-types.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
-/** dockerd's floor for a kernel memory limit: 4 MiB. */
-const MIN_KERNEL_MEMORY = 4 * 1024 * 1024;
+/** dockerd 20.10's floor for a kernel memory limit: 6 MiB (its message says so). */
+export const MIN_KERNEL_MEMORY = 6 * 1024 * 1024;
 
 /**
  * `POST /containers/{id}/update`, as dockerd 20.10's ContainerUpdate: the request is
@@ -61,7 +61,7 @@ async function checkUpdate(u: UpdateBody): Promise<string[]> {
   validateResources(resourcesOf(u as HostConfig), await hostLimits(), true);
   if ((u.KernelMemory ?? 0) > 0) {
     warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
-    if (u.KernelMemory! < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 4MB');
+    if (u.KernelMemory! < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 6MB');
   }
   warnings.push(...blkio);
   const p = u.RestartPolicy;

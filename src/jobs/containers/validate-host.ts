@@ -1,6 +1,8 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/index.js';
 import { resourcesOf } from './resources.js';
+import { MIN_KERNEL_MEMORY } from './update.js';
+import { checkExtraHosts } from './validate-extra-hosts.js';
 import type { HostConfig } from './types.js';
 
 const POLICIES = ['no', 'always', 'unless-stopped', 'on-failure'];
@@ -24,6 +26,28 @@ function checkRestartPolicy(h: HostConfig): void {
  * values are 400s at create, not surprises at start.
  */
 export async function validateHostConfig(h: HostConfig): Promise<void> {
+  checkExtraHosts(h.ExtraHosts);
   checkRestartPolicy(h);
   validateResources(resourcesOf(h), await hostLimits());
+  checkPlatformSettings(h);
+}
+
+const IPC_MODES = ['', 'host', 'private', 'shareable', 'none'];
+
+/** What dockerd's verifyPlatformContainerSettings checks after the resources, in its order and words. */
+function checkPlatformSettings(h: HostConfig): void {
+  // Still set only where the kernel takes it (create-warnings dropped it otherwise).
+  const kmem = h['KernelMemory'];
+  if (typeof kmem === 'number' && kmem > 0 && kmem < MIN_KERNEL_MEMORY) throw new InvalidParameter('Minimum kernel memory limit allowed is 6MB');
+  const shm = h['ShmSize'];
+  if (typeof shm === 'number' && shm < 0) throw new InvalidParameter('SHM size can not be less than 0');
+  const oom = h['OomScoreAdj'];
+  if (typeof oom === 'number' && (oom < -1000 || oom > 1000)) {
+    throw new InvalidParameter(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
+  }
+  const ipc = h['IpcMode'];
+  // `container:` with no name passes here, as in dockerd; the start finds no container.
+  if (typeof ipc === 'string' && !IPC_MODES.includes(ipc) && !ipc.startsWith('container:')) {
+    throw new InvalidParameter(`Invalid IPC mode: ${ipc}`);
+  }
 }

@@ -6,7 +6,8 @@ const count = (v: unknown): number => (Array.isArray(v) ? v.length : v && typeof
 /**
  * dockerd 20.10's runconfig validateNetMode, run as it decodes a create body, before
  * the name or the image is looked at: options that a shared (container:) or host
- * network or UTS namespace makes meaningless are refused with its words.
+ * network or UTS namespace makes meaningless are refused with its words. Then its
+ * validateIsolation, from the same decode.
  */
 export function validateNetMode(body: CreateBody): void {
   const h = body.HostConfig;
@@ -35,5 +36,10 @@ export function validateNetMode(body: CreateBody): void {
   if (h['UTSMode'] === 'host' && body.Hostname) throw new InvalidParameter('conflicting options: hostname and the UTS mode');
   if (mode === 'host' && count(h['Links'])) {
     throw new InvalidParameter("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+  }
+  // runconfig's validateIsolation, next in the same decode: Linux has only the default.
+  const isolation = typeof h['Isolation'] === 'string' ? h['Isolation'] : '';
+  if (isolation !== '' && isolation.toLowerCase() !== 'default') {
+    throw new InvalidParameter(`Invalid isolation: ${JSON.stringify(isolation)} - linux only supports 'default'`);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Conflict, System } from '../../engine/errors.js';
-import { DEFAULT_PATH, mergeEnv } from '../../libcontainer/spec.js';
+import { processEnv } from '../../libcontainer/process-env.js';
+import { DEFAULT_PATH } from '../../libcontainer/spec.js';
 import type { Handler } from '../context.js';
 import { containersOf, publish } from '../containers/common.js';
 import { parseDetachKeys } from '../containers/detach-keys.js';
@@ -27,7 +28,7 @@ function detachKeysOf(raw: string): number[] {
 /** An exec's environment as dockerd settles it: the daemon's PATH, HOSTNAME and TERM, the container's, then the exec's own. */
 export function execEnv(c: { Id: string; Config: { Hostname?: string; Env?: string[] | null } }, tty: boolean, own: readonly string[] = []): string[] {
   const daemonEnv = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${c.Config.Hostname || c.Id.slice(0, 12)}`, ...(tty ? ['TERM=xterm'] : [])];
-  return mergeEnv(daemonEnv, c.Config.Env ?? [], own);
+  return processEnv(daemonEnv, c.Config.Env ?? [], own);
 }
 
 /**

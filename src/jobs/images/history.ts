@@ -24,7 +24,8 @@ export const imageHistory: Handler<'image_history'> = async (job, { graph }) => 
       chain = chainIdOf(chain, diffId);
       size = graph.getLayer(chain).size;
     }
-    rows.unshift({ Id: '<missing>', Created: unixOf(h.created), CreatedBy: h.created_by ?? '', Tags: null, Size: size, Comment: h.comment ?? '' });
+    // Keys in dockerd's HistoryResponseItem order (alphabetical, as its generated type).
+    rows.unshift({ Comment: h.comment ?? '', Created: unixOf(h.created), CreatedBy: h.created_by ?? '', Id: '<missing>', Size: size, Tags: null });
   }
   let cur: typeof img | undefined = img;
   for (const row of rows) {

@@ -1,12 +1,12 @@
 import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
 import { applyChanges } from '../../graph/archive/changes.js';
-import { openTar } from '../../graph/archive/decompress.js';
 import { emptyContainerConfig, importConfig, parsePlatform } from '../../graph/archive/import.js';
 import { writeMessage } from '../../graph/archive/messages.js';
 import { familiarTag, fullTag, parseTag, type TagRef } from '../../graph/archive/ref.js';
 import { archiveGraph } from '../../graph/archive/types.js';
 import type { LayerRecord } from '../../graph/types.js';
 import type { Handler } from '../context.js';
+import { importTar, importTarError } from './import-tar.js';
 
 export interface ImageImportArgs {
   /** `-` for the request body; a URL is not fetched (yet). */
@@ -53,7 +53,7 @@ export const imageImport: Handler<'image_import'> = async (job, ctx) => {
     applyChanges(emptyContainerConfig(), changes);
     ref = targetRef(repo, tag);
     plat = parsePlatform(platform);
-    layer = await graph.createLayer(null, await openTar(stdin));
+    layer = await graph.createLayer(null, await importTar(stdin)).catch((err: unknown) => { throw importTarError(err); });
   } catch (err) {
     // Read the rest of the body away so the error reaches the client.
     if (stdin && !stdin.destroyed) stdin.resume();

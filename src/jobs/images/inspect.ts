@@ -29,7 +29,7 @@ export const imageInspect: Handler<'image_inspect'> = async (job, { graph }) => 
     Os: c.os ?? '',
     Size: size,
     VirtualSize: size,
-    GraphDriver: { Name: graph.driver.name, Data: img.topLayer ? graph.driver.metadata(graph.getLayer(img.topLayer).cacheId) : null },
+    GraphDriver: { Data: img.topLayer ? graph.driver.metadata(graph.getLayer(img.topLayer).cacheId) : null, Name: graph.driver.name },
     RootFS: { Type: c.rootfs.type },
     Metadata: { LastTagTime: tagged === null ? ZERO_TIME : goTime(new Date(tagged).toISOString()) },
   };

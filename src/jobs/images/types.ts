@@ -33,7 +33,7 @@ export interface ImageInspect {
   Os: string;
   Size: number;
   VirtualSize: number;
-  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  GraphDriver: { Data: Record<string, string> | null; Name: string };
   RootFS: { Type: string; Layers?: string[] };
   Metadata: { LastTagTime: string };
 }

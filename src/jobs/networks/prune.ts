@@ -14,7 +14,8 @@ export const networkPrune: Handler<'network_prune'> = async (job, ctx) => {
   try {
     const deleted = await pruneNetworks(networksOf(ctx), match);
     ctx.events.publish({ Type: 'network', Action: 'prune', id: '', attributes: {} });
-    return { NetworksDeleted: deleted };
+    // null when none went, as dockerd's report whose slice nothing was appended to.
+    return { NetworksDeleted: deleted.length ? deleted : null };
   } finally {
     running = false;
   }

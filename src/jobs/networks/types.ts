@@ -15,6 +15,6 @@ declare module '../../engine/job-table.js' {
     network_delete: { args: { name: string }; result: void };
     network_connect: { args: { name: string; container: string; endpoint: EndpointSettingsBody | null }; result: void };
     network_disconnect: { args: { name: string; container: string; force: boolean }; result: void };
-    network_prune: { args: { filters: Filters }; result: { NetworksDeleted: string[] } };
+    network_prune: { args: { filters: Filters }; result: { NetworksDeleted: string[] | null } };
   }
 }

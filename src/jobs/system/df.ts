@@ -54,7 +54,8 @@ async function volumesUsage(volumes: LocalVolumes): Promise<Volume[]> {
   const out: Volume[] = [];
   for (const v of volumes.list()) {
     if (Object.keys(v.Options ?? {}).length > 0) continue;
-    out.push({ ...v, UsageData: { Size: await volumes.size(v.Name), RefCount: volumes.users(v.Name).length } });
+    // RefCount before Size, in the order of dockerd's VolumeUsageData fields.
+    out.push({ ...v, UsageData: { RefCount: volumes.users(v.Name).length, Size: await volumes.size(v.Name) } });
   }
   return out;
 }

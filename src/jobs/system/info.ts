@@ -34,12 +34,14 @@ export const systemInfo: Handler<'system_info'> = async (_job, ctx) => {
     Driver: graph.driver.name,
     DriverStatus: graph.driver.status(),
     Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
-    ...features,
+    // dockerd's Info has OomKillDisable after NFd, apart from the other cgroup features.
+    ...withoutOomKill(features),
     IPv4Forwarding: forwarding,
     BridgeNfIptables: bridgeNf,
     BridgeNfIp6tables: procSwitch(BRIDGE_NF_IP6TABLES),
     Debug: config.debug,
     NFd: openFds(),
+    OomKillDisable: features.OomKillDisable,
     NGoroutines: process.getActiveResourcesInfo().length,
     SystemTime: systemTime(),
     LoggingDriver: 'json-file',
@@ -124,4 +126,9 @@ function systemTime(): string {
   const now = new Date();
   const subMs = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
   return now.toISOString().replace(/Z$/, `${subMs}Z`);
+}
+
+function withoutOomKill<T extends { OomKillDisable: boolean }>(f: T): Omit<T, 'OomKillDisable'> {
+  const { OomKillDisable: _, ...rest } = f;
+  return rest;
 }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { System } from '../../../engine/errors.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
 import { spawnShim, waitPid } from '../../../libcontainer/native.js';
-import { createFailedMessage, StartFailed, type StartRequest } from '../types.js';
+import { createFailedMessage, notADirectory, StartFailed, type StartRequest } from '../types.js';
 import { ShimClient } from './control.js';
 import { LineReader } from './lines.js';
 import { shimBinary, type Bundle } from './paths.js';
@@ -62,8 +62,10 @@ async function launch(o: LaunchOptions): Promise<{ sync: LineReader; stderr: () 
 }
 
 function failure(reply: Record<string, unknown>): StartFailed {
-  const code = typeof reply.exitCode === 'number' ? reply.exitCode : 128;
-  return new StartFailed(createFailedMessage(String(reply.error)), code);
+  const reason = String(reply.error);
+  // dockerd's translateContainerdStartErr: ENOTDIR is 127, whatever the shim's code.
+  const code = notADirectory(reason) ? 127 : typeof reply.exitCode === 'number' ? reply.exitCode : 128;
+  return new StartFailed(createFailedMessage(reason), code);
 }
 
 /**
