@@ -156,6 +156,21 @@ test('log reader over the API: stdcopy frames, stream choice, details, errors as
   assert.notEqual(none.code, 0);
   assert.match(none.stderr, /configured logging driver does not support reading/);
   assert.match((await d.docker(['logs', 'nosuch'])).stderr, /No such container: nosuch/);
+
+  // Drivers berth does not write to are refused as dockerd refuses them here (a
+  // required option at create; a service this machine lacks at start), else in
+  // berth's words at start: the container is made, never started, its logs nowhere.
+  const refused = async (args: string[]) => (await d.docker(['run', '--rm', ...args, 'busybox', 'echo', 'hi'])).stderr;
+  assert.match(await refused(['--log-driver', 'gelf']), /Error response from daemon: gelf-address is a required parameter/);
+  assert.match(await refused(['--log-driver', 'awslogs']), /must specify a value for log opt 'awslogs-group'/);
+  assert.match(await refused(['--log-driver', 'logentries']), /Missing logentries token/);
+  assert.match(await refused(['--log-driver', 'splunk']), /failed to initialize logging driver: splunk: splunk-url is expected/);
+  assert.match(await refused(['--log-driver', 'fluentd']), /failed to initialize logging driver: berth does not send logs to fluentd/);
+  const syslog = await d.docker(['create', '--name', 'sys', '--log-driver', 'syslog', '--log-opt', 'syslog-address=udp://127.0.0.1:9', 'busybox', 'true']);
+  assert.equal(syslog.code, 0, syslog.stderr);
+  assert.match((await d.docker(['start', 'sys'])).stderr, /failed to initialize logging driver: berth does not send logs to syslog/);
+  assert.equal((await ok(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'sys'])).stdout, 'created 128\n');
+  assert.equal((await ok(d, ['run', '--rm', '--log-driver', 'local', 'busybox', 'echo', 'hi'])).stdout, 'hi\n');
 });
 
 test('log reader: a large log is streamed, and its tail read from the end', { timeout: 120_000 }, async (t: TestContext) => {

@@ -138,6 +138,11 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
     assert.equal(read('pids', 'pids.max'), '50');
   }
   await d.docker(['rm', '-f', id]);
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup/memory ')) {
+    // --oom-kill-disable switches the memory cgroup's OOM killer off (v1; dropped with a warning on v2).
+    const oom = await runOk(d, ['--oom-kill-disable', '-m', '32m', 'busybox', 'head', '-1', '/sys/fs/cgroup/memory/memory.oom_control']);
+    assert.equal(oom, 'oom_kill_disable 1\n');
+  }
   const tiny = await d.docker(['run', '--rm', '-m', '1m', 'busybox', 'true']);
   assert.notEqual(tiny.code, 0);
   assert.match(tiny.stderr, /Minimum memory limit allowed is 6MB/);

@@ -1,5 +1,6 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import type { HostConfig } from './types.js';
+import { checkUnwrittenAtCreate, unwrittenDriverProblem, WRITTEN } from './log-drivers-unwritten.js';
 
 /** The log drivers built into dockerd 20.10 on Linux; any other name is looked up as a plugin. */
 const DRIVERS = ['none', 'json-file', 'local', 'journald', 'syslog', 'gelf', 'fluentd', 'awslogs', 'splunk', 'gcplogs', 'logentries'];
@@ -42,6 +43,7 @@ export function validateLogConfig(h: HostConfig): void {
   const cacheDisabled = config['cache-disabled'];
   if (cacheDisabled && !GO_BOOLS.includes(cacheDisabled)) throw new InvalidParameter(`invalid value for option cache-disabled: ${cacheDisabled}`);
   if (!DRIVERS.includes(type)) throw new InvalidParameter(`error looking up logging plugin ${type}: plugin "${type}" not found`);
+  checkUnwrittenAtCreate(type, config);
   if (type !== 'json-file') return;
   for (const key of Object.keys(config)) {
     if (!BUILT_IN.includes(key) && !JSON_FILE_OPTS.includes(key)) throw new InvalidParameter(`unknown log opt '${key}' for json-file log driver`);
@@ -57,8 +59,9 @@ const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE',
  */
 export function checkLogDriverOpen(h: HostConfig): void {
   const { type, config } = logConfigOf(h);
-  if (type !== 'json-file') return;
   const fail = (msg: string): never => { throw new Error(`failed to initialize logging driver: ${msg}`); };
+  if (!WRITTEN.includes(type)) fail(unwrittenDriverProblem(type, config));
+  if (type !== 'json-file') return;
   let maxSize = -1;
   if ('max-size' in config) {
     try {

@@ -11,6 +11,7 @@ export function resourcesOf(h: HostConfig): Resources {
   set('memorySwap', num(h['MemorySwap']));
   set('memoryReservation', num(h['MemoryReservation']));
   if (typeof h['MemorySwappiness'] === 'number' && h['MemorySwappiness'] !== -1) r.memorySwappiness = h['MemorySwappiness'];
+  if (h['OomKillDisable'] === true) r.oomKillDisable = true;
   set('cpuShares', num(h['CpuShares']));
   set('nanoCpus', num(h['NanoCpus']));
   set('cpuPeriod', num(h['CpuPeriod']));

@@ -12,6 +12,8 @@ export interface Resources {
   memoryReservation?: number;
   /** `--memory-swappiness` 0..100 (v1 only). */
   memorySwappiness?: number;
+  /** `--oom-kill-disable` (v1 only: memory.oom_control; dockerd drops it on v2 at create). */
+  oomKillDisable?: boolean;
   /** `--cpu-shares` (relative weight, 1024 = normal). */
   cpuShares?: number;
   /** `--cpus` × 1e9. */

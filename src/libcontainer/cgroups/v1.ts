@@ -157,6 +157,8 @@ export class CgroupV1 implements CgroupManager {
     if (r.memorySwappiness !== undefined && r.memorySwappiness >= 0) {
       await writeValue(this.file('memory', 'memory.swappiness'), r.memorySwappiness);
     }
+    // runc writes only the switch on; a new group starts with the killer enabled.
+    if (r.oomKillDisable) await writeValue(this.file('memory', 'memory.oom_control'), 1);
   }
 
   async freeze(): Promise<void> {
