@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { busyboxImage } from '../test/helpers/fixtures.js';
 import type { BenchDaemon } from './daemons.js';
-import { fmt, median } from './stats.js';
+import type { CliFloor } from './cli-floor.js';
+import { floorLine, fmt, median } from './stats.js';
 
 /**
  * The builder issue's figures: `docker build` with the legacy builder
@@ -44,7 +45,7 @@ export interface BuildFigures {
 }
 
 /** The context directory under .tmp/bench: random bytes written once, the Dockerfile every time. */
-function buildContext(): string {
+export function buildContext(): string {
   const dir = join(repoRoot, '.tmp', 'bench', 'build-context');
   mkdirSync(dir, { recursive: true });
   const data = join(dir, `data-${CONTEXT_MB}m.bin`);
@@ -146,7 +147,7 @@ const ROWS: Row[] = [
 ];
 
 /** The build section of docs/BENCHMARKS.md. */
-export function buildReport(berth: BuildFigures, ref: BuildFigures | null): string[] {
+export function buildReport(berth: BuildFigures, ref: BuildFigures | null, floor: CliFloor | null): string[] {
   const lines = [
     '## Build',
     '',
@@ -167,5 +168,6 @@ export function buildReport(berth: BuildFigures, ref: BuildFigures | null): stri
     lines.push(`| ${label} | ${fmt(b)} | ${r === null ? 'n/a' : fmt(r)} | ${ratio === null ? 'n/a' : `${fmt(ratio, 2)}×`} | ${target} | ${met} |`);
   }
   lines.push('');
+  if (floor) lines.push(...floorLine('fully cached `docker build`', floor.cachedBuildMs, berth.cachedMs, ref?.cachedMs ?? null), '');
   return lines;
 }

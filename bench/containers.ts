@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { busyboxImage } from '../test/helpers/fixtures.js';
 import type { BenchDaemon } from './daemons.js';
-import { fmt, median } from './stats.js';
+import type { CliFloor } from './cli-floor.js';
+import { floorLine, fmt, median } from './stats.js';
 
 /**
  * The containers issue's figures: what a user waits for (`run --rm`, create + start -a
@@ -244,7 +245,7 @@ const ROWS: Row[] = [
 ];
 
 /** The containers section of docs/BENCHMARKS.md. */
-export function containerReport(berth: ContainerFigures, ref: ContainerFigures | null): string[] {
+export function containerReport(berth: ContainerFigures, ref: ContainerFigures | null, floor: CliFloor | null): string[] {
   const lines = [
     '## Containers',
     '',
@@ -268,5 +269,6 @@ export function containerReport(berth: ContainerFigures, ref: ContainerFigures |
     lines.push(`| ${label} | ${b === null ? 'n/a' : fmt(b)} | ${r === null ? 'n/a' : fmt(r)} | ${ratio === null ? 'n/a' : `${fmt(ratio, 2)}×`} | ${target} | ${met} |`);
   }
   lines.push('');
+  if (floor && berth.execMs !== null) lines.push(...floorLine('`docker exec c true`', floor.execMs, berth.execMs, ref?.execMs ?? null), '');
   return lines;
 }

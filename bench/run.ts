@@ -4,6 +4,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchArchive, ARCHIVE_TAG } from './archive.js';
 import { buildReport, measureBuild, type BuildFigures } from './build.js';
+import { measureCliFloor, type CliFloor } from './cli-floor.js';
 import { containerReport, measureContainers, type ContainerFigures } from './containers.js';
 import { startBerth, startReference, type BenchDaemon } from './daemons.js';
 import { httpLoad } from './http-load.js';
@@ -102,7 +103,7 @@ function ratio(a: number, b: number | undefined): string {
   return b ? `${fmt(a / b, 2)}×` : 'n/a';
 }
 
-function report(berth: Figures, ref: Figures | null): string {
+function report(berth: Figures, ref: Figures | null, floor: CliFloor | null): string {
   const rows: Array<[string, (f: Figures) => number, number, string]> = [
     ['`docker load`, 200 MB in 4 layers (MB/s)', (f) => f.loadMBs, 1, '≥ 1× dockerd'],
     ['`docker save`, same image (MB/s)', (f) => f.saveMBs, 1, '≥ 1× dockerd'],
@@ -138,8 +139,8 @@ function report(berth: Figures, ref: Figures | null): string {
     'pings without node:http; most of that is the socket write itself). So berth needs less',
     'CPU per request, but twice dockerd\'s rate is out of reach for one core here.',
     '`/images/json` is ahead because the graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
-  if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null));
-  if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null));
+  if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null, floor));
+  if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null, floor));
   if (berth.network) lines.push(...networkReport(berth.network, ref?.network ?? null));
   if (berth.registry) lines.push(...registryReport(berth.registry, ref?.registry ?? null));
   return lines.join('\n');
@@ -169,7 +170,9 @@ async function main(): Promise<void> {
   } finally {
     await registry?.stop();
   }
-  const text = report(berth, ref);
+  // The CLI against a stub: daemon-independent, so measured once (bench/cli-floor.ts).
+  const floor = berth.containers ? await measureCliFloor() : null;
+  const text = report(berth, ref, floor);
   writeFileSync(join(repoRoot, 'docs', 'BENCHMARKS.md'), text);
   process.stdout.write(text);
 }

@@ -8,3 +8,17 @@ export function median(xs: number[]): number {
 export function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
+
+/**
+ * The sentence under a table that sets a CLI figure beside the CLI's own floor
+ * (bench/cli-floor.ts): what the command costs against a server that answers at
+ * once, as a share of the reference's figure, and what is left of berth's above it.
+ */
+export function floorLine(what: string, floorMs: number, berthMs: number, refMs: number | null): string[] {
+  const share = refMs ? ` (${fmt(floorMs / refMs, 2)}× dockerd's ${fmt(refMs)} ms)` : '';
+  return [
+    `The CLI's floor for ${what}: ${fmt(floorMs)} ms against a stub API server that answers every request ` +
+      `the moment it has read it${share}; berth's figure is ${fmt(berthMs - floorMs)} ms above it. ` +
+      'No daemon can be measured below this floor through the CLI on this machine.',
+  ];
+}
