@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { daemonWithBusybox, inspect } from '../helpers/cli.js';
+import { composeProject, daemonWithBusybox, inspect } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { runTool, type ToolRun } from '../helpers/tools.js';
 
@@ -21,12 +21,9 @@ function sorted(env: string): string[] {
 }
 
 test('docker-compose: a bare environment key unsets it in the process, in up, exec and run, as dockerd 20.10', { timeout: 120_000 }, async (t) => {
-  const d = await daemonWithBusybox(t);
-  const proj = join(d.dir, 'env');
-  mkdirSync(proj);
   // compose sends a key it cannot resolve from its own environment bare ('GONE', not
   // 'GONE='): dockerd unsets it, the daemon's HOSTNAME too, and never passes it on.
-  writeFileSync(join(proj, 'docker-compose.yml'), `
+  const { d, proj } = await composeProject(t, 'env', `
 version: "2.4"
 services:
   e:
@@ -98,10 +95,7 @@ services:
 });
 
 test('docker-compose: a sysctl outside the container\'s namespaces fails the start with runc\'s words as dockerd 20.10 passes them on', { timeout: 120_000 }, async (t) => {
-  const d = await daemonWithBusybox(t);
-  const proj = join(d.dir, 'sysctl');
-  mkdirSync(proj);
-  writeFileSync(join(proj, 'docker-compose.yml'), `
+  const { d, proj } = await composeProject(t, 'sysctl', `
 version: "2.4"
 services:
   a:

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { daemonWithBusybox, inspect, ok } from '../helpers/cli.js';
+import { composeProject, daemonWithBusybox, inspect, ok } from '../helpers/cli.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { runTool, type ToolRun } from '../helpers/tools.js';
 
@@ -32,10 +32,7 @@ type Json = any;
 const MAC = '02:42:0a:b1:c2:d3';
 
 test('docker-compose: inspect fields, aliases and DNS names, volumes_from, internal networks, group_add as dockerd 20.10', { timeout: 120_000 }, async (t) => {
-  const d = await daemonWithBusybox(t);
-  const proj = join(d.dir, 'sweep');
-  mkdirSync(proj);
-  writeFileSync(join(proj, 'docker-compose.yml'), `
+  const { d, proj } = await composeProject(t, 'sweep', `
 version: "2.4"
 services:
   web:

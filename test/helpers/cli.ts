@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startDaemon, type TestDaemon } from './daemon.js';
 import { busyboxImage } from './fixtures.js';
@@ -36,6 +38,15 @@ export async function daemonWithBusybox(t: TestContext): Promise<TestDaemon> {
   const d = await startDaemon(t);
   await ok(d, ['load', '-i', (await busyboxImage()).path]);
   return d;
+}
+
+/** A daemon with busybox, and a compose project folder `name` in its dir with `yml` as its docker-compose.yml. */
+export async function composeProject(t: TestContext, name: string, yml: string): Promise<{ d: TestDaemon; proj: string }> {
+  const d = await daemonWithBusybox(t);
+  const proj = join(d.dir, name);
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'docker-compose.yml'), yml);
+  return { d, proj };
 }
 
 /**
