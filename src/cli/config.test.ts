@@ -48,6 +48,10 @@ test('unknown flags, bad numbers and bad log levels are refused', async () => {
   await assert.rejects(parseArgs(['-d', '--max-download-attempts', 'x']), /invalid argument "x" for "--max-download-attempts"/);
   const inv = await daemonArgs(['-d', '-l', 'loud']);
   assert.throws(() => resolveConfig(inv.flags, null, null), { message: 'unable to parse logging level: loud' });
+  const gw = await daemonArgs(['-d', '--host-gateway-ip', 'gw.example']);
+  assert.throws(() => resolveConfig(gw.flags, null, null),
+    { message: 'invalid argument "gw.example" for "--host-gateway-ip" flag: invalid string being converted to IP address: gw.example' });
+  assert.equal(resolveConfig((await daemonArgs(['-d', '--host-gateway-ip', '192.0.2.9'])).flags, null, null).hostGatewayIp, '192.0.2.9');
 });
 
 test('-g sets the data root with a deprecation warning, and cannot be combined with --data-root', async () => {

@@ -59,6 +59,7 @@ export const daemonOptions: readonly DaemonOption[] = [
   { flag: 'icc', key: 'icc', field: 'icc', kind: 'boolean', reloadable: false, describe: 'Enable inter-container communication (default true)' },
   { flag: 'userland-proxy', key: 'userland-proxy', field: 'userlandProxy', kind: 'boolean', reloadable: false, describe: 'Use userland proxy for loopback traffic (default true)' },
   { flag: 'ip', key: 'ip', field: 'ip', kind: 'string', reloadable: false, describe: 'Default IP when binding container ports (default 0.0.0.0)' },
+  { flag: 'host-gateway-ip', key: 'host-gateway-ip', field: 'hostGatewayIp', kind: 'string', reloadable: false, describe: 'IP address that the special \'host-gateway\' string in --add-host resolves to (default: the default bridge\'s gateway)' },
   { flag: 'dns', key: 'dns', field: 'dns', kind: 'list', reloadable: false, describe: 'DNS server to use' },
   { flag: 'dns-search', key: 'dns-search', field: 'dnsSearch', kind: 'list', reloadable: false, describe: 'DNS search domains to use' },
   { flag: 'dns-opt', key: 'dns-opts', field: 'dnsOpts', kind: 'list', reloadable: false, describe: 'DNS options to use' },

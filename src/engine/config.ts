@@ -50,6 +50,8 @@ export interface DaemonConfig {
   userlandProxy: boolean;
   /** `--ip`: the host address published ports bind to by default. */
   ip: string;
+  /** `--host-gateway-ip`: what `host-gateway` in --add-host becomes; '' for the default bridge's gateway. */
+  hostGatewayIp: string;
   dns: string[];
   dnsSearch: string[];
   dnsOpts: string[];
@@ -95,6 +97,7 @@ export const defaultConfig: DaemonConfig = {
   icc: true,
   userlandProxy: true,
   ip: '0.0.0.0',
+  hostGatewayIp: '',
   dns: [],
   dnsSearch: [],
   dnsOpts: [],

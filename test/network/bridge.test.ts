@@ -60,6 +60,9 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
     assert.match(await ok(d, ['exec', 'web', 'ip', 'route']), new RegExp(`default via ${gateway} dev eth0`));
     const id = await ok(d, ['inspect', '-f', '{{.Id}}', 'web']);
     assert.match(await ok(d, ['exec', 'web', 'cat', '/etc/hosts']), new RegExp(`${ip}\\t${id.slice(0, 12)}`));
+    // --add-host NAME:host-gateway names the default bridge's gateway, as dockerd 20.10 writes it.
+    const extra = await ok(d, ['run', '--rm', '--add-host', 'a:192.0.2.5', '--add-host', 'gw:host-gateway', 'busybox', 'grep', '-E', '\\s(a|gw)$', '/etc/hosts']);
+    assert.equal(extra, `192.0.2.5\ta\n${gateway}\tgw`);
   });
 
   await t.test('published port from loopback, the gateway and directly', async () => {

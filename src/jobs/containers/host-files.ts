@@ -9,6 +9,7 @@ import type { JobContext } from '../context.js';
 import { containerDir, containersOf } from './common.js';
 import type { NetFiles } from '../../network/join.js';
 import type { ContainerRecord } from './types.js';
+import { HOST_GATEWAY } from './validate-extra-hosts.js';
 
 const FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
@@ -44,7 +45,8 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
       hosts = await hostText('/etc/hosts');
       resolv = hostResolv;
     } else {
-      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: [...list('ExtraHosts'), ...linkHosts], ...(net.ips ? { ips: net.ips } : {}) });
+      const extraHosts = withHostGateway(ctx, list('ExtraHosts'));
+      hosts = buildHosts({ hostname: c.Config.Hostname ?? c.Id.slice(0, 12), domainname: c.Config.Domainname ?? '', extraHosts: [...extraHosts, ...linkHosts], ...(net.ips ? { ips: net.ips } : {}) });
       // The container's own --dns* win over the daemon's; on user networks berth's DNS server answers.
       const pick = (k: string, dflt: string[]): string[] => (list(k).length ? list(k) : dflt);
       const host = parseResolvConf(hostResolv);
@@ -65,6 +67,21 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
     await writeFile(join(dir, 'resolv.conf'), resolv);
   }
   return FILES.map((f) => bindMount({ source: join(dir, f), destination: `/etc/${f}`, readOnly }));
+}
+
+/**
+ * `--add-host NAME:host-gateway` as dockerd 20.10 writes it: the daemon's
+ * `--host-gateway-ip`, else the gateway of the default bridge network. Without
+ * either (`-b none`) the start fails in dockerd's words.
+ */
+function withHostGateway(ctx: JobContext, extraHosts: string[]): string[] {
+  return extraHosts.map((entry) => {
+    const colon = entry.indexOf(':');
+    if (entry.slice(colon + 1) !== HOST_GATEWAY) return entry;
+    const gateway = ctx.config.hostGatewayIp || ctx.network?.find('bridge')?.bridge?.gateway;
+    if (!gateway) throw new Error('unable to derive the IP value for host-gateway');
+    return `${entry.slice(0, colon)}:${gateway}`;
+  });
 }
 
 /** The paths dockerd shows on inspect (HostnamePath, HostsPath, ResolvConfPath). */

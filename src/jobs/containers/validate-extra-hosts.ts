@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { InvalidParameter } from '../../engine/errors.js';
 
 /** The special address dockerd replaces with the host's gateway address. */
-const HOST_GATEWAY = 'host-gateway';
+export const HOST_GATEWAY = 'host-gateway';
 
 /**
  * HostConfig.ExtraHosts as dockerd 20.10 checks it at create (opts.ValidateExtraHost),
