@@ -28,17 +28,30 @@ export interface NetworkCreateBody {
   IPAM?: { Driver?: string; Config?: IpamConfigEntry[] | null; Options?: Record<string, string> | null } | null;
   Options?: Record<string, string> | null;
   Labels?: Record<string, string> | null;
+  /** '' or `local`; `swarm` and `global` need a swarm, which berth never is in. */
+  Scope?: string;
 }
 
 const OPT_NAME = 'com.docker.network.bridge.name';
+const NO_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 const PREDEFINED = ['bridge', 'host', 'none'];
 
 function checkDriver(driver: string): void {
   if (driver === 'host' || driver === 'null') throw new Forbidden(`only one instance of "${driver}" network is allowed`);
   // dockerd outside a swarm refuses the swarm-scoped driver with its errNoManager; berth is
   // always outside one, and answers it as its other swarm calls (503).
-  if (driver === 'overlay') throw new Unavailable('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  if (driver === 'overlay') throw new Unavailable(NO_MANAGER);
   if (driver !== 'bridge') throw new NotFound(`plugin "${driver}" not found`);
+}
+
+/**
+ * The scope asked for, as libnetwork on a node outside a swarm takes it: `swarm`
+ * is forbidden, any other but local goes to the swarm manager there is none of.
+ */
+function checkScope(scope: string): void {
+  if (!scope || scope === 'local') return;
+  if (scope === 'swarm') throw new Forbidden('cannot create a swarm scoped network when swarm is not active');
+  throw new Unavailable(NO_MANAGER);
 }
 
 function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): boolean {
@@ -119,6 +132,7 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
   if (!name) throw new InvalidParameter('invalid name: ');
   if (PREDEFINED.includes(name)) throw new Forbidden(`operation is not permitted on predefined ${name} network`);
   checkDriver(body.Driver || 'bridge');
+  checkScope(typeof body.Scope === 'string' ? body.Scope : '');
   // Only the built-in IPAM driver: another name is a plugin dockerd looks up and does not find.
   const ipamDriver = body.IPAM?.Driver || 'default';
   if (ipamDriver !== 'default' && ipamDriver !== 'null') throw new NotFound(`plugin "${ipamDriver}" not found`);

@@ -38,6 +38,10 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     await fails(d, ['network', 'create', '--subnet', subnet, 'other'], /Pool overlaps with other one on this address space/);
     await fails(d, ['network', 'create', '-d', 'nosuch', 'other'], /plugin "nosuch" not found/);
     await fails(d, ['network', 'create', '-d', 'host', 'other'], /only one instance of "host" network is allowed/);
+    // Scopes that need a swarm, refused as by dockerd 20.10 outside one; nothing made.
+    await fails(d, ['network', 'create', '--scope', 'swarm', 'other'], /cannot create a swarm scoped network when swarm is not active/);
+    await fails(d, ['network', 'create', '--scope', 'global', 'other'], /This node is not a swarm manager/);
+    assert.doesNotMatch(await ok(d, ['network', 'ls', '--format', '{{.Name}}']), /other/);
   });
 
   await t.test('ls filters', async () => {
