@@ -45,7 +45,7 @@ export function ensureEndpoints(ctl: NetworkController, c: ContainerRecord): End
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
   const primary = modeNetwork(mode);
   let eps = ctl.records.endpointsOf(c.Id);
-  if (primary && primary !== 'host' && primary !== 'none' && !eps.length) {
+  if (primary && primary !== 'host' && primary !== 'none' && !eps.length && !c.LeftAllNetworks) {
     // With -b none there is no default network: such a container gets only loopback.
     const n = mode === 'default' && !ctl.find('bridge') ? undefined : ctl.get(primary); // NotFound `network X not found`, at start as dockerd
     if (n?.bridge) {

@@ -95,7 +95,7 @@ export function containerNetworks(ctl: NetworkController, c: ContainerRecord): R
     const n = ctl.records.network(ep.networkId);
     if (n) out[n.Name] = endpointSettings(c, n, ep);
   }
-  if (!eps.length) {
+  if (!eps.length && !c.LeftAllNetworks) {
     const name = modeNetwork(String(c.HostConfig.NetworkMode ?? 'default'));
     const n = name ? ctl.find(name) : undefined;
     if (n) out[n.Name] = endpointSettings(c, n, undefined);

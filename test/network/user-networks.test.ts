@@ -125,6 +125,15 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     const outsiderId = await ok(d, ['inspect', '-f', '{{.Id}}', 'outsider']);
     await fails(d, ['network', 'disconnect', 'front', 'outsider'], new RegExp(`container ${outsiderId} is not connected to network front`));
     await fails(d, ['network', 'connect', 'nope', 'outsider'], /network nope not found/);
+    // Off its last network (here its default bridge) it has none, across a restart, as
+    // dockerd 20.10; a connect brings it back.
+    await ok(d, ['network', 'disconnect', 'bridge', 'outsider']);
+    assert.equal(await ok(d, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'outsider']), '{}');
+    await ok(d, ['restart', '-t', '0', 'outsider']);
+    assert.equal(await ok(d, ['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'outsider']), '{}');
+    assert.equal(await ok(d, ['exec', 'outsider', 'sh', '-c', 'ip -o link | grep -c eth || true']), '0');
+    await ok(d, ['network', 'connect', 'front', 'outsider']);
+    assert.equal(await ok(d, ['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}', 'outsider']), 'front');
     await ok(d, ['rm', '-f', 'outsider']);
   });
 

@@ -63,6 +63,12 @@ export interface ContainerRecord {
   MountPoints?: unknown[];
   /** Set by `docker stop`/`kill` through the API: unless-stopped and always policies then do not restart it. */
   ManuallyStopped?: boolean;
+  /**
+   * Set when `network disconnect` took its last network: like dockerd, it then has
+   * no network at all (loopback only, across restarts) until a connect, rather than
+   * its NetworkMode's network again. Cleared by the next connect.
+   */
+  LeftAllNetworks?: boolean;
   /** Where the json-file log lives (`<data-root>/containers/<id>/<id>-json.log`) once started. */
   LogPath?: string;
 }

@@ -12,5 +12,11 @@ export const networkConnect: Handler<'network_connect'> = async (job, ctx) => {
   const ctl = networksOf(ctx);
   containersOf(ctx).get(job.args.container); // an unknown container is the first 404, as dockerd
   const n = ctl.get(job.args.name);
-  await underContainerLock(ctx, job.args.container, (c, h) => connect(ctl, n, c, job.args.endpoint, h ? h.pid : null));
+  await underContainerLock(ctx, job.args.container, async (c, h) => {
+    await connect(ctl, n, c, job.args.endpoint, h ? h.pid : null);
+    if (c.LeftAllNetworks) {
+      delete c.LeftAllNetworks;
+      containersOf(ctx).save(c);
+    }
+  });
 };

@@ -15,5 +15,11 @@ export const networkDisconnect: Handler<'network_disconnect'> = async (job, ctx)
   }
   containersOf(ctx).get(job.args.container); // an unknown container is the first 404, as dockerd
   const n = ctl.get(job.args.name);
-  await underContainerLock(ctx, job.args.container, (c, h) => disconnect(ctl, n, c, h ? h.pid : null));
+  await underContainerLock(ctx, job.args.container, async (c, h) => {
+    await disconnect(ctl, n, c, h ? h.pid : null);
+    if (ctl.records.endpointsOf(c.Id).length === 0 && !c.LeftAllNetworks) {
+      c.LeftAllNetworks = true;
+      containersOf(ctx).save(c);
+    }
+  });
 };
