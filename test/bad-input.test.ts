@@ -57,6 +57,13 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     // Bodies: dockerd's json.Decoder reads the first value and stops.
     ['POST', '/containers/create', '{', 400, 'unexpected EOF'],
     ['POST', '/containers/create', '"s"', 400, 'json: cannot unmarshal string into Go value of type runconfig.ContainerConfigWrapper'],
+    // Found by mutating a create body field by field beside dockerd: a strslice capability
+    // given as one string is still checked; an endpoint without settings is refused. The
+    // request is checked before its image is looked up (this daemon has none), as dockerd does.
+    ['POST', '/containers/create', '{"Image":"nosuch","HostConfig":{"RestartPolicy":{"Name":"bogus"}}}', 400, "invalid restart policy 'bogus'"],
+    ['POST', '/containers/create', '{"Image":"nosuch","Healthcheck":{"Interval":-1}}', 400, 'Interval in Healthcheck cannot be less than 1ms'],
+    ['POST', '/containers/create', '{"Image":"busybox","HostConfig":{"CapAdd":"bogus"}}', 400, 'invalid CapAdd: unknown capability: "CAP_BOGUS"'],
+    ['POST', '/containers/create', '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"a":null}}}', 400, 'no EndpointSettings for a'],
     ['POST', '/networks/create', '{bad}', 400, "invalid character 'b' looking for beginning of object key string"],
     ['POST', '/networks/create', '[1]', 400, 'json: cannot unmarshal array into Go value of type types.NetworkCreateRequest'],
     ['POST', '/networks/create', '{"Name":""}', 400, 'invalid name: '],

@@ -78,11 +78,22 @@ function endpointBody(networking: NetworkingConfigBody | undefined, mode: string
   return all[mode] ?? all[n.Name] ?? all[n.Id];
 }
 
-/** Everything that can be refused at create; returns the endpoint to record (or null). */
-export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: Record<string, unknown> | undefined, networking: NetworkingConfigBody | undefined): { network: NetworkRecord; config: EndpointConfig } | null {
-  // dockerd 20.10's verifyNetworkingConfig: one network at create (API < 1.44).
+/**
+ * The checks dockerd 20.10 makes of a create's request before it looks up the image
+ * (validatePortBindings, then verifyNetworkingConfig: one network at create, API <
+ * 1.44, each with settings), so a bad request is refused as such, not answered "No
+ * such image" (which sends the CLI off to pull).
+ */
+export function verifyCreateRequest(h: HostConfig, networking: NetworkingConfigBody | undefined): void {
+  portRequests(h['PortBindings'] as PortBindings | undefined, undefined, false, '0.0.0.0');
   const asked = Object.keys(networking?.EndpointsConfig ?? {});
   if (asked.length > 1) throw new InvalidParameter(`Container cannot be connected to network endpoints: ${asked.join(', ')}`);
+  for (const k of asked) if (networking!.EndpointsConfig![k] == null) throw new InvalidParameter(`no EndpointSettings for ${k}`);
+}
+
+/** Everything that can be refused at create once the image is known; returns the endpoint to record (or null). */
+export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: Record<string, unknown> | undefined, networking: NetworkingConfigBody | undefined): { network: NetworkRecord; config: EndpointConfig } | null {
+  verifyCreateRequest(h, networking);
   const mode = String(h.NetworkMode ?? 'default');
   portRequests(h['PortBindings'] as PortBindings | undefined, exposed, h['PublishAllPorts'] === true, '0.0.0.0');
   const name = modeNetwork(mode);

@@ -4,6 +4,7 @@ import type { Handler } from '../context.js';
 import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } from './common.js';
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
+import { verifyCreateRequest, type NetworkingConfigBody } from '../../network/configure.js';
 import { validateLogConfig } from './log-config.js';
 import { validateNetMode } from './validate-netmode.js';
 import { validateCapabilities, validateCreateRequest } from './validate-config.js';
@@ -67,6 +68,18 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   const containers = containersOf(ctx);
   if (!body.Image) throw new InvalidParameter('No image was specified');
   validateCreateRequest(body);
+  // dockerd's verifyContainerSettings and verifyNetworkingConfig, before the image is
+  // looked up: the request's own healthcheck, the host config, the endpoint settings.
+  validateHealthcheck(body);
+  const hostConfig = withHostDefaults(body.HostConfig);
+  // dockerd names the runtime of a create without HostConfig (docker-py's without
+  // host_config) only at its first start.
+  if (body.HostConfig == null) delete hostConfig['Runtime'];
+  validateCapabilities(hostConfig);
+  // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
+  const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...await discardBlkioWeightDevice(hostConfig)];
+  await validateHostConfig(hostConfig);
+  verifyCreateRequest(hostConfig, body.NetworkingConfig as NetworkingConfigBody | undefined);
   let image;
   try {
     image = ctx.graph.resolve(body.Image);
@@ -77,15 +90,6 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   }
   checkImagePlatform(body.Image, platform, image.config);
   const config = mergeConfig(body, image.config.config, id);
-  validateHealthcheck(config);
-  const hostConfig = withHostDefaults(body.HostConfig);
-  // dockerd names the runtime of a create without HostConfig (docker-py's without
-  // host_config) only at its first start.
-  if (body.HostConfig == null) delete hostConfig['Runtime'];
-  validateCapabilities(hostConfig);
-  // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
-  const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...await discardBlkioWeightDevice(hostConfig)];
-  await validateHostConfig(hostConfig);
   validateLogConfig(hostConfig);
   checkNamespaceSources(containers, hostConfig);
   // In dockerd's order: resources (kernel memory, OOM, blkio), then the network's.

@@ -20,7 +20,8 @@ export function validateCreateRequest(body: CreateBody): void {
 /** dockerd's validateCapabilities at create: an unknown name fails there, not at start. */
 export function validateCapabilities(h: HostConfig): void {
   for (const key of ['CapAdd', 'CapDrop'] as const) {
-    const list = h[key];
+    // A strslice: one string is a list of one, as the record keeps it.
+    const list = typeof h[key] === 'string' ? [h[key]] : h[key];
     if (!Array.isArray(list)) continue;
     try {
       normalizeCapabilities(list as string[]);
