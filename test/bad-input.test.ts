@@ -62,6 +62,9 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     // request is checked before its image is looked up (this daemon has none), as dockerd does.
     ['POST', '/containers/create', '{"Image":"nosuch","HostConfig":{"RestartPolicy":{"Name":"bogus"}}}', 400, "invalid restart policy 'bogus'"],
     ['POST', '/containers/create', '{"Image":"nosuch","Healthcheck":{"Interval":-1}}', 400, 'Interval in Healthcheck cannot be less than 1ms'],
+    // A null in a list or map of strings is Go's "" there: here an entry without a name.
+    ['POST', '/containers/create', '{"Image":"nosuch","Env":["A=1",null]}', 400, 'invalid environment variable: '],
+    ['POST', '/containers/create', '{"Image":"nosuch","Env":["=x"]}', 400, 'invalid environment variable: =x'],
     ['POST', '/containers/create', '{"Image":"busybox","HostConfig":{"CapAdd":"bogus"}}', 400, 'invalid CapAdd: unknown capability: "CAP_BOGUS"'],
     ['POST', '/containers/create', '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"a":null}}}', 400, 'no EndpointSettings for a'],
     ['POST', '/networks/create', '{bad}', 400, "invalid character 'b' looking for beginning of object key string"],

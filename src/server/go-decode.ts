@@ -78,22 +78,41 @@ export function checkGoValue(value: unknown, type: GoType, at: At = { struct: ''
     case 'strslice':
       // StrSlice tries a list of strings, then a string, and reports the second failure.
       if (typeof value === 'string') return;
-      if (Array.isArray(value) && value.every((x) => x === null || typeof x === 'string')) return;
+      if (Array.isArray(value) && value.every((x) => x === null || typeof x === 'string')) {
+        value.forEach((_, i) => zeroString(value, i, STRING));
+        return;
+      }
       refuse(jsonKind(value), at, 'string');
       return;
     case 'slice':
       if (!Array.isArray(value)) refuse(jsonKind(value), at, type.name);
       if (type.length !== undefined && value.length > type.length) return; // Go drops the rest
-      for (const x of value) checkGoValue(x, type.of, at);
+      value.forEach((x, i) => { if (zeroString(value, i, type.of)) return; checkGoValue(x, type.of, at); });
       return;
-    case 'map':
+    case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) refuse(jsonKind(value), at, type.name);
-      for (const x of Object.values(value as Record<string, unknown>)) checkGoValue(x, type.of, at);
+      const m = value as Record<string, unknown>;
+      for (const k of Object.keys(m)) if (!zeroString(m, k, type.of)) checkGoValue(m[k], type.of, at);
       return;
+    }
     case 'struct':
       if (typeof value !== 'object' || Array.isArray(value)) refuse(jsonKind(value), at, type.name);
       checkFields(value as Record<string, unknown>, type, at);
   }
+}
+
+/**
+ * A null element of a list or map of strings is Go's zero value there: decoding
+ * leaves the new element as made, so `{"a": null}` reads as `{"a": ""}`. Replaced in
+ * place; true when it was one.
+ */
+const STRING: GoType = { kind: 'string' };
+
+function zeroString(holder: Record<string | number, unknown> | unknown[], key: string | number, of: GoType): boolean {
+  const h = holder as Record<string | number, unknown>;
+  if (h[key] !== null || of.kind !== 'string') return false;
+  h[key] = '';
+  return true;
 }
 
 function checkFields(obj: Record<string, unknown>, type: { name: string; fields: Record<string, GoType> }, at: At): void {

@@ -175,6 +175,9 @@ test('the exec API: inspect, start twice, resize, errors before and inside the s
   assert.equal((await call(d, 'POST', '/v1.41/containers/box/exec', { Cmd: 'id' })).status, 400);
   const badKeys = await call(d, 'POST', '/v1.41/containers/box/exec', { Cmd: ['id'], DetachKeys: 'ctrl-1' });
   assert.deepEqual(badKeys, { status: 500, body: '{"message":"Invalid escape keys (ctrl-1) provided"}\n' });
+  // A key is one byte, as Go counts: a letter outside ASCII is no key.
+  const wideKey = await call(d, 'POST', '/v1.41/containers/box/exec', { Cmd: ['id'], DetachKeys: 'ÿ' });
+  assert.deepEqual(wideKey, { status: 500, body: '{"message":"Invalid escape keys (ÿ) provided"}\n' });
   for (const [method, path] of [['GET', '/v1.41/exec/abc/json'], ['POST', '/v1.41/exec/abc/start'], ['POST', '/v1.41/exec/abc/resize?h=1&w=1']] as const) {
     assert.deepEqual(await call(d, method, path, method === 'POST' ? {} : undefined), { status: 404, body: '{"message":"No such exec instance: abc"}\n' });
   }

@@ -11,7 +11,8 @@ export function parseDetachKeys(raw: string | undefined): number[] {
   if (!raw) return DEFAULT_DETACH_KEYS;
   const out: number[] = [];
   for (const key of raw.split(',')) {
-    if (key.length === 1) {
+    // Go's len: bytes, so a letter outside ASCII is no single key.
+    if (Buffer.byteLength(key) === 1) {
       out.push(key.charCodeAt(0));
       continue;
     }

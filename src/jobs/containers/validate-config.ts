@@ -8,11 +8,15 @@ const RUNTIMES = ['', 'runc', 'io.containerd.runc.v2', 'io.containerd.runtime.v1
 
 /**
  * The checks dockerd's verifyContainerSettings makes on the request before the image
- * is looked up: the stop signal (validateContainerConfig) and the runtime's name
+ * is looked up: the stop signal and the environment (validateContainerConfig) and the runtime's name
  * (verifyPlatformContainerSettings), with its messages.
  */
 export function validateCreateRequest(body: CreateBody): void {
   if (typeof body.StopSignal === 'string' && body.StopSignal !== '') parseSignal(body.StopSignal);
+  // opts.ValidateEnv: an entry needs a name (``, `=x` are refused; a bare `KEY` is not).
+  for (const e of Array.isArray(body.Env) ? body.Env : []) {
+    if (typeof e === 'string' && e.split('=')[0] === '') throw new InvalidParameter(`invalid environment variable: ${e}`);
+  }
   const runtime = body.HostConfig?.['Runtime'];
   if (typeof runtime === 'string' && !RUNTIMES.includes(runtime)) throw new InvalidParameter(`Unknown runtime specified ${runtime}`);
 }
