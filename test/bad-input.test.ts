@@ -67,6 +67,10 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     ['POST', '/containers/create', '{"Image":"nosuch","Env":["=x"]}', 400, 'invalid environment variable: =x'],
     ['POST', '/containers/create', '{"Image":"busybox","HostConfig":{"CapAdd":"bogus"}}', 400, 'invalid CapAdd: unknown capability: "CAP_BOGUS"'],
     ['POST', '/containers/create', '{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"a":null}}}', 400, 'no EndpointSettings for a'],
+    // A gateway or ip-range that does not parse (the CLI checks its flags itself): libnetwork's words.
+    ['POST', '/networks/create', '{"Name":"n","IPAM":{"Config":[{"Subnet":"10.213.142.0/24","Gateway":"x"}]}}', 400, 'invalid gateway address x in Ipam configuration'],
+    ['POST', '/networks/create', '{"Name":"n","IPAM":{"Config":[{"Subnet":"10.213.142.0/24","IPRange":"10.213.142.0/33"}]}}', 400,
+      'failed to parse pool request for address space "LocalDefault" pool "10.213.142.0/24" subpool "10.213.142.0/33": Invalid Address SubPool'],
     ['POST', '/networks/create', '{bad}', 400, "invalid character 'b' looking for beginning of object key string"],
     ['POST', '/networks/create', '[1]', 400, 'json: cannot unmarshal array into Go value of type types.NetworkCreateRequest'],
     ['POST', '/networks/create', '{"Name":""}', 400, 'invalid name: '],

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 /**
  * `docker network create` for the bridge driver: the request checked in dockerd's
  * words, a subnet (given, or the first free one of the pools), the bridge device
@@ -59,6 +60,15 @@ function boolOpt(opts: Record<string, string>, key: string, dflt: boolean): bool
   return v === undefined ? dflt : v === 'true' || v === '1';
 }
 
+function parsesAsCidr(s: string): boolean {
+  try {
+    parseCidr(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A requested subnet, or libnetwork's words for one that does not parse (a 400: dockerd's is a 500). */
 function subnetOf(s: string): Cidr {
   try {
@@ -94,6 +104,13 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
     return { shown: [{ Subnet: subnet, Gateway: gateway }, ...v6], subnet, gateway, user: false };
   }
   const cidr = subnetOf(given.Subnet);
+  // libnetwork's order and words: IpamConf.Validate, then the pool request's sub-pool.
+  if (given.Gateway && (isIP(given.Gateway) === 0 || given.Gateway.includes('%'))) {
+    throw new InvalidParameter(`invalid gateway address ${given.Gateway} in Ipam configuration`);
+  }
+  if (given.IPRange && !parsesAsCidr(given.IPRange)) {
+    throw new InvalidParameter(`failed to parse pool request for address space "LocalDefault" pool "${given.Subnet}" subpool "${given.IPRange}": Invalid Address SubPool`);
+  }
   checkNoOverlap(cidr, others);
   const subnet = formatCidr(cidr);
   const gateway = given.Gateway || Allocator.defaultGateway(subnet);
