@@ -75,7 +75,8 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   // dockerd names the runtime of a create without HostConfig (docker-py's without
   // host_config) only at its first start.
   if (body.HostConfig == null) delete hostConfig['Runtime'];
-  validateCapabilities(hostConfig);
+  // As sent: a strslice of one empty string ("") is a capability named "" to dockerd.
+  validateCapabilities(body.HostConfig ?? {});
   // dockerd drops what the kernel cannot do (with a warning) before it checks the values.
   const discarded = [...kernelMemoryWarnings(hostConfig), ...oomKillWarnings(hostConfig), ...await discardBlkioWeight(hostConfig), ...await discardBlkioWeightDevice(hostConfig)];
   await validateHostConfig(hostConfig);
