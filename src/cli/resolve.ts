@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { goParsesIp } from '../drivers/networkdriver/ipam.js';
 import { defaultConfig, type DaemonConfig } from '../engine/config.js';
 import { InvalidParameter } from '../engine/errors.js';
 import type { LogLevel } from '../engine/log.js';
@@ -49,8 +49,8 @@ export function validate(config: DaemonConfig): DaemonConfig {
   for (const label of config.labels) {
     if (!/^[^=]+=/.test(label)) throw new InvalidParameter(`bad attribute format: ${label}`);
   }
-  // Go's net.ParseIP as pflag's IP flag calls it (an IPv6 zone is not an address there).
-  if (config.hostGatewayIp && (isIP(config.hostGatewayIp) === 0 || config.hostGatewayIp.includes('%'))) {
+  // Go's net.ParseIP, as pflag's IP flag calls it.
+  if (config.hostGatewayIp && !goParsesIp(config.hostGatewayIp)) {
     throw new InvalidParameter(`invalid argument ${JSON.stringify(config.hostGatewayIp)} for "--host-gateway-ip" flag: invalid string being converted to IP address: ${config.hostGatewayIp}`);
   }
   if (config.hosts.length === 0) throw new InvalidParameter('no hosts to listen on');

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { goMap } from './go-map.js';
 
 /** One event as the Engine API sends it on GET /events (v1.41 shape plus the legacy fields). */
 export interface DaemonEvent {
@@ -58,7 +59,7 @@ export class EventBus {
     const nowNs = BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
     // Attributes is a Go map in dockerd's events.Message: its JSON has the keys sorted.
     const given = input.attributes ?? {};
-    const attrs = Object.fromEntries(Object.keys(given).sort().map((k) => [k, given[k]!]));
+    const attrs = goMap(given);
     // The legacy fields come first when present, as they do in events.Message.
     const legacy = input.Type === 'container' || input.Type === 'image'
       ? { status: input.Action, id: input.id, ...(attrs.image ? { from: attrs.image } : {}) }

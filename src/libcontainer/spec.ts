@@ -145,23 +145,6 @@ function namespace(type: OciNamespaceType, choice: NamespaceChoice | 'none' | un
 /** The annotation naming a profile's compiled-filter file for berth-shim. */
 export const SECCOMP_CACHE_ANNOTATION = 'org.berth.seccomp.cache';
 
-/** `KEY=value` lists merged by key, later entries replacing earlier ones in place. */
-export function mergeEnv(...lists: (readonly string[] | undefined)[]): string[] {
-  const out: string[] = [];
-  const index = new Map<string, number>();
-  for (const list of lists) {
-    for (const kv of list ?? []) {
-      const key = kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv;
-      const at = index.get(key);
-      if (at === undefined) {
-        index.set(key, out.length);
-        out.push(kv);
-      } else out[at] = kv;
-    }
-  }
-  return out;
-}
-
 function rlimits(input: ContainerSpecInput): OciRlimit[] {
   const byName = new Map<string, UlimitSpec>();
   for (const u of [...(input.defaultUlimits ?? []), ...(input.ulimits ?? [])]) byName.set(u.name.toLowerCase(), u);

@@ -91,9 +91,11 @@ export function verifyCreateRequest(h: HostConfig, networking: NetworkingConfigB
   for (const k of asked) if (networking!.EndpointsConfig![k] == null) throw new InvalidParameter(`no EndpointSettings for ${k}`);
 }
 
-/** Everything that can be refused at create once the image is known; returns the endpoint to record (or null). */
+/**
+ * What can be refused at create once the image is known (its exposed ports), after
+ * verifyCreateRequest; returns the endpoint to record (or null).
+ */
 export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: Record<string, unknown> | undefined, networking: NetworkingConfigBody | undefined): { network: NetworkRecord; config: EndpointConfig } | null {
-  verifyCreateRequest(h, networking);
   const mode = String(h.NetworkMode ?? 'default');
   portRequests(h['PortBindings'] as PortBindings | undefined, exposed, h['PublishAllPorts'] === true, '0.0.0.0');
   const name = modeNetwork(mode);

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 /**
  * `docker network create` for the bridge driver: the request checked in dockerd's
  * words, a subnet (given, or the first free one of the pools), the bridge device
@@ -7,7 +6,7 @@ import { isIP } from 'node:net';
  */
 import { Conflict, Forbidden, InvalidParameter, NotFound, Unavailable } from '../engine/errors.js';
 import {
-  Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
+  Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, goParsesIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
 import { goOrder } from '../jobs/containers/config.js';
 import { checkAuxAddresses } from './aux-addresses.js';
@@ -105,7 +104,7 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
   }
   const cidr = subnetOf(given.Subnet);
   // libnetwork's order and words: IpamConf.Validate, then the pool request's sub-pool.
-  if (given.Gateway && (isIP(given.Gateway) === 0 || given.Gateway.includes('%'))) {
+  if (given.Gateway && !goParsesIp(given.Gateway)) {
     throw new InvalidParameter(`invalid gateway address ${given.Gateway} in Ipam configuration`);
   }
   if (given.IPRange && !parsesAsCidr(given.IPRange)) {

@@ -3,6 +3,7 @@
  * and allocating addresses inside one. Pure data in and out: the caller persists the
  * allocator state (sqlite); nothing here touches the store.
  */
+import { isIP } from 'node:net';
 import { Forbidden, InvalidParameter, Unavailable } from '../../engine/errors.js';
 import { run } from './exec.js';
 
@@ -10,6 +11,11 @@ export interface Cidr {
   /** Network address as an unsigned 32-bit number. */
   base: number;
   prefix: number;
+}
+
+/** Whether Go's net.ParseIP takes `text`: an IPv4 or IPv6 address, without the zone node's isIP allows. */
+export function goParsesIp(text: string): boolean {
+  return isIP(text) !== 0 && !text.includes('%');
 }
 
 export function parseIp(text: string): number {

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { ImageRecord } from '../types.js';
+import { goMap } from '../../engine/go-map.js';
 import { chainIdOf } from './load.js';
 import { familiarRepo, parseTag } from './ref.js';
 import { goJson, v1Fields, v1Id, v1Json } from './v1-image.js';
@@ -135,6 +136,5 @@ export async function writeArchive(graph: ArchiveGraph, items: SaveItem[], out: 
 
 /** repositories is a Go map of maps: its JSON has both levels' keys sorted. */
 function sortedRepositories(r: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
-  const sorted = <T>(m: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
-  return sorted(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, sorted(v)])));
+  return goMap(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, goMap(v)])));
 }

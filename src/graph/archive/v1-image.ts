@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { goMap } from '../../engine/go-map.js';
 import { apiContainerConfig, goTime } from '../go-config.js';
 import type { ContainerConfig, ImageConfig } from '../types.js';
 
@@ -19,17 +20,11 @@ export function goJson(v: unknown): string {
   });
 }
 
-/** A Go map marshals with its keys sorted. */
-function sortedMap<T>(m: Record<string, T> | null | undefined): Record<string, T> | null | undefined {
-  if (!m) return m;
-  return Object.fromEntries(Object.keys(m).sort().map((k) => [k, m[k]!]));
-}
-
 /** container.Config as Go marshals it: struct order, omitempty, its maps sorted. */
 function goConfig(c: ContainerConfig | undefined): ContainerConfig {
   const out = apiContainerConfig(c);
   for (const k of ['ExposedPorts', 'Volumes', 'Labels'] as const) {
-    if (out[k]) (out as Record<string, unknown>)[k] = sortedMap(out[k] as Record<string, unknown>);
+    if (out[k]) (out as Record<string, unknown>)[k] = goMap(out[k] as Record<string, unknown>);
   }
   return out;
 }
@@ -65,8 +60,7 @@ export function v1Fields(cfg: ImageConfig | null): Record<string, unknown> {
 export function v1Id(fields: Record<string, unknown>, chainId: string, parentId: string): string {
   const all: Record<string, unknown> = { ...fields, layer_id: chainId };
   if (parentId) all['parent'] = `sha256:${parentId}`;
-  const sorted = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
-  return createHash('sha256').update(goJson(sorted)).digest('hex');
+  return createHash('sha256').update(goJson(goMap(all))).digest('hex');
 }
 
 /** The directory's `json`: the V1Image with its id, parent and the image's os set. */

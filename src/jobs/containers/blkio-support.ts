@@ -30,8 +30,8 @@ export async function discardBlkioWeightDevice(h: Record<string, unknown>): Prom
   const m = await cgroupMounts();
   const blkio = m.v1.get('blkio');
   const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-  const supported = blkio ? (await exists(join(blkio, 'blkio.weight_device'))) || exists(join(blkio, 'blkio.bfq.weight_device')) : m.unified !== undefined;
-  if (await supported) return [];
+  const supported = blkio ? (await exists(join(blkio, 'blkio.weight_device'))) || (await exists(join(blkio, 'blkio.bfq.weight_device'))) : m.unified !== undefined;
+  if (supported) return [];
   h['BlkioWeightDevice'] = [];
   return ['Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.'];
 }

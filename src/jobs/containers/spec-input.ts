@@ -5,7 +5,7 @@ import { hostDevices } from '../../libcontainer/devices.js';
 import { parseSecurityOpts } from '../../libcontainer/options.js';
 import { checkBindPropagation } from '../../libcontainer/propagation.js';
 import type { OciDevice, OciMount } from '../../libcontainer/oci.js';
-import { mergeEnv, type BindInput, type ContainerSpecInput, type NamespaceChoice, type UlimitSpec } from '../../libcontainer/spec.js';
+import { type BindInput, type ContainerSpecInput, type NamespaceChoice, type UlimitSpec } from '../../libcontainer/spec.js';
 import { resolveUser } from '../../libcontainer/user.js';
 import type { JobContext } from '../context.js';
 import { containersOf } from './common.js';
@@ -94,7 +94,8 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
   const user = await resolveUser(x.rootfs, cfg.User ?? '', stringList(h['GroupAdd']));
   // As dockerd's WithMounts (after WithUser): a shared or slave bind needs a source mount that propagates.
   for (const b of x.binds ?? []) await checkBindPropagation(b.source, b.propagation);
-  const env = x.linkEnv?.length ? mergeEnv(x.linkEnv, cfg.Env ?? []) : [...(cfg.Env ?? [])];
+  // Links' variables first: buildSpec merges by key (processEnv), so the container's own win.
+  const env = [...(x.linkEnv ?? []), ...(cfg.Env ?? [])];
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   await ensureWorkdir(x.rootfs, cfg.WorkingDir ?? '', user.uid, user.gid);
   const security = parseSecurityOpts(stringList(h['SecurityOpt']));

@@ -1,7 +1,9 @@
 import type { ContainerState, ContainerStatus } from './types.js';
 
+import { ZERO_TIME } from '../../graph/go-config.js';
+
 /** Go's zero time, which dockerd prints for StartedAt/FinishedAt never set. */
-export const ZERO_TIME = '0001-01-01T00:00:00Z';
+export { ZERO_TIME };
 
 /**
  * The allowed transitions of dockerd's state machine. Jobs check the current

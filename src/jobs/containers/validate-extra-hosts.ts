@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { goParsesIp } from '../../drivers/networkdriver/ipam.js';
 import { InvalidParameter } from '../../engine/errors.js';
 
 /** The special address dockerd replaces with the host's gateway address. */
@@ -19,7 +19,6 @@ export function checkExtraHosts(extraHosts: unknown): void {
     const ip = entry.slice(colon + 1);
     if (ip === HOST_GATEWAY) continue;
     const bare = ip.trim();
-    // Go's ParseIP knows no IPv6 zones, which node's isIP accepts.
-    if (isIP(bare) === 0 || bare.includes('%')) throw new InvalidParameter(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+    if (!goParsesIp(bare)) throw new InvalidParameter(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
 }
