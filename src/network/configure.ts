@@ -101,8 +101,12 @@ export function validateCreate(ctl: NetworkController, h: HostConfig, exposed: R
   const name = modeNetwork(mode);
   if (!name) return null;
   const n = ctl.find(name);
-  if (!n?.bridge) return null;
-  return { network: n, config: rawEndpointConfig(endpointBody(networking, mode, n)) };
+  if (!n) return null;
+  const config = rawEndpointConfig(endpointBody(networking, mode, n));
+  // On host or none an endpoint is kept only to show, and refuse at start, an address
+  // asked for there (dockerd keeps it in IPAMConfig, then fails the start).
+  if (!n.bridge && !config.ipv4 && !config.ipv6) return null;
+  return { network: n, config };
 }
 
 /** Records the endpoint validateCreate accepted, once the container's row exists. */

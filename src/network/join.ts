@@ -53,9 +53,8 @@ export function ensureEndpoints(ctl: NetworkController, c: ContainerRecord): End
       eps = ctl.records.endpointsOf(c.Id);
     }
   }
-  eps = eps.filter((e) => ctl.records.network(e.networkId)?.bridge);
   for (const e of eps) checkEndpoint(ctl.byId(e.networkId), e.config);
-  return eps;
+  return eps.filter((e) => ctl.records.network(e.networkId)?.bridge);
 }
 
 /** libnetwork's endpoint order: non-internal networks first, then by network name. */

@@ -105,6 +105,13 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
     // CLI 28 sends these for the default network (and dockerd refuses them); 20.10 drops them.
     await fails(d, ['run', '--rm', '--ip', '10.1.1.1', 'busybox', 'true'], /user specified IP address is supported on user defined networks only/, DOCKER_CLI_28);
     await fails(d, ['run', '--rm', '--network-alias', 'x', 'busybox', 'true'], /network-scoped alias/, DOCKER_CLI_28);
+    // On none and host, dockerd keeps the address asked for and refuses it at start.
+    for (const mode of ['none', 'host']) {
+      await ok(d, ['create', '--name', `ip-${mode}`, '--network', mode, '--ip', '10.1.1.1', 'busybox', 'true']);
+      await fails(d, ['start', `ip-${mode}`], /user specified IP address is supported on user defined networks only/);
+      assert.equal(await ok(d, ['inspect', '-f', `{{json .NetworkSettings.Networks.${mode}.IPAMConfig}}`, `ip-${mode}`]), '{"IPv4Address":"10.1.1.1"}');
+      await ok(d, ['rm', `ip-${mode}`]);
+    }
     await fails(d, ['run', '--rm', '--network', 'nope', 'busybox', 'true'], /network nope not found/);
     const r = await api(d.socket, 'POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'x' }] } } });
     assert.equal(r.status, 400);
