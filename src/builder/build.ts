@@ -193,6 +193,9 @@ export async function build(backend: Backend, dockerfile: string, context: Sourc
   const done: StageResult[] = b.stages;
   for (const stage of stages) {
     signal.throwIfAborted();
+    // dockerd's checkStageNameAvailable: before the stage's FROM is printed.
+    const name = (stage.from.inst as InstructionOf<'from'>).stage;
+    if (name && done.some((d) => d.name === name)) throw new StepError(`${name} stage name already used`);
     print(stage.from);
     await dispatchFrom(b, stage.from.inst as InstructionOf<'from'>);
     io.out(` ---> ${b.state.imageId.replace(/^sha256:/, '').slice(0, 12)}\n`);

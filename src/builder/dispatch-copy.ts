@@ -161,6 +161,8 @@ async function fileSource(root: SourceRoot, rel: string): Promise<Source> {
 }
 
 export async function dispatchCopy(b: BuildRun, inst: Of<'copy' | 'add'>): Promise<void> {
+  // dockerd 20.10's parser takes --chmod (BuildKit's), its legacy builder refuses it.
+  if (inst.chmod) throw new StepError('the --chmod option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled');
   const env = expansionEnv(b);
   const name = inst.kind.toUpperCase();
   const srcs = inst.sources.map((s) => expandWord(s, env, b.escape));
@@ -246,6 +248,13 @@ async function sourceImage(b: BuildRun, from: string): Promise<BuildImage> {
   }
   const stage = b.stages.find((s) => s.name !== '' && s.name === from.toLowerCase());
   if (stage) return b.backend.getImage(stage.imageId);
-  // An image not here is pulled, as dockerd's imageSources does for --from.
-  return b.backend.findImage(from) ?? b.backend.pullImage(from);
+  // An image not here is pulled, as dockerd's imageSources does for --from; its
+  // failure comes wrapped as dockerd's dispatchCopy wraps it.
+  const local = b.backend.findImage(from);
+  if (local) return local;
+  try {
+    return await b.backend.pullImage(from);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
 }

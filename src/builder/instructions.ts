@@ -19,7 +19,7 @@ export type Instruction =
   // `literal`: a `--label` of the build, whose words dockerd does not expand.
   | { kind: 'env' | 'label'; pairs: KeyValue[]; literal?: boolean }
   | { kind: 'arg'; args: { key: string; value: string | null }[] }
-  | { kind: 'copy' | 'add'; sources: string[]; dest: string; from: string; chown: string; json: boolean }
+  | { kind: 'copy' | 'add'; sources: string[]; dest: string; from: string; chown: string; chmod: string; json: boolean }
   | { kind: 'expose'; ports: string[] }
   | { kind: 'volume'; json: boolean; raw: string; list: string[] }
   | { kind: 'workdir' | 'user' | 'stopsignal' | 'maintainer'; value: string }
@@ -34,7 +34,7 @@ export interface Step {
 }
 
 const ALLOWED_FLAGS: Record<string, string[]> = {
-  from: ['platform'], copy: ['from', 'chown'], add: ['chown'],
+  from: ['platform'], copy: ['from', 'chown', 'chmod'], add: ['chown', 'chmod'],
   healthcheck: ['interval', 'timeout', 'start-period', 'retries'],
 };
 
@@ -185,7 +185,7 @@ export function toInstruction(node: Node, escape: string): Instruction {
     case 'copy': case 'add': {
       const f = listForm(node);
       if (f.list.length < 2) throw parseError(line, `${name} requires at least two arguments, but only one was provided. Destination could not be determined`);
-      return { kind: node.cmd, sources: f.list.slice(0, -1), dest: f.list.at(-1)!, from: flags['from'] ?? '', chown: flags['chown'] ?? '', json: f.json };
+      return { kind: node.cmd, sources: f.list.slice(0, -1), dest: f.list.at(-1)!, from: flags['from'] ?? '', chown: flags['chown'] ?? '', chmod: flags['chmod'] ?? '', json: f.json };
     }
     case 'expose':
       if (node.rest === '') throw parseError(line, 'EXPOSE requires at least one argument');
@@ -204,6 +204,7 @@ export function toInstruction(node: Node, escape: string): Instruction {
       return { kind: 'shell', shell: j };
     }
     case 'healthcheck': {
+      if (node.rest.trim() === '') throw parseError(line, 'HEALTHCHECK requires at least one argument');
       const m = /^(\S*)\s*([\s\S]*)$/.exec(node.rest)!;
       const typ = m[1]!.toUpperCase();
       if (typ === 'NONE') {

@@ -40,8 +40,9 @@ test('invalid references get dockerd\'s messages', () => {
   bad('', 'repository name must have at least one component');
   bad('a'.repeat(64).replace(/a/g, 'f'), `invalid repository name (${'f'.repeat(64)}), cannot specify 64-byte hexadecimal strings`);
   bad(`x/${'a'.repeat(260)}`, 'repository name must not be more than 255 characters');
-  // An upper-case first component is a domain, so this one is fine.
-  assert.equal(norm('Registry/x'), 'Registry/x:latest');
+  // dockerd 20.10: an upper-case first component is not a domain (newer references say it is).
+  bad('Registry/x', 'invalid reference format: repository name must be lowercase');
+  assert.equal(norm('Registry.local/x'), 'Registry.local/x:latest');
 });
 
 test('reference filter globs match the familiar string or name', () => {

@@ -6,8 +6,9 @@ import { InvalidParameter } from '../engine/errors.js';
  *   reference := name [ ":" tag ] [ "@" digest ]
  *   name      := [ domain "/" ] path-component ( "/" path-component )*
  *
- * A name's first component is a domain when it contains `.` or `:`, is `localhost`,
- * or has an upper-case letter; otherwise the domain is `docker.io`, and a single
+ * A name's first component is a domain when it contains `.` or `:` or is `localhost`
+ * (dockerd 20.10's distribution/reference: an upper-case first component is not a
+ * domain there, so `UPPER/x` is refused); otherwise the domain is `docker.io`, and a single
  * component gets `library/` in front. So `busybox` normalises to
  * `docker.io/library/busybox`, and prints back ("familiar" form) as `busybox`.
  */
@@ -53,7 +54,7 @@ function splitDomain(s: string): [string, string] {
   const first = i < 0 ? '' : s.slice(0, i);
   let dom: string;
   let rest: string;
-  if (i < 0 || (!/[.:]/.test(first) && first !== 'localhost' && first.toLowerCase() === first)) {
+  if (i < 0 || (!/[.:]/.test(first) && first !== 'localhost')) {
     dom = DEFAULT_DOMAIN;
     rest = s;
   } else {

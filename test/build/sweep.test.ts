@@ -77,7 +77,17 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
       ['ARG', /dockerfile parse error line 2: ARG requires at least one argument/],
       ['COPY', /COPY requires at least two arguments, but only one was provided\. Destination could not be determined\n/],
       ['ONBUILD', /dockerfile parse error line 2: ONBUILD requires at least one argument/],
+      ['HEALTHCHECK', /dockerfile parse error line 2: HEALTHCHECK requires at least one argument/],
+      // dockerd 20.10's parser knows --chmod; its legacy builder refuses it at the step.
+      ['COPY --chmod=755 Dockerfile /x', /Step 2\/2 : COPY --chmod=755 Dockerfile \/x\nthe --chmod option requires BuildKit\. /],
+      ['ADD --chmod=755 Dockerfile /x', /the --chmod option requires BuildKit\. /],
+      // Not a domain in 20.10's references: refused before any pull.
+      ['FROM UPPER/x', /Step 2\/2 : FROM UPPER\/x\ninvalid reference format: repository name must be lowercase\n/],
     ];
+    const twice = await buildFile(t, d, 'FROM busybox AS a\nRUN true\nFROM busybox AS A\nRUN true\n');
+    assert.equal(twice.code, 1);
+    assert.match(twice.out, /Step 2\/4 : RUN true\n(.*\n)* ---> \w{12}\na stage name already used\n/);
+    assert.doesNotMatch(twice.out, /Step 3\/4/);
     const comments = await buildFile(t, d, '# only a comment\n\n');
     assert.match(comments.out, /Error response from daemon: failed to parse Dockerfile: file with no instructions/);
     const noStage = await buildFile(t, d, 'RUN true\nFROM busybox\n');
@@ -106,6 +116,8 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
       ['COPY *.txt /dest', /When using COPY with more than one source file, the destination must be a directory and end with a \/\n/],
       ['COPY --from=0 a.txt /x', /invalid from flag value 0: refers to current build stage\n/],
       ['COPY --from=-1 a.txt /x', /invalid from flag value -1: index out of bounds\n/],
+      // A pull that fails is wrapped too (port 1 on loopback: nothing listens there).
+      ['COPY --from=127.0.0.1:1/nosuch a.txt /x', /invalid from flag value 127\.0\.0\.1:1\/nosuch: .*connection refused\n/],
       ['COPY --chown=a:b:c a.txt /x', /unable to convert uid\/gid chown string to host mapping: invalid chown string format: a:b:c\n/],
       ['COPY --chown=:nobody a.txt /x', /can't find uid for user : no such user: \n/],
       // A lone name is the group too: u1 has no group of its name.

@@ -97,6 +97,7 @@ test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 18
   await both('POST', `/images/busybox/tag?repo=mine`);
   // dockerd answers 500 here; the issue asks for a 4xx, with the same message.
   await both('POST', `/images/busybox/tag?repo=UPPER/Case`, undefined, 400);
+  await both('POST', `/images/busybox/tag?repo=UPPER/x`, undefined, 400);
   await both('POST', `/images/nothere/tag?repo=x`);
   await both('GET', '/images/json', listView);
   await both('GET', '/images/json?all=1&digests=1', listView);
@@ -114,6 +115,7 @@ test('image API answers match dockerd 20.10', { skip: skip ?? false, timeout: 18
   await both('GET', '/images/localhost:5000/a/b:v1/json', inspectView);
   await both('GET', '/images/nothere/json');
   await both('GET', '/images/UPPER/json');
+  await both('GET', '/images/UPPER/x/json');
   await both('GET', `/images/${multi.tag}/history`, historyView);
   await both('GET', '/images/nothere/history');
   await both('DELETE', '/images/nothere');

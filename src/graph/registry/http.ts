@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Endpoint } from './endpoint.js';
@@ -96,10 +97,25 @@ function titleCase(m: string): string {
   return m[0] + m.slice(1).toLowerCase();
 }
 
+/**
+ * The server Go's resolver names in a failed lookup: the first nameserver of
+ * /etc/resolv.conf, or 127.0.0.1 when there is none (Go's default).
+ */
+function resolverAddress(): string {
+  let text = '';
+  try {
+    text = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    // No resolv.conf: Go falls back to the local resolver too.
+  }
+  const ns = /^\s*nameserver\s+(\S+)/m.exec(text)?.[1] ?? '127.0.0.1';
+  return ns.includes(':') ? `[${ns}]:53` : `${ns}:53`;
+}
+
 /** Node's errors in the words Go's net/http uses, which is what dockerd prints. */
 function describe(err: NodeJS.ErrnoException): string {
   if (err.code === 'ECONNREFUSED') return `dial tcp ${err.message.replace(/^connect ECONNREFUSED /, '')}: connect: connection refused`;
-  if (err.code === 'ENOTFOUND') return `dial tcp: lookup ${(err as { hostname?: string }).hostname ?? ''}: no such host`;
+  if (err.code === 'ENOTFOUND') return `dial tcp: lookup ${(err as { hostname?: string }).hostname ?? ''} on ${resolverAddress()}: no such host`;
   if (err.code === 'ECONNRESET') return 'read: connection reset by peer';
   if (err.code === 'EPROTO' || /wrong version number|packet length too long/.test(err.message)) return 'http: server gave HTTP response to HTTPS client';
   return err.message;
