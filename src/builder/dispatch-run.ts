@@ -16,10 +16,11 @@ export async function dispatchRun(b: BuildRun, inst: Of<'run'>): Promise<void> {
   const rc = b.state.runConfig;
   const cmd = inst.json ? inst.args : [...shellOf(rc), ...inst.args];
   const args = argEnv(b.state, b.opts.buildArgs);
-  // The history and cache key name only the args this stage declared: a proxy arg
-  // given but not declared is in the command's environment only (prependEnvOnCmd).
-  const named = args.filter((e) => b.state.args.has(e.slice(0, e.indexOf('='))));
-  const saveCmd = named.length ? [`|${named.length}`, ...named, ...cmd] : cmd;
+  // The history and cache key name the args, except a proxy arg no ARG declared: that
+  // one is in the command's environment only, though it still brings the `|N` prefix
+  // (dockerd's prependEnvOnCmd runs whenever there are args at all: `|0 /bin/sh -c ...`).
+  const named = args.filter((e) => b.args.namedInHistory(e.slice(0, e.indexOf('='))));
+  const saveCmd = args.length ? [`|${named.length}`, ...named, ...cmd] : cmd;
   const probe: ContainerConfig = { ...rc, Cmd: saveCmd, Entrypoint: null };
   if (tryCache(b, probe)) return;
   if (!b.state.image) throw new StepError('Please provide a source image with `from` prior to run');

@@ -30,6 +30,11 @@ export class BuildArgs {
     return dflt;
   }
 
+  /** dockerd's IsReferencedOrNotBuiltin: a proxy arg counts only once an ARG declared it. */
+  namedInHistory(key: string): boolean {
+    return this.referenced.has(key) || !BUILTIN_ARGS.has(key);
+  }
+
   /** `--build-arg` names no ARG declared, sorted: dockerd's warning. */
   unused(): string[] {
     return [...this.given.keys()].filter((k) => !this.referenced.has(k) && !BUILTIN_ARGS.has(k)).sort();
