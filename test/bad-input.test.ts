@@ -90,6 +90,14 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     ['GET', '/events?since=abc&until=1', undefined, 400, 'strconv.ParseInt: parsing "abc": invalid syntax'],
     ['POST', '/build?buildargs=%7Bbad', '', 400, "error reading build args: invalid character 'b' looking for beginning of object key string"],
     ['POST', '/build?labels=%5B1%5D', '', 400, 'error reading labels: json: cannot unmarshal array into Go value of type map[string]string'],
+    ['POST', '/build?ulimits=bad', '', 400, "error reading ulimit settings: invalid character 'b' looking for beginning of value"],
+    ['POST', '/build?outputs=bad', '', 400, "invalid character 'b' looking for beginning of value"],
+    ['POST', '/build?version=3', '', 400, 'invalid version "3"'],
+    // A body that is no tar, in Go's tar words; none at all is an empty context.
+    ['POST', '/build', 'FROM busybox\n', 400, 'unexpected EOF'],
+    ['POST', '/build', 'x'.repeat(600), 400, 'archive/tar: invalid tar header'],
+    // memory and cpushares that do not parse are 0 to dockerd (Int64ValueOrZero).
+    ['POST', '/build?memory=abc&cpushares=x', '', 400, 'Cannot locate specified Dockerfile: Dockerfile'],
   ];
   const wrong: string[] = [];
   for (const [method, path, body, status, words] of cases) {

@@ -249,15 +249,20 @@ test('a context larger than the memory it may take is extracted while it arrives
     /the build context is larger than the daemon's limit of 200000 bytes/);
 });
 
-test('a gzip context and a bare Dockerfile open too', async (t) => {
+test('a gzip context opens too; a body that is no tar is refused in Go\'s tar words, an empty one is an empty context', async (t) => {
   const bytes = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\nCOPY a /\n' }, { name: 'a', content: 'a\n' }]);
   const zipped = gzipSync(bytes);
   const ctx = await openContext(Readable.from([zipped.subarray(0, 3), zipped.subarray(3)]), scratch(t), '', 1 << 20, new AbortController().signal);
   assert.equal(ctx.dockerfile, 'FROM busybox\nCOPY a /\n');
   assert.equal(ctx.digests?.get('a')?.digest, sha('a\n'));
-  const bare = await openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, new AbortController().signal);
-  assert.equal(bare.dockerfile, 'FROM busybox\nRUN true\n');
-  await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1000, new AbortController().signal), /larger than the daemon's limit of 1000 bytes/);
+  // dockerd reads every body as a tar: clients wrap a Dockerfile sent alone.
+  const never = new AbortController().signal;
+  await assert.rejects(openContext(Readable.from([Buffer.from('FROM busybox\n'), Buffer.from('RUN true\n')]), scratch(t), '', 1 << 20, never),
+    (e: Error) => e.message === 'unexpected EOF');
+  await assert.rejects(openContext(Readable.from([Buffer.alloc(3000, 0x41)]), scratch(t), '', 1 << 20, never), (e: Error) => e.message === 'archive/tar: invalid tar header');
+  await assert.rejects(openContext(Readable.from([]), scratch(t), '', 1 << 20, never), (e: Error) => e.message === 'Cannot locate specified Dockerfile: Dockerfile');
+  const big = await tarOf([{ name: 'Dockerfile', content: 'FROM busybox\n' }, { name: 'a', content: 'a'.repeat(3000) }]);
+  await assert.rejects(openContext(Readable.from([big]), scratch(t), '', 1000, never), /larger than the daemon's limit of 1000 bytes/);
   // A Dockerfile named out of the context: dockerd's words.
   await assert.rejects(openContext(Readable.from([bytes]), scratch(t), '../x', 1 << 20, new AbortController().signal),
     (e: Error) => e.message === 'forbidden path outside the build context: ../x ()');

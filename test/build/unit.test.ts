@@ -17,7 +17,7 @@ test('parser: directives, comments, continuations, flags and dockerd errors', ()
   assert.throws(() => parseDockerfile('FROM busybox\nFOO bar\n'), /dockerfile parse error line 2: unknown instruction: FOO/);
   assert.throws(() => parseDockerfile('# escape=x\nFROM busybox\n'), /invalid ESCAPE 'x'/);
   const copy = toInstruction(parseDockerfile('FROM x\nCOPY ["a b", "/c"]\n').nodes[1]!, '\\');
-  assert.deepEqual(copy, { kind: 'copy', sources: ['a b'], dest: '/c', from: '', chown: '', json: true });
+  assert.deepEqual(copy, { kind: 'copy', sources: ['a b'], dest: '/c', from: '', chown: '', chmod: '', json: true });
   assert.throws(() => toInstruction(parseDockerfile('FROM x\nRUN --mount=x true\n').nodes[1]!, '\\'), /Unknown flag: mount/);
   assert.throws(() => toInstruction(parseDockerfile('FROM x\nSHELL sh -c\n').nodes[1]!, '\\'), /SHELL requires the arguments to be in JSON form/);
   const env = toInstruction(parseDockerfile('FROM x\nENV A=b C="d e"\n').nodes[1]!, '\\');

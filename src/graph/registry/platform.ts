@@ -22,11 +22,18 @@ export function hostPlatform(): Want {
   return architecture === 'arm' ? { os: 'linux', architecture, variant: 'v7' } : { os: 'linux', architecture };
 }
 
+/** A specifier's parts, in containerd's words when there are too many or one is empty. */
+function specifierParts(p: string): string[] {
+  const parts = p.toLowerCase().split('/');
+  if (parts.length > 3) throw new InvalidParameter(`"${p}": cannot parse platform specifier: invalid argument`);
+  if (parts.some((s) => s === '')) throw new InvalidParameter(`"${p}": unknown operating system or architecture: invalid argument`);
+  return parts;
+}
+
 /** `--platform` (`linux`, `linux/arm64`, `linux/arm/v6`), or the host's when empty. */
 export function parseWant(p: string | undefined): Want {
   if (!p) return hostPlatform();
-  const parts = p.toLowerCase().split('/');
-  if (parts.length > 3 || parts.some((s) => s === '')) throw new InvalidParameter(`"${p}": unknown operating system or architecture: invalid argument`);
+  const parts = specifierParts(p);
   const [os, arch, variant] = parts as [string, string?, string?];
   if (os !== 'linux') throw new InvalidParameter(`"${p}": operating system is not supported`);
   const architecture = arch ? (archAliases[arch] ?? arch) : hostPlatform().architecture;
@@ -65,4 +72,22 @@ export function selectManifest(manifests: Descriptor[], want: Want): Descriptor 
 /** Whether an image config's platform fits what was asked (a single-platform manifest). */
 export function configMatches(cfg: { os?: string; architecture?: string; variant?: string }, want: Want): boolean {
   return matches({ os: cfg.os ?? 'linux', architecture: cfg.architecture ?? '', variant: cfg.variant }, want);
+}
+
+const OSES = ['linux', 'windows', 'darwin', 'freebsd', 'netbsd', 'openbsd', 'solaris', 'illumos', 'aix', 'android', 'ios', 'js', 'plan9', 'dragonfly'];
+
+/**
+ * A platform (`create?platform=`, `build?platform=`) as containerd's platforms.Parse reads it for dockerd: `os`, `arch`
+ * (a lone known OS or architecture takes the host's other half), `os/arch[/variant]`.
+ */
+export function parsePlatform(p: string): Want {
+  const parts = specifierParts(p);
+  const host = hostPlatform();
+  if (parts.length === 1) {
+    const one = parts[0]!;
+    return OSES.includes(one) ? { ...host, os: one } : { os: host.os, architecture: archAliases[one] ?? one };
+  }
+  const want: Want = { os: parts[0]!, architecture: archAliases[parts[1]!] ?? parts[1]! };
+  if (parts[2]) want.variant = parts[2];
+  return want;
 }

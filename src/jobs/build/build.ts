@@ -8,6 +8,7 @@ import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
 import { makeScratch, tmpRoot } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
+import { parsePlatform } from '../../graph/registry/platform.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
 
 /** A stream taking the JSON lines a pull writes, each handed on as a message of the build's. */
@@ -83,6 +84,8 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
       if (!stdin.destroyed) stdin.resume();
       throw err;
     }
+    // dockerd checks the platform once it has the Dockerfile, before the first step.
+    if (a.platform) parsePlatform(a.platform);
     // A context left in memory is read through its view until a step needs its files;
     // its materialize makes the directory (scratch is set before it resolves).
     if (!context.view) await scratchDir();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { applyTar } from '../../drivers/graphdriver/archive/apply.js';
 import { cleanName, resolveInRoot } from '../../drivers/graphdriver/archive/confine.js';
-import { BLOCK } from '../../drivers/graphdriver/archive/tar-header.js';
+import { BLOCK, checksumOk, isZeroBlock } from '../../drivers/graphdriver/archive/tar-header.js';
 import { InvalidParameter, isErrno } from '../../engine/errors.js';
 import { decompress, detectCompression } from '../../graph/archive/decompress.js';
 import { IgnoreMatcher, readIgnore } from '../../builder/dockerignore.js';
@@ -14,8 +14,7 @@ import { ChunkPark, type Parked } from './context-park.js';
 import { headOf, receive, sniff, type Received } from './context-receive.js';
 
 /*
- * The build context: the request body, a tar (plain or compressed), or a bare
- * Dockerfile (`docker build - < Dockerfile`). Its size, counted after any
+ * The build context: the request body, a tar (plain or compressed). Its size, counted after any
  * decompression (so a small gzip cannot unpack past it), is capped by the daemon's
  * --max-build-context, else BERTH_MAX_BUILD_CONTEXT, else 8 GiB: past it the build
  * is refused.
@@ -161,8 +160,6 @@ function rejoined(held: Received, body: Readable): Readable {
   return held.ended ? Readable.from(held.chunks) : Readable.from(joined([...held.chunks], body));
 }
 
-const isTar = (head: Buffer): boolean => head.length >= 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
-
 /**
  * The lstat of the last scratch directory made under a parent (`rootKey`). Every
  * one is made the same way (same call, mode, owner, parent), so an earlier one's
@@ -197,11 +194,16 @@ export async function openContext(body: Readable, dir: string | Promise<string> 
     input = await decompress(rejoined(first, body));
     first = await sniff(input, 512, signal);
   }
-  if (!isTar(headOf(first, 512))) {
-    // A bare Dockerfile (`docker build - < Dockerfile`), held whole, within the limit.
-    const all = await receive(input, new DigestWalker(), max, Infinity, signal, first);
-    return { dockerfile: Buffer.concat(all.chunks).toString('utf8'), ignore: new IgnoreMatcher([]), digests: null, view: null, materialize: null, release: async () => {} };
+  if (first.ended && first.bytes === 0) {
+    // No body: an empty context, whose Dockerfile then cannot be found.
+    input = Readable.from([Buffer.alloc(2 * BLOCK)]);
+    first = await sniff(input, 512, signal);
   }
+  // Always a tar, as dockerd reads it (clients wrap a Dockerfile given alone: the
+  // CLI's `docker build - < Dockerfile`, docker-py's fileobj); else Go's tar errors.
+  const head = headOf(first, 512);
+  if (head.length < BLOCK) throw new InvalidParameter('unexpected EOF');
+  if (!isZeroBlock(head) && !checksumOk(head)) throw new InvalidParameter('archive/tar: invalid tar header');
   const walker = new DigestWalker(wanted(dockerfileName));
   // The chunks leave the heap as they arrive, in case the context stays in memory.
   const held = new ChunkPark();

@@ -1,6 +1,6 @@
 import '../../jobs/build/types.js';
 import type { RunHostConfig } from '../../builder/backend.js';
-import { InvalidParameter } from '../../engine/errors.js';
+import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
 import { parseNamed } from '../../graph/reference.js';
 import { decodeRegistryConfig } from '../../graph/registry/auth-header.js';
 import { unmarshalTypeError } from '../go-decode.js';
@@ -44,18 +44,30 @@ function limits(q: Query): RunHostConfig['limits'] {
   if (q.all('securityopt').length) throw new InvalidParameter('The daemon on this platform does not support setting security options on build');
   const out: RunHostConfig['limits'] = {};
   const raw = q.string('ulimits');
-  if (raw) {
-    try {
-      out.Ulimits = JSON.parse(raw) as RunHostConfig['limits']['Ulimits'];
-    } catch (err) {
-      throw new InvalidParameter(`error reading ulimit settings: ${(err as Error).message}`);
-    }
-  }
+  if (raw) out.Ulimits = goUnmarshal(raw, 'error reading ulimit settings: ') as RunHostConfig['limits']['Ulimits'];
   const shm = q.int('shmsize', 0)!;
   if (shm) out.ShmSize = shm;
-  const swap = q.int('memswap', 0)!;
+  const swap = int64OrZero(q, 'memswap');
   if (swap) out.MemorySwap = swap;
   return out;
+}
+
+/** dockerd's httputils.Int64ValueOrZero: a value that does not parse is 0, not an error. */
+function int64OrZero(q: Query, name: string): number {
+  const v = q.string(name) ?? '';
+  return /^[+-]?\d+$/.test(v) ? Number(v) : 0;
+}
+
+/**
+ * The options dockerd 20.10 reads and berth has no use for, checked as it checks
+ * them: `outputs` must be JSON (BuildKit's exporters), `version` 1 or 2.
+ */
+function checkUnused(q: Query): void {
+  const outputs = q.string('outputs');
+  if (outputs) goUnmarshal(outputs);
+  const version = q.string('version');
+  if (version && version !== '1' && version !== '2') throw new InvalidParameter(`invalid version ${JSON.stringify(version)}`);
+  if (version === '2') throw new NotImplemented('BuildKit (build version 2) is not implemented by berth: its builder is the classic one, version 1');
 }
 
 /** `-t` values checked before anything is built, as dockerd does. */
@@ -79,6 +91,7 @@ export const buildRoutes: Route[] = [
     method: 'post', path: '/build', job: 'image_build', body: 'stream', reply: 'json-stream',
     args: (r) => {
       const q = r.query;
+      checkUnused(q);
       const labels = jsonMap(q, 'labels', 'labels', 'map[string]string');
       return {
         tags: tags(q),
@@ -95,8 +108,8 @@ export const buildRoutes: Route[] = [
         host: {
           networkMode: q.string('networkmode') || 'default',
           extraHosts: q.all('extrahosts').flatMap((h) => h.split(',')).filter((h) => h !== ''),
-          cpuShares: q.int('cpushares', 0)!,
-          memory: q.int('memory', 0)!,
+          cpuShares: int64OrZero(q, 'cpushares'),
+          memory: int64OrZero(q, 'memory'),
           limits: limits(q),
         },
         platform: q.string('platform') ?? '',

@@ -70,7 +70,7 @@ export function num(block: Buffer, off: number, len: number, what: string): numb
 }
 
 /** The checksum is the byte sum of the header with its own field read as spaces. */
-function checksumOk(block: Buffer): boolean {
+export function checksumOk(block: Buffer): boolean {
   let stored: number;
   try {
     stored = num(block, 148, 8, 'checksum');
