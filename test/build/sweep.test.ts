@@ -2,9 +2,10 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { DOCKER_CLI_20, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
@@ -26,6 +27,18 @@ interface Built { code: number; out: string }
 async function build(d: TestDaemon, args: string[], dir: string): Promise<Built> {
   const r = await d.docker(['build', ...args, dir], { cli: DOCKER_CLI_20, timeoutMs: 60_000 });
   return { code: r.code, out: r.stdout + r.stderr };
+}
+
+/** A POST with no body to the daemon's API; the whole answer. */
+function rawPost(socket: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method: 'POST', path: `/v1.41${path}` }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Build `dockerfile` (plus `files`) in a fresh context. */
@@ -206,6 +219,48 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.match(refused.out, /ADD failed: Get "http:\/\/127\.0\.0\.1:1\/f": dial tcp 127\.0\.0\.1:1: connect: connection refused\n/);
     const copy = await buildFile(t, d, `FROM busybox\nCOPY ${base}/f /f\n`);
     assert.match(copy.out, /COPY failed: source can't be a URL for COPY\n/);
+  });
+
+  await t.test('remote= contexts: a Dockerfile as text, a tar, a gzip tar by its bytes; failures in dockerd\'s words', async (t) => {
+    const ctxTar = await new Promise<Buffer>((resolve) => {
+      const pack = tar.pack();
+      pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY f /f\nRUN cat /f\n');
+      pack.entry({ name: 'Alt' }, 'FROM busybox\nRUN echo alt-file\n');
+      pack.entry({ name: 'f' }, 'from-the-tar\n');
+      pack.finalize();
+      const parts: Buffer[] = [];
+      pack.on('data', (c: unknown) => parts.push(c as Buffer)).on('end', () => resolve(Buffer.concat(parts)));
+    });
+    const files: Record<string, [string, Buffer]> = {
+      '/Dockerfile': ['', Buffer.from('FROM busybox\nRUN echo remote-plain\n')], // no type: sniffed as text
+      '/ctx.tar': ['application/x-tar', ctxTar],
+      '/ctx': ['application/octet-stream', gzipSync(ctxTar)], // sniffed: gzip, so a context
+      '/page': ['text/html', Buffer.from('<html></html>')],
+    };
+    const server = createServer((req, res) => {
+      const f = files[req.url ?? ''];
+      if (!f) { res.statusCode = 404; res.end('not here\n'); return; }
+      if (f[0]) res.setHeader('Content-Type', f[0]);
+      res.end(f[1]);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => { server.close(); });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const post = (remote: string, extra = '') => rawPost(d.socket, `/build?remote=${encodeURIComponent(remote)}${extra}`);
+    const plain = await post(`${base}/Dockerfile`);
+    assert.equal(plain.status, 200);
+    assert.match(plain.body, new RegExp(`"status":"${base}/Dockerfile","progressDetail":\\{"current":35\\}.*"id":"Downloading context"`));
+    assert.match(plain.body, /remote-plain\\n/);
+    assert.match((await post(`${base}/ctx.tar`)).body, /from-the-tar\\n/);
+    assert.match((await post(`${base}/ctx`, '&dockerfile=Alt')).body, /alt-file\\n/);
+    const missing = await post(`${base}/nope`);
+    assert.equal(missing.status, 404);
+    assert.equal(JSON.parse(missing.body).message, `error downloading remote context ${base}/nope: failed to GET ${base}/nope with status 404 Not Found: not here`);
+    const html = await post(`${base}/page`);
+    assert.equal(JSON.parse(html.body).message, `error detecting content type for remote ${base}/page: unsupported Content-Type "text/html"`);
+    assert.equal(JSON.parse((await post('http://127.0.0.1:1/x')).body).message,
+      'error downloading remote context http://127.0.0.1:1/x: Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused');
+    assert.equal(JSON.parse((await post('ftp://127.0.0.1/x')).body).message, 'remoteURL (ftp://127.0.0.1/x) could not be recognized as URL');
   });
 
   await t.test('build options: RUN gets --ulimit and --shm-size; isolation and --security-opt refused', async (t) => {

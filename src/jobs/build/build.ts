@@ -4,12 +4,14 @@ import { build } from '../../builder/build.js';
 import { ContextRemovals } from '../../builder/dockerignore.js';
 import type { SourceRoot } from '../../builder/sources.js';
 import { StepError } from '../../builder/step.js';
-import { InvalidParameter, NotImplemented } from '../../engine/errors.js';
+import { InvalidParameter } from '../../engine/errors.js';
 import { makeScratch, tmpRoot } from '../../graph/archive/tmp.js';
 import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
 import { parsePlatform } from '../../graph/registry/platform.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
+import { remoteContext } from './context-remote.js';
+import { progressBar } from '../../graph/archive/messages.js';
 
 /** A stream taking the JSON lines a pull writes, each handed on as a message of the build's. */
 function messagesTo(say: (msg: Record<string, unknown>) => void): Writable {
@@ -36,9 +38,7 @@ function messagesTo(say: (msg: Record<string, unknown>) => void): Writable {
  */
 export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
   const a = job.args;
-  const stdin = job.stdin;
-  if (a.remote) throw new NotImplemented('remote build contexts are not supported by berth');
-  if (!stdin) throw new InvalidParameter('the build context is missing from the request body');
+  if (!a.remote && !job.stdin) throw new InvalidParameter('the build context is missing from the request body');
   const out = job.stdout!;
   let started = false;
   // Messages made in one turn of the event loop go out as one write: a fully cached
@@ -77,6 +77,13 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     return made;
   };
   let context: Context | undefined;
+  let stdin = job.stdin!;
+  if (a.remote) {
+    job.stdin?.resume(); // a remote context's request has no body to read
+    // As dockerd's progress reader, its arguments swapped: the URL is the status.
+    const downloaded = (n: number): void => say({ status: a.remote, progressDetail: { current: n }, progress: progressBar(n, 0), id: 'Downloading context' });
+    stdin = await remoteContext(a.remote, a.dockerfile, job.signal, downloaded);
+  }
   try {
     try {
       context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal, undefined, tmpRoot(ctx.config.dataRoot));

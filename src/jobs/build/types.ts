@@ -5,7 +5,7 @@ import type { AuthConfig } from '../../graph/registry/types.js';
 export interface BuildArgs extends BuildOptions {
   /** Path of the Dockerfile inside the context (`-f`); the CLI puts one from elsewhere or stdin in the tar. */
   dockerfile: string;
-  /** `remote=`: a URL context, which berth does not fetch. */
+  /** `remote=`: a URL context, fetched by the daemon (context-remote.ts). */
   remote: string;
   /** `X-Registry-Config`: the client's credentials by registry, for FROM images pulled. */
   registryAuth: Record<string, AuthConfig>;
