@@ -38,6 +38,8 @@ export interface OciProcess {
   capabilities: OciCapabilities;
   rlimits: OciRlimit[];
   noNewPrivileges: boolean;
+  /** `--oom-score-adj`, written to /proc/self/oom_score_adj before the exec (absent: inherited). */
+  oomScoreAdj?: number;
 }
 
 export interface OciRoot {

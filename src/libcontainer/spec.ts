@@ -90,6 +90,8 @@ export interface ContainerSpecInput {
   /** The daemon's bounding set (`hostBoundingCapabilities()`): caps `--privileged`/`ALL` to it. */
   hostCapabilities?: string[];
   noNewPrivileges?: boolean;
+  /** `--oom-score-adj`; 0 when absent, written all the same (dockerd's spec always carries it). */
+  oomScoreAdj?: number;
   seccomp?: SeccompChoice;
   /** `--ulimit`, and the daemon's `--default-ulimit` (the container's win by name). */
   ulimits?: UlimitSpec[];
@@ -270,6 +272,7 @@ export function buildSpec(input: ContainerSpecInput): OciSpec {
       },
       rlimits: rlimits(input),
       noNewPrivileges: input.noNewPrivileges ?? false,
+      oomScoreAdj: input.oomScoreAdj ?? 0,
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs ?? false },
     hostname: has('uts') ? hostname : '',

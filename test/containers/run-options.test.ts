@@ -117,6 +117,12 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
   assert.notEqual(ro.code, 0);
   assert.match(ro.err, /Read-only file system/);
   assert.equal(await runOk(d, ['--ulimit', 'nofile=123:456', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '123\n456\n');
+  // --oom-score-adj is the process's own (and an exec's), as runc writes it.
+  const oom = (await d.docker(['run', '-d', '--oom-score-adj', '321', 'busybox', 'sleep', '30'])).stdout.trim();
+  await pidReady(d, oom);
+  assert.equal(readFileSync(`/proc/${pidOf(d, oom)}/oom_score_adj`, 'utf8'), '321\n');
+  assert.equal((await d.docker(['exec', oom, 'cat', '/proc/self/oom_score_adj'])).stdout, '321\n');
+  await d.docker(['rm', '-f', oom]);
   assert.equal(await runOk(d, ['--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward']), '1\n');
   const hostSysctl = await run(d, ['--sysctl', 'kernel.hostname=x', 'busybox', 'true']);
   assert.notEqual(hostSysctl.code, 0);

@@ -117,6 +117,7 @@ export async function specInput(ctx: JobContext, c: ContainerRecord, x: SpecExtr
     capDrop: stringList(h['CapDrop']),
     hostCapabilities: await hostBoundingCapabilities(),
     noNewPrivileges: security.noNewPrivileges,
+    oomScoreAdj: typeof h['OomScoreAdj'] === 'number' ? h['OomScoreAdj'] : 0,
     seccomp: security.seccomp,
     ulimits: ulimitsOf(h),
     sysctls: (h['Sysctls'] as Record<string, string> | undefined) ?? {},

@@ -53,5 +53,7 @@ export async function execProcess(ctx: JobContext, c: ContainerRecord, rec: Exec
     capabilities: { bounding: caps, effective: root ? caps : [], permitted: root ? caps : [], inheritable: [], ambient: [] },
     rlimits: rlimitsOf(c),
     noNewPrivileges: parseSecurityOpts(stringList(h['SecurityOpt'])).noNewPrivileges,
+    // An exec'd process gets the container's score too (its spec is the container's process).
+    oomScoreAdj: typeof h['OomScoreAdj'] === 'number' ? h['OomScoreAdj'] : 0,
   };
 }

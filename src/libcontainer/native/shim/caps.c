@@ -5,6 +5,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -51,6 +52,19 @@ int rlimit_from_name(const char *name) {
 }
 
 int apply_rlimits(const struct process_spec *p, char *err) {
+  /* The OOM score goes with the limits: the process's own, set while it still has
+     CAP_SYS_RESOURCE (a negative score needs it), inherited by what it execs. */
+  if (p->has_oom_score_adj) {
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+    if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+      int e = errno;
+      if (fd >= 0) close(fd);
+      return fail(err, e, "write /proc/self/oom_score_adj");
+    }
+    close(fd);
+  }
   for (size_t i = 0; i < p->nrlimits; i++) {
     struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
     if (setrlimit(p->rlimits[i].resource, &rl) < 0)

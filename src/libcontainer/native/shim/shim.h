@@ -48,6 +48,8 @@ struct process_spec {
   struct rlimit_spec *rlimits;
   size_t nrlimits;
   bool no_new_privs;
+  bool has_oom_score_adj;
+  int oom_score_adj;
 };
 
 struct mount_spec {

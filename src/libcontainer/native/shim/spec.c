@@ -67,7 +67,7 @@ static int caps_mask(struct json_object *a, uint64_t *mask, const char *set, cha
 
 int spec_parse_process(struct json_object *p, struct process_spec *out, bool require_caps, char *err) {
   static const char *const keys[] = {"terminal", "consoleSize", "user", "args", "env", "cwd",
-                                     "capabilities", "rlimits", "noNewPrivileges", NULL};
+                                     "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj", NULL};
   memset(out, 0, sizeof *out);
   if (!p || !json_object_is_type(p, json_type_object)) return fail(err, 0, "config.json: process is required");
   if (check_keys(p, "process.", keys, err)) return -1;
@@ -122,6 +122,11 @@ int spec_parse_process(struct json_object *p, struct process_spec *out, bool req
     }
   }
   out->no_new_privs = json_object_get_boolean(get(p, "noNewPrivileges"));
+  struct json_object *oom = get(p, "oomScoreAdj");
+  if (oom) {
+    out->has_oom_score_adj = true;
+    out->oom_score_adj = json_object_get_int(oom);
+  }
   return 0;
 }
 
