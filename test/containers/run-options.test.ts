@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
@@ -117,6 +117,16 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
   assert.notEqual(ro.code, 0);
   assert.match(ro.err, /Read-only file system/);
   assert.equal(await runOk(d, ['--ulimit', 'nofile=123:456', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '123\n456\n');
+  // The real-time scheduler's budget: checked at create, and the kernel's refusal (the
+  // parent group has none to give here) fails the start in runc's words.
+  const rtHigh = await run(d, ['--cpu-rt-period', '1000', '--cpu-rt-runtime', '2000', 'busybox', 'true']);
+  assert.match(rtHigh.err, /cpu real-time runtime cannot be higher than cpu real-time period/);
+  // (A new group's own budget is 0, so berth's parent group has none: the write fails.)
+  if (existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')) {
+    const rt = await run(d, ['--cpu-rt-runtime', '100', 'busybox', 'true']);
+    assert.notEqual(rt.code, 0);
+    assert.match(rt.err, /failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply cgroup configuration: failed to write "100": write \/sys\/fs\/cgroup\/cpu\/\S+\/cpu\.rt_runtime_us: invalid argument: unknown/);
+  }
   // --oom-score-adj is the process's own (and an exec's), as runc writes it.
   const oom = (await d.docker(['run', '-d', '--oom-score-adj', '321', 'busybox', 'sleep', '30'])).stdout.trim();
   await pidReady(d, oom);

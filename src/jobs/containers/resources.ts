@@ -18,6 +18,8 @@ export function resourcesOf(h: HostConfig): Resources {
   set('cpuQuota', num(h['CpuQuota']));
   if (typeof h['CpusetCpus'] === 'string' && h['CpusetCpus']) r.cpusetCpus = h['CpusetCpus'];
   if (typeof h['CpusetMems'] === 'string' && h['CpusetMems']) r.cpusetMems = h['CpusetMems'];
+  set('cpuRealtimePeriod', num(h['CpuRealtimePeriod']));
+  set('cpuRealtimeRuntime', num(h['CpuRealtimeRuntime']));
   set('pidsLimit', num(h['PidsLimit']));
   set('blkioWeight', num(h['BlkioWeight']));
   return r;

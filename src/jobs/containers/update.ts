@@ -1,6 +1,5 @@
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import { Conflict, InvalidParameter, System, isErrno } from '../../engine/errors.js';
-import { getSystemErrorMap } from 'node:util';
 import { CgroupWriteError } from '../../libcontainer/cgroups/fs.js';
 import type { Resources } from '../../libcontainer/cgroups/resources.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/validate.js';
@@ -163,9 +162,6 @@ async function kernelRefusal(err: unknown, h: ContainerHandle, u: UpdateBody): P
  * (`failed to write "V": write PATH: invalid argument`, Go's words for the errno).
  */
 function runcWords(err: unknown): string | null {
-  if (!(err instanceof CgroupWriteError)) return null;
-  const errno = (err.cause as { errno?: number } | undefined)?.errno;
-  const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
-  if (!text) return null;
-  return `runc did not terminate successfully: exit status 1: failed to write ${JSON.stringify(err.value)}: write ${err.file}: ${text.toLowerCase()}\n: unknown`;
+  const words = err instanceof CgroupWriteError ? err.runcWords() : null;
+  return words ? `runc did not terminate successfully: exit status 1: ${words}\n: unknown` : null;
 }

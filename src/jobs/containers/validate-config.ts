@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { InvalidParameter } from '../../engine/errors.js';
 import { normalizeCapabilities } from '../../libcontainer/capabilities.js';
 import { parseSignal } from './signals.js';
@@ -19,6 +20,21 @@ export function validateCreateRequest(body: CreateBody): void {
   }
   const runtime = body.HostConfig?.['Runtime'];
   if (typeof runtime === 'string' && !RUNTIMES.includes(runtime)) throw new InvalidParameter(`Unknown runtime specified ${runtime}`);
+  validateRealtime(body.HostConfig ?? {});
+}
+
+/**
+ * runconfig's validateResources for the CPU real-time scheduler: the values need
+ * cgroup v1's cpu.rt_* files, and the runtime must fit in the period. What the
+ * kernel then accepts is known only at start (the parent group's own budget).
+ */
+function validateRealtime(h: HostConfig): void {
+  const period = typeof h['CpuRealtimePeriod'] === 'number' ? h['CpuRealtimePeriod'] : 0;
+  const runtime = typeof h['CpuRealtimeRuntime'] === 'number' ? h['CpuRealtimeRuntime'] : 0;
+  const supported = existsSync('/sys/fs/cgroup/cpu/cpu.rt_period_us');
+  if (period > 0 && !supported) throw new InvalidParameter('Your kernel does not support cgroup cpu real-time period');
+  if (runtime > 0 && !supported) throw new InvalidParameter('Your kernel does not support cgroup cpu real-time runtime');
+  if (period !== 0 && runtime !== 0 && runtime > period) throw new InvalidParameter('cpu real-time runtime cannot be higher than cpu real-time period');
 }
 
 /** dockerd's validateCapabilities at create: an unknown name fails there, not at start. */

@@ -1,5 +1,6 @@
 /** Small readers and writers for cgroup control files, shared by both drivers. */
 import { readFile, rmdir, writeFile } from 'node:fs/promises';
+import { getSystemErrorMap } from 'node:util';
 import { System, isErrno } from '../../engine/errors.js';
 
 export async function readText(path: string): Promise<string> {
@@ -38,6 +39,13 @@ export function parseKeyValues(text: string): Record<string, number> {
 export class CgroupWriteError extends System {
   constructor(readonly file: string, readonly value: string, cause: unknown) {
     super(`failed to write ${JSON.stringify(value)} to ${file}: ${(cause as Error).message}`, { cause });
+  }
+
+  /** runc's words for it (`failed to write "V": write PATH: invalid argument`, Go's errno text); null without an errno. */
+  runcWords(): string | null {
+    const errno = (this.cause as { errno?: number } | undefined)?.errno;
+    const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+    return text ? `failed to write ${JSON.stringify(this.value)}: write ${this.file}: ${text.toLowerCase()}` : null;
   }
 }
 

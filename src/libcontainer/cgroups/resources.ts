@@ -24,6 +24,9 @@ export interface Resources {
   /** `--cpuset-cpus` / `--cpuset-mems`: lists like `0-2,4`. */
   cpusetCpus?: string;
   cpusetMems?: string;
+  /** `--cpu-rt-period` / `--cpu-rt-runtime` in microseconds (v1's cpu.rt_*; none on v2). */
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
   /** `--pids-limit`: 0 or -1 means unlimited. */
   pidsLimit?: number;
   /** `--blkio-weight` 10..1000. */

@@ -8,8 +8,9 @@ import { dirname, join, posix } from 'node:path';
 import { Conflict, isErrno, System } from '../../../engine/errors.js';
 import type { Logger } from '../../../engine/log.js';
 import { openCgroup } from '../../../libcontainer/cgroups/index.js';
+import { CgroupWriteError } from '../../../libcontainer/cgroups/fs.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
-import type { ContainerHandle, ExecDriver, NativeDriverOptions, StartRequest } from '../types.js';
+import { createFailedMessage, StartFailed, type ContainerHandle, type ExecDriver, type NativeDriverOptions, type StartRequest } from '../types.js';
 import { ShimClient } from './control.js';
 import { NativeContainer } from './handle.js';
 import { Bundle, type BundleRecord } from './paths.js';
@@ -64,7 +65,11 @@ export class NativeDriver implements ExecDriver {
     const cgroup = await openCgroup({ id: req.id, parent: cgroupParent });
     let launched: Launched | undefined;
     // The group is made while the shim starts: it is needed only once the init exists.
-    const cgroupReady = cgroup.create().then(() => cgroup.set(req.resources));
+    const cgroupReady = cgroup.create().then(() => cgroup.set(req.resources)).catch((err: unknown) => {
+      // A value the kernel refused fails the start as runc's does, in its words.
+      const words = err instanceof CgroupWriteError ? err.runcWords() : null;
+      throw words ? new StartFailed(createFailedMessage(`unable to apply cgroup configuration: ${words}`), 128, { cause: err }) : err;
+    });
     cgroupReady.catch(() => undefined); // awaited by launchShim, or below on failure
     try {
       launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, cgroupReady, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
