@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxImage } from '../helpers/fixtures.js';
@@ -126,6 +126,19 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
     const rt = await run(d, ['--cpu-rt-runtime', '100', 'busybox', 'true']);
     assert.notEqual(rt.code, 0);
     assert.match(rt.err, /failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply cgroup configuration: failed to write "100": write \/sys\/fs\/cgroup\/cpu\/\S+\/cpu\.rt_runtime_us: invalid argument: unknown/);
+  }
+  // Block I/O throttles by device number, in the container's own blkio group; a device
+  // the kernel will not throttle (a character device) fails the start in runc's words.
+  const block = readdirSync('/dev', { withFileTypes: true }).find((e) => e.isBlockDevice() && !e.name.startsWith('loop'));
+  if (block && existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device')) {
+    const dev = `/dev/${block.name}`;
+    const nums = `${Math.floor(statSync(dev).rdev / 256)}:${statSync(dev).rdev % 256}`;
+    assert.equal(await runOk(d, ['--device-read-bps', `${dev}:1mb`, '--device-write-iops', `${dev}:200`, 'busybox', 'sh', '-c',
+      'cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device']), `${nums} 1048576\n${nums} 200\n`);
+    const chr = await run(d, ['--device-read-bps', '/dev/null:1mb', 'busybox', 'true']);
+    assert.match(chr.err, /unable to start container process: error during container init: error setting cgroup config for procHooks process: failed to write "1:3 1048576": write \/sys\/fs\/cgroup\/blkio\/\S+\/blkio\.throttle\.read_bps_device: no such device: unknown/);
+  } else {
+    t.diagnostic('no block device or no blkio throttle files here: throttles not tried');
   }
   // --oom-score-adj is the process's own (and an exec's), as runc writes it.
   const oom = (await d.docker(['run', '-d', '--oom-score-adj', '321', 'busybox', 'sleep', '30'])).stdout.trim();

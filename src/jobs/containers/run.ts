@@ -8,7 +8,7 @@ import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles } from './host-files.js';
 import { checkLogDriverOpen } from './log-config.js';
-import { checkThrottleDevices } from './blkio-devices.js';
+import { throttleDevices } from './blkio-devices.js';
 import { mountInputs } from './mounts.js';
 import type { PendingAttach } from './live.js';
 import { resourcesOf } from './resources.js';
@@ -42,7 +42,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
-    await checkThrottleDevices(c.HostConfig);
+    const throttles = await throttleDevices(c.HostConfig);
     // dockerd's createSpec (getCPUResources) refuses negative shares in its own words.
     if (Number(c.HostConfig['CpuShares'] ?? 0) < 0) throw new InvalidParameter('shares: invalid argument');
     // Named here when the create left it out, as dockerd's start does (kept if the start fails).
@@ -56,7 +56,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     const devices = await containerDevices(c.HostConfig);
     const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent, devices: devices.nodes, linkEnv: links.env }));
     handle = await rt.driver.start({
-      id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules }, logPath,
+      id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules, throttles }, logPath,
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
       ...(attaches.length ? { attach: attaches } : {}),
       // The network's `connect`, then the volumes' `mount`, as dockerd logs them.

@@ -31,11 +31,28 @@ export interface Resources {
   pidsLimit?: number;
   /** `--blkio-weight` 10..1000. */
   blkioWeight?: number;
+  /** `--device-read-bps` and the like, the devices by number: set at start only. */
+  throttles?: BlkioThrottles;
   /**
    * The device cgroup's rules in order (the first denies everything; the rest allow),
    * set when the group is made; absent on an update, which leaves them as they are.
    */
   devices?: DeviceRule[];
+}
+
+/** One device's limit: bytes or operations per second. */
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
+/** The four throttle lists, in HostConfig's order. */
+export interface BlkioThrottles {
+  readBps: ThrottleDevice[];
+  writeBps: ThrottleDevice[];
+  readIops: ThrottleDevice[];
+  writeIops: ThrottleDevice[];
 }
 
 /** One device cgroup rule: `c 1:3 rwm`, `b *:* m`, or `a` (every device). */

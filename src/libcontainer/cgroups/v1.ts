@@ -128,6 +128,13 @@ export class CgroupV1 implements CgroupManager {
       else if (await exists(bfq)) await writeValue(bfq, r.blkioWeight);
       else throw new System('blkio weight is not supported by this kernel (no blkio.weight or blkio.bfq.weight)');
     }
+    // One write per device, as runc writes them.
+    const t = r.throttles;
+    if (t) {
+      for (const [file, list] of [['read_bps', t.readBps], ['write_bps', t.writeBps], ['read_iops', t.readIops], ['write_iops', t.writeIops]] as const) {
+        for (const d of list) await writeValue(this.file('blkio', `blkio.throttle.${file}_device`), `${d.major}:${d.minor} ${d.rate}`);
+      }
+    }
   }
 
   /** The device rules in order: each to devices.deny or devices.allow. */

@@ -137,6 +137,15 @@ export class CgroupV2 implements CgroupManager {
       if ((await readOptional(bfq)) !== undefined) await writeValue(bfq, r.blkioWeight);
       else await writeValue(this.f('io.weight'), `default ${blkioToIoWeight(r.blkioWeight)}`);
     }
+    // io.max takes a key per limit: one write per device and limit, as runc writes them.
+    const t = r.throttles;
+    if (t) {
+      const all = [['rbps', t.readBps], ['wbps', t.writeBps], ['riops', t.readIops], ['wiops', t.writeIops]] as const;
+      if (all.some(([, list]) => list.length)) await this.need(have, 'io');
+      for (const [key, list] of all) {
+        for (const d of list) await writeValue(this.f('io.max'), `${d.major}:${d.minor} ${key}=${d.rate}`);
+      }
+    }
   }
 
   async freeze(): Promise<void> {

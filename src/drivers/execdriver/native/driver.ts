@@ -66,9 +66,12 @@ export class NativeDriver implements ExecDriver {
     let launched: Launched | undefined;
     // The group is made while the shim starts: it is needed only once the init exists.
     const cgroupReady = cgroup.create().then(() => cgroup.set(req.resources)).catch((err: unknown) => {
-      // A value the kernel refused fails the start as runc's does, in its words.
+      // A value the kernel refused fails the start as runc's does, in its words: the
+      // real-time budget goes in with the group (runc's Apply), the rest after (its Set).
       const words = err instanceof CgroupWriteError ? err.runcWords() : null;
-      throw words ? new StartFailed(createFailedMessage(`unable to apply cgroup configuration: ${words}`), 128, { cause: err }) : err;
+      if (!words) throw err;
+      const phase = /cpu\.rt_/.test((err as CgroupWriteError).file) ? 'unable to apply cgroup configuration' : 'error during container init: error setting cgroup config for procHooks process';
+      throw new StartFailed(createFailedMessage(`${phase}: ${words}`), 128, { cause: err });
     });
     cgroupReady.catch(() => undefined); // awaited by launchShim, or below on failure
     try {
