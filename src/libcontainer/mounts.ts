@@ -190,7 +190,7 @@ export function mergeTmpfsOptions(options: readonly string[]): string[] {
     if (eq < 0 || !TMPFS_DATA_KEYS.has(key)) {
       // dockerd prints the word split on '=' as a Go string slice.
       const shown = (eq < 0 ? [o] : [key, o.slice(eq + 1)]).map((s) => JSON.stringify(s)).join(' ');
-      throw new InvalidParameter(`Invalid tmpfs option [${shown}]`);
+      throw new InvalidParameter(`invalid tmpfs option [${shown}]`);
     }
     if (!seenData.has(key)) out.unshift(o);
     seenData.add(key);

@@ -93,8 +93,8 @@ test('--tmpfs options merge with defaults and bad options are refused', () => {
   const m = tmpfsMount('/x', 'size=10m,mode=700,exec');
   assert.deepEqual(m.options, ['nosuid', 'nodev', 'rprivate', 'size=10m', 'mode=700', 'exec']);
   assert.deepEqual(parseTmpfsFlag('/x:size=1m'), { destination: '/x', data: 'size=1m' });
-  invalid(() => tmpfsMount('/x', 'bogus'), /^Invalid tmpfs option \["bogus"\]$/);
-  invalid(() => tmpfsMount('/x', 'color=red'), /^Invalid tmpfs option \["color" "red"\]$/);
+  invalid(() => tmpfsMount('/x', 'bogus'), /^invalid tmpfs option \["bogus"\]$/);
+  invalid(() => tmpfsMount('/x', 'color=red'), /^invalid tmpfs option \["color" "red"\]$/);
   invalid(() => tmpfsMount('relative', ''), /must be absolute/);
   invalid(() => tmpfsMount('/', ''), /destination can't be '\/'/);
   // A user /dev/shm replaces the default one; --shm-size sets the default's size.

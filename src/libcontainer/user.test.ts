@@ -29,6 +29,8 @@ test('names and numbers resolve from the rootfs passwd and group files', async (
   assert.deepEqual(await resolveUser(root, '33'), { uid: 33, gid: 33, additionalGids: [33, 50, 29], home: '/var/www' });
   assert.deepEqual(await resolveUser(root, 'www:staff'), { uid: 33, gid: 50, additionalGids: [50], home: '/var/www' });
   assert.deepEqual(await resolveUser(root, '1234:4321'), { uid: 1234, gid: 4321, additionalGids: [4321], home: '/' });
+  // libcontainer's parseLine: fields past the group are ignored.
+  assert.deepEqual(await resolveUser(root, '1234:4321:9'), { uid: 1234, gid: 4321, additionalGids: [4321], home: '/' });
   assert.deepEqual(await resolveUser(root, 'nobody', ['wheel', '777']), { uid: 65534, gid: 65534, additionalGids: [65534, 50, 10, 777], home: '/' });
   await invalid(resolveUser(root, 'nosuch'), 'unable to find user nosuch: no matching entries in passwd file');
   await invalid(resolveUser(root, 'www:nosuch'), 'unable to find group nosuch: no matching entries in group file');

@@ -104,9 +104,8 @@ function inRange(id: number): number {
  * are those listing the user as a member, as login would set them.
  */
 export async function resolveUser(rootfs: string, spec: string, groupAdd: readonly string[] = []): Promise<ResolvedUser> {
-  const colon = spec.indexOf(':');
-  const userArg = colon < 0 ? spec : spec.slice(0, colon);
-  const groupArg = colon < 0 ? '' : spec.slice(colon + 1);
+  // libcontainer's parseLine: the fields between colons, any past the second ignored.
+  const [userArg = '', groupArg = ''] = spec.split(':');
   const passwdText = await readInRoot(rootfs, '/etc/passwd');
   const groupText = await readInRoot(rootfs, '/etc/group');
   const users = passwdText === undefined ? [] : parsePasswd(passwdText);
