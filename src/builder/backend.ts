@@ -31,8 +31,14 @@ export interface RunHostConfig {
   extraHosts: string[];
   cpuShares: number;
   memory: number;
-  /** `--ulimit`, `--shm-size`, `--memory-swap`: HostConfig fields, present only when given. */
-  limits: { Ulimits?: { Name: string; Soft: number; Hard: number }[]; ShmSize?: number; MemorySwap?: number };
+  /**
+   * `--ulimit`, `--shm-size`, `--memory-swap`, `--cpu-period`, `--cpu-quota`,
+   * `--cpuset-cpus`, `--cpuset-mems`, `--cgroup-parent`: HostConfig fields, present only when given.
+   */
+  limits: {
+    Ulimits?: { Name: string; Soft: number; Hard: number }[]; ShmSize?: number; MemorySwap?: number;
+    CpuPeriod?: number; CpuQuota?: number; CpusetCpus?: string; CpusetMems?: string; CgroupParent?: string;
+  };
 }
 
 export interface RunOutput {

@@ -263,10 +263,15 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.equal(JSON.parse((await post('ftp://127.0.0.1/x')).body).message, 'remoteURL (ftp://127.0.0.1/x) could not be recognized as URL');
   });
 
-  await t.test('build options: RUN gets --ulimit and --shm-size; isolation and --security-opt refused', async (t) => {
+  await t.test('build options: RUN gets --ulimit, --shm-size and the CPU options; isolation and --security-opt refused', async (t) => {
     const r = await buildFile(t, d, 'FROM busybox\nRUN ulimit -n; df -k /dev/shm | tail -1\n', ['--ulimit', 'nofile=100:200', '--shm-size=8m']);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /\n100\nshm\s+8192\s/);
+    // The CPU options reach RUN's container (and its cgroup files, seen from inside).
+    const cpu = await buildFile(t, d, 'FROM busybox\nRUN grep Cpus_allowed_list /proc/self/status; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us\n',
+      ['--cpuset-cpus', '0', '--cpu-quota', '30000', '--cpu-period', '60000']);
+    assert.equal(cpu.code, 0, cpu.out);
+    assert.match(cpu.out, /Cpus_allowed_list:\t0\n30000\n60000\n/);
     const iso = await buildFile(t, d, 'FROM busybox\n', ['--isolation=hyperv']);
     assert.match(iso.out, /Error response from daemon: Unsupported isolation: "hyperv"/);
     const sec = await buildFile(t, d, 'FROM busybox\n', ['--security-opt', 'seccomp=unconfined']);

@@ -49,6 +49,15 @@ function limits(q: Query): RunHostConfig['limits'] {
   if (shm) out.ShmSize = shm;
   const swap = int64OrZero(q, 'memswap');
   if (swap) out.MemorySwap = swap;
+  // The rest of dockerd's RUN container resources (its builder's hostConfigFromOptions).
+  const period = int64OrZero(q, 'cpuperiod');
+  if (period) out.CpuPeriod = period;
+  const quota = int64OrZero(q, 'cpuquota');
+  if (quota) out.CpuQuota = quota;
+  for (const [param, key] of [['cpusetcpus', 'CpusetCpus'], ['cpusetmems', 'CpusetMems'], ['cgroupparent', 'CgroupParent']] as const) {
+    const v = q.string(param);
+    if (v) out[key] = v;
+  }
   return out;
 }
 
