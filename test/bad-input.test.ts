@@ -90,6 +90,9 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     ['GET', '/events?since=abc&until=1', undefined, 400, 'strconv.ParseInt: parsing "abc": invalid syntax'],
     ['POST', '/build?buildargs=%7Bbad', '', 400, "error reading build args: invalid character 'b' looking for beginning of object key string"],
     ['POST', '/build?labels=%5B1%5D', '', 400, 'error reading labels: json: cannot unmarshal array into Go value of type map[string]string'],
+    // A push without X-Registry-Auth takes its AuthConfig from the body, as dockerd 20.10.
+    ['POST', '/images/nosuch/push', undefined, 400, 'Bad parameters and missing X-Registry-Auth: EOF'],
+    ['POST', '/images/nosuch/push', '[]', 400, 'Bad parameters and missing X-Registry-Auth: json: cannot unmarshal array into Go value of type types.AuthConfig'],
     ['POST', '/build?ulimits=bad', '', 400, "error reading ulimit settings: invalid character 'b' looking for beginning of value"],
     ['POST', '/build?outputs=bad', '', 400, "invalid character 'b' looking for beginning of value"],
     ['POST', '/build?version=3', '', 400, 'invalid version "3"'],

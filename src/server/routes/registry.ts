@@ -2,6 +2,7 @@ import '../../jobs/registry/types.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { decodeRegistryAuth } from '../../graph/registry/auth-header.js';
 import type { AuthConfig } from '../../graph/registry/types.js';
+import { unmarshalTypeError } from '../go-decode.js';
 import { route, type Route } from '../route.js';
 import { importArgs } from './images-archive.js';
 
@@ -15,6 +16,20 @@ function authBody(body: unknown): AuthConfig {
     if (typeof b[k] === 'string') out[k] = b[k] as string;
   }
   return out;
+}
+
+/**
+ * A push's credentials: the X-Registry-Auth header, or else, as dockerd 20.10 still
+ * takes them from old clients, an AuthConfig as the body (docker-py sends `{}` when it
+ * has none); neither is a 400.
+ */
+function pushAuth(header: string | string[] | undefined, body: unknown): AuthConfig {
+  if (header) return decodeRegistryAuth(header);
+  const why = 'Bad parameters and missing X-Registry-Auth: ';
+  if (body === undefined) throw new InvalidParameter(`${why}EOF`);
+  if (body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw unmarshalTypeError(body, 'types.AuthConfig', why);
+  return authBody(body);
 }
 
 /** dockerd's default and its Atoi of `limit` (a 400 here, where dockerd lets the parse error be a 500). */
@@ -61,8 +76,8 @@ export const registryRoutes: Route[] = [
     args: (r) => ({ name: pathName(r.params), auth: decodeRegistryAuth(r.headers['x-registry-auth']) }),
   }),
   route({
-    method: 'post', path: '/images/*name/push', job: 'image_push', body: 'none', reply: 'json-stream',
-    args: (r) => ({ name: pathName(r.params), tag: r.query.string('tag') ?? '', auth: decodeRegistryAuth(r.headers['x-registry-auth']) }),
+    method: 'post', path: '/images/*name/push', job: 'image_push', body: 'json', reply: 'json-stream',
+    args: (r) => ({ name: pathName(r.params), tag: r.query.string('tag') ?? '', auth: pushAuth(r.headers['x-registry-auth'], r.body) }),
   }),
   route({
     method: 'get', path: '/images/search', job: 'image_search',
