@@ -63,9 +63,16 @@ test('versions outside 1.12..1.41 get dockerd\'s 400', async (t) => {
   const tooNew = await call('GET', '/v1.42/_ping');
   assert.equal(tooNew.status, 400);
   assert.equal(JSON.parse(tooNew.body).message, 'client version 1.42 is too new. Maximum supported API version is 1.41');
+  // Clients older than API 1.24 get errors as plain text, as dockerd's http.Error sends them.
   const tooOld = await call('GET', '/v1.11/_ping');
   assert.equal(tooOld.status, 400);
-  assert.match(JSON.parse(tooOld.body).message, /^client version 1.11 is too old/);
+  assert.match(tooOld.body, /^client version 1.11 is too old.*\n$/);
+});
+
+test('errors are JSON from API 1.24, plain text before', async (t) => {
+  const call = await serve(t);
+  assert.equal((await call('GET', '/v1.23/missing/library/busybox')).body, 'No such image: library/busybox\n');
+  assert.deepEqual(JSON.parse((await call('GET', '/v1.24/missing/library/busybox')).body), { message: 'No such image: library/busybox' });
 });
 
 test('typed errors map to status codes with a message body', async (t) => {

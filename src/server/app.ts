@@ -13,7 +13,7 @@ import type { Route, RouteRequest } from './route.js';
 import { LazyReply } from './reply.js';
 import { HijackReply, readUpgradeBody, type UnreadBytes } from './hijack.js';
 import { statusOf } from './status.js';
-import { splitVersion } from './version.js';
+import { jsonErrors, splitVersion } from './version.js';
 import type { QuickAnswer, QuickRouter } from './front-door.js';
 
 const MAX_JSON_BODY = 16 << 20;
@@ -134,7 +134,7 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
       path = q < 0 ? split.url : split.url.slice(0, q);
       search = q < 0 ? '' : split.url.slice(q + 1);
     } catch (err) {
-      sendError(res, err, opts.log, common);
+      sendError(res, err, opts.log, common, jsonErrors(req.url ?? '/'));
       return;
     }
     const method = req.method ?? 'GET';
@@ -255,7 +255,7 @@ async function dispatch<C>(
     };
     args = r.args(rr);
   } catch (err) {
-    sendError(res, err, log, headers);
+    sendError(res, err, log, headers, jsonErrors(version));
     return;
   }
 
@@ -275,7 +275,7 @@ async function dispatch<C>(
         writeBody(res, r.ok ?? 200, prep.raw, 'application/json', JSON.stringify(result) + '\n');
       }
     } catch (err) {
-      sendError(res, err, log, headers);
+      sendError(res, err, log, headers, jsonErrors(version));
     }
     return;
   }
@@ -289,7 +289,7 @@ async function dispatch<C>(
     if (!out.writableEnded) out.end();
   } catch (err) {
     if (!out.started) {
-      sendError(res, err, log, {});
+      sendError(res, err, log, {}, jsonErrors(version));
     } else if (reply === 'json-stream' && !out.destroyed) {
       // Mid-stream failures travel in the stream itself, the way the CLI expects them.
       const message = (err as Error).message;
@@ -377,7 +377,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
-export function sendError(res: ServerResponse, err: unknown, log: Logger, headers: OutgoingHttpHeaders = {}): void {
+export function sendError(res: ServerResponse, err: unknown, log: Logger, headers: OutgoingHttpHeaders = {}, json = true): void {
   const status = statusOf(err);
   if (status === 500) log.debug(`internal error: ${(err as Error)?.stack ?? String(err)}`);
   if (res.headersSent) {
@@ -390,5 +390,12 @@ export function sendError(res: ServerResponse, err: unknown, log: Logger, header
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
-  sendJson(res, status, { message }, headers);
+  if (json) {
+    sendJson(res, status, { message }, headers);
+    return;
+  }
+  // Go's http.Error, as dockerd answers clients older than API 1.24.
+  const body = `${message}\n`;
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
 }

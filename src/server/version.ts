@@ -15,6 +15,16 @@ export function compareVersions(a: string, b: string): number {
 const prefix = /^\/v(\d+(?:\.\d+)*)(?=\/)/;
 
 /**
+ * Whether errors go out as `{"message": ...}`: from API 1.24 on, as dockerd's
+ * apiVersionSupportsJSONErrors decides; older clients get the message as plain text.
+ * `url` is the request's, for a version too old to be served at all.
+ */
+export function jsonErrors(versionOrUrl: string): boolean {
+  const v = versionOrUrl.startsWith('/') ? prefix.exec(versionOrUrl)?.[1] : versionOrUrl;
+  return v === undefined || compareVersions(v, '1.23') > 0;
+}
+
+/**
  * Split `/v1.40/images/json` into the API version and the unversioned path, with
  * dockerd's answers for versions it does not serve. An unversioned path is served
  * at the current version.
