@@ -117,6 +117,12 @@ test('isolation and limits: capabilities, privileged, read-only, ulimits, sysctl
   assert.notEqual(ro.code, 0);
   assert.match(ro.err, /Read-only file system/);
   assert.equal(await runOk(d, ['--ulimit', 'nofile=123:456', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '123\n456\n');
+  // cpu.shares is read back as runc reads it: the kernel's clamp is an error.
+  if (existsSync('/sys/fs/cgroup/cpu/cpu.shares')) {
+    assert.match((await run(d, ['--cpu-shares', '1', 'busybox', 'true'])).err,
+      /unable to start container process: error during container init: error setting cgroup config for procHooks process: the minimum allowed cpu-shares is 2: unknown/);
+    assert.match((await run(d, ['--cpu-shares', '300000', 'busybox', 'true'])).err, /the maximum allowed cpu-shares is 262144: unknown/);
+  }
   // The real-time scheduler's budget: checked at create, and the kernel's refusal (the
   // parent group has none to give here) fails the start in runc's words.
   const rtHigh = await run(d, ['--cpu-rt-period', '1000', '--cpu-rt-runtime', '2000', 'busybox', 'true']);

@@ -1,6 +1,6 @@
 import type { ContainerHandle } from '../../drivers/execdriver/types.js';
 import { Conflict, InvalidParameter, System, isErrno } from '../../engine/errors.js';
-import { CgroupWriteError } from '../../libcontainer/cgroups/fs.js';
+import { CgroupError } from '../../libcontainer/cgroups/fs.js';
 import type { Resources } from '../../libcontainer/cgroups/resources.js';
 import { hostLimits, validateResources } from '../../libcontainer/cgroups/validate.js';
 import type { Handler } from '../context.js';
@@ -162,6 +162,6 @@ async function kernelRefusal(err: unknown, h: ContainerHandle, u: UpdateBody): P
  * (`failed to write "V": write PATH: invalid argument`, Go's words for the errno).
  */
 function runcWords(err: unknown): string | null {
-  const words = err instanceof CgroupWriteError ? err.runcWords() : null;
+  const words = err instanceof CgroupError ? err.runcWords() : null;
   return words ? `runc did not terminate successfully: exit status 1: ${words}\n: unknown` : null;
 }

@@ -35,8 +35,20 @@ export function parseKeyValues(text: string): Record<string, number> {
   return out;
 }
 
+/** A limit the kernel did not take; `runcWords` says it as runc does (null: no words for it). */
+export abstract class CgroupError extends System {
+  abstract runcWords(): string | null;
+}
+
+/** A value the kernel took but changed (clamped), as runc's read-back check words it. */
+export class CgroupRangeError extends CgroupError {
+  runcWords(): string {
+    return this.message;
+  }
+}
+
 /** A control file that refused a value: which file and value, for callers that word it as runc. */
-export class CgroupWriteError extends System {
+export class CgroupWriteError extends CgroupError {
   constructor(readonly file: string, readonly value: string, cause: unknown) {
     super(`failed to write ${JSON.stringify(value)} to ${file}: ${(cause as Error).message}`, { cause });
   }

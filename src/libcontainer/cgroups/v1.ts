@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { System } from '../../engine/errors.js';
 import { cgroupMounts, V1_CONTROLLERS, type CgroupMounts } from './detect.js';
 import {
-  parseKeyValues, parsePids, readNumber, readOptional, readText, removeGroupDir, waitFor, writeValue,
+  CgroupRangeError, parseKeyValues, parsePids, readNumber, readOptional, readText, removeGroupDir, waitFor, writeValue,
 } from './fs.js';
 import { CLOCK_TICKS, hostCpu, hostMemory } from './host.js';
 import { cpuQuota, deviceRuleText, memorySwapTotal, type DeviceRule, type Resources } from './resources.js';
@@ -104,7 +104,7 @@ export class CgroupV1 implements CgroupManager {
   async set(r: Resources): Promise<void> {
     if (r.devices) await this.setDevices(r.devices);
     await this.setMemory(r);
-    if (r.cpuShares) await writeValue(this.file('cpu', 'cpu.shares'), r.cpuShares);
+    if (r.cpuShares) await this.setShares(r.cpuShares);
     const q = cpuQuota(r);
     if (q) {
       await writeValue(this.file('cpu', 'cpu.cfs_period_us'), q.period);
@@ -135,6 +135,18 @@ export class CgroupV1 implements CgroupManager {
         for (const d of list) await writeValue(this.file('blkio', `blkio.throttle.${file}_device`), `${d.major}:${d.minor} ${d.rate}`);
       }
     }
+  }
+
+  /**
+   * cpu.shares as runc sets it: the value as Go's uint64 (so -1 is huge), then read back,
+   * since the kernel clamps to 2..262144 without an error; a clamped value is refused.
+   */
+  private async setShares(shares: number): Promise<void> {
+    const file = this.file('cpu', 'cpu.shares');
+    await writeValue(file, shares < 0 ? BigInt.asUintN(64, BigInt(shares)).toString() : shares);
+    const got = Number((await readFile(file, 'utf8')).trim());
+    if (shares < 0 || shares > got) throw new CgroupRangeError(`the maximum allowed cpu-shares is ${got}`);
+    if (shares < got) throw new CgroupRangeError(`the minimum allowed cpu-shares is ${got}`);
   }
 
   /** The device rules in order: each to devices.deny or devices.allow. */
