@@ -38,9 +38,10 @@ say() { printf '==> %s\n' "$*"; }
 # iptables, iproute2: container networking. procps: ps/pgrep for the tests.
 # docker-compose, python3-docker: Debian's compose 1.29 and docker-py, clients the tests drive.
 # apache2-utils: ab, the HTTP load for the published-port benchmark (a connection per request).
+# git: clones the git URLs a build's remote= context names.
 # docker.io: the docker CLI 20.10 and the reference dockerd for interop tests and
 # benchmarks (never started by this script).
-PACKAGES="ca-certificates build-essential python3 pkg-config libjson-c-dev libseccomp-dev busybox-static tini docker-registry iptables iproute2 procps docker.io docker-compose python3-docker apache2-utils"
+PACKAGES="ca-certificates build-essential python3 pkg-config libjson-c-dev libseccomp-dev busybox-static tini docker-registry iptables iproute2 procps docker.io docker-compose python3-docker apache2-utils git"
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(node_major)" -lt 20 ]; then PACKAGES="$PACKAGES nodejs npm"; fi
 

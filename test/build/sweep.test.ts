@@ -1,10 +1,11 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { DOCKER_CLI_20, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
@@ -221,7 +222,7 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.match(copy.out, /COPY failed: source can't be a URL for COPY\n/);
   });
 
-  await t.test('remote= contexts: a Dockerfile as text, a tar, a gzip tar by its bytes; failures in dockerd\'s words', async (t) => {
+  await t.test('remote= contexts: a Dockerfile as text, a tar, a gzip tar by its bytes, a git URL; failures in dockerd\'s words', async (t) => {
     const ctxTar = await new Promise<Buffer>((resolve) => {
       const pack = tar.pack();
       pack.entry({ name: 'Dockerfile' }, 'FROM busybox\nCOPY f /f\nRUN cat /f\n');
@@ -261,6 +262,34 @@ test('legacy build sweep against dockerd 20.10', { timeout: 180_000 }, async (t)
     assert.equal(JSON.parse((await post('http://127.0.0.1:1/x')).body).message,
       'error downloading remote context http://127.0.0.1:1/x: Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused');
     assert.equal(JSON.parse((await post('ftp://127.0.0.1/x')).body).message, 'remoteURL (ftp://127.0.0.1/x) could not be recognized as URL');
+
+    // A git URL is cloned: a bare repository served over git's dumb HTTP, `#ref:subdir`.
+    const gitRoot = mkdtempSync(join(tmpdir(), 'berth-test-git-'));
+    t.after(() => rmSync(gitRoot, { recursive: true, force: true }));
+    const work = join(gitRoot, 'work');
+    mkdirSync(join(work, 'sub'), { recursive: true });
+    writeFileSync(join(work, 'sub', 'Dockerfile'), 'FROM busybox\nCOPY f /f\nRUN cat /f\n');
+    writeFileSync(join(work, 'sub', 'f'), 'from-git\n');
+    const gitRun = (cwd: string, args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
+    gitRun(work, ['init', '-q', '-b', 'trunk']);
+    gitRun(work, ['add', '-A']);
+    gitRun(work, ['commit', '-qm', 'ctx']);
+    gitRun(gitRoot, ['clone', '-q', '--bare', 'work', 'repo.git']);
+    gitRun(join(gitRoot, 'repo.git'), ['update-server-info']);
+    const gitServer = createServer((req, res) => {
+      const file = join(gitRoot, normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)));
+      if (!file.startsWith(gitRoot) || !existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; res.end(); return; }
+      res.end(readFileSync(file));
+    });
+    await new Promise<void>((r) => gitServer.listen(0, '127.0.0.1', r));
+    t.after(() => { gitServer.close(); });
+    const repo = `http://127.0.0.1:${(gitServer.address() as AddressInfo).port}/repo.git`;
+    const cloned = await post(`${repo}#trunk:sub`);
+    assert.equal(cloned.status, 200);
+    assert.match(cloned.body, /from-git\\n/);
+    const noRef = await post(`${repo}#nobranch`);
+    assert.match(JSON.parse(noRef.body).message, /^error fetching: fatal: couldn't find remote ref nobranch\n: exit status 128$/);
+    assert.match(JSON.parse((await post(`${repo}#trunk:nosub`)).body).message, /^stat \S+\/nosub: no such file or directory$/);
   });
 
   await t.test('build options: RUN gets --ulimit, --shm-size and the CPU options; isolation and --security-opt refused', async (t) => {

@@ -10,7 +10,8 @@ import type { Handler } from '../context.js';
 import { JobBackend } from './backend.js';
 import { parsePlatform } from '../../graph/registry/platform.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
-import { remoteContext } from './context-remote.js';
+import { isGitUrl, remoteContext } from './context-remote.js';
+import { gitContext } from './context-git.js';
 import { progressBar } from '../../graph/archive/messages.js';
 
 /** A stream taking the JSON lines a pull writes, each handed on as a message of the build's. */
@@ -82,7 +83,9 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     job.stdin?.resume(); // a remote context's request has no body to read
     // As dockerd's progress reader, its arguments swapped: the URL is the status.
     const downloaded = (n: number): void => say({ status: a.remote, progressDetail: { current: n }, progress: progressBar(n, 0), id: 'Downloading context' });
-    stdin = await remoteContext(a.remote, a.dockerfile, job.signal, downloaded);
+    stdin = isGitUrl(a.remote)
+      ? await gitContext(a.remote, tmpRoot(ctx.config.dataRoot), job.signal)
+      : await remoteContext(a.remote, a.dockerfile, job.signal, downloaded);
   }
   try {
     try {

@@ -2,14 +2,14 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { Readable } from 'node:stream';
 import { BLOCK, encodeHeaders, padding } from '../../drivers/graphdriver/archive/tar-header.js';
-import { InvalidParameter, NotFound, NotImplemented, System, Unauthorized, Forbidden } from '../../engine/errors.js';
+import { InvalidParameter, NotFound, System, Unauthorized, Forbidden } from '../../engine/errors.js';
 
 /*
  * `POST /build?remote=URL`, as dockerd 20.10's remotecontext does it (docker-py and
  * compose send a URL context this way; the docker CLI downloads one itself): the
  * daemon GETs the URL. A text/plain answer is the Dockerfile alone; anything else
- * is read as the context's tar, compressed or not. Git URLs would be cloned; berth
- * does not clone.
+ * is read as the context's tar, compressed or not. Git URLs are cloned instead
+ * (context-git.ts).
  */
 
 /** dockerd's urlutil.IsGitURL. */
@@ -53,7 +53,6 @@ function dockerfileTar(name: string, text: Buffer): Readable {
 
 /** GET the context; the body, a tar stream either way. */
 export async function remoteContext(url: string, dockerfileName: string, signal: AbortSignal, downloaded: (bytes: number) => void): Promise<Readable> {
-  if (isGitUrl(url)) throw new NotImplemented(`berth does not clone git build contexts (${url}): send the context as a tar, or give an http(s) URL of one`);
   if (!/^https?:\/\//.test(url)) throw new InvalidParameter(`remoteURL (${url}) could not be recognized as URL`);
   const wrap = `error downloading remote context ${url}: `;
   let res: IncomingMessage;
