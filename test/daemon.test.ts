@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DOCKER_CLI_20, ping, runBerth, startDaemon, tempDir, waitFor } from './helpers/daemon.js';
@@ -67,6 +67,18 @@ test('SIGINT also shuts down cleanly', async (t) => {
   d.kill('SIGINT');
   assert.equal(await d.exited, 0);
   assert.ok(!existsSync(d.pidfile));
+});
+
+test('the data root bound on itself at boot is unbound at shutdown, also after a daemon that was killed', async (t) => {
+  const d = await startDaemon(t);
+  const root = realpathSync(join(d.dir, 'data'));
+  const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === root);
+  assert.ok(mounted(), 'the data root is its own shared mount while the daemon runs');
+  d.kill('SIGKILL');
+  await d.exited;
+  await d.restart();
+  assert.equal(await d.stop(), 0);
+  assert.ok(!mounted(), 'the bind made by the killed daemon was left behind');
 });
 
 test('SIGHUP reloads debug from the config file; a broken file is logged and ignored', async (t) => {

@@ -25,7 +25,10 @@ export async function shareDaemonRoot(dataRoot: string, execRoot: string): Promi
   const root = await realpath(dataRoot);
   const m = await rootMount(root);
   if (!m || m.shared || m.slave) {
-    await rm(marker(execRoot), { force: true });
+    // Still shared from a run that was killed: that run's bind (the marker survives in
+    // the exec root) is this daemon's to undo at shutdown. dockerd forgets it here.
+    const ours = m?.mountpoint === root && (await stat(marker(execRoot)).then(() => true, () => false));
+    if (!ours) await rm(marker(execRoot), { force: true });
     return;
   }
   const own = m.mountpoint === root;
