@@ -30,6 +30,8 @@ test('create, ps, inspect, rename and rm with the docker CLI', { timeout: 120_00
   assert.match(generated, /^[a-z]+_[a-z]+\d?$/);
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '--filter', 'label=tier=web'])), [id]);
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '--filter', 'name=^/xx$'])), [id]);
+  // As dockerd, the name is also tried without its slash.
+  assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '--filter', 'name=^xx$'])), [id]);
   assert.deepEqual(lines(await ok(d, ['ps', '-q', '--no-trunc', '--filter', 'status=created'])).sort(), [anon, id].sort());
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--filter', 'status=running'])), []);
   assert.deepEqual(lines(await ok(d, ['ps', '-aq', '--no-trunc', '-n', '1'])), [anon]);

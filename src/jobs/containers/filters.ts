@@ -78,7 +78,8 @@ export function compileFilters(ctx: JobContext, store: ContainerStore, filters: 
   }
   const match: Predicate = (c) => {
     if (filters.status && !filters.status.includes(c.State.Status)) return false;
-    if (!matchAny(filters.name, c.Name)) return false;
+    // dockerd tries the name with and without its leading slash (`^web$` matches /web).
+    if (!matchAny(filters.name, c.Name) && !matchAny(filters.name, c.Name.replace(/^\//, ''))) return false;
     if (!matchAny(filters.id, c.Id)) return false;
     if (!matchLabels(filters.label, c.Config.Labels ?? {})) return false;
     if (exited.length > 0 && (c.State.Running || c.State.Status === 'created' || !exited.includes(c.State.ExitCode))) return false;
