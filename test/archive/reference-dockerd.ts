@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, openSync, closeSync, writeFileSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { removeDir, tempDir, waitFor } from '../helpers/daemon.js';
 
@@ -12,6 +12,19 @@ export interface ReferenceDockerd {
   host: string;
   /** Run the docker CLI against it; resolves with the exit code and output. */
   docker(args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }>;
+}
+
+/** `name` and the (empty, once the daemon is gone) groups below it, in every cgroup hierarchy. */
+function removeEmptyCgroups(name: string): void {
+  const roots = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]!);
+  for (const root of roots) {
+    const top = join(root, name);
+    if (!existsSync(top)) continue;
+    const dirs = readdirSync(top, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(top, e.name));
+    for (const d of [...dirs, top]) {
+      try { rmdirSync(d); } catch { /* still in use: left, and the leak check says so */ }
+    }
+  }
 }
 
 /** Why the reference daemon cannot run here, or null when it can. */
@@ -35,10 +48,13 @@ export async function startReferenceDockerd(t: TestContext, opts: { storageDrive
   const config = join(dir, 'daemon.json');
   writeFileSync(config, '{}');
   const log = openSync(join(dir, 'dockerd.log'), 'a');
+  // Its containers' cgroups under a parent of its own (dockerd's default, `docker`,
+  // would be left behind in every hierarchy), removed with the daemon.
+  const cgroupParent = basename(dir);
   const child = spawn(DOCKERD, [
     '-H', host, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'docker.pid'),
     '--config-file', config, '--bridge', 'none', '--iptables=false', '--ip-masq=false', '--ip6tables=false',
-    '--storage-driver', opts.storageDriver ?? 'vfs', '--userland-proxy=false',
+    '--storage-driver', opts.storageDriver ?? 'vfs', '--userland-proxy=false', '--cgroup-parent', cgroupParent,
   ], { stdio: ['ignore', log, log], detached: false });
   closeSync(log);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -49,6 +65,7 @@ export async function startReferenceDockerd(t: TestContext, opts: { storageDrive
       await exited;
       clearTimeout(timer);
     }
+    removeEmptyCgroups(cgroupParent);
     removeDir(dir);
   });
   const docker: ReferenceDockerd['docker'] = (args, input) => new Promise((resolve, reject) => {
