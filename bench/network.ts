@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUSYBOX, busyboxImage } from '../test/helpers/fixtures.js';
+import { freePort } from '../test/network/helpers.js';
 import { benchNames, createBridge, deleteLink, freeSubnet, restoreHost, snapshotHost } from './bridge.js';
 import { startReference, type BenchDaemon } from './daemons.js';
 import { abLoad } from './ab-load.js';
@@ -86,22 +86,11 @@ async function untilServing(d: BenchDaemon, target: LoadTarget): Promise<void> {
   }
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** busybox httpd on 127.0.0.1 in the host's own namespaces, its page in a temporary folder. */
 async function hostHttpd(): Promise<{ target: { host: string; port: number }; stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-www-'));
   writeFileSync(join(dir, 'index.html'), PAGE);
-  const port = await freeTcpPort();
+  const port = await freePort();
   const child: ChildProcess = spawn(BUSYBOX, ['httpd', '-f', '-p', `127.0.0.1:${port}`, '-h', dir], { stdio: 'ignore' });
   return {
     target: { host: '127.0.0.1', port },

@@ -31,6 +31,7 @@ export function validateCreateRequest(body: CreateBody): void {
 function validateRealtime(h: HostConfig): void {
   const period = typeof h['CpuRealtimePeriod'] === 'number' ? h['CpuRealtimePeriod'] : 0;
   const runtime = typeof h['CpuRealtimeRuntime'] === 'number' ? h['CpuRealtimeRuntime'] : 0;
+  if (period === 0 && runtime === 0) return; // the common case: no stat on every create
   const supported = existsSync('/sys/fs/cgroup/cpu/cpu.rt_period_us');
   if (period > 0 && !supported) throw new InvalidParameter('Your kernel does not support cgroup cpu real-time period');
   if (runtime > 0 && !supported) throw new InvalidParameter('Your kernel does not support cgroup cpu real-time runtime');
