@@ -45,3 +45,29 @@ test('NetworkID in a container\'s endpoint settings: empty until it first starts
     await ok(d, ['rm', name]);
   }
 });
+
+test('links on a user-defined network: the alias resolves, inspect shows null as dockerd\'s link graph does', { timeout: 120_000 }, async (t) => {
+  const d = await netDaemon(t);
+  await ok(d, ['network', 'create', 'ln']);
+  await ok(d, ['run', '-d', '--name', 'lweb', '--network', 'ln', 'busybox', 'sleep', '600']);
+  assert.equal(await ok(d, ['run', '--rm', '--network', 'ln', '--link', 'lweb:wl', 'busybox', 'sh', '-c', 'ping -c 1 -W 3 wl >/dev/null && echo reached']), 'reached');
+  await ok(d, ['create', '--name', 'lc', '--network', 'ln', '--link', 'lweb:wl', 'busybox', 'true']);
+  assert.equal(await ok(d, ['inspect', '-f', '{{json .HostConfig.Links}} {{json .NetworkSettings.Networks.ln.Links}}', 'lc']), 'null ["lweb:wl"]');
+  // Not a name of lweb's either, as a default-bridge link would be.
+  assert.equal(await ok(d, ['ps', '-a', '--filter', 'name=lweb', '--format', '{{.Names}}']), 'lweb');
+  await ok(d, ['rm', '-f', 'lc', 'lweb']);
+  await ok(d, ['network', 'rm', 'ln']);
+});
+
+test('--network container:X takes X\'s hostname and domain name at start, and X\'s file paths', { timeout: 120_000 }, async (t) => {
+  const d = await netDaemon(t);
+  await ok(d, ['run', '-d', '--name', 'n1', '-h', 'first', '--domainname', 'd.org', '--network', 'none', 'busybox', 'sleep', '600']);
+  assert.equal(await ok(d, ['run', '--rm', '--network', 'container:n1', 'busybox', 'hostname']), 'first');
+  await ok(d, ['create', '--name', 'n2', '--network', 'container:n1', 'busybox', 'sleep', '600']);
+  const id2 = await ok(d, ['inspect', '-f', '{{.Id}}', 'n2']);
+  assert.equal(await ok(d, ['inspect', '-f', '{{.Config.Hostname}}', 'n2']), id2.slice(0, 12), 'created: its own, as dockerd');
+  await ok(d, ['start', 'n2']);
+  assert.equal(await ok(d, ['inspect', '-f', '{{.Config.Hostname}} {{.Config.Domainname}}', 'n2']), 'first d.org');
+  assert.equal(await ok(d, ['inspect', '-f', '{{.HostsPath}}', 'n2']), await ok(d, ['inspect', '-f', '{{.HostsPath}}', 'n1']));
+  await ok(d, ['rm', '-f', 'n2', 'n1']);
+});

@@ -86,6 +86,9 @@ function withHostGateway(ctx: JobContext, extraHosts: string[]): string[] {
 
 /** The paths dockerd shows on inspect (HostnamePath, HostsPath, ResolvConfPath). */
 export function hostFilePaths(ctx: JobContext, c: ContainerRecord): { ResolvConfPath: string; HostnamePath: string; HostsPath: string } {
-  const dir = containerDir(ctx, c.Id);
+  // `container:X` uses X's files, and dockerd shows X's paths.
+  const mode = String(c.HostConfig.NetworkMode ?? '');
+  const other = mode.startsWith('container:') ? containersOf(ctx).find(mode.slice('container:'.length)) : undefined;
+  const dir = containerDir(ctx, (other ?? c).Id);
   return { ResolvConfPath: join(dir, 'resolv.conf'), HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts') };
 }

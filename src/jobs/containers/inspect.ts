@@ -2,6 +2,7 @@ import type { Handler } from '../context.js';
 import { containerExecIds } from '../exec/registry.js';
 import { containersOf } from './common.js';
 import { hostFilePaths } from './host-files.js';
+import { shownLinks } from './links.js';
 import { mountsView } from './mounts.js';
 import { networkSettings, sizes } from './view.js';
 
@@ -27,7 +28,7 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: containerExecIds(ctx, c.Id),
-    HostConfig: c.HostConfig,
+    HostConfig: { ...c.HostConfig, Links: shownLinks(c.HostConfig) },
   };
   if (job.args.size) Object.assign(out, await sizes(ctx, c));
   Object.assign(out, {

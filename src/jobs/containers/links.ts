@@ -47,6 +47,15 @@ export function registerLinks(ctx: JobContext, parentName: string, h: HostConfig
   });
 }
 
+/**
+ * HostConfig.Links as inspect shows it. dockerd keeps what the client sent but shows
+ * its link graph, which only default-bridge links enter: a container on a user-defined
+ * network (compose sends its links there too) shows null.
+ */
+export function shownLinks(h: HostConfig): unknown {
+  return onDefaultBridge(String(h.NetworkMode ?? 'default')) ? (h['Links'] ?? null) : null;
+}
+
 export interface LinkedEnv {
   env: string[];
   /** `/etc/hosts` entries as `names:ip`, the form of HostConfig.ExtraHosts. */
@@ -117,7 +126,7 @@ export function removeLink(ctx: JobContext, ref: string): void {
 export function linkNames(all: readonly ContainerRecord[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const p of all) {
-    const links = p.HostConfig['Links'];
+    const links = shownLinks(p.HostConfig);
     if (!Array.isArray(links)) continue;
     for (const l of links as string[]) {
       const cut = l.indexOf(':');

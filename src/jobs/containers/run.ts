@@ -50,6 +50,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     const { binds, tmpfs, announce } = await mountInputs(ctx, c, rootfs);
     // Addresses and host ports first: a port in use fails the start before anything runs.
     net = await ctx.network?.prepare(c);
+    adoptNetworkIdentity(ctx, c);
     const links = linkedEnv(ctx, c);
     const extraMounts = await hostFiles(ctx, c, net?.files, links.hosts);
     const cgroupParent = String(c.HostConfig['CgroupParent'] || ctx.config.cgroupParent);
@@ -82,6 +83,21 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   store.transition(c, 'running', { Pid: handle.pid, StartedAt: handle.startedAt, ExitCode: 0, Error: '', OOMKilled: false });
   watch(ctx, c.Id, handle);
   publish(ctx, c, 'start');
+}
+
+/**
+ * `--network container:X` shares X's network namespace and X's /etc files, and, as
+ * dockerd's initializeNetworking does at each start, takes X's hostname and domain
+ * name too: the container's own UTS namespace gets the name its /etc/hostname shows,
+ * and inspect shows it from then on.
+ */
+function adoptNetworkIdentity(ctx: JobContext, c: ContainerRecord): void {
+  const mode = String(c.HostConfig.NetworkMode ?? '');
+  if (!mode.startsWith('container:')) return;
+  const other = containersOf(ctx).find(mode.slice('container:'.length));
+  if (!other) return;
+  c.Config.Hostname = other.Config.Hostname ?? '';
+  c.Config.Domainname = other.Config.Domainname ?? '';
 }
 
 /** Track a running container's handle and record its exit when it comes. */
