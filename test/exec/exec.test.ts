@@ -219,7 +219,7 @@ test('the exec API: inspect, start twice, resize, errors before and inside the s
     assert.equal(r.status, 200, r.body);
   });
   assert.equal(sized.data.toString(), '33 101\r\n');
-  assert.deepEqual(await call(d, 'POST', `/v1.41/exec/${tty}/resize?h=1&w=1`), { status: 404, body: '{"message":"no such exec"}\n' });
+  assert.deepEqual(await call(d, 'POST', `/v1.41/exec/${tty}/resize?h=1&w=1`), { status: 404, body: `{"message":"process does not exist ${tty}: not found"}\n` });
 
   // Events: exec_create and exec_start with the command, exec_die with the exit code.
   const until = Math.floor(Date.now() / 1000) + 1;

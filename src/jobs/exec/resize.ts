@@ -19,6 +19,7 @@ export const execResize: Handler<'exec_resize'> = async (job, ctx) => {
   ]).finally(() => clearTimeout(timer));
   if (!ready) throw new System('timeout waiting for exec session ready');
   // The stream ends only once the process has exited, before its exit is recorded (start.ts).
-  if (!rec.handle || !rec.running || rec.streamEnded) throw new NotFound('no such exec');
+  // containerd's words, which dockerd passes on.
+  if (!rec.handle || !rec.running || rec.streamEnded) throw new NotFound(`process does not exist ${rec.id}: not found`);
   await rec.handle.resize(job.args.width, job.args.height);
 };
