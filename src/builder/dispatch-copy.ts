@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveInRoot } from '../drivers/graphdriver/archive/confine.js';
+import { BerthError } from '../engine/errors.js';
+import { getWithStatusError } from '../graph/remote/get.js';
 import type { BuildImage } from './backend.js';
 import { copySources, extractArchive, isTarFile, type Owner } from './copy.js';
 import type { Instruction, InstructionOf } from './instructions.js';
@@ -82,26 +83,6 @@ function downloadProgress(b: BuildRun, total: number): Transform {
   });
 }
 
-/** GET with redirects followed (up to 10, as Go's http.Get); the final response and its URL. */
-async function httpGetFollowing(url: string, signal: AbortSignal): Promise<{ res: IncomingMessage; url: string }> {
-  for (let hops = 0; ; hops++) {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, resolve);
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        // Go's *url.Error wording: `Get "URL": dial tcp ADDR: connect: connection refused`.
-        if (err.code !== 'ECONNREFUSED') return reject(err);
-        reject(new StepError(`ADD failed: Get ${JSON.stringify(url)}: dial tcp ${new URL(url).host}: connect: connection refused`));
-      });
-    });
-    const code = res.statusCode ?? 0;
-    const location = res.headers.location;
-    if (code < 300 || code >= 400 || !location) return { res, url };
-    res.resume();
-    if (hops === 9) throw new StepError(`Get "${location}": stopped after 10 redirects`);
-    url = new URL(location, url).toString();
-  }
-}
-
 /** The file name ADD gives a download: the URL path's last element, else Content-Disposition's, else ''. */
 function downloadName(url: string, res: IncomingMessage): string {
   const raw = new URL(url).pathname;
@@ -123,17 +104,11 @@ function downloadName(url: string, res: IncomingMessage): string {
  * GetWithStatusError words it.
  */
 async function download(b: BuildRun, url: string, signal: AbortSignal, destIsDir: boolean): Promise<{ dir: string; file: string; mtime: Date }> {
-  const { res } = await httpGetFollowing(url, signal);
-  if ((res.statusCode ?? 0) >= 400) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res) {
-      // Only the start of an error page is worth a message.
-      if (size < 64 * 1024) chunks.push(c as Buffer);
-      size += (c as Buffer).length;
-    }
-    const body = Buffer.concat(chunks).subarray(0, 64 * 1024).toString('utf8').trim();
-    throw new StepError(`ADD failed: failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}: ${body}`);
+  let res: IncomingMessage;
+  try {
+    ({ res } = await getWithStatusError(url, signal));
+  } catch (err) {
+    throw err instanceof BerthError ? new StepError(`ADD failed: ${err.message}`) : err;
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-add-'));
   try {

@@ -113,7 +113,7 @@ function resolverAddress(): string {
 }
 
 /** Node's errors in the words Go's net/http uses, which is what dockerd prints. */
-function describe(err: NodeJS.ErrnoException): string {
+export function describe(err: NodeJS.ErrnoException): string {
   if (err.code === 'ECONNREFUSED') return `dial tcp ${err.message.replace(/^connect ECONNREFUSED /, '')}: connect: connection refused`;
   if (err.code === 'ENOTFOUND') return `dial tcp: lookup ${(err as { hostname?: string }).hostname ?? ''} on ${resolverAddress()}: no such host`;
   if (err.code === 'ECONNRESET') return 'read: connection reset by peer';

@@ -1,8 +1,8 @@
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { BLOCK, encodeHeaders, padding } from '../../drivers/graphdriver/archive/tar-header.js';
-import { InvalidParameter, NotFound, System, Unauthorized, Forbidden } from '../../engine/errors.js';
+import { InvalidParameter, System } from '../../engine/errors.js';
+import { getWithStatusError, prefixed } from '../../graph/remote/get.js';
 
 /*
  * `POST /build?remote=URL`, as dockerd 20.10's remotecontext does it (docker-py and
@@ -21,30 +21,6 @@ export function isGitUrl(s: string): boolean {
 /** The MIME types dockerd accepts for a remote context, by the start of Content-Type. */
 const ACCEPTABLE = /^(?:text\/plain|application\/(?:x-)?(?:tar|gzip|bzip2|xz)|application\/octet-stream)/;
 
-/** Go's net/http words for a failed GET, as the download error wraps them. */
-function transportWords(url: string, err: NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }): string {
-  if (err.code === 'ECONNREFUSED') return `Get "${url}": dial tcp ${err.address}:${err.port}: connect: connection refused`;
-  if (err.code === 'ENOTFOUND') return `Get "${url}": dial tcp: lookup ${err.hostname}: no such host`;
-  return `Get "${url}": ${err.message}`;
-}
-
-/** GET `url`, following redirects as Go's http.Get does (ten at most). */
-function get(url: string, signal: AbortSignal, hops = 0): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { signal }, (res) => {
-      const location = res.headers.location;
-      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
-        res.resume();
-        if (hops >= 10) reject(new Error('stopped after 10 redirects'));
-        else get(new URL(location, url).href, signal, hops + 1).then(resolve, reject);
-        return;
-      }
-      resolve(res);
-    });
-    req.on('error', reject);
-  });
-}
-
 /** A tar holding just `text` as `name`: the context of a text/plain answer. */
 function dockerfileTar(name: string, text: Buffer): Readable {
   const header = encodeHeaders({ name, typeflag: '0', mode: 0o644, uid: 0, gid: 0, size: text.length, mtime: Math.floor(Date.now() / 1000) });
@@ -54,24 +30,11 @@ function dockerfileTar(name: string, text: Buffer): Readable {
 /** GET the context; the body, a tar stream either way. */
 export async function remoteContext(url: string, dockerfileName: string, signal: AbortSignal, downloaded: (bytes: number) => void): Promise<Readable> {
   if (!/^https?:\/\//.test(url)) throw new InvalidParameter(`remoteURL (${url}) could not be recognized as URL`);
-  const wrap = `error downloading remote context ${url}: `;
   let res: IncomingMessage;
   try {
-    res = await get(url, signal);
+    ({ res } = await getWithStatusError(url, signal));
   } catch (err) {
-    if (signal.aborted) throw err;
-    throw new System(wrap + transportWords(url, err as NodeJS.ErrnoException));
-  }
-  const status = res.statusCode ?? 0;
-  if (status >= 400) {
-    const parts: Buffer[] = [];
-    for await (const c of res) parts.push(c as Buffer);
-    const msg = `${wrap}failed to GET ${url} with status ${status} ${res.statusMessage ?? ''}: ${Buffer.concat(parts).toString('utf8').trim()}`;
-    if (status === 404) throw new NotFound(msg);
-    if (status === 400) throw new InvalidParameter(msg);
-    if (status === 401) throw new Unauthorized(msg);
-    if (status === 403) throw new Forbidden(msg);
-    throw new System(msg);
+    throw prefixed(err, `error downloading remote context ${url}: `);
   }
   // The first 512 bytes decide what the body is; the rest streams on behind them.
   const chunks = res[Symbol.asyncIterator]();

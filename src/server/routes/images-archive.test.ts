@@ -196,7 +196,7 @@ test('POST /images/create?fromSrc=- imports a tar with changes, tag and message'
   assert.equal(graph.resolve('gz:latest').config.comment, 'Imported from -');
 });
 
-test('import refuses bad changes, garbage, URLs and bad pull names with the right status', async (t) => {
+test('import refuses bad changes, garbage and bad pull names with the right status', async (t) => {
   const { call, graph } = await serve(t);
   const rootfs = await tarOf([['a', 'b']]);
   const bad = await call('POST', '/images/create?fromSrc=-&changes=RUN%20rm%20-rf%20%2F', rootfs);
@@ -209,10 +209,45 @@ test('import refuses bad changes, garbage, URLs and bad pull names with the righ
   const garbage = await call('POST', '/images/create?fromSrc=-', Buffer.from('garbage'.repeat(200)));
   assert.equal(garbage.status, 400);
   assert.match(JSON.parse(garbage.body.toString()).message, /^Error processing tar file\(exit status 1\): archive\/tar: invalid tar header$/);
-  assert.equal((await call('POST', '/images/create?fromSrc=http://example.com/x.tar', rootfs)).status, 501);
   // fromImage is a pull (the registry area's); a bad name is refused before any network.
   const pull = await call('POST', '/images/create?fromImage=Bad&tag=latest');
   assert.equal(pull.status, 400);
   assert.match(JSON.parse(pull.body.toString()).message, /invalid reference format: repository name must be lowercase/);
   assert.equal(graph.images.size, 0);
+});
+
+test('POST /images/create?fromSrc=URL: the daemon GETs the tar, with dockerd\'s lines and errors', async (t) => {
+  const { call, graph } = await serve(t);
+  const rootfs = await tarOf([['etc/hostname', 'x\n']]);
+  const server = createServer((req, res) => {
+    if (req.url === '/x.tar') return res.end(rootfs);
+    if (req.url === '/moved') { res.writeHead(302, { Location: '/x.tar' }); return res.end(); }
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('nothing here\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // No scheme: http://, as dockerd adds it; redirects followed.
+  const r = await call('POST', `/images/create?fromSrc=${encodeURIComponent(`${base}/moved`)}&repo=fromurl`, Buffer.from('ignored'));
+  assert.equal(r.status, 200, r.body.toString());
+  const msgs = lines(r);
+  assert.equal(msgs[0]!.status, `Downloading from http://${base}/moved`);
+  assert.equal(msgs.at(-2)!.status, 'Importing');
+  assert.deepEqual(msgs.at(-2)!.progressDetail, { current: rootfs.length, total: rootfs.length });
+  const img = graph.resolve('fromurl:latest');
+  assert.equal(img.id, msgs.at(-1)!.status);
+  assert.equal(img.config.comment, `Imported from http://${base}/moved`);
+  assert.deepEqual(img.config.rootfs.diff_ids, [`sha256:${sha(rootfs)}`]);
+  const missing = await call('POST', `/images/create?fromSrc=${encodeURIComponent(`http://${base}/nope`)}`);
+  assert.equal(missing.status, 404);
+  assert.equal(JSON.parse(missing.body.toString()).message, `failed to GET http://${base}/nope with status 404 Not Found: nothing here`);
+  // A port nobody listens on: Go's words, a 500 as dockerd's System error.
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const gone = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const refused = await call('POST', `/images/create?fromSrc=${encodeURIComponent(`http://127.0.0.1:${gone}/x.tar`)}`);
+  assert.equal(refused.status, 500);
+  assert.equal(JSON.parse(refused.body.toString()).message, `Get "http://127.0.0.1:${gone}/x.tar": dial tcp 127.0.0.1:${gone}: connect: connection refused`);
 });
