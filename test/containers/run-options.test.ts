@@ -198,3 +198,17 @@ function pidOf(_d: TestDaemon, id: string): number {
 async function pidReady(d: TestDaemon, id: string): Promise<void> {
   pids.set(id, Number((await d.docker(['inspect', '-f', '{{.State.Pid}}', id])).stdout.trim()));
 }
+
+test('--gpus: created, then the start refused in dockerd\'s words, as on a host without NVIDIA\'s hook', { timeout: 60_000 }, async (t) => {
+  const d = await startDaemon(t);
+  await d.docker(['load', '-i', (await busyboxImage()).path]);
+  assert.equal((await d.docker(['create', '--name', 'gp', '--gpus', 'all', 'busybox', 'true'])).code, 0);
+  const start = await d.docker(['start', 'gp']);
+  assert.notEqual(start.code, 0);
+  assert.match(start.stderr, /Error response from daemon: could not select device driver "" with capabilities: \[\[gpu\]\]/);
+  const state = await d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'gp']);
+  assert.equal(state.stdout.trim(), 'created 128');
+  const run = await d.docker(['run', '--rm', '--gpus', 'driver=nvidia,count=1', 'busybox', 'true']);
+  assert.match(run.stderr, /could not select device driver "nvidia" with capabilities: \[\[gpu\]\]/);
+  assert.equal(run.code, 125);
+});

@@ -8,6 +8,7 @@ import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles } from './host-files.js';
 import { checkLogDriverOpen } from './log-config.js';
+import { checkDeviceRequests } from './device-requests.js';
 import { throttleDevices } from './blkio-devices.js';
 import { mountInputs } from './mounts.js';
 import type { PendingAttach } from './live.js';
@@ -42,6 +43,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   let net: PreparedNet | undefined;
   try {
     checkLogDriverOpen(c.HostConfig);
+    checkDeviceRequests(c.HostConfig);
     const throttles = await throttleDevices(c.HostConfig);
     // dockerd's createSpec (getCPUResources) refuses negative shares in its own words.
     if (Number(c.HostConfig['CpuShares'] ?? 0) < 0) throw new InvalidParameter('shares: invalid argument');
