@@ -42,7 +42,6 @@ function networksOn(ctl: NetworkController, c: ContainerRecord): string[] {
  */
 function checkConnect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord): boolean {
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
-  if (mode.startsWith('container:')) throw new InvalidParameter(SHARED_CONFLICT);
   if (n.Name === 'host' && mode !== 'host') throw new InvalidParameter(HOST_CONFLICT);
   for (const on of networksOn(ctl, c)) {
     if (on === n.Name) return true;
@@ -58,13 +57,17 @@ function checkConnect(ctl: NetworkController, n: NetworkRecord, c: ContainerReco
  * on a user-defined network now, as dockerd's updateNetworkConfig does at connect.
  */
 export async function connect(ctl: NetworkController, n: NetworkRecord, c: ContainerRecord, body: EndpointSettingsBody | null | undefined, pid: number | null): Promise<void> {
+  if (String(c.HostConfig.NetworkMode ?? '').startsWith('container:')) throw new InvalidParameter(SHARED_CONFLICT);
+  // The endpoint's own settings before the networks the container is on, in dockerd's
+  // order: an address or alias on a predefined network is refused even when the
+  // container is there already.
+  const config = endpointConfig(n, body);
   if (checkConnect(ctl, n, c)) {
     // dockerd keeps a stopped container's config as it is ("avoid duplicate config").
     if (pid === null) return;
     throw new Forbidden(`endpoint with name ${c.Name.replace(/^\//, '')} already exists in network ${n.Name}`);
   }
   if (!n.bridge) throw new InvalidParameter(HOST_CONFLICT);
-  const config = endpointConfig(n, body);
   if (pid === null && !n.predefined) {
     for (const name of [c.Id.slice(0, 12), c.Config.Hostname ?? '']) {
       if (name && !config.aliases.includes(name)) config.aliases = [...config.aliases, name];

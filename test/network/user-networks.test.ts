@@ -119,6 +119,13 @@ test('user-defined networks: create, DNS, connect, rm, prune', async (t) => {
     assert.match(resolv, /options .*ndots:0/);
     assert.match(await ok(d, ['exec', 'outsider', 'nslookup', 'api']), new RegExp(`Address: ${base}\\.10`));
     await fails(d, ['network', 'connect', 'front', 'outsider'], /endpoint with name outsider already exists in network front/);
+    // The endpoint's settings are checked before the networks it is on, as dockerd does,
+    // for a running container and for one that is not.
+    await fails(d, ['network', 'connect', '--ip', `${base}.21`, 'bridge', 'outsider'], /user specified IP address is supported on user defined networks only/);
+    await ok(d, ['create', '--name', 'idle', 'busybox', 'true']);
+    await fails(d, ['network', 'connect', '--ip', `${base}.21`, 'bridge', 'idle'], /user specified IP address is supported on user defined networks only/);
+    await fails(d, ['network', 'connect', '--alias', 'x', 'bridge', 'idle'], /network-scoped alias is supported only for containers in user defined networks/);
+    await ok(d, ['rm', 'idle']);
     await ok(d, ['network', 'disconnect', 'front', 'outsider']);
     const r = await d.docker(['exec', 'outsider', 'ip', 'link', 'show', 'eth1']);
     assert.notEqual(r.code, 0, 'eth1 gone after disconnect');
