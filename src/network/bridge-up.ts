@@ -4,6 +4,7 @@ import { run } from '../drivers/networkdriver/exec.js';
 import { deleteBridge, enableIpForward, ensureBridge, setRouteLocalnet } from '../drivers/networkdriver/bridge.js';
 import { DnsServer } from '../drivers/networkdriver/dns.js';
 import { parseCidr } from '../drivers/networkdriver/ipam.js';
+import { parseCidr6 } from '../drivers/networkdriver/ipam6.js';
 import type { Iptables, Rule } from '../drivers/networkdriver/iptables.js';
 import { parseResolvConf, upstreams } from '../drivers/networkdriver/resolvconf.js';
 import type { DaemonConfig } from '../engine/config.js';
@@ -74,7 +75,10 @@ async function dnsUpstreams(config: DaemonConfig): Promise<string[]> {
 export async function bringUp(x: UpContext, n: NetworkRecord): Promise<DnsServer | null> {
   const b = n.bridge;
   if (!b) return null;
-  const made = await ensureBridge({ name: b.device, gateway: b.gateway, prefix: parseCidr(b.subnet).prefix, mtu: b.mtu });
+  const made = await ensureBridge({
+    name: b.device, gateway: b.gateway, prefix: parseCidr(b.subnet).prefix, mtu: b.mtu,
+    ...(b.v6 ? { v6: { gateway: b.v6.gateway, prefix: parseCidr6(b.v6.subnet).prefix } } : {}),
+  });
   if (made) b.created = true;
   try {
     // A bridge without a MAC of its own takes the lowest of its ports': each new veth

@@ -20,6 +20,7 @@ export interface EndpointSettingsBody {
   Aliases?: string[] | null;
   Links?: string[] | null;
   DriverOpts?: Record<string, string> | null;
+  MacAddress?: string;
 }
 
 export interface NetworkingConfigBody {
@@ -34,7 +35,9 @@ export function rawEndpointConfig(body: EndpointSettingsBody | null | undefined)
   const aliases = (body?.Aliases ?? []).filter((a) => typeof a === 'string' && a !== '');
   const links = body?.Links ?? [];
   const driverOpts = body?.DriverOpts;
+  const mac = typeof body?.MacAddress === 'string' && body.MacAddress !== '' ? body.MacAddress : undefined;
   return {
+    ...(mac ? { mac } : {}),
     aliases, ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}), ...(linkLocalIps.length ? { linkLocalIps: [...linkLocalIps] } : {}),
     ...(links.length ? { links: [...links] } : {}), ...(driverOpts ? { driverOpts: { ...driverOpts } } : {}),
   };

@@ -19,7 +19,7 @@ import type { ContainerStore } from '../jobs/containers/store.js';
 import { bringUp, takeDown, type UpContext } from './bridge-up.js';
 import { defaultBridgeRecord, defaultBridgeSettings, hostAndNone } from './defaults.js';
 import { recordEndpoint, validateCreate, type NetworkingConfigBody } from './configure.js';
-import { prepare, release, type PreparedNet } from './join.js';
+import { liveAddresses, prepare, release, type PreparedNet } from './join.js';
 import { findNetwork, getNetwork } from './names.js';
 import { forgetContainer } from './ops.js';
 import { ownServers, peerNames } from './dns-peers.js';
@@ -157,8 +157,10 @@ export class NetworkController {
     for (const ep of this.records.endpointsOf(c.Id)) {
       const dns = ep.live ? this.dns.get(ep.networkId) : undefined;
       if (!dns || !ep.live) continue;
-      if (!ep.config.aliases.includes(before)) dns.unregister(before, ep.live.address);
-      dns.register(after, ep.live.address);
+      for (const ip of liveAddresses(ep.live)) {
+        if (!ep.config.aliases.includes(before)) dns.unregister(before, ip);
+        dns.register(after, ip);
+      }
     }
   }
 

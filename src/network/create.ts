@@ -9,6 +9,7 @@ import {
   Allocator, contains, checkNoOverlap, type Cidr, formatCidr, formatIp, goParsesIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet,
 } from '../drivers/networkdriver/ipam.js';
 import { goOrder } from '../jobs/containers/config.js';
+import { contains6, formatCidr6, formatIp6, overlaps6, parseCidr6, parseIp6, type Cidr6, type V6Settings } from '../drivers/networkdriver/ipam6.js';
 import { checkAuxAddresses } from './aux-addresses.js';
 import { bringUp } from './bridge-up.js';
 import type { NetworkController } from './controller.js';
@@ -129,6 +130,49 @@ async function ipamOf(ctl: NetworkController, body: NetworkCreateBody, id: strin
 }
 
 /**
+ * The IPv6 side of a network created with EnableIPv6: its first IPv6 pool, checked
+ * in libnetwork's words. dockerd 20.10 has no default IPv6 pool, so one must be given.
+ */
+function ipv6Of(ctl: NetworkController, body: NetworkCreateBody): V6Settings {
+  const pools = (body.IPAM?.Config ?? []).filter((c) => (c.Subnet ?? '').includes(':'));
+  const given = pools[0];
+  if (!given?.Subnet) throw new Forbidden('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  if (pools.length > 1) throw new Forbidden('bridge driver doesn\'t support multiple subnets');
+  let cidr: Cidr6;
+  try {
+    cidr = parseCidr6(given.Subnet);
+  } catch {
+    throw new InvalidParameter(`Invalid subnet ${given.Subnet} : invalid CIDR address: ${given.Subnet}`);
+  }
+  for (const n of ctl.all()) {
+    if (n.bridge?.v6 && overlaps6(cidr, parseCidr6(n.bridge.v6.subnet))) throw new Forbidden('Pool overlaps with other one on this address space');
+  }
+  let gateway = formatIp6(cidr.base + 1n);
+  if (given.Gateway) {
+    let gw: bigint;
+    try {
+      gw = parseIp6(given.Gateway);
+    } catch {
+      throw new InvalidParameter(`invalid gateway address ${given.Gateway} in Ipam configuration`);
+    }
+    if (!contains6(cidr, gw)) throw new InvalidParameter(`failed to allocate gateway (${given.Gateway}): Requested address is out of range`);
+    gateway = formatIp6(gw);
+  }
+  const out: V6Settings = { subnet: formatCidr6(cidr), gateway };
+  if (given.IPRange) {
+    let r: Cidr6;
+    try {
+      r = parseCidr6(given.IPRange);
+    } catch {
+      throw new InvalidParameter(`failed to parse pool request for address space "LocalDefault" pool "${given.Subnet}" subpool "${given.IPRange}": Invalid Address SubPool`);
+    }
+    if (!contains6(cidr, r.base) || r.prefix < cidr.prefix) throw new InvalidParameter(`failed to allocate pool ${given.IPRange}: Requested address is out of range`);
+    out.range = formatCidr6(r);
+  }
+  return out;
+}
+
+/**
  * Creates run one at a time: each checks names, subnets and bridge names against the
  * networks that exist, then awaits the bridge; two at once both passed the checks
  * (the second then failed binding its DNS server, not with the overlap's 403).
@@ -152,7 +196,6 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
   // Only the built-in IPAM driver: another name is a plugin dockerd looks up and does not find.
   const ipamDriver = body.IPAM?.Driver || 'default';
   if (ipamDriver !== 'default' && ipamDriver !== 'null') throw new NotFound(`plugin "${ipamDriver}" not found`);
-  if (body.EnableIPv6) throw new InvalidParameter('berth does not support IPv6 networks');
   const same = ctl.all().find((n) => n.Name === name);
   if (same && body.CheckDuplicate) throw new Conflict(`network with name ${name} already exists`);
   const id = generateNetworkId();
@@ -161,6 +204,7 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
   if (device.length > 15) throw new InvalidParameter(`bridge name ${device} is too long (at most 15 characters)`);
   if (ctl.all().some((n) => n.bridge?.device === device)) throw new Conflict(`bridge name ${device} is already in use by another network`);
   const ipam = await ipamOf(ctl, body, id);
+  const v6 = body.EnableIPv6 ? ipv6Of(ctl, body) : undefined;
   const n: NetworkRecord = {
     Id: id, Name: name, Created: nowNano(), Driver: 'bridge', Internal: body.Internal === true, Attachable: body.Attachable === true,
     Labels: goOrder(body.Labels ?? {}), Options: goOrder(opts),
@@ -172,7 +216,7 @@ async function createOne(ctl: NetworkController, body: NetworkCreateBody): Promi
       masquerade: boolOpt(opts, 'com.docker.network.bridge.enable_ip_masquerade', true),
       mtu: Number(opts['com.docker.network.driver.mtu']) || mtuOf(ctl.config),
       hostBindingIp: opts['com.docker.network.bridge.host_binding_ipv4'] || ctl.config.ip || '0.0.0.0',
-      dns: true, userSubnet: ipam.user, ...(ipam.range ? { range: ipam.range } : {}),
+      dns: true, userSubnet: ipam.user, ...(ipam.range ? { range: ipam.range } : {}), ...(v6 ? { v6 } : {}),
     },
   };
   const dns = await bringUp(ctl.up, n);

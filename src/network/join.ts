@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Allocator, macFor, parseCidr } from '../drivers/networkdriver/ipam.js';
+import { allocate6, parseCidr6 } from '../drivers/networkdriver/ipam6.js';
 import { System } from '../engine/errors.js';
 import type { PortBindings } from '../drivers/networkdriver/portmapper.js';
 import type { ContainerRecord } from '../jobs/containers/types.js';
@@ -22,7 +23,7 @@ import { hostOrNone, modeNetwork } from './names.js';
 import { addHostsLine } from './hosts-file.js';
 import { activatePorts, portRequests, releasePorts, reservePorts, type PortRequest } from './ports.js';
 import type { EndpointRecord, LiveEndpoint, NetworkRecord } from './types.js';
-import { addLinkLocal, plugVeth, setDefaultRoute, unplugVeth } from './veth.js';
+import { addIpv6, addLinkLocal, plugVeth, setDefaultRoute, unplugVeth } from './veth.js';
 
 /** What the container's /etc/hosts and /etc/resolv.conf need to know. */
 export interface NetFiles {
@@ -79,6 +80,11 @@ function liveEndpoints(ctl: NetworkController, containerId: string): EndpointRec
   return ctl.records.endpointsOf(containerId).filter((e) => e.live);
 }
 
+/** The addresses a live endpoint answers on: its IPv4 one, and its IPv6 one on a network with IPv6. */
+export function liveAddresses(live: LiveEndpoint): string[] {
+  return live.v6 ? [live.address, live.v6.address] : [live.address];
+}
+
 /** The names a container answers to on a user-defined network: name, aliases, short id, hostname (dockerd's aliases). */
 export function dnsNames(c: ContainerRecord, ep: EndpointRecord): string[] {
   const names = [c.Name.replace(/^\//, ''), ...ep.config.aliases, c.Id.slice(0, 12)];
@@ -118,8 +124,12 @@ function lease(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord, ep:
   const address = allocator(ctl, n).allocate(ep.config.ipv4);
   const live: LiveEndpoint = {
     endpointId: randomBytes(32).toString('hex'), address, prefix: parseCidr(b.subnet).prefix, gateway: b.gateway,
-    mac: requestedMac(c, n) ?? macFor(address), ifname, ports: [],
+    mac: (ep.config.mac ? parseMac(ep.config.mac) : undefined) ?? requestedMac(c, n) ?? macFor(address), ifname, ports: [],
   };
+  if (b.v6) {
+    const taken = ctl.records.endpointsIn(n.Id).flatMap((e) => (e.live?.v6 ? [e.live.v6.address] : []));
+    live.v6 = { address: allocate6(b.v6, taken, ep.config.ipv6), prefix: parseCidr6(b.v6.subnet).prefix, gateway: b.v6.gateway };
+  }
   ep.live = live;
   ctl.records.saveEndpoint(ep);
   return live;
@@ -132,13 +142,14 @@ async function plug(ctl: NetworkController, c: ContainerRecord, n: NetworkRecord
   live.veth = await plugVeth(b.device, pid, {
     ifname: live.ifname, address: live.address, prefix: live.prefix, mac: live.mac, mtu: b.mtu,
     ...(route && !n.Internal ? { gateway: live.gateway } : {}),
-    // berth's networks are IPv4 only: IPv6 stays on only for an IPv6 link-local address asked for.
-    ...(ep.config.linkLocalIps?.some((ip) => ip.includes(':')) ? { ipv6: true } : {}),
+    // IPv6 stays on for a network with IPv6, or an IPv6 link-local address asked for; else off, as dockerd.
+    ...(live.v6 || ep.config.linkLocalIps?.some((ip) => ip.includes(':')) ? { ipv6: true } : {}),
   });
   ctl.records.saveEndpoint(ep);
+  if (live.v6) await addIpv6(pid, live.ifname, live.v6, route && !n.Internal);
   if (ep.config.linkLocalIps?.length) await addLinkLocal(pid, live.ifname, ep.config.linkLocalIps);
   const dns = ctl.dns.get(n.Id);
-  if (dns) for (const name of dnsNames(c, ep)) dns.register(name, live.address);
+  if (dns) for (const name of dnsNames(c, ep)) for (const ip of liveAddresses(live)) dns.register(name, ip);
   publishJoin(ctl, c.Id, n, 'connect');
 }
 
@@ -202,7 +213,7 @@ export async function prepare(ctl: NetworkController, c: ContainerRecord): Promi
     eps.forEach((ep, i) => lease(ctl, c, ctl.byId(ep.networkId), ep, `eth${i}`));
     if (gw) await reserveFor(ctl, c, gw);
     const dnsNet = eps.map((e) => ctl.byId(e.networkId)).find((n) => n.bridge!.dns);
-    prepared.files = { ips: eps.map((e) => e.live!.address), ...(dnsNet ? { dnsServer: dnsNet.bridge!.gateway } : {}) };
+    prepared.files = { ips: eps.flatMap((e) => liveAddresses(e.live!)), ...(dnsNet ? { dnsServer: dnsNet.bridge!.gateway } : {}) };
   } catch (err) {
     await release(ctl, c.Id);
     throw err;
@@ -230,7 +241,7 @@ export async function leave(ctl: NetworkController, c: ContainerRecord | undefin
     }
   }
   const dns = n ? ctl.dns.get(n.Id) : undefined;
-  if (dns && c) for (const name of dnsNames(c, ep)) dns.unregister(name, live.address);
+  if (dns && c) for (const name of dnsNames(c, ep)) for (const ip of liveAddresses(live)) dns.unregister(name, ip);
   if (live.veth) await unplugVeth(live.veth).catch((e: Error) => ctl.log.warn(`container ${ep.containerId}: removing ${live.veth}: ${e.message}`));
   delete ep.live;
   ctl.records.saveEndpoint(ep);

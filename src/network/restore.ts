@@ -2,7 +2,7 @@ import { startProxy } from '../drivers/networkdriver/proxy.js';
 import type { Rule } from '../drivers/networkdriver/iptables.js';
 import { networkRules } from './bridge-up.js';
 import type { NetworkController } from './controller.js';
-import { dnsNames, leave } from './join.js';
+import { dnsNames, leave, liveAddresses } from './join.js';
 import { portRulesOf, type HeldPorts } from './ports.js';
 
 /**
@@ -25,7 +25,7 @@ export async function restoreEndpoints(ctl: NetworkController, running: Readonly
       continue;
     }
     const dns = ctl.dns.get(n.Id);
-    if (dns) for (const name of dnsNames(c, ep)) dns.register(name, live.address);
+    if (dns) for (const name of dnsNames(c, ep)) for (const ip of liveAddresses(live)) dns.register(name, ip);
     if (!live.ports.length) continue;
     const held: HeldPorts = { ports: live.ports, reservations: [], proxies: [] };
     ctl.ports.set(c.Id, held);

@@ -10,6 +10,7 @@
  * a requested address); while the container runs it also has a *live* part: the
  * address lease, MAC, host-side veth and the published ports.
  */
+import type { V6Settings } from '../drivers/networkdriver/ipam6.js';
 import type { Proto } from '../drivers/networkdriver/portmapper.js';
 
 export type NetworkDriverName = 'bridge' | 'host' | 'null';
@@ -58,6 +59,8 @@ export interface BridgeSettings {
   dns: boolean;
   /** The subnet was given (--subnet/--bip): only then may a container ask for an address. */
   userSubnet?: boolean;
+  /** `--ipv6` with an IPv6 subnet: the bridge holds its gateway, containers get addresses from it. */
+  v6?: V6Settings;
 }
 
 /** What a container asked of one network (EndpointSettings of the create/connect body). */
@@ -65,8 +68,10 @@ export interface EndpointConfig {
   aliases: string[];
   /** IPAMConfig.IPv4Address. */
   ipv4?: string;
-  /** IPAMConfig.IPv6Address: recorded and shown; berth gives no container an IPv6 address (nor does dockerd without EnableIPv6). */
+  /** IPAMConfig.IPv6Address (`--ip6`): used on a network with IPv6 on, else only recorded and shown, as dockerd does. */
   ipv6?: string;
+  /** MacAddress of the endpoint settings: the interface's MAC on this network. */
+  mac?: string;
   /** IPAMConfig.LinkLocalIPs, as asked. */
   linkLocalIps?: string[];
   /** `target[:alias]` links of a user-defined network: the alias resolves to the target for this container only. */
@@ -90,6 +95,8 @@ export interface LiveEndpoint {
   prefix: number;
   gateway: string;
   mac: string;
+  /** The IPv6 lease, on a network with IPv6 on. */
+  v6?: { address: string; prefix: number; gateway: string };
   /** Host end of the veth pair, once plugged. */
   veth?: string;
   ifname: string;

@@ -35,6 +35,16 @@ export async function addLinkLocal(pid: number, ifname: string, ips: readonly st
 }
 
 /**
+ * The endpoint's IPv6 address on a network with IPv6 on, and the IPv6 default route
+ * through the network's gateway where the endpoint holds the IPv4 one. `nodad`: the
+ * address is the allocator's, unique on the bridge, and usable at once (dockerd's too).
+ */
+export async function addIpv6(pid: number, ifname: string, v6: { address: string; prefix: number; gateway: string }, route: boolean): Promise<void> {
+  await ipInNs(pid, ['-6', 'addr', 'add', `${v6.address}/${v6.prefix}`, 'dev', ifname, 'nodad']);
+  if (route) await ipInNs(pid, ['-6', 'route', 'replace', 'default', 'via', v6.gateway, 'dev', ifname]);
+}
+
+/**
  * Points the default route of the netns of `pid` at `gateway` on `ifname`: the
  * network that provides external connectivity changed (a connect or disconnect).
  */

@@ -38,12 +38,12 @@ export function networkResource(ctl: NetworkController, n: NetworkRecord, withCo
       const c = ctl.deps.containers.find(ep.containerId);
       containers[ep.containerId] = {
         Name: c ? c.Name.replace(/^\//, '') : '', EndpointID: ep.live.endpointId, MacAddress: ep.live.mac,
-        IPv4Address: `${ep.live.address}/${ep.live.prefix}`, IPv6Address: '',
+        IPv4Address: `${ep.live.address}/${ep.live.prefix}`, IPv6Address: ep.live.v6 ? `${ep.live.v6.address}/${ep.live.v6.prefix}` : '',
       };
     }
   }
   return {
-    Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: false,
+    Name: n.Name, Id: n.Id, Created: n.Created, Scope: 'local', Driver: n.Driver, EnableIPv6: Boolean(n.bridge?.v6),
     IPAM: n.IPAM, Internal: n.Internal, Attachable: n.Attachable, Ingress: false, ConfigFrom: { Network: '' },
     ConfigOnly: false, Containers: containers, Options: n.Options, Labels: n.Labels,
   };
@@ -72,10 +72,11 @@ export function endpointSettings(c: ContainerRecord, n: NetworkRecord, ep: Endpo
     Gateway: live?.gateway ?? '',
     IPAddress: live?.address ?? '',
     IPPrefixLen: live?.prefix ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    MacAddress: live?.mac ?? '',
+    IPv6Gateway: live?.v6?.gateway ?? '',
+    GlobalIPv6Address: live?.v6?.address ?? '',
+    GlobalIPv6PrefixLen: live?.v6?.prefix ?? 0,
+    // Asked at create or connect, shown so until the start gives the interface its own.
+    MacAddress: live?.mac ?? ep?.config.mac ?? '',
     DriverOpts: ep?.config.driverOpts ? goOrder(ep.config.driverOpts) : null,
   };
 }

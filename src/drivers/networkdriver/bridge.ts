@@ -13,6 +13,8 @@ export interface BridgeSpec {
   gateway: string;
   prefix: number;
   mtu?: number;
+  /** A network with IPv6: the bridge holds the IPv6 gateway too. */
+  v6?: { gateway: string; prefix: number };
 }
 
 export async function linkExists(name: string): Promise<boolean> {
@@ -34,6 +36,12 @@ export async function ensureBridge(spec: BridgeSpec): Promise<boolean> {
   const addrs = (await run('ip', ['-4', '-o', 'addr', 'show', 'dev', spec.name])).stdout;
   if (!addrs.includes(` ${spec.gateway}/${spec.prefix} `)) {
     await run('ip', ['addr', 'add', `${spec.gateway}/${spec.prefix}`, 'dev', spec.name]);
+  }
+  if (spec.v6) {
+    const addrs6 = (await run('ip', ['-6', '-o', 'addr', 'show', 'dev', spec.name])).stdout;
+    if (!addrs6.includes(` ${spec.v6.gateway}/${spec.v6.prefix} `)) {
+      await run('ip', ['-6', 'addr', 'add', `${spec.v6.gateway}/${spec.v6.prefix}`, 'dev', spec.name, 'nodad']);
+    }
   }
   await run('ip', ['link', 'set', 'dev', spec.name, 'up']);
   return created;

@@ -1,12 +1,13 @@
 /**
  * The DNS server of a user-defined network, on the network's gateway address: A
- * queries for container names, aliases and short ids are answered from the network's
+ * (and, on a network with IPv6, AAAA) queries for container names, aliases and short ids are answered from the network's
  * own table; everything else is forwarded unchanged to the upstream resolvers (the
  * host's, loopback ones filtered: see resolvconf.ts `upstreams`). Only the small part
  * of RFC 1035 this needs is parsed here (header and one question), so no dependency.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { parseIp } from './ipam.js';
+import { parseIp6 } from './ipam6.js';
 
 const TYPE_A = 1;
 const TYPE_AAAA = 28;
@@ -43,21 +44,28 @@ export function parseQuery(msg: Buffer): Question | null {
   return { id: msg.readUInt16BE(0), name: labels.join('.').toLowerCase(), type: msg.readUInt16BE(off), klass: msg.readUInt16BE(off + 2), end: off + 4 };
 }
 
-/** A reply with the question echoed and one A record per address (RD copied, RA set). */
-export function encodeReply(query: Buffer, q: Question, addresses: string[]): Buffer {
+/** A reply with the question echoed and one A or AAAA record per address of that family (RD copied, RA set). */
+export function encodeReply(query: Buffer, q: Question, all: string[]): Buffer {
+  const v6 = q.type === TYPE_AAAA;
+  const addresses = all.filter((a) => a.includes(':') === v6);
   const head = Buffer.from(query.subarray(0, q.end));
   head.writeUInt16BE(0x8000 | 0x0400 | (query.readUInt16BE(2) & 0x0100) | 0x0080, 2); // QR AA RD RA, NOERROR
   head.writeUInt16BE(addresses.length, 6);
   head.writeUInt16BE(0, 8);
   head.writeUInt16BE(0, 10);
   const answers = addresses.map((a) => {
-    const rr = Buffer.alloc(16);
+    const rr = Buffer.alloc(v6 ? 28 : 16);
     rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-    rr.writeUInt16BE(TYPE_A, 2);
+    rr.writeUInt16BE(q.type, 2);
     rr.writeUInt16BE(CLASS_IN, 4);
     rr.writeUInt32BE(TTL, 6);
-    rr.writeUInt16BE(4, 10);
-    rr.writeUInt32BE(parseIp(a), 12);
+    rr.writeUInt16BE(v6 ? 16 : 4, 10);
+    if (v6) {
+      const n = parseIp6(a);
+      for (let i = 0; i < 16; i++) rr[12 + i] = Number((n >> BigInt(120 - 8 * i)) & 0xffn);
+    } else {
+      rr.writeUInt32BE(parseIp(a), 12);
+    }
     return rr;
   });
   return Buffer.concat([head, ...answers]);
@@ -138,8 +146,8 @@ export class DnsServer {
       let ips = this.lookup(q.name);
       if (!ips.length && this.opts.fallback) ips = this.opts.fallback(q.name, rinfo.address);
       if (ips.length && (q.type === TYPE_A || q.type === TYPE_AAAA)) {
-        // A known IPv4-only container: AAAA gets an empty NOERROR, not a forward that would leak the name.
-        this.sock?.send(encodeReply(msg, q, q.type === TYPE_A ? ips : []), rinfo.port, rinfo.address);
+        // A known name without an address of the family asked gets an empty NOERROR, not a forward that would leak it.
+        this.sock?.send(encodeReply(msg, q, ips), rinfo.port, rinfo.address);
         return;
       }
     }
