@@ -57,6 +57,9 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     // Bodies: dockerd's json.Decoder reads the first value and stops.
     ['POST', '/containers/create', '{', 400, 'unexpected EOF'],
     ['POST', '/containers/create', '"s"', 400, 'json: cannot unmarshal string into Go value of type runconfig.ContainerConfigWrapper'],
+    ['POST', '/containers/create', '{}', 400, 'Config cannot be empty in order to create a container'],
+    ['POST', '/containers/create', '{"HostConfig":{}}', 400, 'Config cannot be empty in order to create a container'],
+    ['POST', '/containers/create', '{"Image":""}', 400, 'No command specified'],
     // Found by mutating a create body field by field beside dockerd: a strslice capability
     // given as one string is still checked; an endpoint without settings is refused. The
     // request is checked before its image is looked up (this daemon has none), as dockerd does.

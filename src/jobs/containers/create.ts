@@ -66,7 +66,17 @@ function checkNamespaceSources(containers: ReturnType<typeof containersOf>, h: H
 /** The create itself, once the name is held for `id`. */
 async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], name: string, id: string, platform: string): Promise<{ Id: string; Warnings: string[] }> {
   const containers = containersOf(ctx);
-  if (!body.Image) throw new InvalidParameter('No image was specified');
+  if (!body.Image) {
+    // dockerd's words on the way to its own refusal: a body with no Config field at all
+    // decodes to no Config; one without an image has no command to merge from it.
+    if (!Object.keys(body).some((k) => k !== 'HostConfig' && k !== 'NetworkingConfig')) {
+      throw new InvalidParameter('Config cannot be empty in order to create a container');
+    }
+    const none = (v: unknown): boolean => v == null || (Array.isArray(v) && v.length === 0) || v === '';
+    if (none(body.Cmd) && none(body.Entrypoint)) throw new InvalidParameter('No command specified');
+    // dockerd would create a container with no image at all; berth refuses it.
+    throw new InvalidParameter('No image was specified');
+  }
   validateCreateRequest(body);
   // dockerd's verifyContainerSettings and verifyNetworkingConfig, before the image is
   // looked up: the request's own healthcheck, the host config, the endpoint settings.
