@@ -43,6 +43,9 @@ test('docker version and docker info print real figures with both CLIs', async (
     assert.match(info.stdout, new RegExp(`Docker Root Dir: ${join(d.dir, 'data')}`));
     assert.match(info.stdout, /Cgroup Driver: cgroupfs/);
     assert.match(info.stdout, /Swarm: inactive/);
+    // The default runtime is the name a start writes into HostConfig.Runtime (dockerd's runc).
+    assert.match(info.stdout, /Default Runtime: runc\n/);
+    assert.match(info.stdout, /Runtimes: .*\brunc\b/);
     assert.match(info.stdout, /Operating System: \S/);
     // The default seccomp profile every container gets, shown as dockerd shows its own.
     assert.match(info.stdout, /Security Options:\n\s+seccomp\n\s+Profile: default/);

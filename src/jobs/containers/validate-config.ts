@@ -5,7 +5,9 @@ import { parseSignal } from './signals.js';
 import type { CreateBody, HostConfig } from './types.js';
 
 /** The runtime names dockerd 20.10 knows out of the box, and berth's own (its `info`). */
-const RUNTIMES = ['', 'runc', 'io.containerd.runc.v2', 'io.containerd.runtime.v1.linux', 'berth'];
+/** The runtime names a create accepts (dockerd's three, and berth's own); berth's shim runs them all. */
+export const RUNTIME_NAMES = ['runc', 'io.containerd.runc.v2', 'io.containerd.runtime.v1.linux', 'berth'];
+const RUNTIMES = ['', ...RUNTIME_NAMES];
 
 /**
  * The checks dockerd's verifyContainerSettings makes on the request before the image

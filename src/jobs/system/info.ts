@@ -2,6 +2,8 @@ import os from 'node:os';
 import { VERSION } from '../../engine/config.js';
 import type { DaemonConfig } from '../../engine/config.js';
 import type { Handler } from '../context.js';
+import { goOrder } from '../containers/config.js';
+import { RUNTIME_NAMES } from '../containers/validate-config.js';
 import { daemonId } from './daemon-id.js';
 import { listenerCount } from './events.js';
 import { cgroupFeatures, cgroupVersion, machine, openFds, osRelease, procSwitch, proxyEnv } from './host.js';
@@ -66,8 +68,10 @@ export const systemInfo: Handler<'system_info'> = async (_job, ctx) => {
     Labels: config.labels,
     ExperimentalBuild: config.experimental,
     ServerVersion: VERSION,
-    Runtimes: { berth: { path: 'berth-shim' } },
-    DefaultRuntime: 'berth',
+    // Every runtime name a create accepts, all served by berth's shim; the default is the
+    // name a start writes into HostConfig.Runtime, as dockerd's (runc), so the two agree.
+    Runtimes: goOrder(Object.fromEntries(RUNTIME_NAMES.map((n) => [n, { path: 'berth-shim' }]))),
+    DefaultRuntime: 'runc',
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: ctx.config.liveRestore,
     Isolation: '',
