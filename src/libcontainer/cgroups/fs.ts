@@ -35,8 +35,16 @@ export function parseKeyValues(text: string): Record<string, number> {
   return out;
 }
 
+/**
+ * When runc would have met the error: `apply` while it makes the group (it writes the
+ * real-time budget there), `set` when it sets the limits after. The start's message
+ * names the phase as runc's does.
+ */
+export type CgroupPhase = 'apply' | 'set';
+
 /** A limit the kernel did not take; `runcWords` says it as runc does (null: no words for it). */
 export abstract class CgroupError extends System {
+  phase: CgroupPhase = 'set';
   abstract runcWords(): string | null;
 }
 
@@ -62,11 +70,13 @@ export class CgroupWriteError extends CgroupError {
 }
 
 /** Writes one value to a control file; a refusal names the file, as dockerd's errors do. */
-export async function writeValue(path: string, value: string | number): Promise<void> {
+export async function writeValue(path: string, value: string | number, phase: CgroupPhase = 'set'): Promise<void> {
   try {
     await writeFile(path, String(value));
   } catch (err) {
-    throw new CgroupWriteError(path, String(value), err);
+    const e = new CgroupWriteError(path, String(value), err);
+    e.phase = phase;
+    throw e;
   }
 }
 

@@ -112,9 +112,10 @@ export class CgroupV1 implements CgroupManager {
     } else if (r.nanoCpus === 0 || r.cpuQuota === -1) {
       await writeValue(this.file('cpu', 'cpu.cfs_quota_us'), -1);
     }
-    // runc's order: the period, then the runtime the kernel checks against it.
-    if (r.cpuRealtimePeriod) await writeValue(this.file('cpu', 'cpu.rt_period_us'), r.cpuRealtimePeriod);
-    if (r.cpuRealtimeRuntime) await writeValue(this.file('cpu', 'cpu.rt_runtime_us'), r.cpuRealtimeRuntime);
+    // runc's order: the period, then the runtime the kernel checks against it; runc
+    // writes both while it makes the group (its Apply), so a refusal says that phase.
+    if (r.cpuRealtimePeriod) await writeValue(this.file('cpu', 'cpu.rt_period_us'), r.cpuRealtimePeriod, 'apply');
+    if (r.cpuRealtimeRuntime) await writeValue(this.file('cpu', 'cpu.rt_runtime_us'), r.cpuRealtimeRuntime, 'apply');
     if (r.cpusetCpus) await writeValue(this.file('cpuset', 'cpuset.cpus'), r.cpusetCpus);
     if (r.cpusetMems) await writeValue(this.file('cpuset', 'cpuset.mems'), r.cpusetMems);
     if (r.pidsLimit !== undefined) {

@@ -8,7 +8,7 @@ import { dirname, join, posix } from 'node:path';
 import { Conflict, isErrno, System } from '../../../engine/errors.js';
 import type { Logger } from '../../../engine/log.js';
 import { openCgroup } from '../../../libcontainer/cgroups/index.js';
-import { CgroupError, CgroupWriteError } from '../../../libcontainer/cgroups/fs.js';
+import { CgroupError } from '../../../libcontainer/cgroups/fs.js';
 import type { CgroupManager } from '../../../libcontainer/cgroups/types.js';
 import { createFailedMessage, StartFailed, type ContainerHandle, type ExecDriver, type NativeDriverOptions, type StartRequest } from '../types.js';
 import { ShimClient } from './control.js';
@@ -66,12 +66,11 @@ export class NativeDriver implements ExecDriver {
     let launched: Launched | undefined;
     // The group is made while the shim starts: it is needed only once the init exists.
     const cgroupReady = cgroup.create().then(() => cgroup.set(req.resources)).catch((err: unknown) => {
-      // A value the kernel refused fails the start as runc's does, in its words: the
-      // real-time budget goes in with the group (runc's Apply), the rest after (its Set).
+      // A value the kernel refused fails the start as runc's does, in its words and
+      // naming the phase runc would have been in (the error's own).
       const words = err instanceof CgroupError ? err.runcWords() : null;
       if (!words) throw err;
-      const rt = err instanceof CgroupWriteError && /cpu\.rt_/.test(err.file);
-      const phase = rt ? 'unable to apply cgroup configuration' : 'error during container init: error setting cgroup config for procHooks process';
+      const phase = (err as CgroupError).phase === 'apply' ? 'unable to apply cgroup configuration' : 'error during container init: error setting cgroup config for procHooks process';
       throw new StartFailed(createFailedMessage(`${phase}: ${words}`), 128, { cause: err });
     });
     cgroupReady.catch(() => undefined); // awaited by launchShim, or below on failure
