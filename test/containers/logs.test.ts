@@ -171,6 +171,10 @@ test('log reader over the API: stdcopy frames, stream choice, details, errors as
   assert.match((await d.docker(['start', 'sys'])).stderr, /failed to initialize logging driver: berth does not send logs to syslog/);
   assert.equal((await ok(d, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'sys'])).stdout, 'created 128\n');
   assert.equal((await ok(d, ['run', '--rm', '--log-driver', 'local', 'busybox', 'echo', 'hi'])).stdout, 'hi\n');
+  // Only json-file shows its path on inspect, as dockerd.
+  await ok(d, ['run', '--name', 'loc', '--log-driver', 'local', 'busybox', 'echo', 'hi']);
+  assert.equal((await ok(d, ['inspect', '-f', '{{.LogPath}}|{{.HostsPath}}', 'loc'])).stdout.split('|')[0], '');
+  assert.equal((await ok(d, ['logs', 'loc'])).stdout, 'hi\n');
 });
 
 test('log reader: a large log is streamed, and its tail read from the end', { timeout: 120_000 }, async (t: TestContext) => {

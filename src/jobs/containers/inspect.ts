@@ -6,6 +6,11 @@ import { shownLinks } from './links.js';
 import { mountsView } from './mounts.js';
 import { networkSettings, sizes } from './view.js';
 
+function logDriverOf(c: { HostConfig: Record<string, unknown> }): string {
+  const type = (c.HostConfig['LogConfig'] as { Type?: string } | undefined)?.Type;
+  return type || 'json-file';
+}
+
 /** `GET /containers/{id}/json`: dockerd 20.10's ContainerJSON, key for key. */
 export const containerInspect: Handler<'container_inspect'> = async (job, ctx) => {
   const c = containersOf(ctx).get(job.args.name);
@@ -19,7 +24,8 @@ export const containerInspect: Handler<'container_inspect'> = async (job, ctx) =
     Image: c.Image,
     // Set at the first start by the container's network setup and logger; empty until then, as dockerd.
     ...(c.LogPath ? hostFilePaths(ctx, c) : { ResolvConfPath: '', HostnamePath: '', HostsPath: '' }),
-    LogPath: c.LogPath ?? '',
+    // Only the json-file driver tells dockerd a path (local and none keep theirs to themselves).
+    LogPath: logDriverOf(c) === 'json-file' ? c.LogPath ?? '' : '',
     Name: c.Name,
     RestartCount: c.RestartCount,
     Driver: c.Driver,
