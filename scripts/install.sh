@@ -39,9 +39,10 @@ say() { printf '==> %s\n' "$*"; }
 # docker-compose, python3-docker: Debian's compose 1.29 and docker-py, clients the tests drive.
 # apache2-utils: ab, the HTTP load for the published-port benchmark (a connection per request).
 # git: clones the git URLs a build's remote= context names.
+# openssl: the TLS tests make their own CA and certificates with it.
 # docker.io: the docker CLI 20.10 and the reference dockerd for interop tests and
 # benchmarks (never started by this script).
-PACKAGES="ca-certificates build-essential python3 pkg-config libjson-c-dev libseccomp-dev busybox-static tini docker-registry iptables iproute2 procps docker.io docker-compose python3-docker apache2-utils git"
+PACKAGES="ca-certificates build-essential python3 pkg-config libjson-c-dev libseccomp-dev busybox-static tini docker-registry iptables iproute2 procps docker.io docker-compose python3-docker apache2-utils git openssl"
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(node_major)" -lt 20 ]; then PACKAGES="$PACKAGES nodejs npm"; fi
 

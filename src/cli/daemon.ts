@@ -20,6 +20,7 @@ import { LocalVolumes } from '../volumes/local.js';
 import { NetworkController } from '../network/controller.js';
 import { createApp } from '../server/app.js';
 import { listen, type Listeners } from '../server/listeners.js';
+import { serverTls } from '../server/tls.js';
 import { routes } from '../server/routes/index.js';
 
 export interface RunningDaemon {
@@ -72,7 +73,8 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
   const app = createApp(engine, routes, { experimental: config.experimental, log, unreadBytes });
   let listeners: Listeners;
   try {
-    listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log });
+    const tls = serverTls(config);
+    listeners = await listen(app, config.hosts, { insecureTcp: config.insecureTcp, log, ...(tls ? { tls } : {}) });
   } catch (err) {
     // Nothing serves: undo what the start made (network links and rules, mounts) as a stop would.
     await engine.shutdown().catch(() => undefined);

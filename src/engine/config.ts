@@ -16,6 +16,14 @@ export interface DaemonConfig {
   configFile: string | null;
   /** Serve plain TCP on a non-loopback address (refused unless set). */
   insecureTcp: boolean;
+  /** `--tls`: TCP listeners serve TLS with tlsCert and tlsKey (implied by tlsVerify). */
+  tls: boolean;
+  /** `--tlsverify`: TCP clients must show a certificate signed by tlsCaCert. */
+  tlsVerify: boolean;
+  /** PEM files; empty means dockerd's default, `$DOCKER_CERT_PATH` or `~/.docker`, with ca.pem, cert.pem, key.pem. */
+  tlsCaCert: string;
+  tlsCert: string;
+  tlsKey: string;
   labels: string[];
   insecureRegistries: string[];
   registryMirrors: string[];
@@ -74,6 +82,11 @@ export const defaultConfig: DaemonConfig = {
   logLevel: 'info',
   configFile: null,
   insecureTcp: false,
+  tls: false,
+  tlsVerify: false,
+  tlsCaCert: '',
+  tlsCert: '',
+  tlsKey: '',
   labels: [],
   insecureRegistries: [],
   registryMirrors: [],

@@ -12,6 +12,8 @@
  * node:http server, which owns it from then on.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+import { tlsDoor } from './tls-door.js';
 import type { Server as HttpServer } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
@@ -39,10 +41,16 @@ export interface FrontDoor {
   closeIdle(): void;
 }
 
-export function frontDoor(http: HttpServer, quick: QuickRouter): FrontDoor {
+/**
+ * `tls`: the listener speaks TLS (`--tls`, `--tlsverify`); the front door then reads
+ * each connection once its handshake is done, as it reads a plain one.
+ */
+export function frontDoor(http: HttpServer, quick: QuickRouter, tls?: TlsOptions): FrontDoor {
   const held = new Set<Socket>();
   // As http.Server's own: half-open for hijacked stdin, no Nagle delay on answers.
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => serve(socket, http, quick, held));
+  const options = { allowHalfOpen: true, noDelay: true };
+  const onSocket = (socket: Socket): void => serve(socket, http, quick, held);
+  const server = tls ? tlsDoor(tls, onSocket) : createServer(options, onSocket);
   return {
     server,
     closeIdle: () => {

@@ -1,6 +1,8 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { App } from './app.js';
 import { connect, type Server } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+import { tlsDoor } from './tls-door.js';
 import { frontDoor } from './front-door.js';
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -19,6 +21,8 @@ export interface Listeners {
 export interface ListenOptions {
   /** Serve plain TCP on non-loopback addresses (`--insecure-tcp`); refused otherwise. */
   insecureTcp?: boolean;
+  /** TCP listeners speak TLS with these (`--tls`, `--tlsverify`: serverTls in ./tls.ts); unix sockets stay plain. */
+  tls?: TlsOptions;
   log?: Logger;
   /** For tests: the file to look groups up in (default /etc/group). */
   groupFile?: string;
@@ -35,7 +39,7 @@ const SD_LISTEN_FDS_START = 3;
 export async function listen(handler: RequestListener, hosts: string[], opts: ListenOptions = {}): Promise<Listeners> {
   const specs = hosts.map(parseHost);
   for (const h of specs) {
-    if (h.kind === 'tcp' && !isLoopback(h.host) && !opts.insecureTcp) {
+    if (h.kind === 'tcp' && !isLoopback(h.host) && !opts.insecureTcp && !opts.tls) {
       throw new Error(`refusing to serve the API without TLS on ${formatHost(h)}: anyone who can reach it has root on this host; ` +
         'listen on a loopback address or a unix socket, or pass --insecure-tcp to insist');
     }
@@ -76,15 +80,19 @@ interface Opened {
 
 type Served = Omit<Opened, 'address' | 'socketPath'>;
 
-function newServer(handler: RequestListener): Served {
+function newServer(handler: RequestListener, tls?: TlsOptions): Served {
   // No request timeout: loads, imports and build contexts may upload for longer than
   // Node's 5-minute default, and the streams they feed have their own lifetimes.
   const http = createServer({ requestTimeout: 0 }, handler);
   const { upgrade, quick } = handler as App;
   if (upgrade) http.on('upgrade', upgrade);
+  if (!quick && tls) {
+    const server = tlsDoor(tls, (socket) => http.emit('connection', socket));
+    return { server, closeIdle: () => http.closeIdleConnections() };
+  }
   if (!quick) return { server: http, closeIdle: () => http.closeIdleConnections() };
   // The front door listens and hands node:http every connection that is not a probe.
-  const door = frontDoor(http, quick);
+  const door = frontDoor(http, quick, tls);
   return {
     server: door.server,
     closeIdle: () => {
@@ -97,10 +105,10 @@ function newServer(handler: RequestListener): Served {
 async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<Opened[]> {
   if (h.kind === 'unix') return [await openUnix(handler, h.path, opts)];
   if (h.kind === 'tcp') {
-    const served = newServer(handler);
+    const served = newServer(handler, opts.tls);
     const server = served.server;
     await bind(server, { port: h.port, ...(h.host ? { host: h.host } : {}) }, formatHost(h));
-    if (!isLoopback(h.host)) {
+    if (!isLoopback(h.host) && !opts.tls) {
       opts.log?.warn(`API is accessible on ${formatHost(h)} without encryption: access to it is equivalent to root access on this host (--insecure-tcp)`);
     }
     const a = server.address();
@@ -115,7 +123,7 @@ async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptio
   if (wanted.length === 0) throw new Error(`failed to listen on fd://${h.fd}: not among the sockets systemd passed in (${fds.join(', ') || 'none'})`);
   const out = [];
   for (const fd of wanted) {
-    const served = newServer(handler);
+    const served = newServer(handler, opts.tls);
     await bind(served.server, { fd }, `fd://${fd}`);
     out.push({ ...served, address: `fd://${fd}` });
   }
