@@ -33,12 +33,12 @@ function num(text: string): number {
   return Number(text);
 }
 
-/** `80/tcp` keys as dockerd's nat.ParsePort; sctp is not served. */
+/** `80/tcp` keys as dockerd's nat.ParsePort (sctp is taken here; publishing it fails at start). */
 function portKey(key: string): { proto: Proto; port: number } {
   const m = /^(\d+)(?:\/(\w+))?$/.exec(key);
   if (!m) throw badSpec(key.split('/')[0]!);
   const proto = (m[2] ?? 'tcp').toLowerCase();
-  if (proto !== 'tcp' && proto !== 'udp') throw new InvalidParameter(`invalid proto: ${proto}`);
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw new InvalidParameter(`invalid proto: ${proto}`);
   return { proto, port: num(m[1]!) };
 }
 

@@ -113,6 +113,13 @@ test('default bridge: addresses, routes, files and published ports', async (t) =
       await ok(d, ['rm', `ip-${mode}`]);
     }
     await fails(d, ['run', '--rm', '--network', 'nope', 'busybox', 'true'], /network nope not found/);
+    // sctp: created and shown, but no SCTP socket can hold or proxy it: the start fails as
+    // dockerd's does on a kernel without SCTP, and nothing of the other ports stays.
+    await ok(d, ['create', '--name', 'sctp', '-p', '127.0.0.1::80/sctp', '-p', '127.0.0.1::81', 'busybox', 'sleep', '60']);
+    assert.equal(await ok(d, ['inspect', '-f', '{{json .HostConfig.PortBindings}}', 'sctp']), '{"80/sctp":[{"HostIp":"127.0.0.1","HostPort":""}],"81/tcp":[{"HostIp":"127.0.0.1","HostPort":""}]}');
+    await fails(d, ['start', 'sctp'], /driver failed programming external connectivity on endpoint sctp \([0-9a-f]{64}\): Error starting userland proxy: protocol not supported/);
+    assert.equal(await ok(d, ['inspect', '-f', '{{.State.Status}} {{json .NetworkSettings.Ports}}', 'sctp']), 'created {}');
+    await ok(d, ['rm', 'sctp']);
     const r = await api(d.socket, 'POST', '/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'x' }] } } });
     assert.equal(r.status, 400);
     assert.equal(JSON.parse(r.body).message, 'invalid port specification: "x"');

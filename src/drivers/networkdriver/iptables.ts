@@ -5,6 +5,7 @@
  * same spec, so removal takes away exactly what was added.
  */
 import { run, succeeds } from './exec.js';
+import type { Proto } from './portmapper.js';
 
 export type Table = 'filter' | 'nat';
 
@@ -113,7 +114,7 @@ export class Iptables {
   }
 
   /** Rules for one published port (hostIp '' or '0.0.0.0' means any address). */
-  portRules(p: { bridge: string; proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; containerIp: string; containerPort: number }): Rule[] {
+  portRules(p: { bridge: string; proto: Proto; hostIp: string; hostPort: number; containerIp: string; containerPort: number }): Rule[] {
     const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `${p.hostIp}/32` : '0/0';
     const to = `${p.containerIp}:${p.containerPort}`;
     return [

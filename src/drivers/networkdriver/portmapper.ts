@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { InvalidParameter, System } from '../../engine/errors.js';
 
-export type Proto = 'tcp' | 'udp';
+/** sctp is taken (parsed, shown) but never published: Node has no SCTP sockets to hold or proxy the port. */
+export type Proto = 'tcp' | 'udp' | 'sctp';
 
 export interface PortMapping {
   proto: Proto;
@@ -62,6 +63,10 @@ export function isV6(hostIp: string): boolean {
  */
 export function reserve(proto: Proto, hostIp: string, hostPort: number, endpoint: { name: string; id: string }): Promise<Reservation> {
   const v6 = isV6(hostIp);
+  // dockerd's words where its proxy cannot open an SCTP socket (a kernel without SCTP).
+  if (proto === 'sctp') {
+    return Promise.reject(new System(`driver failed programming external connectivity on endpoint ${endpoint.name} (${endpoint.id}): Error starting userland proxy: protocol not supported`));
+  }
   return new Promise((resolve, reject) => {
     const fail = (err: Error): void => reject(new System(portInUse(endpoint, hostIp, hostPort).message, { cause: err }));
     if (proto === 'udp') {
