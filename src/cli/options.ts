@@ -58,6 +58,8 @@ export const daemonOptions: readonly DaemonOption[] = [
   { flag: 'iptables-chain-prefix', key: 'iptables-chain-prefix', field: 'iptablesChainPrefix', kind: 'string', reloadable: false, describe: 'Prefix of berth\'s own iptables chains (at most 10 characters)' },
   { flag: 'bip', key: 'bip', field: 'bip', kind: 'string', reloadable: false, describe: 'Specify network bridge IP' },
   { flag: 'fixed-cidr', key: 'fixed-cidr', field: 'fixedCidr', kind: 'string', reloadable: false, describe: 'IPv4 subnet for fixed IPs' },
+  { flag: 'ipv6', key: 'ipv6', field: 'ipv6', kind: 'boolean', reloadable: false, describe: 'Enable IPv6 networking on the default bridge (addresses from --fixed-cidr-v6)' },
+  { flag: 'fixed-cidr-v6', key: 'fixed-cidr-v6', field: 'fixedCidrV6', kind: 'string', reloadable: false, describe: 'IPv6 subnet for fixed IPs' },
   { flag: 'iptables', key: 'iptables', field: 'iptables', kind: 'boolean', reloadable: false, describe: 'Enable addition of iptables rules (default true)' },
   { flag: 'ip-forward', key: 'ip-forward', field: 'ipForward', kind: 'boolean', reloadable: false, describe: 'Enable net.ipv4.ip_forward (default true)' },
   { flag: 'ip-masq', key: 'ip-masq', field: 'ipMasq', kind: 'boolean', reloadable: false, describe: 'Enable IP masquerading (default true)' },

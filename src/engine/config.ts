@@ -51,6 +51,10 @@ export interface DaemonConfig {
   bip: string;
   /** `--fixed-cidr`: where default-bridge addresses are allocated from. */
   fixedCidr: string;
+  /** `--ipv6`: the default bridge gets IPv6 addresses from `--fixed-cidr-v6`. */
+  ipv6: boolean;
+  /** `--fixed-cidr-v6`: the default bridge's IPv6 subnet (its first address is the gateway). */
+  fixedCidrV6: string;
   iptables: boolean;
   ipForward: boolean;
   ipMasq: boolean;
@@ -104,6 +108,8 @@ export const defaultConfig: DaemonConfig = {
   iptablesChainPrefix: 'BERTH',
   bip: '',
   fixedCidr: '',
+  ipv6: false,
+  fixedCidrV6: '',
   iptables: true,
   ipForward: true,
   ipMasq: true,

@@ -5,6 +5,7 @@ import { linkExists } from '../drivers/networkdriver/bridge.js';
 import {
   Allocator, DEFAULT_POOLS, formatCidr, formatIp, hostSubnets, parseCidr, parseIp, pickFreeSubnet, type AddressPool, type Cidr,
 } from '../drivers/networkdriver/ipam.js';
+import { formatCidr6, formatIp6, parseCidr6, type Cidr6 } from '../drivers/networkdriver/ipam6.js';
 import { generateNetworkId, nowNano } from './names.js';
 import type { BridgeSettings, NetworkRecord } from './types.js';
 
@@ -90,6 +91,15 @@ export async function defaultBridgeSettings(config: DaemonConfig, previous: Brid
     hostBindingIp: config.ip || '0.0.0.0', dns: false,
   };
   if (config.fixedCidr) settings.range = formatCidr(parseCidr(config.fixedCidr));
+  if (config.ipv6 && config.fixedCidrV6) {
+    let v6: Cidr6;
+    try {
+      v6 = parseCidr6(config.fixedCidrV6);
+    } catch {
+      throw new InvalidParameter(`invalid value "${config.fixedCidrV6}" for flag --fixed-cidr-v6: invalid CIDR address: ${config.fixedCidrV6}`);
+    }
+    settings.v6 = { subnet: formatCidr6(v6), gateway: formatIp6(v6.base + 1n) };
+  }
   // A --fixed-cidr outside the subnet, or a gateway outside it, stops the start here.
   new Allocator({ subnet, gateway, ...(settings.range ? { range: settings.range } : {}), allocated: [] }, 'bridge');
   return settings;
@@ -99,6 +109,7 @@ export async function defaultBridgeSettings(config: DaemonConfig, previous: Brid
 export function defaultBridgeRecord(prev: NetworkRecord | undefined, b: BridgeSettings): NetworkRecord {
   const config: NetworkRecord['IPAM']['Config'][number] = { Subnet: b.subnet, Gateway: b.gateway };
   if (b.range) config.IPRange = b.range;
+  const v6 = b.v6 ? [{ Subnet: b.v6.subnet, Gateway: b.v6.gateway }] : [];
   return {
     Id: prev?.Id ?? generateNetworkId(),
     Name: 'bridge',
@@ -115,7 +126,7 @@ export function defaultBridgeRecord(prev: NetworkRecord | undefined, b: BridgeSe
       'com.docker.network.bridge.name': b.device,
       'com.docker.network.driver.mtu': String(b.mtu),
     },
-    IPAM: { Driver: 'default', Options: null, Config: [config] },
+    IPAM: { Driver: 'default', Options: null, Config: [config, ...v6] },
     predefined: true,
     bridge: b,
   };

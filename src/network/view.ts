@@ -164,7 +164,7 @@ export function networkSettings(ctl: NetworkController, c: ContainerRecord): Rec
     Bridge: '', SandboxID: runId(c, 'sandbox'), HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
     Ports: detached(ctl, c) ? {} : portMap(c, publishedOf(ctl, c)), SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
     SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: live?.endpointId ?? '', Gateway: live?.gateway ?? '',
-    GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: live?.address ?? '', IPPrefixLen: live?.prefix ?? 0,
-    IPv6Gateway: '', MacAddress: live?.mac ?? '', Networks: containerNetworks(ctl, c),
+    GlobalIPv6Address: live?.v6?.address ?? '', GlobalIPv6PrefixLen: live?.v6?.prefix ?? 0, IPAddress: live?.address ?? '', IPPrefixLen: live?.prefix ?? 0,
+    IPv6Gateway: live?.v6?.gateway ?? '', MacAddress: live?.mac ?? '', Networks: containerNetworks(ctl, c),
   };
 }

@@ -62,3 +62,15 @@ test('an endpoint\'s MacAddress at connect: shown before the start, the interfac
   await ok(d, ['rm', '-f', 'mac']);
   await ok(d, ['network', 'rm', 'macnet']);
 });
+
+test('--ipv6 --fixed-cidr-v6: the default bridge gives containers IPv6 addresses, shown at the top of NetworkSettings', { timeout: 60_000 }, async (t) => {
+  const hex = () => Math.floor(Math.random() * 0xffff).toString(16);
+  const prefix = `fd${hex().slice(0, 2).padStart(2, '0')}:${hex()}:${hex()}:${hex()}`;
+  const d = await netDaemon(t, { args: ['--ipv6', '--fixed-cidr-v6', `${prefix}::/64`] });
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  assert.equal(await ok(d, ['network', 'inspect', '-f', '{{.EnableIPv6}} {{json (index .IPAM.Config 1)}}', 'bridge']), `true {"Subnet":"${prefix}::/64","Gateway":"${prefix}::1"}`);
+  await ok(d, ['run', '-d', '--name', 'six', 'busybox', 'sleep', '600']);
+  assert.equal(await ok(d, ['inspect', '-f', '{{.NetworkSettings.GlobalIPv6Address}}/{{.NetworkSettings.GlobalIPv6PrefixLen}} {{.NetworkSettings.IPv6Gateway}}', 'six']), `${prefix}::2/64 ${prefix}::1`);
+  assert.equal(await ok(d, ['run', '--rm', 'busybox', 'sh', '-c', `ping -6 -c 1 -W 3 ${prefix}::2 >/dev/null && echo reached`]), 'reached');
+  await ok(d, ['rm', '-f', 'six']);
+});
