@@ -11,9 +11,7 @@
  * anything else it hands the connection, with every byte it has read, to the
  * node:http server, which owns it from then on.
  */
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { TlsOptions } from 'node:tls';
-import { tlsDoor } from './tls-door.js';
+import type { Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
@@ -36,23 +34,16 @@ const KEEP_ALIVE_MS = 5000;
 const MAX_QUICK_HEAD = 4096;
 
 export interface FrontDoor {
-  server: NetServer;
+  /** Take one connection (plain, or TLS once its handshake is done: the listener's choice). */
+  accept(socket: Socket): void;
   /** End the connections the front door still holds that wait for a request. */
   closeIdle(): void;
 }
 
-/**
- * `tls`: the listener speaks TLS (`--tls`, `--tlsverify`); the front door then reads
- * each connection once its handshake is done, as it reads a plain one.
- */
-export function frontDoor(http: HttpServer, quick: QuickRouter, tls?: TlsOptions): FrontDoor {
+export function frontDoor(http: HttpServer, quick: QuickRouter): FrontDoor {
   const held = new Set<Socket>();
-  // As http.Server's own: half-open for hijacked stdin, no Nagle delay on answers.
-  const options = { allowHalfOpen: true, noDelay: true };
-  const onSocket = (socket: Socket): void => serve(socket, http, quick, held);
-  const server = tls ? tlsDoor(tls, onSocket) : createServer(options, onSocket);
   return {
-    server,
+    accept: (socket) => serve(socket, http, quick, held),
     closeIdle: () => {
       for (const s of held) if (!busy.has(s)) s.destroy();
     },

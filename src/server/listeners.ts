@@ -1,6 +1,6 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { App } from './app.js';
-import { connect, type Server } from 'node:net';
+import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { tlsDoor } from './tls-door.js';
 import { frontDoor } from './front-door.js';
@@ -86,17 +86,16 @@ function newServer(handler: RequestListener, tls?: TlsOptions): Served {
   const http = createServer({ requestTimeout: 0 }, handler);
   const { upgrade, quick } = handler as App;
   if (upgrade) http.on('upgrade', upgrade);
-  if (!quick && tls) {
-    const server = tlsDoor(tls, (socket) => http.emit('connection', socket));
-    return { server, closeIdle: () => http.closeIdleConnections() };
-  }
-  if (!quick) return { server: http, closeIdle: () => http.closeIdleConnections() };
-  // The front door listens and hands node:http every connection that is not a probe.
-  const door = frontDoor(http, quick, tls);
+  // The front door reads each connection first and hands node:http every one that is
+  // not a probe; a handler without quick routes gives node:http each connection as is.
+  const door = quick ? frontDoor(http, quick) : undefined;
+  const accept = door ? door.accept : (socket: Socket): void => { http.emit('connection', socket); };
+  // As http.Server's own: half-open for hijacked stdin, no Nagle delay on answers.
+  const server = tls ? tlsDoor(tls, accept) : createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
   return {
-    server: door.server,
+    server,
     closeIdle: () => {
-      door.closeIdle();
+      door?.closeIdle();
       http.closeIdleConnections();
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The DNS server of a user-defined network, on the network's gateway address: A
- * (and, on a network with IPv6, AAAA) queries for container names, aliases and short ids are answered from the network's
- * own table; everything else is forwarded unchanged to the upstream resolvers (the
+ * (and, on a network with IPv6, AAAA) queries for container names, aliases and short
+ * ids are answered from the network's own table; everything else is forwarded unchanged to the upstream resolvers (the
  * host's, loopback ones filtered: see resolvconf.ts `upstreams`). Only the small part
  * of RFC 1035 this needs is parsed here (header and one question), so no dependency.
  */

@@ -46,10 +46,6 @@ export function formatIp6(n: bigint): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-export function isCidr6(text: string): boolean {
-  return text.includes(':');
-}
-
 export function parseCidr6(text: string): Cidr6 {
   const m = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(text.trim());
   if (!m || Number(m[2]) > 128) throw new InvalidParameter(`invalid CIDR address: ${text}`);

@@ -21,6 +21,12 @@ async function hostText(path: string): Promise<string> {
   }
 }
 
+/** X of `--network container:X`: the container whose network, files and names this one shares. */
+export function networkPeerRef(c: ContainerRecord): string | undefined {
+  const mode = String(c.HostConfig.NetworkMode ?? '');
+  return mode.startsWith('container:') ? mode.slice('container:'.length) : undefined;
+}
+
 /**
  * /etc/hostname, /etc/hosts and /etc/resolv.conf of a container: files in its
  * container dir, bind-mounted over the init layer's stubs as dockerd does (read-only
@@ -32,9 +38,9 @@ export async function hostFiles(ctx: JobContext, c: ContainerRecord, net: NetFil
   const mode = String(c.HostConfig.NetworkMode ?? 'default');
   const readOnly = c.HostConfig['ReadonlyRootfs'] === true;
   let dir = containerDir(ctx, c.Id);
-  if (mode.startsWith('container:')) {
-    const other = containersOf(ctx).get(mode.slice('container:'.length));
-    dir = containerDir(ctx, other.Id);
+  const peer = networkPeerRef(c);
+  if (peer !== undefined) {
+    dir = containerDir(ctx, containersOf(ctx).get(peer).Id);
   } else {
     const h = c.HostConfig;
     const list = (k: string): string[] => (Array.isArray(h[k]) ? (h[k] as string[]) : []);
@@ -87,8 +93,8 @@ function withHostGateway(ctx: JobContext, extraHosts: string[]): string[] {
 /** The paths dockerd shows on inspect (HostnamePath, HostsPath, ResolvConfPath). */
 export function hostFilePaths(ctx: JobContext, c: ContainerRecord): { ResolvConfPath: string; HostnamePath: string; HostsPath: string } {
   // `container:X` uses X's files, and dockerd shows X's paths.
-  const mode = String(c.HostConfig.NetworkMode ?? '');
-  const other = mode.startsWith('container:') ? containersOf(ctx).find(mode.slice('container:'.length)) : undefined;
+  const peer = networkPeerRef(c);
+  const other = peer === undefined ? undefined : containersOf(ctx).find(peer);
   const dir = containerDir(ctx, (other ?? c).Id);
   return { ResolvConfPath: join(dir, 'resolv.conf'), HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts') };
 }

@@ -6,7 +6,7 @@ import { buildSpec } from '../../libcontainer/spec.js';
 import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
-import { hostFiles } from './host-files.js';
+import { hostFiles, networkPeerRef } from './host-files.js';
 import { checkLogDriverOpen } from './log-config.js';
 import { checkDeviceRequests } from './device-requests.js';
 import { throttleDevices } from './blkio-devices.js';
@@ -94,9 +94,8 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
  * and inspect shows it from then on.
  */
 function adoptNetworkIdentity(ctx: JobContext, c: ContainerRecord): void {
-  const mode = String(c.HostConfig.NetworkMode ?? '');
-  if (!mode.startsWith('container:')) return;
-  const other = containersOf(ctx).find(mode.slice('container:'.length));
+  const peer = networkPeerRef(c);
+  const other = peer === undefined ? undefined : containersOf(ctx).find(peer);
   if (!other) return;
   c.Config.Hostname = other.Config.Hostname ?? '';
   c.Config.Domainname = other.Config.Domainname ?? '';
