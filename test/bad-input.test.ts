@@ -104,6 +104,15 @@ test("bodies and query values that do not parse are refused in Go's words, as do
     ['POST', '/build', 'x'.repeat(600), 400, 'archive/tar: invalid tar header'],
     // memory and cpushares that do not parse are 0 to dockerd (Int64ValueOrZero).
     ['POST', '/build?memory=abc&cpushares=x', '', 400, 'Cannot locate specified Dockerfile: Dockerfile'],
+    // `builder prune` checks its filters as dockerd's BuildKit prune does (dockerd answers
+    // some of these with a 500; a 4xx here), though the legacy builder keeps no cache to prune.
+    ['POST', '/build/prune?filters=bad', undefined, 400, "could not parse filters: invalid character 'b' looking for beginning of value"],
+    ['POST', '/build/prune?keep-storage=1.5', undefined, 400, 'keep-storage is in bytes and expects an integer, got 1.5: strconv.Atoi: parsing "1.5": invalid syntax'],
+    ['POST', '/build/prune?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D', undefined, 400, "failed to prune build cache: Invalid filter 'bogus'"],
+    ['POST', '/build/prune?filters=%7B%22until%22%3A%5B%22zz%22%5D%7D', undefined, 400,
+      'failed to prune build cache: "until" filter expects a duration (e.g., \'24h\'): time: invalid duration "zz"'],
+    ['POST', '/build/prune?filters=%7B%22until%22%3A%5B%221h%22%5D%2C%22unused-for%22%3A%5B%221h%22%5D%7D', undefined, 400,
+      'failed to prune build cache: conflicting filters: "until" and "unused-for"'],
   ];
   const wrong: string[] = [];
   for (const [method, path, body, status, words] of cases) {
@@ -113,5 +122,6 @@ test("bodies and query values that do not parse are refused in Go's words, as do
   }
   assert.deepEqual(wrong, []);
   assert.equal((await call(d.socket, 'GET', '/v1.41/containers/json?filters=null')).status, 200);
+  assert.equal((await call(d.socket, 'POST', '/v1.41/build/prune?filters=%7B%22until%22%3A%5B%2224h%22%5D%2C%22type%22%3A%5B%22regular%22%5D%7D')).status, 200);
   assert.equal(await ping(d.socket), true);
 });

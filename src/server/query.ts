@@ -62,12 +62,13 @@ export class Query {
   /**
    * Decode `filters`, accepting both wire formats; `{}` when absent. A value neither
    * format takes is refused in the words of dockerd's filters.FromJSON, which reports
-   * Go's error for the first format (`map[string]map[string]bool`).
+   * Go's error for the first format (`map[string]map[string]bool`), after `context` where
+   * the route's dockerd puts words before it.
    */
-  filters(name = 'filters'): Filters {
+  filters(name = 'filters', context = ''): Filters {
     const raw = this.params.get(name);
     if (!raw) return {};
-    const parsed = goUnmarshal(raw);
+    const parsed = goUnmarshal(raw, context);
     if (parsed === null) return {};
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw unmarshalTypeError(parsed, 'map[string]map[string]bool');
     const out: Filters = {};

@@ -1,5 +1,6 @@
 import type { BuildOptions } from '../../builder/step.js';
 import type { AuthConfig } from '../../graph/registry/types.js';
+import type { Filters } from '../../server/query.js';
 
 /** `POST /build`: the query decoded; the body (a context tar or a bare Dockerfile) is the job's stdin. */
 export interface BuildArgs extends BuildOptions {
@@ -16,6 +17,6 @@ declare module '../../engine/job-table.js' {
     /** `POST /build`: the legacy builder; JSON messages on stdout as dockerd's. */
     image_build: { args: BuildArgs; result: void };
     /** `POST /build/prune` (`docker builder prune`). */
-    build_prune: { args: { all: boolean }; result: { CachesDeleted: string[] | null; SpaceReclaimed: number } };
+    build_prune: { args: { all: boolean; filters: Filters }; result: { CachesDeleted: string[] | null; SpaceReclaimed: number } };
   }
 }

@@ -129,6 +129,13 @@ export const buildRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/build/prune', job: 'build_prune', body: 'none',
-    args: (r) => ({ all: r.query.bool('all') }),
+    args: (r) => {
+      // Read as dockerd's postPrune reads them, in its order: keep-storage, then filters.
+      const keep = r.query.string('keep-storage');
+      if (keep && !/^[+-]?\d+$/.test(keep)) {
+        throw new InvalidParameter(`keep-storage is in bytes and expects an integer, got ${keep}: strconv.Atoi: parsing ${JSON.stringify(keep)}: invalid syntax`);
+      }
+      return { all: r.query.bool('all'), filters: r.query.filters('filters', 'could not parse filters: ') };
+    },
   }),
 ];
