@@ -27,6 +27,17 @@ test('-d, --daemon and the daemon command all start the daemon; -v prints the ve
   assert.equal((await parseArgs([])).mode, 'help');
 });
 
+test('--help prints the help and starts nothing, after the daemon command or -d too', async () => {
+  for (const argv of [['--help'], ['-h'], ['daemon', '--help'], ['-d', '-h']]) {
+    const inv = await parseArgs(argv);
+    assert.equal(inv.mode, 'help', argv.join(' '));
+    assert.equal(inv.mode === 'help' && inv.asked, true);
+    assert.match(inv.mode === 'help' ? inv.text : '', /--data-root/);
+  }
+  const bare = await parseArgs([]);
+  assert.equal(bare.mode === 'help' && bare.asked, false);
+});
+
 test('flags become config fields; repeatable flags accumulate', async () => {
   const inv = await daemonArgs(['-d', '-H', 'unix:///a.sock', '-H', 'tcp://127.0.0.1:2375', '--data-root', '/d', '-s', 'vfs',
     '-D', '-l', 'warn', '--label', 'a=b', '--max-concurrent-downloads', '7', '--experimental']);

@@ -8,7 +8,8 @@ import { emptySource, type SourceSettings } from './settings.js';
 export type Invocation =
   | { mode: 'daemon'; flags: SourceSettings; configFile: string; configFileExplicit: boolean; warnings: string[] }
   | { mode: 'version' }
-  | { mode: 'help'; text: string };
+  /** `asked`: `--help` was given (exit 0); otherwise nothing said what to run (exit 1). */
+  | { mode: 'help'; text: string; asked: boolean };
 
 const kindToYargs: Record<DaemonOption['kind'], Options> = {
   string: { type: 'string', requiresArg: true },
@@ -24,8 +25,13 @@ function parser(argv: string[]): Argv {
     .scriptName('berth')
     .usage('Usage: berth -d [OPTIONS]\n\nA container engine daemon that speaks the Docker Engine API')
     .version(false)
-    .help('help')
-    .alias('help', 'h')
+    // Help is a mode of its own (parseArgs), not yargs' built-in: that one prints and
+    // then lets the parse go on, so `berth daemon --help` started a daemon.
+    .help(false)
+    .option('help', { alias: 'h', type: 'boolean', describe: 'Show help' })
+    // The terminal's width, or 100 columns into a pipe; yargs' own choice broke the
+    // description line inside a word.
+    .wrap(Math.min(100, process.stdout.columns || 100))
     .option('daemon', { alias: 'd', type: 'boolean', describe: 'Run the daemon (same as `berth daemon`)' })
     .option('version', { alias: 'v', type: 'boolean', describe: 'Print version information and quit' })
     .option('config-file', { type: 'string', requiresArg: true, describe: 'Daemon configuration file', default: undefined, defaultDescription: DEFAULT_CONFIG_FILE })
@@ -46,12 +52,13 @@ function parser(argv: string[]): Argv {
 export async function parseArgs(argv: string[]): Promise<Invocation> {
   const y = parser(argv);
   const args = (await y.parse()) as Record<string, unknown> & { _: (string | number)[] };
+  if (args['help']) return { mode: 'help', text: await y.getHelp(), asked: true };
   if (args['version']) return { mode: 'version' };
   const daemonCommand = args._[0] === 'daemon';
   if (args._.length > (daemonCommand ? 1 : 0)) {
     throw new InvalidParameter(`unknown command or argument: ${String(args._[daemonCommand ? 1 : 0])}`);
   }
-  if (!args['daemon'] && !daemonCommand) return { mode: 'help', text: await y.getHelp() };
+  if (!args['daemon'] && !daemonCommand) return { mode: 'help', text: await y.getHelp(), asked: false };
 
   const flags = emptySource();
   const warnings: string[] = [];

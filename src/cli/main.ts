@@ -9,13 +9,21 @@ import { runDaemon } from './run.js';
  */
 async function main(argv: string[]): Promise<void> {
   const inv = await parseArgs(argv);
+  // `berth --help | head` closes the pipe early: that ends the output, not in a stack
+  // trace. Only for what prints and quits; the daemon's streams are its log's business.
+  if (inv.mode !== 'daemon') {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   switch (inv.mode) {
     case 'version':
       process.stdout.write(`berth version ${VERSION}\n`);
       return;
     case 'help':
       process.stdout.write(`${inv.text}\n`);
-      process.exitCode = 1;
+      process.exitCode = inv.asked ? 0 : 1;
       return;
     case 'daemon':
       for (const w of inv.warnings) process.stderr.write(`${w}\n`);
