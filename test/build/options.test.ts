@@ -1,13 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { daemonWithBusybox, ok } from '../helpers/cli.js';
 import { DOCKER_CLI_20, DOCKER_CLI_28, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { busyboxImage, layerTar } from '../helpers/fixtures.js';
+import { busyboxImage, layerTar, packTar } from '../helpers/fixtures.js';
 import { referenceSkipReason, startReferenceDockerd } from '../archive/reference-dockerd.js';
 import { context } from './helpers.js';
 
@@ -223,6 +223,49 @@ test('a context over --max-build-context (or BERTH_MAX_BUILD_CONTEXT) is refused
   const r = await build(e, [big]);
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /the build context is larger than the daemon's limit of 50000 bytes/);
+});
+
+test('POST /build/cancel stops the build started with that buildid; an unknown id is a 200, none a 400', { timeout: 120_000 }, async (t) => {
+  const d = await daemonWithBusybox(t);
+  const tarball = await packTar((p) => { p.entry({ name: 'Dockerfile' }, 'FROM busybox\nRUN echo started; sleep 60\n'); });
+  const post = (path: string, body?: Buffer): Promise<{ status: number; res: IncomingMessage }> => new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.socket, method: 'POST', path, headers: body ? { 'Content-Type': 'application/x-tar' } : {} }, (res) => resolve({ status: res.statusCode ?? 0, res }));
+    req.on('error', reject);
+    req.end(body);
+  });
+  const building = await post('/v1.41/build?buildid=b-cancel-1&t=never:1', tarball);
+  let out = '';
+  const ended = new Promise<void>((resolve) => building.res.on('end', resolve));
+  await new Promise<void>((resolve) => building.res.on('data', (c: Buffer) => { out += c; if (out.includes('{"stream":"started\\n"}')) resolve(); }));
+
+  const other = await post('/v1.41/build/cancel?id=not-running');
+  other.res.resume();
+  assert.equal(other.status, 200);
+  const none = await post('/v1.41/build/cancel');
+  none.res.resume();
+  assert.equal(none.status, 400);
+
+  const t0 = Date.now();
+  const cancelled = await post('/v1.41/build/cancel?id=b-cancel-1');
+  cancelled.res.resume();
+  assert.equal(cancelled.status, 200);
+  await ended;
+  assert.ok(Date.now() - t0 < 20_000, `the build ended well before its sleep (${Date.now() - t0} ms): ${out}`);
+  assert.match(out, /"error":"context canceled"/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '', 'the RUN container is gone');
+  assert.equal((await d.docker(['images', '-q', 'never'])).stdout, '');
+
+  // Cancelled as the step begins, while its container is being made: it never runs.
+  const early = await post('/v1.41/build?buildid=b-cancel-2&t=never:2', tarball);
+  let earlyOut = '';
+  const earlyEnded = new Promise<void>((resolve) => early.res.on('end', resolve));
+  await new Promise<void>((resolve) => early.res.on('data', (c: Buffer) => { earlyOut += c; if (earlyOut.includes('Step 2/2')) resolve(); }));
+  (await post('/v1.41/build/cancel?id=b-cancel-2')).res.resume();
+  const t1 = Date.now();
+  await earlyEnded;
+  assert.ok(Date.now() - t1 < 20_000, `the early-cancelled build ended at once (${Date.now() - t1} ms): ${earlyOut}`);
+  assert.match(earlyOut, /"error":"context canceled"/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
 });
 
 const refSkip = referenceSkipReason();

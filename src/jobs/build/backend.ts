@@ -238,6 +238,8 @@ export class JobBackend implements Backend {
     signal.addEventListener('abort', kill, { once: true });
     let code: number;
     try {
+      // Cancelled while the container was made: its listener came too late to hear it.
+      signal.throwIfAborted();
       await callHandler(this.ctx, containerStart, 'container_start', { name: id, hostConfig: false }, signal);
       await attached;
       code = await exited;

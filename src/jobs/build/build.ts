@@ -6,13 +6,15 @@ import type { SourceRoot } from '../../builder/sources.js';
 import { StepError } from '../../builder/step.js';
 import { InvalidParameter } from '../../engine/errors.js';
 import { makeScratch, tmpRoot } from '../../graph/archive/tmp.js';
-import type { Handler } from '../context.js';
+import type { Handler, JobContext } from '../context.js';
+import type { Job } from '../../engine/job.js';
 import { JobBackend } from './backend.js';
 import { parsePlatform } from '../../graph/registry/platform.js';
 import { maxContextBytes, openContext, type Context } from './context.js';
 import { isGitUrl, remoteContext } from './context-remote.js';
 import { gitContext } from './context-git.js';
 import { progressBar } from '../../graph/archive/messages.js';
+import { trackBuild } from './running.js';
 
 /** A stream taking the JSON lines a pull writes, each handed on as a message of the build's. */
 function messagesTo(say: (msg: Record<string, unknown>) => void): Writable {
@@ -38,6 +40,16 @@ function messagesTo(say: (msg: Record<string, unknown>) => void): Writable {
  * whole build succeeded.
  */
 export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
+  // Ended by the client's going away, the daemon's shutdown, or a `build/cancel` of its id.
+  const tracked = trackBuild(ctx, job.args.buildId, job.signal);
+  try {
+    await runBuild(job, ctx, tracked.signal);
+  } finally {
+    tracked.done();
+  }
+};
+
+async function runBuild(job: Job<'image_build'>, ctx: JobContext, signal: AbortSignal): Promise<void> {
   const a = job.args;
   if (!a.remote && !job.stdin) throw new InvalidParameter('the build context is missing from the request body');
   const out = job.stdout!;
@@ -84,12 +96,12 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     // As dockerd's progress reader, its arguments swapped: the URL is the status.
     const downloaded = (n: number): void => say({ status: a.remote, progressDetail: { current: n }, progress: progressBar(n, 0), id: 'Downloading context' });
     stdin = isGitUrl(a.remote)
-      ? await gitContext(a.remote, tmpRoot(ctx.config.dataRoot), job.signal)
-      : await remoteContext(a.remote, a.dockerfile, job.signal, downloaded);
+      ? await gitContext(a.remote, tmpRoot(ctx.config.dataRoot), signal)
+      : await remoteContext(a.remote, a.dockerfile, signal, downloaded);
   }
   try {
     try {
-      context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), job.signal, undefined, tmpRoot(ctx.config.dataRoot));
+      context = await openContext(stdin, scratchDir, a.dockerfile, maxContextBytes(ctx.config.maxBuildContext), signal, undefined, tmpRoot(ctx.config.dataRoot));
     } catch (err) {
       if (!stdin.destroyed) stdin.resume();
       throw err;
@@ -99,7 +111,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     // A context left in memory is read through its view until a step needs its files;
     // its materialize makes the directory (scratch is set before it resolves).
     if (!context.view) await scratchDir();
-    const backend = new JobBackend(ctx, job.signal, { auth: a.registryAuth, platform: a.platform, out: messagesTo(say) });
+    const backend = new JobBackend(ctx, signal, { auth: a.registryAuth, platform: a.platform, out: messagesTo(say) });
     let id: string;
     try {
       const c = context;
@@ -115,7 +127,7 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
         err: (s) => text(`\u001b[91m${s}\u001b[0m`),
         progress: (m) => say({ ...m }),
         aux: (imageId) => say({ aux: { ID: imageId } }),
-      }, job.signal);
+      }, signal);
     } catch (err) {
       for (const m of held) write(m);
       if (!started) throw err;
@@ -143,4 +155,4 @@ export const imageBuild: Handler<'image_build'> = async (job, ctx) => {
     const dir = making ? await making.catch(() => null) : null;
     if (dir) await rm(dir, { recursive: true, force: true });
   }
-};
+}

@@ -10,12 +10,16 @@ export interface BuildArgs extends BuildOptions {
   remote: string;
   /** `X-Registry-Config`: the client's credentials by registry, for FROM images pulled. */
   registryAuth: Record<string, AuthConfig>;
+  /** `buildid=`: the name `POST /build/cancel?id=` stops this build by ('' for none). */
+  buildId: string;
 }
 
 declare module '../../engine/job-table.js' {
   interface JobTable {
     /** `POST /build`: the legacy builder; JSON messages on stdout as dockerd's. */
     image_build: { args: BuildArgs; result: void };
+    /** `POST /build/cancel`: stop a running build by its `buildid`. */
+    build_cancel: { args: { id: string }; result: void };
     /** `POST /build/prune` (`docker builder prune`). */
     build_prune: { args: { all: boolean; filters: Filters }; result: { CachesDeleted: string[] | null; SpaceReclaimed: number } };
   }

@@ -124,8 +124,13 @@ export const buildRoutes: Route[] = [
         platform: q.string('platform') ?? '',
         remote: q.string('remote') ?? '',
         registryAuth: decodeRegistryConfig(r.headers['x-registry-config']),
+        buildId: q.string('buildid') ?? '',
       };
     },
+  }),
+  route({
+    method: 'post', path: '/build/cancel', job: 'build_cancel', body: 'none', reply: 'empty', ok: 200,
+    args: (r) => ({ id: r.query.string('id') ?? '' }),
   }),
   route({
     method: 'post', path: '/build/prune', job: 'build_prune', body: 'none',

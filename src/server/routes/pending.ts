@@ -23,7 +23,6 @@ export const pendingRoutes: Route[] = [
   // containers
   pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
   // build
-  pending('post', '/build/cancel', 'build cancellation'),
   pending('post', '/session', 'build sessions'),
   pending('post', '/grpc', 'the gRPC build endpoint'),
 ];
