@@ -1,5 +1,5 @@
 import { InvalidParameter } from '../engine/errors.js';
-import { goParseDuration } from './format.js';
+import { goParseDuration } from '../engine/go-duration.js';
 import { jsonArgs, parseError, type Node } from './parser.js';
 
 /*

@@ -30,6 +30,7 @@ test('until takes durations, unix seconds and RFC 3339 dates', () => {
   assert.equal(parseDuration('soon'), undefined);
   assert.equal(parseTimestamp('24h', 100_000_000_000), 100_000_000_000 - 86_400_000);
   assert.equal(parseTimestamp('1700000000'), 1_700_000_000_000);
+  assert.equal(parseTimestamp('0', 5_000), 0, '"0" is the epoch, not a duration');
   assert.equal(parseTimestamp('1700000000.5'), 1_700_000_000_500);
   assert.equal(parseTimestamp('2023-11-14T22:13:20Z'), 1_700_000_000_000);
   assert.throws(() => parseTimestamp('yesterday'), InvalidParameter);

@@ -1,4 +1,5 @@
 import { InvalidParameter } from '../engine/errors.js';
+import { goParseDuration } from '../engine/go-duration.js';
 
 /**
  * Pure helpers for the image listing and prune filters, with dockerd's semantics.
@@ -41,16 +42,13 @@ export function boolFilter(name: string, values: readonly string[] | undefined):
   throw new InvalidParameter(`invalid filter '${name}=${values.join(',')}'`);
 }
 
-const durationRe = /^(-?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/;
-const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
-
 /** A Go duration string (`24h`, `1h30m`, `90s`) in milliseconds, or undefined. */
 export function parseDuration(s: string): number | undefined {
-  const m = durationRe.exec(s);
-  if (!m) return undefined;
-  let ms = 0;
-  for (const part of s.replace(/^-/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(part[1]) * unitMs[part[2]!]!;
-  return m[1] ? -ms : ms;
+  try {
+    return goParseDuration(s) / 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -59,7 +57,8 @@ export function parseDuration(s: string): number | undefined {
  * date-time (local time when it has no zone). Returns milliseconds since the epoch.
  */
 export function parseTimestamp(value: string, now = Date.now()): number {
-  const d = parseDuration(value);
+  // "0" is the epoch, not no time ago: timetypes.GetTimestamp leaves it to the number.
+  const d = value === '0' ? undefined : parseDuration(value);
   if (d !== undefined) return now - d;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {

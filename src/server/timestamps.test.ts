@@ -20,6 +20,10 @@ test('durations count back from now; RFC 3339 times are absolute', () => {
   assert.equal(parseEventTime('2023-11-14T22:13:20.123456789Z'), 1_700_000_000_123_456_789n);
   assert.equal(parseGoDuration('1.5s'), 1_500_000_000n);
   assert.equal(parseGoDuration('soon'), null);
+  // Go's spellings: a sign, a bare fraction, and the units together.
+  assert.equal(parseGoDuration('-1h'), -3_600_000_000_000n);
+  assert.equal(parseGoDuration('.5s'), 500_000_000n);
+  assert.equal(parseGoDuration('1h2m3s4ms5us6ns'), 3_723_004_005_006n);
 });
 
 test("anything else is a 400 in strconv's words, about the part that failed, as dockerd's", () => {

@@ -1,8 +1,5 @@
 import { InvalidParameter } from '../engine/errors.js';
-
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, 'µs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
-};
+import { goParseDuration } from '../engine/go-duration.js';
 
 /**
  * A `since`/`until` query value as unix nanoseconds; null when absent.
@@ -38,12 +35,9 @@ export function parseEventTime(value: string | undefined, nowNs: bigint = BigInt
 
 /** `1h30m`, `10s`, `1.5h` in nanoseconds; null when `s` is not a Go duration. */
 export function parseGoDuration(s: string): bigint | null {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return null;
-  let total = 0n;
-  for (const m of s.matchAll(/(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)/g)) {
-    const unit = DURATION_UNITS[m[3]!]!;
-    const frac = m[2] ?? '';
-    total += BigInt(m[1]!) * unit + (frac ? (BigInt(frac) * unit) / 10n ** BigInt(frac.length) : 0n);
+  try {
+    return BigInt(goParseDuration(s));
+  } catch {
+    return null;
   }
-  return total;
 }

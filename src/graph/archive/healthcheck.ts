@@ -1,5 +1,6 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { execForm } from './changes.js';
+import { goParseDuration } from '../../engine/go-duration.js';
 
 /** `Config.Healthcheck` as the Engine API spells it (durations in nanoseconds). */
 export interface HealthConfig {
@@ -10,20 +11,13 @@ export interface HealthConfig {
   Retries?: number;
 }
 
-const unitNs: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** A Go duration (`30s`, `1m30s`, `500ms`) in nanoseconds; InvalidParameter when malformed. */
+/** A Go duration (`30s`, `1m30s`, `500ms`) in nanoseconds; InvalidParameter in Go's words when malformed. */
 export function parseDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let at = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * unitNs[m[2]!]!;
-    at = re.lastIndex;
+  try {
+    return goParseDuration(s);
+  } catch (err) {
+    throw new InvalidParameter((err as Error).message);
   }
-  if (at === 0 || at !== s.length) throw new InvalidParameter(`time: invalid duration "${s}"`);
-  return Math.round(total);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import { checkFilterKeys, type Filters } from '../../server/query.js';
-import { goParseDuration } from '../../builder/format.js';
+import { goParseDuration } from '../../engine/go-duration.js';
 import type { Handler } from '../context.js';
 
 /** The BuildKit cache fields dockerd 20.10 filters a prune on, and its age filters. */
