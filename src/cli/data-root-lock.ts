@@ -44,12 +44,18 @@ function readHolder(path: string): { pid: number; start: number } | null {
   }
 }
 
-/** The process's start time in clock ticks since boot, or null when it is gone. */
+/**
+ * The process's start time in clock ticks since boot, or null when it is gone. A
+ * zombie is gone too: a daemon killed with SIGKILL stays one until its parent reaps
+ * it, and where that parent is an init that reaps late (or never), its lock would
+ * otherwise keep the next daemon out.
+ */
 function startTime(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses: fields count from the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
     return Number.parseInt(fields[19]!, 10);
   } catch {
     return null;
