@@ -1,6 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Conflict } from '../engine/errors.js';
+import { alive, procStat } from '../drivers/execdriver/native/proc.js';
 
 /**
  * One daemon per data root. dockerd refuses a second daemon on the same root because
@@ -15,7 +16,7 @@ const LOCK = 'berth.lock';
 
 export function lockDataRoot(dataRoot: string, pid = process.pid): void {
   const path = join(dataRoot, LOCK);
-  const me = `${pid} ${startTime(pid) ?? 0}\n`;
+  const me = `${pid} ${procStat(pid)?.start ?? 0}\n`;
   try {
     writeFileSync(path, me, { flag: 'wx', mode: 0o600 });
     return;
@@ -23,7 +24,10 @@ export function lockDataRoot(dataRoot: string, pid = process.pid): void {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const holder = readHolder(path);
-  if (holder && holder.pid !== pid && startTime(holder.pid) === holder.start) {
+  // alive() counts a zombie as gone: a daemon killed with SIGKILL stays one until its
+  // parent reaps it, and where that is an init that reaps late, its lock would keep
+  // the next daemon out.
+  if (holder && holder.pid !== pid && alive(holder.pid, holder.start)) {
     throw new Conflict(`failed to start daemon: error while opening the data root ${dataRoot}: it is in use by another berth daemon (pid ${holder.pid})`);
   }
   writeFileSync(path, me, { mode: 0o600 });
@@ -39,24 +43,6 @@ function readHolder(path: string): { pid: number; start: number } | null {
   try {
     const [pid, start] = readFileSync(path, 'utf8').trim().split(/\s+/).map((w) => Number.parseInt(w, 10));
     return pid && pid > 0 ? { pid, start: start ?? 0 } : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The process's start time in clock ticks since boot, or null when it is gone. A
- * zombie is gone too: a daemon killed with SIGKILL stays one until its parent reaps
- * it, and where that parent is an init that reaps late (or never), its lock would
- * otherwise keep the next daemon out.
- */
-function startTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return Number.parseInt(fields[19]!, 10);
   } catch {
     return null;
   }
