@@ -11,6 +11,7 @@ import { decodeGoJson, EMPTY, GoJsonSyntaxError } from './go-json.js';
 import { Query } from './query.js';
 import type { Route, RouteRequest } from './route.js';
 import { LazyReply } from './reply.js';
+import { isWebSocketRequest, WebSocketReply } from './websocket.js';
 import { HijackReply, readUpgradeBody, type UnreadBytes } from './hijack.js';
 import { statusOf } from './status.js';
 import { jsonErrors, splitVersion } from './version.js';
@@ -196,30 +197,37 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     } catch {
       found = undefined;
     }
+    if (found?.route.reply === 'websocket' && isWebSocketRequest(req)) {
+      void takeOver('websocket', engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
+      return;
+    }
     if (!found || found.route.reply !== 'hijack') {
       fail(new InvalidParameter(found ? 'this endpoint does not upgrade the connection' : 'page not found'));
       return;
     }
-    void hijack(engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
+    void takeOver('hijack', engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
   };
   return app;
 }
 
 /**
- * One job over a hijacked connection: the job reads the client's stdin from the
- * socket and writes the raw stream to it; the connection ends with the job.
+ * One job that takes its connection over: hijacked (attach, exec start: the job reads
+ * the client's stdin from the socket and writes the raw stream to it) or a websocket
+ * (attach/ws: its stdin is the client's messages, its output goes out as binary
+ * messages). The connection ends with the job; a failure before the head went out is
+ * a plain HTTP answer.
  */
-async function hijack<C>(
-  engine: Engine<C>, r: Route, params: Params, version: string, search: string,
+async function takeOver<C>(
+  kind: 'hijack' | 'websocket', engine: Engine<C>, r: Route, params: Params, version: string, search: string,
   req: IncomingMessage, socket: Socket, head: Buffer, opts: AppOptions, prep: Prepared,
 ): Promise<void> {
-  const log = opts.log;
-  const out = new HijackReply(socket, true, prep.headers, opts.unreadBytes);
+  const ws = kind === 'websocket' ? new WebSocketReply(req, socket, head, prep.headers) : null;
+  const out = ws ?? new HijackReply(socket, true, prep.headers, opts.unreadBytes);
   out.on('error', () => { /* the client went away */ });
   let args: unknown;
   try {
-    const raw = await readUpgradeBody(req, socket, head);
-    const body = parseJson(raw);
+    // exec start sends a JSON body before the stream; a websocket request has none.
+    const body = ws ? undefined : parseJson(await readUpgradeBody(req, socket, head));
     args = r.args({ params: flattenParams(params), query: new Query(search), body, headers: req.headers, version, stream: socket });
   } catch (err) {
     out.fail(err);
@@ -228,10 +236,10 @@ async function hijack<C>(
   const abort = new AbortController();
   socket.once('close', () => abort.abort());
   try {
-    await engine.job(r.job, args as never, { stdin: socket, stdout: out, signal: abort.signal });
+    await engine.job(r.job, args as never, { stdin: ws ? ws.input : socket, stdout: out, signal: abort.signal });
     if (!out.writableEnded) out.end();
   } catch (err) {
-    log.debug(`hijacked ${r.job} failed: ${(err as Error).message}`);
+    opts.log.debug(`${kind} ${r.job} failed: ${(err as Error).message}`);
     out.fail(err);
   }
 }
@@ -259,6 +267,11 @@ async function dispatch<C>(
     return;
   }
 
+  // x/net/websocket's answer to a plain request, which dockerd's attach/ws gives.
+  if (reply === 'websocket') {
+    sendError(res, new InvalidParameter('not websocket protocol'), log, headers, jsonErrors(version));
+    return;
+  }
   // A hijack route reached without `Upgrade` streams its output as the body; stdin is the request body.
   const stdin = r.body === 'stream' || reply === 'hijack' ? req : undefined;
   const io = new RequestIO(stdin, res);

@@ -26,8 +26,11 @@ export interface RouteRequest {
  *  - 'hijack': the connection becomes the job's (attach, exec start): with `Upgrade: tcp`
  *    the job reads the client's stdin from it and writes the raw stream after a 101;
  *    without, the output is the body of a 200
+ *  - 'websocket': the connection becomes a websocket (attach/ws): the job's writes are
+ *    binary messages, the client's messages its stdin (src/server/websocket.ts); a
+ *    request that does not ask for a websocket is refused
  */
-export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary' | 'hijack';
+export type Reply = 'json' | 'text' | 'empty' | 'json-stream' | 'binary' | 'hijack' | 'websocket';
 
 export interface Route<N extends JobName = JobName> {
   method: 'get' | 'post' | 'put' | 'delete' | 'head' | 'options';

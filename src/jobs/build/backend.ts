@@ -19,6 +19,7 @@ import { pull, splitRepo } from '../../graph/registry/pull.js';
 import type { AuthConfig } from '../../graph/registry/types.js';
 import { publishPulled } from '../registry/pull.js';
 import { registrySettings, tokenCache } from '../registry/service.js';
+import { FrameReader } from '../containers/stdcopy.js';
 
 /**
  * The credentials for `host` among a build's registry configs, matched as dockerd's
@@ -65,19 +66,9 @@ function remember(img: BuildImage): BuildImage {
 
 /** Split the shim's stdcopy frames (8-byte header: stream, 0, 0, 0, size) into stdout and stderr. */
 function demux(stream: Duplex, out: RunOutput): Promise<void> {
-  let buf: Buffer = Buffer.alloc(0);
+  const frames = new FrameReader((which, payload) => { if (which === 2) out.stderr(payload); else out.stdout(payload); });
   return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      while (buf.length >= 8) {
-        const size = buf.readUInt32BE(4);
-        if (buf.length < 8 + size) break;
-        const payload = buf.subarray(8, 8 + size);
-        if (buf[0] === 2) out.stderr(payload);
-        else out.stdout(payload);
-        buf = buf.subarray(8 + size);
-      }
-    });
+    stream.on('data', (chunk: Buffer) => frames.push(chunk));
     stream.on('error', () => resolve());
     stream.on('end', () => resolve());
     stream.on('close', () => resolve());

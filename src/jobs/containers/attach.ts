@@ -6,6 +6,7 @@ import { replayLogs } from './logs.js';
 import { containersOf, publish } from './common.js';
 import { DetachWatcher } from './detach-keys.js';
 import { runtimeOf } from './runtime.js';
+import { Unmuxed } from './stdcopy.js';
 import type { ContainerRecord } from './types.js';
 
 /**
@@ -57,8 +58,10 @@ export const containerAttach: Handler<'container_attach'> = async (job, ctx) => 
   const store = containersOf(ctx);
   const rt = runtimeOf(ctx);
   const c = store.get(job.args.name);
-  const out = job.stdout!;
   const a = job.args;
+  // The log and the live stream come as stdcopy frames without a TTY; a raw attach
+  // gets their payloads.
+  const out = a.raw && !c.Config.Tty ? new Unmuxed(job.stdout!) : job.stdout!;
   const stdin = a.stdin && c.Config.OpenStdin === true;
   const want = { stdin, stdout: a.stdout, stderr: a.stderr };
   const h = rt.handle(c.Id);

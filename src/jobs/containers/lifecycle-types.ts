@@ -10,6 +10,8 @@ export interface AttachArgs {
   stderr: boolean;
   /** `detachKeys`, already parsed into bytes (ctrl-p,ctrl-q by default). */
   detachKeys: number[];
+  /** Payloads only, never stdcopy frames (attach over websocket: dockerd's MuxStreams false). */
+  raw?: boolean;
 }
 
 declare module '../../engine/job-table.js' {

@@ -1,11 +1,11 @@
 import { InvalidParameter } from '../../engine/errors.js';
 import '../../jobs/containers/types.js';
 import '../../jobs/containers/lifecycle-types.js';
-import type { WaitCondition } from '../../jobs/containers/lifecycle-types.js';
+import type { AttachArgs, WaitCondition } from '../../jobs/containers/lifecycle-types.js';
 import { parseDetachKeys } from '../../jobs/containers/detach-keys.js';
 import type { CreateBody } from '../../jobs/containers/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { route, type Route } from '../route.js';
+import { route, type Route, type RouteRequest } from '../route.js';
 import { compareVersions } from '../version.js';
 import { checkGoBody } from '../go-decode.js';
 import { containerConfigWrapper } from './go-types.js';
@@ -35,6 +35,20 @@ function waitCondition(raw: string | undefined): WaitCondition {
  * Whether a start carries a body, as dockerd tells it: more than 7 bytes (the
  * shortest JSON object worth reading) or a length not given (chunked).
  */
+/** An attach's query, with whether stdin can travel (`withStdin`) and the streams unmultiplexed (`raw`). */
+function attachArgs(r: RouteRequest, withStdin: boolean, raw: boolean): AttachArgs {
+  return {
+    name: r.params.name ?? '',
+    stream: r.query.bool('stream'),
+    logs: r.query.bool('logs'),
+    stdin: r.query.bool('stdin') && withStdin,
+    stdout: r.query.bool('stdout'),
+    stderr: r.query.bool('stderr'),
+    detachKeys: parseDetachKeys(r.query.string('detachKeys')),
+    ...(raw ? { raw } : {}),
+  };
+}
+
 function startBody(h: IncomingHttpHeaders): boolean {
   const length = h['content-length'];
   if (length === undefined) return h['transfer-encoding'] !== undefined;
@@ -87,16 +101,13 @@ export const containerRoutes: Route[] = [
   }),
   route({
     method: 'post', path: '/containers/:name/attach', job: 'container_attach', reply: 'hijack', body: 'none',
-    args: (r) => ({
-      name: r.params.name ?? '',
-      stream: r.query.bool('stream'),
-      logs: r.query.bool('logs'),
-      // stdin travels only on a hijacked (upgraded) connection.
-      stdin: r.query.bool('stdin') && r.headers.upgrade !== undefined,
-      stdout: r.query.bool('stdout'),
-      stderr: r.query.bool('stderr'),
-      detachKeys: parseDetachKeys(r.query.string('detachKeys')),
-    }),
+    // stdin travels only on a hijacked (upgraded) connection.
+    args: (r) => attachArgs(r, r.headers.upgrade !== undefined, false),
+  }),
+  route({
+    // As dockerd's: the streams unmultiplexed, stdin from the client's messages.
+    method: 'get', path: '/containers/:name/attach/ws', job: 'container_attach', reply: 'websocket', body: 'none',
+    args: (r) => attachArgs(r, true, true),
   }),
   route({
     method: 'post', path: '/containers/:name/resize', job: 'container_resize', reply: 'empty', ok: 200, body: 'none',

@@ -20,8 +20,6 @@ function pending(method: Method, path: string, feature: string): Route {
  * before patterns, first entry first), and the line here can then go.
  */
 export const pendingRoutes: Route[] = [
-  // containers
-  pending('get', '/containers/:name/attach/ws', 'container attach over websocket'),
   // build
   pending('post', '/session', 'build sessions'),
   pending('post', '/grpc', 'the gRPC build endpoint'),
