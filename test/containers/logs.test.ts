@@ -294,3 +294,31 @@ test('docker logs -f: follows until the container exits, and stops with its clie
 
   await ok(d, ['rm', 'count', 'quiet']);
 });
+
+test('--log-opt max-size and max-file rotate the json-file log as dockerd 20.10 does; -f follows through the rotations', { timeout: 120_000 }, async (t: TestContext) => {
+  const d = await startDaemon(t);
+  await ok(d, ['load', '-i', (await busyboxImage()).path]);
+  const lines = 'i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done';
+  // dockerd 20.10 keeps the same 18 lines here: two files of about 1000 bytes.
+  await ok(d, ['run', '--name', 'two', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', lines]);
+  const kept = (await ok(d, ['logs', 'two'])).stdout.split('\n').filter(Boolean);
+  assert.equal(kept.length, 18, kept.join(','));
+  assert.deepEqual([kept[0], kept.at(-1)], ['line-182', 'line-199']);
+  const id = JSON.parse((await ok(d, ['inspect', 'two'])).stdout)[0].Id as string;
+  const files = readdirSync(join(d.dir, 'data', 'containers', id)).filter((f) => f.includes('-json.log')).sort();
+  assert.deepEqual(files, [`${id}-json.log`, `${id}-json.log.1`]);
+  // One file: truncated in place, 5 lines left as in dockerd; no max-size: no rotation.
+  await ok(d, ['run', '--name', 'one', '--log-opt', 'max-size=1k', 'busybox', 'sh', '-c', lines]);
+  assert.equal((await ok(d, ['logs', 'one'])).stdout.split('\n').filter(Boolean).length, 5);
+  await ok(d, ['run', '--name', 'all', '--log-opt', 'max-file=2', 'busybox', 'sh', '-c', lines]);
+  assert.equal((await ok(d, ['logs', 'all'])).stdout.split('\n').filter(Boolean).length, 200);
+
+  // A follower started with the container sees every line once, across the rotations
+  // (dockerd 20.10 repeated some lines here).
+  await ok(d, ['run', '-d', '--name', 'slow', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c',
+    'i=0; while [ $i -lt 100 ]; do echo line-$i; i=$((i+1)); sleep 0.05; done']);
+  const followed = await d.docker(['logs', '-f', 'slow'], { timeoutMs: 30_000 });
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.deepEqual(followed.stdout.split('\n').filter(Boolean), Array.from({ length: 100 }, (_, i) => `line-${i}`));
+  await ok(d, ['rm', 'two', 'one', 'all', 'slow']);
+});

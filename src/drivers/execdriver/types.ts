@@ -19,6 +19,8 @@ export interface StartRequest {
   spec: OciSpec;              // from buildSpec; root.path is the mounted rootfs
   resources: Resources;       // cgroup limits applied before the process runs
   logPath: string;            // json-file log path (the jobs choose it: <data-root>/containers/<id>/<id>-json.log)
+  /** Rotate the log once it reaches maxSize bytes, keeping maxFiles files (dockerd's max-size, max-file); none: one file that grows. */
+  logRotation?: { maxSize: number; maxFiles: number };
   stdin: boolean; stdinOnce: boolean;
   /**
    * Runs once the init exists (in its namespaces), while it joins its cgroup, before it

@@ -56,12 +56,16 @@ const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE',
 /**
  * json-file's New as dockerd 20.10 runs it when a container starts: its rotation
  * options' values, with dockerd's words, prefixed as container.StartLogger does.
+ * Returns how the shim rotates the log file: json-file's max-size and max-file (none
+ * without max-size, as there), and the local driver's with its defaults (20 MiB, 5
+ * files; berth keeps its records in the same file format, uncompressed).
  */
-export function checkLogDriverOpen(h: HostConfig): void {
+export function openLogDriver(h: HostConfig): LogRotation | null {
   const { type, config } = logConfigOf(h);
   const fail = (msg: string): never => { throw new Error(`failed to initialize logging driver: ${msg}`); };
   if (!WRITTEN.includes(type)) fail(unwrittenDriverProblem(type, config));
-  if (type !== 'json-file') return;
+  if (type === 'local') return localRotation(config);
+  if (type !== 'json-file') return null;
   let maxSize = -1;
   if ('max-size' in config) {
     try {
@@ -84,4 +88,24 @@ export function checkLogDriverOpen(h: HostConfig): void {
     const on = ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
     if (on && (maxFiles === 1 || maxSize === -1)) fail('compress cannot be true when max-file is less than 2 or max-size is not set');
   }
+  return maxSize > 0 ? { maxSize, maxFiles } : null;
+}
+
+/** How the shim rotates a container's log file: dockerd's max-size (bytes) and max-file. */
+export interface LogRotation {
+  maxSize: number;
+  maxFiles: number;
+}
+
+/** The local driver's defaults (dockerd's 20 MiB and 5 files), or its options where they parse. */
+function localRotation(config: Record<string, string>): LogRotation {
+  const fallback = 20 * 1024 * 1024;
+  let maxSize = fallback;
+  try {
+    if (config['max-size']) maxSize = parseSize(config['max-size'], 1024);
+  } catch {
+    // berth does not check the local driver's values: one that does not parse leaves the default
+  }
+  const files = Number(config['max-file'] ?? 5);
+  return { maxSize: maxSize > 0 ? maxSize : fallback, maxFiles: Number.isInteger(files) && files >= 1 ? files : 5 };
 }

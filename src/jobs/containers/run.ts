@@ -7,7 +7,7 @@ import type { JobContext } from '../context.js';
 import { containerDir, containersOf, publish } from './common.js';
 import { recordExit } from './exit.js';
 import { hostFiles, networkPeerRef } from './host-files.js';
-import { checkLogDriverOpen } from './log-config.js';
+import { openLogDriver } from './log-config.js';
 import { checkDeviceRequests } from './device-requests.js';
 import { throttleDevices } from './blkio-devices.js';
 import { mountInputs } from './mounts.js';
@@ -42,7 +42,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
   const attaches: PendingAttach[] = rt.takeAttaches(c.Id);
   let net: PreparedNet | undefined;
   try {
-    checkLogDriverOpen(c.HostConfig);
+    const logRotation = openLogDriver(c.HostConfig);
     checkDeviceRequests(c.HostConfig);
     const throttles = await throttleDevices(c.HostConfig);
     // dockerd's createSpec (getCPUResources) refuses negative shares in its own words.
@@ -60,6 +60,7 @@ export async function startContainer(ctx: JobContext, c: ContainerRecord): Promi
     const spec = buildSpec(await specInput(ctx, c, { rootfs, binds, tmpfs, extraMounts, cgroupParent, devices: devices.nodes, linkEnv: links.env }));
     handle = await rt.driver.start({
       id: c.Id, spec, resources: { ...resourcesOf(c.HostConfig), devices: devices.rules, throttles }, logPath,
+      ...(logRotation ? { logRotation } : {}),
       stdin: c.Config.OpenStdin === true, stdinOnce: c.Config.StdinOnce === true,
       ...(attaches.length ? { attach: attaches } : {}),
       // The network's `connect`, then the volumes' `mount`, as dockerd logs them.

@@ -75,7 +75,7 @@ export class NativeDriver implements ExecDriver {
     });
     cgroupReady.catch(() => undefined); // awaited by launchShim, or below on failure
     try {
-      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, cgroupReady, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
+      launched = await launchShim({ id: req.id, bundle, logPath: req.logPath, ...(req.logRotation ? { logRotation: req.logRotation } : {}), stdin: req.stdin, stdinOnce: req.stdinOnce, cgroup, cgroupReady, ...(req.beforeStart ? { beforeStart: req.beforeStart } : {}), ...(req.attach ? { attach: req.attach } : {}) },
         (l) => { launched = l; });
       const state = await new ShimClient(bundle.sock).state();
       const rec: BundleRecord = {

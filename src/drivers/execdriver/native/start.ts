@@ -18,6 +18,7 @@ export interface LaunchOptions {
   id: string;
   bundle: Bundle;
   logPath: string;
+  logRotation?: StartRequest['logRotation'];
   stdin: boolean;
   stdinOnce: boolean;
   cgroup: CgroupManager;
@@ -39,6 +40,7 @@ export interface Launched { pid: number; shimPid: number }
 async function launch(o: LaunchOptions): Promise<{ sync: LineReader; stderr: () => string; stderrDone: () => Promise<void>; close: () => void }> {
   const bin = shimBinary();
   const args = [bin, 'start', '--bundle', o.bundle.shimDir, '--id', o.id, '--log', o.logPath,
+    ...(o.logRotation ? ['--log-max-size', String(o.logRotation.maxSize), '--log-max-files', String(o.logRotation.maxFiles)] : []),
     ...(o.stdin ? ['--stdin'] : []), ...(o.stdinOnce ? ['--stdin-once'] : [])];
   let child;
   try {
