@@ -86,6 +86,20 @@ test('daemon.json: dockerd key names, unknown keys refused, types checked', () =
   assert.equal(Object.keys(parseConfig('').values).length, 0);
 });
 
+test('the default log driver and options: --log-driver, --log-opt, daemon.json log-opts as an object; names checked at start', async () => {
+  const flags = (await daemonArgs(['-d', '--log-driver', 'local', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3'])).flags;
+  const fromFlags = resolveConfig(flags, null, null);
+  assert.equal(fromFlags.logDriver, 'local');
+  assert.deepEqual(fromFlags.logOpts, ['max-size=10m', 'max-file=3']);
+  const file = parseConfig(JSON.stringify({ 'log-driver': 'json-file', 'log-opts': { 'max-size': '1k', 'max-file': '2' } }));
+  assert.deepEqual(resolveConfig({ values: {}, set: new Map() }, file, '/f.json').logOpts, ['max-size=1k', 'max-file=2']);
+  assert.equal(resolveConfig({ values: {}, set: new Map() }, null, null).logDriver, 'json-file');
+  assert.throws(() => parseConfig('{"log-opts":{"max-size":5}}'), /cannot unmarshal number into Go struct field Config.log-opts of type string/);
+  assert.throws(() => parseConfig('{"log-opts":["max-size=1k"]}'), /cannot unmarshal array into Go struct field Config.log-opts of type map\[string\]string/);
+  const bogus = (await daemonArgs(['-d', '--log-opt', 'bogus=1'])).flags;
+  assert.throws(() => resolveConfig(bogus, null, null), { message: "failed to set log opts: unknown log opt 'bogus' for json-file log driver" });
+});
+
 test('a key set by flag and file is an error in dockerd words', async () => {
   const inv = await daemonArgs(['-d', '-H', 'unix:///x', '-D']);
   const file = parseConfig('{"hosts":["tcp://127.0.0.1:2376"],"debug":false}');

@@ -70,6 +70,8 @@ export const daemonOptions: readonly DaemonOption[] = [
   { flag: 'dns', key: 'dns', field: 'dns', kind: 'list', reloadable: false, describe: 'DNS server to use' },
   { flag: 'dns-search', key: 'dns-search', field: 'dnsSearch', kind: 'list', reloadable: false, describe: 'DNS search domains to use' },
   { flag: 'dns-opt', key: 'dns-opts', field: 'dnsOpts', kind: 'list', reloadable: false, describe: 'DNS options to use' },
+  { flag: 'log-driver', key: 'log-driver', field: 'logDriver', kind: 'string', reloadable: false, describe: 'Default driver for container logs' },
+  { flag: 'log-opt', key: 'log-opts', field: 'logOpts', kind: 'list', reloadable: false, describe: 'Default log driver options for containers (key=value)' },
   { flag: 'mtu', key: 'mtu', field: 'mtu', kind: 'number', reloadable: false, describe: 'Set the containers network MTU' },
   { flag: 'default-address-pools', key: 'default-address-pools', field: 'defaultAddressPools', kind: 'list', reloadable: false, describe: 'Default address pools for node specific local networks (base=CIDR,size=N)' },
   { flag: 'experimental', key: 'experimental', field: 'experimental', kind: 'boolean', reloadable: false, describe: 'Enable experimental features' },

@@ -1,6 +1,7 @@
 import { goParsesIp } from '../drivers/networkdriver/ipam.js';
 import { defaultConfig, type DaemonConfig } from '../engine/config.js';
 import { InvalidParameter } from '../engine/errors.js';
+import { unknownLogOpt } from '../jobs/containers/log-config.js';
 import type { LogLevel } from '../engine/log.js';
 import { daemonOptions, logLevels } from './options.js';
 import { goFormat, type Settings, type SourceSettings } from './settings.js';
@@ -54,6 +55,9 @@ export function validate(config: DaemonConfig): DaemonConfig {
     throw new InvalidParameter(`invalid argument ${JSON.stringify(config.hostGatewayIp)} for "--host-gateway-ip" flag: invalid string being converted to IP address: ${config.hostGatewayIp}`);
   }
   if (config.hosts.length === 0) throw new InvalidParameter('no hosts to listen on');
+  // The default log options' names are checked now, their values at each container's start, as in dockerd.
+  const unknownOpt = unknownLogOpt(config.logDriver, config.logOpts.map((o) => o.split('=')[0]!));
+  if (unknownOpt !== null) throw new InvalidParameter(`failed to set log opts: unknown log opt '${unknownOpt}' for ${config.logDriver} log driver`);
   return config;
 }
 

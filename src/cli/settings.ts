@@ -31,6 +31,7 @@ const goTypes: Record<DaemonOption['kind'], string> = { string: 'string', boolea
  */
 export function fileValue(option: DaemonOption, value: unknown): string | boolean | number | string[] {
   if (option.key === 'default-address-pools') return addressPoolsValue(value);
+  if (option.key === 'log-opts') return logOptsValue(value);
   const jsType = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   const ok =
     (option.kind === 'string' && typeof value === 'string') ||
@@ -64,5 +65,17 @@ function addressPoolsValue(value: unknown): string[] {
     if (typeof base !== 'string') throw new InvalidParameter(`json: cannot unmarshal ${jsType(base)} into ${field} of type string`);
     if (typeof size !== 'number' || !Number.isInteger(size)) throw new InvalidParameter(`json: cannot unmarshal ${jsType(size)} into ${field} of type int`);
     return `base=${base},size=${size}`;
+  });
+}
+
+/** daemon.json's `log-opts` is an object of strings (`{"max-size":"10m"}`); each entry becomes the flag's `key=value`. */
+function logOptsValue(value: unknown): string[] {
+  const jsType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidParameter(`json: cannot unmarshal ${jsType(value)} into Go struct field Config.log-opts of type map[string]string`);
+  }
+  return Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+    if (typeof v !== 'string') throw new InvalidParameter(`json: cannot unmarshal ${jsType(v)} into Go struct field Config.log-opts of type string`);
+    return `${k}=${v}`;
   });
 }

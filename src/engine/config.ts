@@ -67,6 +67,10 @@ export interface DaemonConfig {
   dns: string[];
   dnsSearch: string[];
   dnsOpts: string[];
+  /** `--log-driver`: the log driver of containers that name none. */
+  logDriver: string;
+  /** `--log-opt key=value` (daemon.json's `log-opts` object): options of containers using the default driver, where they set none. */
+  logOpts: string[];
   /** `--mtu`: 0 means 1500, as dockerd. */
   mtu: number;
   /** `--default-address-pools base=10.10.0.0/16,size=24` entries. */
@@ -120,6 +124,8 @@ export const defaultConfig: DaemonConfig = {
   dns: [],
   dnsSearch: [],
   dnsOpts: [],
+  logDriver: 'json-file',
+  logOpts: [],
   mtu: 0,
   defaultAddressPools: [],
   maxBuildContext: 0,

@@ -5,7 +5,7 @@ import { containerDir, containersOf, createRwLayer, publish, removeRwLayer } fro
 import { mergeConfig, pathAndArgs, withHostDefaults } from './config.js';
 import { validateHostConfig } from './validate-host.js';
 import { verifyCreateRequest, type NetworkingConfigBody } from '../../network/configure.js';
-import { validateLogConfig } from './log-config.js';
+import { validateLogConfig, withDaemonLogConfig } from './log-config.js';
 import { validateNetMode } from './validate-netmode.js';
 import { validateCapabilities, validateCreateRequest } from './validate-config.js';
 import { validateHealthcheck } from './health-config.js';
@@ -82,6 +82,8 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   // looked up: the request's own healthcheck, the host config, the endpoint settings.
   validateHealthcheck(body);
   const hostConfig = withHostDefaults(body.HostConfig);
+  const namedDriver = ((body.HostConfig?.['LogConfig'] ?? null) as { Type?: string } | null)?.Type ?? '';
+  withDaemonLogConfig(hostConfig, namedDriver, ctx.config.logDriver, ctx.config.logOpts);
   // dockerd names the runtime of a create without HostConfig (docker-py's without
   // host_config) only at its first start.
   if (body.HostConfig == null) delete hostConfig['Runtime'];

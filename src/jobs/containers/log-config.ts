@@ -44,10 +44,34 @@ export function validateLogConfig(h: HostConfig): void {
   if (cacheDisabled && !GO_BOOLS.includes(cacheDisabled)) throw new InvalidParameter(`invalid value for option cache-disabled: ${cacheDisabled}`);
   if (!DRIVERS.includes(type)) throw new InvalidParameter(`error looking up logging plugin ${type}: plugin "${type}" not found`);
   checkUnwrittenAtCreate(type, config);
-  if (type !== 'json-file') return;
-  for (const key of Object.keys(config)) {
-    if (!BUILT_IN.includes(key) && !JSON_FILE_OPTS.includes(key)) throw new InvalidParameter(`unknown log opt '${key}' for json-file log driver`);
+  const unknown = unknownLogOpt(type, Object.keys(config));
+  if (unknown !== null) throw new InvalidParameter(`unknown log opt '${unknown}' for json-file log driver`);
+}
+
+/** The first option name json-file does not take (dockerd's ValidateLogOpts for it), or null; other drivers' are not checked. */
+export function unknownLogOpt(type: string, keys: Iterable<string>): string | null {
+  if (type !== 'json-file') return null;
+  for (const key of keys) if (!BUILT_IN.includes(key) && !JSON_FILE_OPTS.includes(key)) return key;
+  return null;
+}
+
+/**
+ * The daemon's default log config over a container's, as dockerd's
+ * mergeAndVerifyLogConfig: no driver named (`given` empty) takes the daemon's, and a
+ * container on the daemon's driver takes each of its options it does not set itself.
+ */
+export function withDaemonLogConfig(h: HostConfig, given: string, driver: string, opts: readonly string[]): void {
+  const log = (h['LogConfig'] ?? {}) as { Type?: string; Config?: Record<string, string> | null };
+  const type = given || driver;
+  const config = { ...(log.Config ?? {}) };
+  if (type === driver) {
+    for (const o of opts) {
+      const at = o.indexOf('=');
+      const key = at < 0 ? o : o.slice(0, at);
+      if (!(key in config)) config[key] = at < 0 ? '' : o.slice(at + 1);
+    }
   }
+  h['LogConfig'] = { Type: type, Config: config };
 }
 
 /** The strings Go's strconv.ParseBool accepts. */

@@ -46,7 +46,7 @@ export const systemInfo: Handler<'system_info'> = async (_job, ctx) => {
     OomKillDisable: features.OomKillDisable,
     NGoroutines: process.getActiveResourcesInfo().length,
     SystemTime: systemTime(),
-    LoggingDriver: 'json-file',
+    LoggingDriver: ctx.config.logDriver,
     CgroupDriver: 'cgroupfs',
     CgroupVersion: cgv,
     NEventsListener: listenerCount(ctx.events),
