@@ -1,7 +1,7 @@
 import { goParsesIp } from '../drivers/networkdriver/ipam.js';
 import { defaultConfig, type DaemonConfig } from '../engine/config.js';
 import { InvalidParameter } from '../engine/errors.js';
-import { unknownLogOpt } from '../jobs/containers/log-config.js';
+import { splitLogOpt, unknownLogOpt } from '../jobs/containers/log-config.js';
 import type { LogLevel } from '../engine/log.js';
 import { daemonOptions, logLevels } from './options.js';
 import { goFormat, type Settings, type SourceSettings } from './settings.js';
@@ -56,7 +56,7 @@ export function validate(config: DaemonConfig): DaemonConfig {
   }
   if (config.hosts.length === 0) throw new InvalidParameter('no hosts to listen on');
   // The default log options' names are checked now, their values at each container's start, as in dockerd.
-  const unknownOpt = unknownLogOpt(config.logDriver, config.logOpts.map((o) => o.split('=')[0]!));
+  const unknownOpt = unknownLogOpt(config.logDriver, config.logOpts.map((o) => splitLogOpt(o)[0]));
   if (unknownOpt !== null) throw new InvalidParameter(`failed to set log opts: unknown log opt '${unknownOpt}' for ${config.logDriver} log driver`);
   return config;
 }

@@ -197,15 +197,13 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
     } catch {
       found = undefined;
     }
-    if (found?.route.reply === 'websocket' && isWebSocketRequest(req)) {
-      void takeOver('websocket', engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
-      return;
-    }
-    if (!found || found.route.reply !== 'hijack') {
+    const reply = found?.route.reply;
+    const kind = reply === 'hijack' ? 'hijack' : reply === 'websocket' && isWebSocketRequest(req) ? 'websocket' : null;
+    if (!found || !kind) {
       fail(new InvalidParameter(found ? 'this endpoint does not upgrade the connection' : 'page not found'));
       return;
     }
-    void takeOver('hijack', engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
+    void takeOver(kind, engine, found.route, found.params, split.version, q < 0 ? '' : split.url.slice(q + 1), req, socket, head, opts, prepared.get(found.route)!);
   };
   return app;
 }

@@ -82,7 +82,7 @@ export function pathAndArgs(c: ContainerConfig): { path: string; args: string[] 
  * (and the policy "") when an API client such as docker-py or compose leaves them out.
  */
 const HOST_DEFAULTS: HostConfig = {
-  Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} }, NetworkMode: 'default',
+  Binds: null, ContainerIDFile: '', LogConfig: { Type: '', Config: {} }, NetworkMode: 'default',
   PortBindings: null, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
   VolumesFrom: null, CapAdd: null, CapDrop: null, CgroupnsMode: 'host', Dns: null, DnsOptions: null, DnsSearch: null,
   ExtraHosts: null, GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '',
@@ -107,9 +107,10 @@ export function withHostDefaults(h: HostConfig | undefined): HostConfig {
     if (v === null || v === undefined || v === '') continue;
     out[k] = v;
   }
-  // What the CLI sends as "unset" and dockerd shows as its default (checked against dockerd 20.10).
-  const log = out['LogConfig'] as { Type?: string; Config?: Record<string, string> } | undefined;
-  if (!log || !log.Type) out['LogConfig'] = { Type: 'json-file', Config: log?.Config ?? {} };
+  // The driver stays unnamed ('') when the client names none: the daemon's default
+  // fills it in (withDaemonLogConfig, at create).
+  const log = out['LogConfig'] as { Type?: string; Config?: Record<string, string> | null } | undefined;
+  out['LogConfig'] = { Type: log?.Type ?? '', Config: log?.Config ?? {} };
   if (!out['ShmSize']) out['ShmSize'] = HOST_DEFAULTS['ShmSize'];
   if (out['MemorySwappiness'] === -1) out['MemorySwappiness'] = null;
   // Go decodes a policy without MaximumRetryCount (docker-py's {'Name': 'always'}) to 0.

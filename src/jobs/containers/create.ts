@@ -82,8 +82,7 @@ async function create(ctx: CreateJob[1], body: CreateJob[0]['args']['body'], nam
   // looked up: the request's own healthcheck, the host config, the endpoint settings.
   validateHealthcheck(body);
   const hostConfig = withHostDefaults(body.HostConfig);
-  const namedDriver = ((body.HostConfig?.['LogConfig'] ?? null) as { Type?: string } | null)?.Type ?? '';
-  withDaemonLogConfig(hostConfig, namedDriver, ctx.config.logDriver, ctx.config.logOpts);
+  withDaemonLogConfig(hostConfig, ctx.config.logDriver, ctx.config.logOpts);
   // dockerd names the runtime of a create without HostConfig (docker-py's without
   // host_config) only at its first start.
   if (body.HostConfig == null) delete hostConfig['Runtime'];

@@ -57,21 +57,26 @@ export function unknownLogOpt(type: string, keys: Iterable<string>): string | nu
 
 /**
  * The daemon's default log config over a container's, as dockerd's
- * mergeAndVerifyLogConfig: no driver named (`given` empty) takes the daemon's, and a
- * container on the daemon's driver takes each of its options it does not set itself.
+ * mergeAndVerifyLogConfig: no driver named takes the daemon's, and a container on the
+ * daemon's driver takes each of its options it does not set itself.
  */
-export function withDaemonLogConfig(h: HostConfig, given: string, driver: string, opts: readonly string[]): void {
+export function withDaemonLogConfig(h: HostConfig, driver: string, opts: readonly string[]): void {
   const log = (h['LogConfig'] ?? {}) as { Type?: string; Config?: Record<string, string> | null };
-  const type = given || driver;
+  const type = log.Type || driver;
   const config = { ...(log.Config ?? {}) };
   if (type === driver) {
     for (const o of opts) {
-      const at = o.indexOf('=');
-      const key = at < 0 ? o : o.slice(0, at);
-      if (!(key in config)) config[key] = at < 0 ? '' : o.slice(at + 1);
+      const [key, value] = splitLogOpt(o);
+      if (!(key in config)) config[key] = value;
     }
   }
   h['LogConfig'] = { Type: type, Config: config };
+}
+
+/** A `--log-opt` as dockerd's MapOpts reads it: `key=value`, or a bare key with an empty value. */
+export function splitLogOpt(o: string): [string, string] {
+  const at = o.indexOf('=');
+  return at < 0 ? [o, ''] : [o.slice(0, at), o.slice(at + 1)];
 }
 
 /** The strings Go's strconv.ParseBool accepts. */
