@@ -20,6 +20,7 @@
         "src/libcontainer/native/spawn.cc",
         "src/libcontainer/native/socket.cc",
         "src/libcontainer/native/hash.cc",
+        "src/libcontainer/native/porch.cc",
         "src/libcontainer/native/errors.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,12 +1,9 @@
 import { connect, type Socket } from 'node:net';
 
 /**
- * A minimal HTTP/1.1 keep-alive load generator over a unix socket or TCP: `concurrency`
- * connections each send the next request as soon as the previous response is
- * complete, until `total` requests are done. Hand-written rather than Node's http
- * client so the client spends as little CPU as possible on this 2-core machine and
- * the daemon, not the client, is what gets measured. Understands Content-Length
- * and chunked bodies, which is all either daemon sends for these routes.
+ * A minimal HTTP/1.1 client load over a unix socket or TCP, hand-written rather than
+ * Node's http client so it spends little CPU on this 2-core machine. Understands
+ * Content-Length and chunked bodies, which is all the servers measured send.
  */
 export interface LoadResult {
   requests: number;
@@ -23,50 +20,13 @@ function open(target: LoadTarget): Socket {
 }
 
 /**
- * `keepAlive: false` opens a connection per request (`Connection: close`) and reads
- * each answer to the server's close: for servers without keep-alive (busybox httpd),
- * so what is measured includes the connection's set-up, as every such client pays.
- * A request that fails on the wire counts as an error and the run goes on.
+ * A connection per request (`Connection: close`), each answer read to the server's
+ * close: for servers without keep-alive (busybox httpd), so what is measured includes
+ * the connection's set-up, as every such client pays. A request that fails on the
+ * wire counts as an error and the run goes on. (The API's keep-alive request rates
+ * come from the C generator, loadgen.ts.)
  */
-export async function httpLoad(target: LoadTarget, path: string, concurrency: number, total: number, opts: { keepAlive?: boolean } = {}): Promise<LoadResult> {
-  if (opts.keepAlive === false) return closingLoad(target, path, concurrency, total);
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: berth-bench\r\n\r\n`);
-  let started = 0;
-  let done = 0;
-  let errors = 0;
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, () => new Promise<void>((resolve, reject) => {
-    const sock: Socket = open(target);
-    let buf: Buffer = Buffer.alloc(0);
-    const next = () => {
-      if (started >= total) {
-        sock.end();
-        resolve();
-        return;
-      }
-      started++;
-      sock.write(request);
-    };
-    sock.on('connect', next);
-    sock.on('error', reject);
-    sock.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      for (;;) {
-        const used = completeResponse(buf);
-        if (used < 0) break;
-        const status = Number(buf.subarray(9, 12).toString());
-        if (status !== 200) errors++;
-        buf = buf.subarray(used);
-        done++;
-        next();
-      }
-    });
-  })));
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { requests: done, seconds, rps: done / seconds, errors };
-}
-
-async function closingLoad(target: LoadTarget, path: string, concurrency: number, total: number): Promise<LoadResult> {
+export async function httpLoad(target: LoadTarget, path: string, concurrency: number, total: number): Promise<LoadResult> {
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: berth-bench\r\nConnection: close\r\n\r\n`);
   let started = 0;
   let done = 0;

@@ -79,7 +79,7 @@ async function load(d: BenchDaemon, target: { host: string; port: number }, tota
 /** Until httpd answers (it starts after the container does). */
 async function untilServing(d: BenchDaemon, target: LoadTarget): Promise<void> {
   for (let i = 0; ; i++) {
-    const r = await httpLoad(target, '/index.html', 1, 1, { keepAlive: false });
+    const r = await httpLoad(target, '/index.html', 1, 1);
     if (!r.errors) return;
     if (i === 100) throw new Error(`${d.name}: httpd at ${JSON.stringify(target)} never answered`);
     await new Promise((res) => setTimeout(res, 100));

@@ -7,7 +7,7 @@ import { buildReport, measureBuild, type BuildFigures } from './build.js';
 import { measureCliFloor, type CliFloor } from './cli-floor.js';
 import { containerReport, measureContainers, type ContainerFigures } from './containers.js';
 import { startBerth, startReference, type BenchDaemon } from './daemons.js';
-import { httpLoad } from './http-load.js';
+import { buildLoadGen, type LoadGen } from './loadgen.js';
 import { measureNetwork, measureReferenceNetwork, networkReport, type NetworkResult } from './network.js';
 import { measureRegistry, registryReport, startBenchRegistry, type BenchRegistry, type RegistryFigures } from './registry.js';
 import { fmt, median } from './stats.js';
@@ -19,7 +19,7 @@ import { fmt, median } from './stats.js';
  * reported, not asserted.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 50000);
 const CONCURRENCY = 16;
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -35,7 +35,7 @@ interface Figures {
   registry: RegistryFigures | null;
 }
 
-async function measure(daemon: BenchDaemon, archive: string, registry: BenchRegistry | null): Promise<Figures> {
+async function measure(daemon: BenchDaemon, archive: string, registry: BenchRegistry | null, load: LoadGen): Promise<Figures> {
   const size = statSync(archive).size;
   const loads: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -55,10 +55,10 @@ async function measure(daemon: BenchDaemon, archive: string, registry: BenchRegi
     saves.push(out.bytes / 1e6 / s);
   }
   const rps = async (path: string): Promise<number> => {
-    await httpLoad(daemon.socket, path, CONCURRENCY, Math.min(500, REQUESTS)); // warm-up
+    await load.run(daemon.socket, path, CONCURRENCY, Math.min(500, REQUESTS)); // warm-up
     const runs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const r = await httpLoad(daemon.socket, path, CONCURRENCY, REQUESTS);
+      const r = await load.run(daemon.socket, path, CONCURRENCY, REQUESTS);
       if (r.errors) throw new Error(`${daemon.name} ${path}: ${r.errors} non-200 answers`);
       runs.push(r.rps);
     }
@@ -133,12 +133,13 @@ function report(berth: Figures, ref: Figures | null, floor: CliFloor | null): st
   }
   lines.push('', 'Noise: on this 2-core machine single runs vary by 10–30 %; compare ratios of medians, not single figures.', '');
   lines.push(
-    'Reading the request rates: the load generator (bench/http-load.ts) is a Node process',
-    'on the same two cores, spending about 20 µs per request. dockerd spends about 40 µs of',
-    'CPU per `/_ping` and uses both cores; berth about 23 µs on one (its front door answers',
-    'pings without node:http; most of that is the socket write itself). So berth needs less',
-    'CPU per request, but twice dockerd\'s rate is out of reach for one core here.',
-    '`/images/json` is ahead because the graph answers from memory. Measurements behind this: docs/ARCHITECTURE.md.', '');
+    'Reading the request rates: the load generator (bench/loadgen.c, built by the bench) is',
+    'a C program on the same two cores, spending about 3 µs of CPU per request, so the',
+    'figures are the servers\'. dockerd spends about 40 µs of CPU per `/_ping` across both',
+    'cores. berth\'s front door answers the first pings of a connection on the event loop,',
+    'and a connection that goes on pinging moves to the porch, a native thread that answers',
+    'them on the other core (docs/ARCHITECTURE.md, "The porch"). `/images/json` is answered',
+    'by the front door on the event loop, from the graph\'s list kept in memory.', '');
   if (berth.containers) lines.push(...containerReport(berth.containers, ref?.containers ?? null, floor));
   if (berth.build) lines.push(...buildReport(berth.build, ref?.build ?? null, floor));
   if (berth.network) lines.push(...networkReport(berth.network, ref?.network ?? null));
@@ -148,6 +149,7 @@ function report(berth: Figures, ref: Figures | null, floor: CliFloor | null): st
 
 async function main(): Promise<void> {
   const archive = await benchArchive(join(repoRoot, '.tmp', 'bench'));
+  const load = await buildLoadGen(repoRoot, join(repoRoot, '.tmp', 'bench'));
   // One registry for both daemons, so they pull the same blobs from the same server.
   const registry = process.env.BENCH_ONLY === 'foundation' ? null : await startBenchRegistry(archive);
   let berth: Figures;
@@ -155,14 +157,14 @@ async function main(): Promise<void> {
   try {
     const berthDaemon = await startBerth();
     try {
-      berth = await measure(berthDaemon, archive, registry);
+      berth = await measure(berthDaemon, archive, registry, load);
     } finally {
       await berthDaemon.stop();
     }
     const refDaemon = await startReference();
     if (refDaemon) {
       try {
-        ref = await measure(refDaemon, archive, registry);
+        ref = await measure(refDaemon, archive, registry, load);
       } finally {
         await refDaemon.stop();
       }

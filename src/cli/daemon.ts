@@ -94,6 +94,7 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
       Object.assign(config, changes);
       const level = config.debug ? 'debug' : config.logLevel;
       log.level = level === 'fatal' ? 'error' : level;
+      listeners.reloaded();
     },
   };
 }

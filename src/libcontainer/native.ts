@@ -29,6 +29,12 @@ interface Addon {
   spawnShim(file: string, argv: string[]): Promise<SpawnedShim>;
   waitPid(pid: number): Promise<number>;
   unreadBytes(fd: number): number;
+  porchStart(back: (fd: number, tag: number, bytes: Buffer) => void, targets: string[]): void;
+  porchAnswers(answers: Buffer[], dateAt: number[]): void;
+  porchTake(fd: number, tag: number, bytes: Buffer): void;
+  porchCloseAll(tag: number): void;
+  porchGiveBackAll(tag: number): void;
+  porchServed(): number;
   Sha256: new () => Sha256Stream;
 }
 
@@ -140,6 +146,41 @@ export const S_IFIFO = 0o010000;
  */
 export function unreadBytes(fd: number): number {
   return addon().unreadBytes(fd);
+}
+
+/**
+ * The porch (native/porch.cc), a thread that answers pings on connections moved to
+ * it. `porchStart` starts it once per process with the request targets it answers
+ * and where to give back a connection that asks anything else (its fd, the tag it
+ * was taken with, and the bytes read and not answered); later calls change nothing.
+ */
+export function porchStart(back: (fd: number, tag: number, bytes: Buffer) => void, targets: string[]): void {
+  addon().porchStart(back, targets);
+}
+
+/** The answers the porch gives, in the order GET, HEAD, GET with close, HEAD with close; `dateAt` is where each one's Date value starts. */
+export function porchAnswers(answers: Buffer[], dateAt: number[]): void {
+  addon().porchAnswers(answers, dateAt);
+}
+
+/** The porch serves a duplicate of `fd` from now on (the caller closes its own), `bytes` being what was read of it already. */
+export function porchTake(fd: number, tag: number, bytes: Buffer): void {
+  addon().porchTake(fd, tag, bytes);
+}
+
+/** Close every connection the porch holds for `tag`. */
+export function porchCloseAll(tag: number): void {
+  addon().porchCloseAll(tag);
+}
+
+/** Every connection the porch holds for `tag` goes back (once its answers in flight are written). */
+export function porchGiveBackAll(tag: number): void {
+  addon().porchGiveBackAll(tag);
+}
+
+/** Pings the porch has answered since the process started. */
+export function porchServed(): number {
+  return addon().porchServed();
 }
 
 /** A new SHA-256 hashed off the event loop (see Sha256Stream). */

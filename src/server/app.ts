@@ -14,7 +14,7 @@ import { LazyReply } from './reply.js';
 import { isWebSocketRequest, WebSocketReply } from './websocket.js';
 import { HijackReply, readUpgradeBody, type UnreadBytes } from './hijack.js';
 import { statusOf } from './status.js';
-import { jsonErrors, splitVersion } from './version.js';
+import { jsonErrors, servedVersions, splitVersion } from './version.js';
 import type { QuickAnswer, QuickRouter } from './front-door.js';
 
 const MAX_JSON_BODY = 16 << 20;
@@ -25,7 +25,12 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
  * The request listener plus the server's 'upgrade' listener (attach and exec start
  * hijack their connection) and the front door's router for quick routes.
  */
-export type App = RequestListener & { upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void; quick?: QuickRouter };
+export type App = RequestListener & {
+  upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+  quick?: QuickRouter;
+  /** Every request target of the routes marked `porch`, versioned and not. */
+  porchTargets?: string[];
+};
 
 export interface AppOptions {
   experimental: boolean;
@@ -177,6 +182,9 @@ export function createApp<C>(engine: Engine<C>, routes: Route[], opts: AppOption
         return { status, raw: prep.raw, contentType: 'application/json', body: JSON.stringify({ message: err instanceof Error ? err.message : String(err) }) + '\n' };
       });
   };
+
+  app.porchTargets = routes.filter((r) => r.porch && r.quick && r.method === 'get')
+    .flatMap((r) => [r.path, ...servedVersions().map((v) => `/v${v}${r.path}`)]);
 
   // `Connection: Upgrade` requests (the CLI's attach and exec start) arrive here instead.
   app.upgrade = (req, socket, head) => {

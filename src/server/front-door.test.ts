@@ -9,14 +9,16 @@ import { createLogger } from '../engine/log.js';
 import { createApp } from './app.js';
 import { listen } from './listeners.js';
 import { parseProbe } from './front-door.js';
+import { pingsOnPorch } from './porch.js';
 import { route } from './route.js';
+import winston from 'winston';
 import '../jobs/system/types.js';
 
 const log = createLogger('error');
 const HEADERS = { 'Cache-Control': 'no-cache', 'Builder-Version': '1' };
 
 /** The app with a quick `/_ping` and a plain `/version` on a unix socket; counts ping jobs. */
-async function serve(t: import('node:test').TestContext, opts: { failPing?: boolean } = {}) {
+async function serve(t: import('node:test').TestContext, opts: { failPing?: boolean; porch?: boolean; debug?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-door-'));
   const engine = new Engine({}, log);
   const jobs = { ping: 0 };
@@ -29,19 +31,21 @@ async function serve(t: import('node:test').TestContext, opts: { failPing?: bool
     system_version: async () => ({ Version: 'x' }) as never,
   });
   const routes = [
-    route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', headers: HEADERS, quick: true, args: () => ({}) }),
-    route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: HEADERS, quick: true, args: () => ({}) }),
+    route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', headers: HEADERS, quick: true, porch: opts.porch, args: () => ({}) }),
+    route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: HEADERS, quick: true, porch: opts.porch, args: () => ({}) }),
     route({ method: 'get', path: '/slow-ping', job: 'system_ping', reply: 'text', headers: HEADERS, args: () => ({}) }),
     route({ method: 'get', path: '/version', job: 'system_version', args: () => ({}) }),
     route({ method: 'get', path: '/quick-version', job: 'system_version', quick: true, args: () => ({}) }),
   ];
   const path = join(dir, 'api.sock');
-  const l = await listen(createApp(engine, routes, { experimental: false, log }), [`unix://${path}`]);
+  // The listeners' logger writes nowhere: only its level matters here.
+  const listenLog = winston.createLogger({ level: opts.debug ? 'debug' : 'error', transports: [new winston.transports.Console({ silent: true })] });
+  const l = await listen(createApp(engine, routes, { experimental: false, log }), [`unix://${path}`], { log: listenLog });
   t.after(async () => {
     await l.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { path, jobs };
+  return { path, jobs, close: () => l.close(), listeners: l, listenLog };
 }
 
 /** Writes `chunks` one by one (a tick apart) and returns everything read until the server closes or `ms` pass. */
@@ -135,4 +139,101 @@ test('parseProbe takes only bodiless GET and HEAD over HTTP/1.1', () => {
     'GET _ping HTTP/1.1']) {
     assert.equal(parseProbe(bad), null, bad);
   }
+});
+
+/** Pings one after another on one connection, each sent once the previous is answered. */
+const pingsInARow = (n: number, extra = ''): string[] => Array.from({ length: n }, () => get('/_ping', extra));
+
+test('a connection that goes on pinging moves to the porch, which answers as the front door does', async (t) => {
+  const { path, jobs } = await serve(t, { porch: true });
+  const before = pingsOnPorch();
+  const got = answers(await exchange(path, [...pingsInARow(5), 'HEAD /v1.30/_ping HTTP/1.1\r\nHost: x\r\n\r\n'], 400));
+  assert.equal(got.length, 6, got.join('\n---\n'));
+  assert.equal(jobs.ping, 2, 'the first two pings ran the job at the front door; the porch answered the rest');
+  assert.equal(pingsOnPorch() - before, 4);
+  for (const a of got.slice(1, 5)) assert.equal(a, got[0], 'the porch answers with the front door\'s bytes');
+  assert.match(got[5]!, /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 2\r\n[^]*Keep-Alive: timeout=5\r\n\r\n$/);
+  // Its Date is the current one (the front door's answer it replays was made earlier).
+  const raw = await exchange(path, [...pingsInARow(3)], 300);
+  const date = /Date: (.*)\r\n/.exec(raw.split('HTTP/1.1 ').at(-1)!)![1]!;
+  assert.ok(Math.abs(Date.parse(date) - Date.now()) < 2000, date);
+  // One client that pings once and then asks its real question never reaches the porch.
+  const once = pingsOnPorch();
+  const cli = answers(await exchange(path, [get('/_ping'), get('/version', 'Connection: close\r\n')]));
+  assert.equal(cli.length, 2);
+  assert.equal(pingsOnPorch(), once);
+});
+
+test('the porch gives a connection back at the first other request, with every byte it read', async (t) => {
+  const { path, jobs } = await serve(t, { porch: true });
+  const tail = get('/_ping') + get('/version') + get('/_ping') + get('/v1.99/_ping') + get('/_ping', 'Connection: close\r\n');
+  for (const chunks of [[...pingsInARow(3), tail], [...pingsInARow(3), ...tail.match(/[^]{1,9}/g)!]]) {
+    const got = answers(await exchange(path, chunks));
+    assert.equal(got.length, 8, got.join('\n---\n'));
+    for (const i of [0, 1, 2, 3, 5, 7]) assert.ok(got[i]!.endsWith('\r\n\r\nOK'), got[i]);
+    assert.match(got[4]!, /\{"Version":"x"\}\n$/);
+    assert.match(got[6]!, /^HTTP\/1\.1 400 Bad Request[^]*client version 1\.99 is too new/);
+    assert.match(got[7]!, /Connection: close\r\n\r\nOK$/);
+  }
+  // Given back, the connection is node:http's from its first other request on, as
+  // one that never left the front door: its later pings are jobs again.
+  const jobsBefore = jobs.ping;
+  const before = pingsOnPorch();
+  const got = answers(await exchange(path, [...pingsInARow(3), get('/version'), ...pingsInARow(4)], 400));
+  assert.equal(got.length, 8);
+  assert.equal(pingsOnPorch() - before, 1);
+  assert.equal(jobs.ping - jobsBefore, 6);
+});
+
+test('the porch ends its connections when the listener closes, and on a client\'s Connection: close', async (t) => {
+  const { path, close } = await serve(t, { porch: true });
+  const before = pingsOnPorch();
+  const closed = await exchange(path, [...pingsInARow(3), get('/_ping', 'Connection: close\r\n')], 3000);
+  assert.equal(answers(closed).length, 4, 'the server closed the connection after the last answer');
+  assert.match(closed, /Connection: close\r\n\r\nOK$/);
+  assert.equal(pingsOnPorch() - before, 2);
+  const s = connect(path);
+  const ended = new Promise<string>((resolve) => {
+    let out = '';
+    s.on('data', (c: Buffer) => { out += c.toString('latin1'); });
+    s.on('close', () => resolve(out));
+  });
+  for (const p of pingsInARow(3)) {
+    s.write(p);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await close();
+  assert.equal(answers(await ended).length, 3, 'an idle porch connection ends with the listener');
+});
+
+test('with debug logging every ping stays with the front door, traced as a job', async (t) => {
+  const { path, jobs } = await serve(t, { porch: true, debug: true });
+  const before = pingsOnPorch();
+  assert.equal(answers(await exchange(path, pingsInARow(5), 300)).length, 5);
+  assert.equal(pingsOnPorch(), before);
+  assert.equal(jobs.ping, 5);
+});
+
+test('a reload that turns debug logging on calls the porch\'s connections back to the front door', async (t) => {
+  const { path, jobs, listeners, listenLog } = await serve(t, { porch: true });
+  const s = connect(path);
+  let out = '';
+  s.on('data', (c: Buffer) => { out += c.toString('latin1'); });
+  t.after(() => s.destroy());
+  const ping = async (): Promise<void> => {
+    s.write(get('/_ping'));
+    await new Promise((r) => setTimeout(r, 30));
+  };
+  for (let i = 0; i < 3; i++) await ping();
+  const before = pingsOnPorch();
+  await ping();
+  assert.equal(pingsOnPorch() - before, 1, 'on the porch');
+  listenLog.level = 'debug';
+  listeners.reloaded();
+  await new Promise((r) => setTimeout(r, 50));
+  const jobsBefore = jobs.ping;
+  for (let i = 0; i < 3; i++) await ping();
+  assert.equal(jobs.ping - jobsBefore, 3, 'each ping traced as a job again');
+  assert.equal(pingsOnPorch() - before, 1);
+  assert.equal(answers(out).length, 7);
 });

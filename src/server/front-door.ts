@@ -14,6 +14,7 @@
 import type { Socket } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { openPorch, type Porch } from './porch.js';
 
 /** An answer to a quick request, from the route's job. */
 export interface QuickAnswer {
@@ -33,29 +34,54 @@ const KEEP_ALIVE_MS = 5000;
 /** A header block longer than this is not a probe; node:http takes it (and its limits). */
 const MAX_QUICK_HEAD = 4096;
 
+/** Pings in a row after which a connection moves to the porch (porch.ts says why two). */
+const PINGS_BEFORE_PORCH = 2;
+
+/** What the porch answers and when it may be used (porch.ts). */
+export interface PorchOptions {
+  targets: string[];
+  enabled: () => boolean;
+}
+
 export interface FrontDoor {
   /** Take one connection (plain, or TLS once its handshake is done: the listener's choice). */
   accept(socket: Socket): void;
   /** End the connections the front door still holds that wait for a request. */
   closeIdle(): void;
+  /** After a reload: call connections back from the porch if it may no longer be used. */
+  recheckPorch(): void;
 }
 
-export function frontDoor(http: HttpServer, quick: QuickRouter): FrontDoor {
+export function frontDoor(http: HttpServer, quick: QuickRouter, porchOptions?: PorchOptions): FrontDoor {
   const held = new Set<Socket>();
+  const door: Door = { http, quick, held };
+  // A connection the porch gives back comes in again with the bytes it read.
+  if (porchOptions) door.porch = openPorch(porchOptions.targets, (socket, bytes) => serve(socket, door, bytes), porchOptions.enabled);
   return {
-    accept: (socket) => serve(socket, http, quick, held),
+    accept: (socket) => serve(socket, door),
     closeIdle: () => {
+      door.porch?.closeAll();
       for (const s of held) if (!busy.has(s)) s.destroy();
     },
+    recheckPorch: () => door.porch?.recheck(),
   };
+}
+
+interface Door {
+  http: HttpServer;
+  quick: QuickRouter;
+  held: Set<Socket>;
+  porch?: Porch;
 }
 
 /** Sockets with a quick answer in flight (not idle). */
 const busy = new WeakSet<Socket>();
 
-function serve(socket: Socket, http: HttpServer, quick: QuickRouter, held: Set<Socket>): void {
+function serve(socket: Socket, door: Door, read?: Buffer): void {
+  const { http, quick, held, porch } = door;
   held.add(socket);
-  let pending: Buffer | null = null;
+  let pending: Buffer | null = read?.length ? read : null;
+  let pings = 0;
   socket.setTimeout(KEEP_ALIVE_MS, () => socket.destroy());
   const release = (): void => {
     held.delete(socket);
@@ -93,6 +119,11 @@ function serve(socket: Socket, http: HttpServer, quick: QuickRouter, held: Set<S
       const a = await answer;
       busy.delete(socket);
       if (socket.destroyed) return;
+      pings = porch?.answers(probe.target) && a.status === 200 ? pings + 1 : 0;
+      if (pings >= PINGS_BEFORE_PORCH && !pending && !probe.close) {
+        socket.write(format(a, probe.method === 'HEAD', false), () => toPorch(a));
+        continue;
+      }
       socket.write(format(a, probe.method === 'HEAD', probe.close));
       if (probe.close) {
         release();
@@ -100,6 +131,16 @@ function serve(socket: Socket, http: HttpServer, quick: QuickRouter, held: Set<S
         return;
       }
     }
+  };
+  // Once the answer is written: still nothing in hand (no bytes read since, none in
+  // node's buffer), so the kernel holds whatever the client sends next.
+  const toPorch = (a: QuickAnswer): void => {
+    if (socket.destroyed || pending || busy.has(socket) || socket.readableLength > 0 || !porch) return;
+    const replies = [format(a, false, false), format(a, true, false), format(a, false, true), format(a, true, true)];
+    if (!porch.take(socket, replies)) return;
+    release();
+    // Closes this fd only: the porch's duplicate keeps the connection open.
+    socket.destroy();
   };
   const onData = (chunk: Buffer): void => {
     pending = pending ? Buffer.concat([pending, chunk]) : chunk;
@@ -109,6 +150,7 @@ function serve(socket: Socket, http: HttpServer, quick: QuickRouter, held: Set<S
   socket.on('close', onClose);
   // A client that resets mid-answer is no error of the daemon's.
   socket.on('error', () => socket.destroy());
+  if (pending) void drain();
 }
 
 interface Probe {

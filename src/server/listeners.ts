@@ -16,6 +16,8 @@ export interface Listeners {
   close(): Promise<void>;
   /** What is being served, e.g. `unix:///var/run/berth.sock`, `tcp://127.0.0.1:2375`. */
   readonly addresses: string[];
+  /** After a reload: debug logging may now trace every request (the porch's connections come back). */
+  reloaded(): void;
 }
 
 export interface ListenOptions {
@@ -67,28 +69,32 @@ export async function listen(handler: RequestListener, hosts: string[], opts: Li
     await closeAll();
     throw err;
   }
-  return { addresses, close: closeAll };
+  return { addresses, close: closeAll, reloaded: () => { for (const o of opened) o.reloaded(); } };
 }
 
 /** One listening socket: the front door (or the node:http server itself) and how to end its idle connections. */
 interface Opened {
   server: Server;
   closeIdle(): void;
+  reloaded(): void;
   socketPath?: string;
   address: string;
 }
 
 type Served = Omit<Opened, 'address' | 'socketPath'>;
 
-function newServer(handler: RequestListener, tls?: TlsOptions): Served {
+function newServer(handler: RequestListener, tls?: TlsOptions, log?: Logger): Served {
   // No request timeout: loads, imports and build contexts may upload for longer than
   // Node's 5-minute default, and the streams they feed have their own lifetimes.
   const http = createServer({ requestTimeout: 0 }, handler);
-  const { upgrade, quick } = handler as App;
+  const { upgrade, quick, porchTargets } = handler as App;
   if (upgrade) http.on('upgrade', upgrade);
   // The front door reads each connection first and hands node:http every one that is
   // not a probe; a handler without quick routes gives node:http each connection as is.
-  const door = quick ? frontDoor(http, quick) : undefined;
+  // Pinging connections move on to the porch (porch.ts), but not from behind TLS,
+  // whose bytes only this thread can read, nor while debug logging traces every job.
+  const porch = !tls && porchTargets?.length ? { targets: porchTargets, enabled: () => !log?.isDebugEnabled() } : undefined;
+  const door = quick ? frontDoor(http, quick, porch) : undefined;
   const accept = door ? door.accept : (socket: Socket): void => { http.emit('connection', socket); };
   // As http.Server's own: half-open for hijacked stdin, no Nagle delay on answers.
   const server = tls ? tlsDoor(tls, accept) : createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
@@ -98,13 +104,14 @@ function newServer(handler: RequestListener, tls?: TlsOptions): Served {
       door?.closeIdle();
       http.closeIdleConnections();
     },
+    reloaded: () => door?.recheckPorch(),
   };
 }
 
 async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptions): Promise<Opened[]> {
   if (h.kind === 'unix') return [await openUnix(handler, h.path, opts)];
   if (h.kind === 'tcp') {
-    const served = newServer(handler, opts.tls);
+    const served = newServer(handler, opts.tls, opts.log);
     const server = served.server;
     await bind(server, { port: h.port, ...(h.host ? { host: h.host } : {}) }, formatHost(h));
     if (!isLoopback(h.host) && !opts.tls) {
@@ -122,7 +129,7 @@ async function openSpec(handler: RequestListener, h: HostSpec, opts: ListenOptio
   if (wanted.length === 0) throw new Error(`failed to listen on fd://${h.fd}: not among the sockets systemd passed in (${fds.join(', ') || 'none'})`);
   const out = [];
   for (const fd of wanted) {
-    const served = newServer(handler, opts.tls);
+    const served = newServer(handler, opts.tls, opts.log);
     await bind(served.server, { fd }, `fd://${fd}`);
     out.push({ ...served, address: `fd://${fd}` });
   }
@@ -145,7 +152,7 @@ async function openUnix(handler: RequestListener, path: string, opts: ListenOpti
     if (await answers(path)) throw new Error(`listen unix ${path}: bind: address already in use (another daemon is serving it)`);
     rmSync(path, { force: true }); // stale: left by a daemon that died without cleaning up
   }
-  const served = newServer(handler);
+  const served = newServer(handler, undefined, opts.log);
   const server = served.server;
   await bind(server, { path }, `unix://${path}`);
   try {

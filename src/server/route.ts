@@ -52,6 +52,12 @@ export interface Route<N extends JobName = JobName> {
    * a query, and `args` then sees an empty one (so it must read nothing else).
    */
   quick?: boolean;
+  /**
+   * A quick route whose answer never changes while the daemon runs (it reads no
+   * state): a connection that asks nothing else may move to the porch (porch.ts),
+   * which replays the front door's last answer from a thread of its own.
+   */
+  porch?: boolean;
 }
 
 /** Declare a route with its job name checked against the JobTable and `args` typed by it. */

@@ -42,3 +42,10 @@ export function splitVersion(url: string): { version: string; url: string } {
   }
   return { version, url: url.slice(m[0].length) };
 }
+
+/** Every API version served, oldest first ("1.12" … "1.41"). */
+export function servedVersions(): string[] {
+  const [major, low] = MIN_API_VERSION.split('.').map(Number) as [number, number];
+  const high = Number(API_VERSION.split('.')[1]);
+  return Array.from({ length: high - low + 1 }, (_, i) => `${major}.${low + i}`);
+}

@@ -1,7 +1,8 @@
 // The berth addon: the syscalls the daemon needs and Node lacks, and a SHA-256 off
 // the event loop. The syscall wrappers are synchronous (they return in
 // microseconds); the rtnetlink calls of netlink.cc, the shim's spawn (spawn.cc) and
-// the hashing of hash.cc run on the thread pool and return Promises. All fail with
+// the hashing of hash.cc run on the thread pool and return Promises; porch.cc
+// answers pings on a thread of its own. All fail with
 // Node-shaped system errors (errors.h). The typed surface is src/libcontainer/native.ts.
 #include <napi.h>
 
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   berth::InitSpawn(env, exports);
   berth::InitSocket(env, exports);
   berth::InitHash(env, exports);
+  berth::InitPorch(env, exports);
   return exports;
 }
 

@@ -9,4 +9,5 @@ void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitSocket(Napi::Env env, Napi::Object exports);
 void InitHash(Napi::Env env, Napi::Object exports);
+void InitPorch(Napi::Env env, Napi::Object exports);
 }  // namespace berth

@@ -12,8 +12,8 @@ const PING_HEADERS = {
 
 /** The daemon itself: liveness, version, host facts, disk usage and the event stream. */
 export const systemRoutes: Route[] = [
-  route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, quick: true, args: () => ({}) }),
-  route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, quick: true, args: () => ({}) }),
+  route({ method: 'get', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, quick: true, porch: true, args: () => ({}) }),
+  route({ method: 'head', path: '/_ping', job: 'system_ping', reply: 'text', headers: PING_HEADERS, quick: true, porch: true, args: () => ({}) }),
   route({ method: 'get', path: '/version', job: 'system_version', args: () => ({}) }),
   route({ method: 'get', path: '/info', job: 'system_info', args: () => ({}) }),
   route({ method: 'get', path: '/system/df', job: 'system_df', args: () => ({}) }),
