@@ -58,7 +58,8 @@ struct Conn {
   // After `out` is written: close (a `Connection: close` ping) or go back (another request).
   bool close_after = false;
   bool return_after = false;
-  // Whether epoll also waits for room to write (changed only when it must: a syscall).
+  // Whether epoll waits for room to write instead of for bytes to read (a client that
+  // does not read its answers is not read either). Changed only when it must: a syscall.
   bool want_out = false;
 };
 
@@ -206,6 +207,9 @@ class Porch {
 
   uint64_t Served() const { return served_.load(std::memory_order_relaxed); }
 
+  // The environment is going away (the process exits): nothing more is handed to it.
+  void Detach() { detached_.store(true); }
+
  private:
   void Wake() {
     uint64_t one = 1;
@@ -285,12 +289,15 @@ class Porch {
     bool eof = false;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       char buf[16384];
-      for (;;) {
+      // A few reads at most per wake: the rest waits for the next (level-triggered) one,
+      // so a client that sends without pause cannot hold the thread or grow `in` at will.
+      for (int reads = 0; reads < 4;) {
         ssize_t r = read(c.fd, buf, sizeof buf);
         if (r > 0) {
           c.in.append(buf, static_cast<size_t>(r));
-          // A short read emptied the socket; epoll (level-triggered) says when there is more.
+          // A short read emptied the socket.
           if (static_cast<size_t>(r) < sizeof buf) break;
+          reads++;
           continue;
         }
         if (r == 0) eof = true;
@@ -373,17 +380,19 @@ class Porch {
     if (c.want_out != !c.out.empty()) {
       c.want_out = !c.out.empty();
       struct epoll_event ev = {};
-      ev.events = EPOLLIN | EPOLLRDHUP | (c.want_out ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+      ev.events = c.want_out ? static_cast<uint32_t>(EPOLLOUT) : static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP);
       ev.data.fd = c.fd;
       epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
     }
     return true;
   }
 
+  // Closes connections with nothing read or written for kIdleSeconds: idle ones, and
+  // ones whose client stopped reading its answers.
   void Sweep() {
     std::vector<int> idle;
     for (auto& kv : conns_) {
-      if (kv.second.out.empty() && now_ - kv.second.last >= kIdleSeconds) idle.push_back(kv.first);
+      if (now_ - kv.second.last >= kIdleSeconds) idle.push_back(kv.first);
     }
     for (int fd : idle) Drop(fd);
   }
@@ -397,6 +406,11 @@ class Porch {
   void GiveBack(int fd) {
     auto it = conns_.find(fd);
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+    if (detached_.load()) {
+      close(fd);
+      conns_.erase(it);
+      return;
+    }
     auto* r = new Returned{fd, it->second.tag, std::move(it->second.in)};
     conns_.erase(it);
     napi_status s = back_.NonBlockingCall(r, [](Napi::Env env, Napi::Function fn, Returned* r) {
@@ -432,6 +446,7 @@ class Porch {
   std::shared_ptr<const Answers> dated_from_;
   time_t now_ = 0;
   std::atomic<uint64_t> served_{0};
+  std::atomic<bool> detached_{false};
 };
 
 // One porch per process, started by the first porchStart and never stopped: its
@@ -455,6 +470,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   // The porch must not keep the daemon's event loop alive.
   back.Unref(env);
   porch = new Porch(std::move(back), std::move(targets));
+  napi_add_env_cleanup_hook(env, [](void*) { if (porch != nullptr) porch->Detach(); }, nullptr);
   if (!porch->Ready()) {
     int err = errno;
     delete porch;
