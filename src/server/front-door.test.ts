@@ -237,3 +237,24 @@ test('a reload that turns debug logging on calls the porch\'s connections back t
   assert.equal(pingsOnPorch() - before, 1);
   assert.equal(answers(out).length, 7);
 });
+
+test('the porch closes a connection idle for node:http\'s 5 s, and answers a close before bytes that follow it', async (t) => {
+  const { path } = await serve(t, { porch: true });
+  // Bytes after the `Connection: close` ping are never answered, and do not reset the answer away.
+  const before = pingsOnPorch();
+  const closed = await exchange(path, [...pingsInARow(3), get('/_ping', 'Connection: close\r\n') + get('/_ping')], 3000);
+  assert.equal(answers(closed).length, 4);
+  assert.match(closed, /Connection: close\r\n\r\nOK$/);
+  assert.equal(pingsOnPorch() - before, 2);
+  const s = connect(path);
+  s.on('data', () => undefined);
+  let movedAt = 0;
+  const closedAfter = new Promise<number>((resolve) => s.on('close', () => resolve(Date.now() - movedAt)));
+  for (const p of pingsInARow(3)) {
+    s.write(p);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  movedAt = Date.now();
+  const ms = await closedAfter;
+  assert.ok(ms > 4500 && ms < 7000, `closed ${ms} ms after its last ping`);
+});

@@ -133,9 +133,10 @@ function serve(socket: Socket, door: Door, read?: Buffer): void {
     }
   };
   // Once the answer is written: still nothing in hand (no bytes read since, none in
-  // node's buffer), so the kernel holds whatever the client sends next.
+  // node's buffer, no later answer still being written), so the kernel holds whatever
+  // the client sends next.
   const toPorch = (a: QuickAnswer): void => {
-    if (socket.destroyed || pending || busy.has(socket) || socket.readableLength > 0 || !porch) return;
+    if (socket.destroyed || pending || busy.has(socket) || socket.readableLength > 0 || socket.writableLength > 0 || !porch) return;
     const replies = [format(a, false, false), format(a, true, false), format(a, false, true), format(a, true, true)];
     if (!porch.take(socket, replies)) return;
     release();

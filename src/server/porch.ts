@@ -52,8 +52,15 @@ function giveBack(fd: number, tag: number, bytes: Buffer): void {
     closeSync(fd); // its listener is closed
     return;
   }
-  // allowHalfOpen as the listeners' own sockets: hijacked stdin may end before the output.
-  door(new Socket({ fd, readable: true, writable: true, allowHalfOpen: true }), bytes);
+  let socket: Socket;
+  try {
+    // allowHalfOpen as the listeners' own sockets: hijacked stdin may end before the output.
+    socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+  } catch {
+    closeSync(fd); // not a socket Node can wrap: the client is dropped, the daemon goes on
+    return;
+  }
+  door(socket, bytes);
 }
 
 /** Where the Date value starts in a formatted answer. */

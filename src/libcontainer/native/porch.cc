@@ -36,7 +36,7 @@ namespace {
 // A header block longer than this without its end is no ping (the front door's limit).
 constexpr size_t kMaxHead = 4096;
 // node:http's keep-alive timeout, kept for the connections served here.
-constexpr time_t kIdleSeconds = 5;
+constexpr int64_t kIdleMs = 5000;
 // The width of an HTTP date ("Sun, 06 Dec 2026 02:06:16 GMT").
 constexpr size_t kDateWidth = 29;
 
@@ -54,7 +54,12 @@ struct Conn {
   int tag;
   std::string in;
   std::string out;
-  time_t last;
+  // When it last read or wrote (monotonic ms): idle ones are closed after kIdleMs.
+  int64_t last;
+  // After a `Connection: close` answer: written and shut down for writing; what the
+  // client still sends is read and dropped until it closes (a close with unread bytes
+  // would reset the connection, and could lose the answer on the way).
+  bool closing = false;
   // After `out` is written: close (a `Connection: close` ping) or go back (another request).
   bool close_after = false;
   bool return_after = false;
@@ -116,9 +121,10 @@ Parsed ParseOne(const std::string& in, size_t from, const std::unordered_set<std
   } else {
     return Parsed::kOther;
   }
-  static const std::string kVersion = " HTTP/1.1";
-  if (line_end < at + kVersion.size() || in.compare(line_end - kVersion.size(), kVersion.size(), kVersion) != 0) return Parsed::kOther;
-  if (targets.count(in.substr(at, line_end - kVersion.size() - at)) == 0) return Parsed::kOther;
+  constexpr char kVersion[] = " HTTP/1.1";
+  constexpr size_t kVersionLength = sizeof kVersion - 1;
+  if (line_end < at + kVersionLength || in.compare(line_end - kVersionLength, kVersionLength, kVersion) != 0) return Parsed::kOther;
+  if (targets.count(in.substr(at, line_end - kVersionLength - at)) == 0) return Parsed::kOther;
   bool seen_length = false;
   bool seen_connection = false;
   p->close = false;
@@ -170,7 +176,7 @@ class Porch {
     ev.events = EPOLLIN;
     ev.data.fd = wake_;
     if (epoll_ < 0 || wake_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev) != 0) return;
-    std::thread([this] { Run(); }).detach();
+    thread_ = std::thread([this] { Run(); });
     ready_ = true;
   }
 
@@ -207,8 +213,15 @@ class Porch {
 
   uint64_t Served() const { return served_.load(std::memory_order_relaxed); }
 
-  // The environment is going away (the process exits): nothing more is handed to it.
-  void Detach() { detached_.store(true); }
+  // The environment is going away (the process exits): the thread stops, so nothing
+  // more is handed to it. Runs before the hand-back function's own cleanup (hooks run
+  // last-registered first).
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stopping_.store(true);
+    Wake();
+    thread_.join();
+  }
 
  private:
   void Wake() {
@@ -219,10 +232,11 @@ class Porch {
 
   void Run() {
     std::vector<struct epoll_event> events(64);
-    time_t swept = time(nullptr);
-    for (;;) {
+    int64_t swept = Now();
+    while (!stopping_.load()) {
       int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 1000);
-      now_ = time(nullptr);
+      now_ = Now();
+      second_ = time(nullptr);
       for (int i = 0; i < n; i++) {
         int fd = events[i].data.fd;
         if (fd == wake_) {
@@ -236,11 +250,17 @@ class Porch {
         if (it == conns_.end()) continue;
         Serve(it->second, events[i].events);
       }
-      if (now_ != swept) {
+      if (now_ - swept >= 500) {
         swept = now_;
         Sweep();
       }
     }
+  }
+
+  static int64_t Now() {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
   }
 
   void Commands() {
@@ -254,21 +274,7 @@ class Porch {
       recalled.swap(recalled_);
       current_ = answers_;
     }
-    for (int tag : closing) {
-      std::vector<int> fds;
-      for (auto& kv : conns_) if (kv.second.tag == tag) fds.push_back(kv.first);
-      for (int fd : fds) Drop(fd);
-    }
-    for (int tag : recalled) {
-      std::vector<int> fds;
-      for (auto& kv : conns_) if (kv.second.tag == tag) fds.push_back(kv.first);
-      // One still writing an answer goes back once it is written (Serve).
-      for (int fd : fds) {
-        Conn& c = conns_.at(fd);
-        c.return_after = true;
-        if (c.out.empty()) GiveBack(fd);
-      }
-    }
+    // New connections first: a close or recall queued after a take must find them.
     for (Returned& r : incoming) {
       Conn c{r.fd, r.tag, std::move(r.bytes), std::string(), now_};
       struct epoll_event ev = {};
@@ -281,12 +287,36 @@ class Porch {
       auto it = conns_.emplace(r.fd, std::move(c)).first;
       Serve(it->second, 0);  // bytes the front door had already read
     }
+    for (int tag : closing) {
+      std::vector<int> fds;
+      for (auto& kv : conns_) if (kv.second.tag == tag) fds.push_back(kv.first);
+      for (int fd : fds) Drop(fd);
+    }
+    for (int tag : recalled) {
+      std::vector<int> fds;
+      for (auto& kv : conns_) if (kv.second.tag == tag) fds.push_back(kv.first);
+      // One still writing an answer goes back once it is written (Serve).
+      for (int fd : fds) {
+        Conn& c = conns_.at(fd);
+        if (c.closing || c.close_after) continue;  // ending anyway
+        c.return_after = true;
+        if (c.out.empty()) GiveBack(fd);
+      }
+    }
   }
 
   // Reads what there is, answers every complete ping, writes, and closes or hands back.
   void Serve(Conn& c, uint32_t events) {
     c.last = now_;
     bool eof = false;
+    if (c.closing) {
+      char sink[4096];
+      ssize_t r;
+      while ((r = read(c.fd, sink, sizeof sink)) > 0) {
+      }
+      if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) Drop(c.fd);
+      return;
+    }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       char buf[16384];
       // A few reads at most per wake: the rest waits for the next (level-triggered) one,
@@ -313,7 +343,8 @@ class Porch {
     if (!Flush(c)) return;
     if (!c.out.empty()) return;  // the rest when the socket takes it (EPOLLOUT)
     if (c.close_after) {
-      Drop(c.fd);
+      shutdown(c.fd, SHUT_WR);
+      c.closing = true;
       return;
     }
     if (c.return_after) {
@@ -351,14 +382,14 @@ class Porch {
 
   // The answer with this second's Date, remade once a second (or when the answers change).
   const std::string& Dated(int i) {
-    if (dated_second_ != now_ || dated_from_ != current_) {
+    if (dated_second_ != second_ || dated_from_ != current_) {
       char date[kDateWidth + 1];
-      FormatDate(now_, date);
+      FormatDate(second_, date);
       for (int k = 0; k < 4; k++) {
         dated_[k] = current_->bytes[k];
         if (current_->date_at[k] + kDateWidth <= dated_[k].size()) dated_[k].replace(current_->date_at[k], kDateWidth, date, kDateWidth);
       }
-      dated_second_ = now_;
+      dated_second_ = second_;
       dated_from_ = current_;
     }
     return dated_[i];
@@ -387,12 +418,12 @@ class Porch {
     return true;
   }
 
-  // Closes connections with nothing read or written for kIdleSeconds: idle ones, and
-  // ones whose client stopped reading its answers.
+  // Closes connections with nothing read or written for kIdleMs: idle ones, ones whose
+  // client stopped reading its answers, and closing ones whose client never closes.
   void Sweep() {
     std::vector<int> idle;
     for (auto& kv : conns_) {
-      if (now_ - kv.second.last >= kIdleSeconds) idle.push_back(kv.first);
+      if (now_ - kv.second.last >= kIdleMs) idle.push_back(kv.first);
     }
     for (int fd : idle) Drop(fd);
   }
@@ -406,11 +437,6 @@ class Porch {
   void GiveBack(int fd) {
     auto it = conns_.find(fd);
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-    if (detached_.load()) {
-      close(fd);
-      conns_.erase(it);
-      return;
-    }
     auto* r = new Returned{fd, it->second.tag, std::move(it->second.in)};
     conns_.erase(it);
     napi_status s = back_.NonBlockingCall(r, [](Napi::Env env, Napi::Function fn, Returned* r) {
@@ -444,9 +470,12 @@ class Porch {
   std::string dated_[4];
   time_t dated_second_ = 0;
   std::shared_ptr<const Answers> dated_from_;
-  time_t now_ = 0;
+  // Monotonic ms for timeouts; the wall clock's second for the Date.
+  int64_t now_ = 0;
+  time_t second_ = 0;
   std::atomic<uint64_t> served_{0};
-  std::atomic<bool> detached_{false};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 // One porch per process, started by the first porchStart and never stopped: its
@@ -470,7 +499,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   // The porch must not keep the daemon's event loop alive.
   back.Unref(env);
   porch = new Porch(std::move(back), std::move(targets));
-  napi_add_env_cleanup_hook(env, [](void*) { if (porch != nullptr) porch->Detach(); }, nullptr);
+  napi_add_env_cleanup_hook(env, [](void*) { if (porch != nullptr) porch->Stop(); }, nullptr);
   if (!porch->Ready()) {
     int err = errno;
     delete porch;
