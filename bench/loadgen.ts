@@ -7,8 +7,8 @@ import type { LoadResult } from './http-load.js';
 /**
  * The API request rates' load generator: bench/loadgen.c, built here with the C
  * compiler the native build already needs. Both daemons are measured with it. It
- * costs about 3 µs of CPU per request where the Node generator (http-load.ts) costs
- * about 20, and on this 2-core machine the client's CPU is taken from the server's:
+ * costs about 3 µs of CPU per request where the Node generator the bench used before
+ * cost about 20, and on this 2-core machine the client's CPU is taken from the server's:
  * with the Node one, even a server that costs nothing showed only 1.86× dockerd's
  * rate (docs/ARCHITECTURE.md, "The front door").
  */

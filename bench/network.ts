@@ -8,7 +8,7 @@ import { freePort } from '../test/network/helpers.js';
 import { benchNames, createBridge, deleteLink, freeSubnet, restoreHost, snapshotHost } from './bridge.js';
 import { startReference, type BenchDaemon } from './daemons.js';
 import { abLoad } from './ab-load.js';
-import { httpLoad, type LoadTarget } from './http-load.js';
+import { answersOk, type LoadTarget } from './http-load.js';
 import { fmt, median } from './stats.js';
 
 /**
@@ -79,8 +79,7 @@ async function load(d: BenchDaemon, target: { host: string; port: number }, tota
 /** Until httpd answers (it starts after the container does). */
 async function untilServing(d: BenchDaemon, target: LoadTarget): Promise<void> {
   for (let i = 0; ; i++) {
-    const r = await httpLoad(target, '/index.html', 1, 1);
-    if (!r.errors) return;
+    if (await answersOk(target, '/index.html')) return;
     if (i === 100) throw new Error(`${d.name}: httpd at ${JSON.stringify(target)} never answered`);
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -186,7 +185,7 @@ export function networkReport(berth: NetworkResult, ref: NetworkResult | null): 
       'its own bridge name and chain prefix. HTTP: busybox `httpd` serving a 500-byte page, loaded by ' +
       `ApacheBench (\`ab -n ${REQUESTS} -c ${CONCURRENCY}\`, Debian's apache2-utils, bench/ab-load.ts) with **keep-alive off** ` +
       '(busybox httpd closes after each answer, so every request is a new TCP connection, on both daemons; ab is C, so ' +
-      'the client takes less of the two cores than bench/http-load.ts did, which counted in both daemons\' figures alike); ' +
+      'the client takes less of the two cores than a Node client would, which would count in both daemons\' figures alike); ' +
       `medians of ${RUNS} runs ` +
       'after a warm-up, the two paths interleaved. "Published port" goes to 127.0.0.1, both daemons in their default ' +
       'configuration (`--userland-proxy=true`): dockerd sends it through docker-proxy, berth lets the kernel DNAT it ' +

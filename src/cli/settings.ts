@@ -25,6 +25,11 @@ export function goFormat(value: unknown): string {
 
 const goTypes: Record<DaemonOption['kind'], string> = { string: 'string', boolean: 'bool', number: 'int', list: '[]string' };
 
+/** A JSON value's type in encoding/json's errors ("cannot unmarshal <type> into ..."). */
+function jsType(v: unknown): string {
+  return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+}
+
 /**
  * Check a config-file value against the option's kind. The message mirrors
  * encoding/json's, which is what dockerd reports for a mistyped daemon.json key.
@@ -32,14 +37,13 @@ const goTypes: Record<DaemonOption['kind'], string> = { string: 'string', boolea
 export function fileValue(option: DaemonOption, value: unknown): string | boolean | number | string[] {
   if (option.key === 'default-address-pools') return addressPoolsValue(value);
   if (option.key === 'log-opts') return logOptsValue(value);
-  const jsType = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
   const ok =
     (option.kind === 'string' && typeof value === 'string') ||
     (option.kind === 'boolean' && typeof value === 'boolean') ||
     (option.kind === 'number' && typeof value === 'number' && Number.isInteger(value)) ||
     (option.kind === 'list' && Array.isArray(value) && value.every((v) => typeof v === 'string'));
   if (!ok) {
-    throw new InvalidParameter(`json: cannot unmarshal ${jsType} into Go struct field Config.${option.key} of type ${goTypes[option.kind]}`);
+    throw new InvalidParameter(`json: cannot unmarshal ${jsType(value)} into Go struct field Config.${option.key} of type ${goTypes[option.kind]}`);
   }
   return value as string | boolean | number | string[];
 }
@@ -51,7 +55,6 @@ export function fileValue(option: DaemonOption, value: unknown): string | boolea
  */
 function addressPoolsValue(value: unknown): string[] {
   const field = 'Go struct field Config.default-address-pools';
-  const jsType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     // dockerd flattens a nested object into top-level keys, then refuses them.
     throw new InvalidParameter(`the following directives don't match any configuration option: ${Object.keys(value).sort().join(', ')}`);
@@ -70,7 +73,6 @@ function addressPoolsValue(value: unknown): string[] {
 
 /** daemon.json's `log-opts` is an object of strings (`{"max-size":"10m"}`); each entry becomes the flag's `key=value`. */
 function logOptsValue(value: unknown): string[] {
-  const jsType = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidParameter(`json: cannot unmarshal ${jsType(value)} into Go struct field Config.log-opts of type map[string]string`);
   }

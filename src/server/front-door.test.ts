@@ -198,10 +198,12 @@ test('the porch ends its connections when the listener closes, and on a client\'
     s.on('data', (c: Buffer) => { out += c.toString('latin1'); });
     s.on('close', () => resolve(out));
   });
+  const moved = pingsOnPorch();
   for (const p of pingsInARow(3)) {
     s.write(p);
     await new Promise((r) => setTimeout(r, 20));
   }
+  assert.equal(pingsOnPorch() - moved, 1, 'the connection is on the porch');
   await close();
   assert.equal(answers(await ended).length, 3, 'an idle porch connection ends with the listener');
 });
@@ -250,11 +252,13 @@ test('the porch closes a connection idle for node:http\'s 5 s, and answers a clo
   s.on('data', () => undefined);
   let movedAt = 0;
   const closedAfter = new Promise<number>((resolve) => s.on('close', () => resolve(Date.now() - movedAt)));
+  const moved = pingsOnPorch();
   for (const p of pingsInARow(3)) {
     s.write(p);
     await new Promise((r) => setTimeout(r, 20));
   }
   movedAt = Date.now();
+  assert.equal(pingsOnPorch() - moved, 1, 'the porch, not the front door, holds it while idle');
   const ms = await closedAfter;
   assert.ok(ms > 4500 && ms < 7000, `closed ${ms} ms after its last ping`);
 });
